@@ -1,0 +1,28 @@
+// One jest run over every package, example and cross-package test. @swc/jest transpiles
+// TypeScript (tsc type-checks separately in `pnpm test`), and also the ESM-only dependencies
+// that jest's CommonJS runtime cannot load on Node 20 (see ../shared/TOOLCHAIN.md).
+const esmOnly = ['@nestjs', '@noble', '@scure', '@otplib', 'otplib', 'jose'];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/test'],
+  testMatch: ['**/test/**/*.test.ts'],
+  moduleNameMapper: { '^@mfakit/([^/]+)$': '<rootDir>/packages/$1/src/index.ts' },
+  transformIgnorePatterns: [`/node_modules/(?!(\\.pnpm|${esmOnly.join('|')})(/|\\+))`],
+  transform: {
+    '^.+\\.(t|m?j)s$': [
+      '@swc/jest',
+      {
+        module: { type: 'commonjs' },
+        jsc: {
+          target: 'es2022',
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          keepClassNames: true,
+        },
+      },
+    ],
+  },
+  testTimeout: 30000,
+};

@@ -1,0 +1,90 @@
+import { checkRequest } from './check';
+import { type Outcome, denial, success } from './outcome';
+import type { MfaUser, ResolvedOptions } from './options';
+import { newRecoveryCodes } from './recovery/recoveryCodes';
+import type { MfaRequest } from './request';
+import { issueSession } from './session/sessions';
+import type { FactorRecord } from './store/types';
+import { stateKeys } from './lib/keys';
+import { throttled } from './throttle/throttle';
+import { checkOtp, type OtpEnrollment, pendingOtpFactor, startOtpEnrollment } from './totp/otp';
+import { attemptDenial, OTP_AMR, type Verified } from './verify';
+
+/** A factor as the API shows it: never its secret. */
+export interface FactorView {
+  id: string;
+  kind: FactorRecord['kind'];
+  label: string;
+  createdAt: number;
+}
+
+/** The answer to a confirmed enrollment: the factor, a session, and for a first factor the codes. */
+export interface Confirmed {
+  factor: FactorView;
+  session: Omit<Verified, 'factorId'>;
+  /** Shown once, for the first factor only; the store keeps salted hashes. */
+  recoveryCodes?: string[];
+}
+
+const DEFAULT_LABELS = { totp: 'Authenticator app', hotp: 'Hardware token' } as const;
+
+export function viewOf(factor: FactorRecord): FactorView {
+  return { id: factor.id, kind: factor.kind, label: factor.label, createdAt: factor.createdAt };
+}
+
+/**
+ * Starts enrolling a TOTP or HOTP factor. The first factor needs no MFA; a further one needs a
+ * fresh proof, so a stolen primary credential cannot add the attacker's own authenticator.
+ */
+export async function startEnrollment(
+  opts: ResolvedOptions,
+  req: MfaRequest & { user: MfaUser },
+  kind: 'totp' | 'hotp',
+  label?: string,
+): Promise<Outcome<OtpEnrollment>> {
+  const existing = await opts.factors.listFactors(req.user.id);
+  let headers: Record<string, string> | undefined;
+  if (existing.length > 0) {
+    const fresh = await checkRequest(opts, req, { maxAge: opts.freshProofMaxAgeMs / 1000 }, false);
+    if (!fresh.ok) return fresh;
+    headers = fresh.headers;
+  }
+  const enrollment = await startOtpEnrollment(opts, req.user, kind, label ?? DEFAULT_LABELS[kind]);
+  opts.emit({ type: 'enrollment.started', userId: req.user.id, at: opts.clock.now(), ip: req.ip, factorId: enrollment.factorId, kind });
+  return success(enrollment, headers);
+}
+
+/**
+ * Activates a pending factor with a valid code (throttled like any verification). The first
+ * factor of a user also gets a new set of recovery codes. The proof opens an MFA session.
+ */
+export async function confirmEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, factorId: string, code: string): Promise<Outcome<Confirmed>> {
+  const userId = req.user.id;
+  const pending = await pendingOtpFactor(opts, userId, factorId);
+  if (!pending) return denial('enrollment_not_found', 'No pending enrollment with this id: it was confirmed, has lapsed, or never existed.');
+
+  const attempt = await throttled(opts, userId, req.ip, async () => ((await checkOtp(opts, pending, code, req.ip)) ? true : null));
+  if (!attempt.ok) {
+    opts.emit({ type: 'verification.failed', userId, at: opts.clock.now(), ip: req.ip, reason: 'invalid_code' });
+    return attemptDenial(attempt);
+  }
+  // The code was spent atomically above, so only one confirmation gets here.
+  await opts.state.delete(stateKeys.enrollment(userId, factorId));
+  const firstFactor = (await opts.factors.listFactors(userId)).length === 0;
+  await opts.factors.createFactor(pending);
+  opts.emit({ type: 'factor.enrolled', userId, at: opts.clock.now(), ip: req.ip, factorId, kind: pending.kind });
+
+  let recoveryCodes: string[] | undefined;
+  if (firstFactor) {
+    const fresh = await newRecoveryCodes(opts);
+    await opts.factors.replaceRecoveryCodes(userId, { salt: fresh.salt, hashes: fresh.hashes, createdAt: opts.clock.now() });
+    opts.emit({ type: 'recovery.regenerated', userId, at: opts.clock.now(), ip: req.ip, count: fresh.codes.length });
+    recoveryCodes = fresh.codes;
+  }
+  const { token, session } = await issueSession(opts, userId, { factorId, amr: OTP_AMR }, req.sessionToken);
+  const confirmed: Confirmed = {
+    factor: viewOf(pending),
+    session: { sessionToken: token, expiresAt: session.expiresAt, amr: Object.keys(session.methods), authTime: session.authTime },
+  };
+  return success(recoveryCodes ? { ...confirmed, recoveryCodes } : confirmed);
+}

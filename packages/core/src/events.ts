@@ -1,0 +1,28 @@
+/**
+ * Audit events. Each names the user and what happened; none ever holds a secret, a code, a
+ * token or a hash. Receive them with the `onEvent` option, e.g. to log, alert or notify.
+ */
+export type FactorKind = 'totp' | 'hotp' | 'recovery';
+
+interface EventBase {
+  userId: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+  /** The client address, when the request carried one. */
+  ip?: string;
+}
+
+export type MfaEvent =
+  | (EventBase & { type: 'enrollment.started'; factorId: string; kind: FactorKind })
+  | (EventBase & { type: 'factor.enrolled'; factorId: string; kind: FactorKind })
+  | (EventBase & { type: 'factor.removed'; factorId: string; kind: FactorKind })
+  | (EventBase & { type: 'verification.succeeded'; factorId: string; kind: FactorKind; amr: string[] })
+  | (EventBase & { type: 'verification.failed'; reason: 'invalid_code' | 'replayed_code' })
+  | (EventBase & { type: 'replay.rejected'; factorId: string; kind: FactorKind })
+  | (EventBase & { type: 'account.locked'; until: number; level: number })
+  | (EventBase & { type: 'recovery.used'; remaining: number })
+  | (EventBase & { type: 'recovery.regenerated'; count: number })
+  | (EventBase & { type: 'session.ended' })
+  | (EventBase & { type: 'session.user_mismatch' });
+
+export type MfaEventType = MfaEvent['type'];

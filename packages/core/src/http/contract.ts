@@ -1,0 +1,124 @@
+import type { Mfa } from '../createMfa';
+import { describe } from '../lib/describe';
+import type { Outcome } from '../outcome';
+import { type MfaRequest, userIdOf } from '../request';
+import { type HttpResult, NO_STORE, problemResponse } from './problems';
+
+/** A request to a route of the contract, as an adapter hands it over: parsed, plain data. */
+export interface RouteInput extends MfaRequest {
+  params: Record<string, string | undefined>;
+  /** The parsed JSON body, or undefined when there was none. */
+  body: unknown;
+}
+
+export type RouteName = 'status' | 'enrollTotp' | 'enrollHotp' | 'confirm' | 'verify' | 'regenerateRecoveryCodes' | 'removeFactor' | 'endSession';
+
+export interface ContractRoute {
+  name: RouteName;
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Relative to the router's mount point, with `:param` segments. */
+  path: string;
+  /** Routes that check codes: adapters put a per-IP rate limit in front of them. */
+  verification: boolean;
+}
+
+/** The enrollment router of the HTTP contract (see DESIGN.md), for adapters to mount as is. */
+export const CONTRACT_ROUTES: readonly ContractRoute[] = [
+  { name: 'status', method: 'GET', path: '/', verification: false },
+  { name: 'enrollTotp', method: 'POST', path: '/totp', verification: false },
+  { name: 'confirm', method: 'POST', path: '/totp/:factorId/confirm', verification: true },
+  { name: 'enrollHotp', method: 'POST', path: '/hotp', verification: false },
+  { name: 'confirm', method: 'POST', path: '/hotp/:factorId/confirm', verification: true },
+  { name: 'verify', method: 'POST', path: '/verify', verification: true },
+  { name: 'regenerateRecoveryCodes', method: 'POST', path: '/recovery-codes', verification: false },
+  { name: 'removeFactor', method: 'DELETE', path: '/factors/:factorId', verification: false },
+  { name: 'endSession', method: 'DELETE', path: '/session', verification: false },
+];
+
+const MAX_CODE_LENGTH = 64;
+const MAX_LABEL_LENGTH = 64;
+const MAX_ID_LENGTH = 64;
+
+type Handler = (mfa: Mfa, input: RouteInput & { user: { id: string } }) => Promise<HttpResult>;
+
+const handlers: Record<RouteName, Handler> = {
+  status: async (mfa, input) => json(200, await mfa.status(input)),
+
+  enrollTotp: (mfa, input) => enroll(mfa, input, 'totp'),
+  enrollHotp: (mfa, input) => enroll(mfa, input, 'hotp'),
+
+  confirm: async (mfa, input) => {
+    const body = objectBody(input.body);
+    const code = body && text(body.code, MAX_CODE_LENGTH);
+    const factorId = text(input.params.factorId, MAX_ID_LENGTH);
+    if (!code || !factorId) return invalid('Send {"code": "<the code the app shows>"} as JSON.');
+    return respond(await mfa.confirmEnrollment(input, factorId, code), 200);
+  },
+
+  verify: async (mfa, input) => {
+    const body = objectBody(input.body);
+    const code = body && text(body.code, MAX_CODE_LENGTH);
+    const recoveryCode = body && text(body.recoveryCode, MAX_CODE_LENGTH);
+    if (!body || (code ? 1 : 0) + (recoveryCode ? 1 : 0) !== 1 || Object.keys(body).length !== 1) {
+      return invalid('Send exactly one of {"code": "..."} or {"recoveryCode": "..."} as JSON.');
+    }
+    return respond(await mfa.verify(input, code ? { code } : { recoveryCode: recoveryCode! }), 200);
+  },
+
+  regenerateRecoveryCodes: async (mfa, input) => respond(await mfa.regenerateRecoveryCodes(input), 200),
+
+  removeFactor: async (mfa, input) => {
+    const factorId = text(input.params.factorId, MAX_ID_LENGTH);
+    if (!factorId) return invalid('The factor id is malformed.');
+    return respond(await mfa.removeFactor(input, factorId), 204);
+  },
+
+  endSession: async (mfa, input) => {
+    await mfa.endSession(input);
+    return { status: 204, headers: { ...NO_STORE } };
+  },
+};
+
+/**
+ * Answers one route of the contract. Never throws: bad input is a 400, a failing store a 503
+ * (fail closed), and the cause of an unexpected failure goes to the logger, not to the client.
+ */
+export async function handleRoute(mfa: Mfa, name: RouteName, input: RouteInput): Promise<HttpResult> {
+  const id = userIdOf(input.user);
+  if (!id) return problemResponse({ code: 'authentication_required', detail: 'Sign in first.', headers: { 'WWW-Authenticate': 'Bearer' } });
+  try {
+    return await handlers[name](mfa, { ...input, user: { ...input.user, id } });
+  } catch (err) {
+    mfa.options.logger.error(`${name} failed: ${describe(err)}`);
+    return problemResponse({ code: 'mfa_unavailable', detail: 'Multi-factor authentication is unavailable; try again shortly.' });
+  }
+}
+
+async function enroll(mfa: Mfa, input: RouteInput & { user: { id: string } }, kind: 'totp' | 'hotp'): Promise<HttpResult> {
+  const body = input.body === undefined ? {} : objectBody(input.body);
+  const label = body?.label === undefined ? undefined : text(body.label, MAX_LABEL_LENGTH);
+  if (!body || label === null) return invalid(`Send nothing, or {"label": "<up to ${MAX_LABEL_LENGTH} characters>"} as JSON.`);
+  return respond(await mfa.startEnrollment(input, kind, label), 201);
+}
+
+function respond(outcome: Outcome<unknown>, status: number): HttpResult {
+  if (!outcome.ok) return problemResponse(outcome.problem);
+  return { status, headers: { ...NO_STORE, ...outcome.headers }, body: status === 204 ? undefined : outcome.value };
+}
+
+function json(status: number, body: unknown): HttpResult {
+  return { status, headers: { ...NO_STORE }, body };
+}
+
+function invalid(detail: string): HttpResult {
+  return problemResponse({ code: 'invalid_request', detail });
+}
+
+function objectBody(body: unknown): Record<string, unknown> | null {
+  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+}
+
+/** A non-empty string of at most `max` characters, or null. */
+function text(value: unknown, max: number): string | null {
+  return typeof value === 'string' && value.trim() !== '' && value.length <= max ? value.trim() : null;
+}

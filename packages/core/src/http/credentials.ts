@@ -1,0 +1,30 @@
+import type { MfaRequest } from '../request';
+
+/** The name of the cookie that may carry the MFA session token instead of the header. */
+export const SESSION_COOKIE = 'mfa_session';
+const MAX_HEADER_VALUE = 256; // a token is 47 characters, a code 8: anything longer is not one
+
+/**
+ * Reads the MFA credentials of a request from its headers, by lower-case name: the session token
+ * from `X-Session-Token` (or the `mfa_session` cookie) and an inline code from `X-MFA-Token`.
+ * Over-long values are dropped here so no adapter has to think about them.
+ */
+export function readCredentials(header: (name: string) => string | string[] | undefined): Pick<MfaRequest, 'sessionToken' | 'inlineCode'> {
+  const one = (name: string) => {
+    const value = header(name);
+    const text = Array.isArray(value) ? value[0] : value;
+    return text !== undefined && text.length <= MAX_HEADER_VALUE ? text.trim() : undefined;
+  };
+  const sessionToken = one('x-session-token') || cookie(one('cookie'), SESSION_COOKIE);
+  const inlineCode = one('x-mfa-token');
+  return { ...(sessionToken ? { sessionToken } : {}), ...(inlineCode ? { inlineCode } : {}) };
+}
+
+function cookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=') || undefined;
+  }
+  return undefined;
+}

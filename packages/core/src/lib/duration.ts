@@ -1,0 +1,16 @@
+import { MfaError } from '../errors';
+
+/** A duration: a number of seconds, or a string such as `'30s'`, `'5m'`, `'12h'`, `'7d'`. */
+export type Duration = number | `${number}${'s' | 'm' | 'h' | 'd'}`;
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+/** Converts a Duration to milliseconds, or throws `invalid_option` naming the option. */
+export function toMs(value: unknown, option: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.round(value * 1000);
+  if (typeof value === 'string') {
+    const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(value.trim());
+    if (match) return Math.round(Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS] * 1000);
+  }
+  throw new MfaError('invalid_option', `${option} must be a number of seconds or a string like '5m', got ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,14 @@
+/**
+ * The StateStore keys of the core. Each key carries the user in braces: a Redis Cluster hash tag,
+ * so one user's keys live on one shard and a multi-key step stays atomic.
+ */
+const tag = (userId: string) => `{${encodeURIComponent(userId)}}`;
+
+export const stateKeys = {
+  session: (userId: string, tokenHash: string) => `session:${tag(userId)}:${tokenHash}`,
+  enrollment: (userId: string, factorId: string) => `enroll:${tag(userId)}:${factorId}`,
+  usedStep: (userId: string, factorId: string) => `step:${tag(userId)}:${factorId}`,
+  attempts: (userId: string) => `attempts:${tag(userId)}`,
+  lock: (userId: string) => `lock:${tag(userId)}`,
+  lockLevel: (userId: string) => `locklevel:${tag(userId)}`,
+};

@@ -1,0 +1,23 @@
+import { createHash, randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Returns `size` cryptographically random bytes; injected so tests can make them predictable. */
+export type RandomBytes = (size: number) => Buffer;
+
+export const defaultRandomBytes: RandomBytes = (size) => nodeRandomBytes(size);
+
+/** A random identifier with a readable prefix, e.g. `fac_3q2...`: 128 bits, base64url. */
+export function randomId(random: RandomBytes, prefix: string): string {
+  return `${prefix}_${random(16).toString('base64url')}`;
+}
+
+/** SHA-256 of a high-entropy token, hex: how session tokens are stored. */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** Compares two strings in time independent of where they differ. */
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

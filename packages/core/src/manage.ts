@@ -1,0 +1,90 @@
+import { checkRequest } from './check';
+import { type FactorView, viewOf } from './enroll';
+import { type Outcome, denial, success } from './outcome';
+import type { MfaUser, ResolvedOptions } from './options';
+import { newRecoveryCodes } from './recovery/recoveryCodes';
+import type { MfaRequest } from './request';
+import { endSession, readSession } from './session/sessions';
+import { otpSecretContext } from './totp/otp';
+
+/** Where a user stands: what `GET /mfa` answers. Never a secret. */
+export interface MfaStatus {
+  userId: string;
+  /** True when the user must use MFA. */
+  required: boolean;
+  exempt: boolean;
+  /** True when the user has at least one active factor. */
+  enrolled: boolean;
+  factors: FactorView[];
+  recoveryCodesRemaining: number;
+  /** The MFA session the request carried, if live. */
+  session: { amr: string[]; authTime: number; expiresAt: number } | null;
+}
+
+export async function statusOf(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }): Promise<MfaStatus> {
+  const userId = req.user.id;
+  const [exempt, factors, recovery, session] = await Promise.all([
+    opts.exempt(req.user),
+    opts.factors.listFactors(userId),
+    opts.factors.getRecoveryCodes(userId),
+    readSession(opts, userId, req.sessionToken),
+  ]);
+  return {
+    userId,
+    required: !exempt,
+    exempt,
+    enrolled: factors.length > 0,
+    factors: factors.map(viewOf),
+    recoveryCodesRemaining: factors.length > 0 ? (recovery?.hashes.length ?? 0) : 0,
+    session: session && { amr: Object.keys(session.methods), authTime: session.authTime, expiresAt: session.expiresAt },
+  };
+}
+
+/** A fresh proof, as sensitive account changes need: exemption does not stand in for it. */
+function requireFreshProof(opts: ResolvedOptions, req: MfaRequest) {
+  return checkRequest(opts, req, { maxAge: opts.freshProofMaxAgeMs / 1000 }, false);
+}
+
+/** Issues a new set of recovery codes (fresh MFA needed); the old set is void at once. */
+export async function regenerateRecoveryCodes(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }): Promise<Outcome<{ recoveryCodes: string[] }>> {
+  const fresh = await requireFreshProof(opts, req);
+  if (!fresh.ok) return fresh;
+  const set = await newRecoveryCodes(opts);
+  await opts.factors.replaceRecoveryCodes(req.user.id, { salt: set.salt, hashes: set.hashes, createdAt: opts.clock.now() });
+  opts.emit({ type: 'recovery.regenerated', userId: req.user.id, at: opts.clock.now(), ip: req.ip, count: set.codes.length });
+  return success({ recoveryCodes: set.codes }, fresh.headers);
+}
+
+/** Removes one of the user's factors (fresh MFA needed). */
+export async function removeFactor(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, factorId: string): Promise<Outcome<null>> {
+  const fresh = await requireFreshProof(opts, req);
+  if (!fresh.ok) return fresh;
+  const factor = await opts.factors.getFactor(req.user.id, factorId);
+  if (!factor || !(await opts.factors.deleteFactor(req.user.id, factorId))) return denial('factor_not_found', 'This user has no factor with this id.');
+  opts.emit({ type: 'factor.removed', userId: req.user.id, at: opts.clock.now(), ip: req.ip, factorId, kind: factor.kind });
+  return success(null, fresh.headers);
+}
+
+/** Ends the MFA session the request carries. Idempotent. */
+export async function endRequestSession(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }): Promise<void> {
+  await endSession(opts, req.user.id, req.sessionToken);
+  opts.emit({ type: 'session.ended', userId: req.user.id, at: opts.clock.now(), ip: req.ip });
+}
+
+/**
+ * Re-encrypts every stored secret under the current (first) key. Safe to run while serving and
+ * to run again: each secret is swapped only if nobody changed it meanwhile. Keep the old keys in
+ * the ring until it has run and until pending enrollments have lapsed (`enrollmentTtl`).
+ */
+export async function rotateKeys(opts: ResolvedOptions): Promise<{ rotated: number; total: number }> {
+  let rotated = 0;
+  let total = 0;
+  for await (const factor of opts.factors.allFactors()) {
+    total += 1;
+    if (!opts.keyRing.isStale(factor.secret)) continue;
+    const context = otpSecretContext(factor.userId, factor.id);
+    const next = opts.keyRing.encrypt(opts.keyRing.decrypt(factor.secret, context), context);
+    if (await opts.factors.compareAndSetSecret(factor.userId, factor.id, factor.secret, next)) rotated += 1;
+  }
+  return { rotated, total };
+}

@@ -1,0 +1,91 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { MfaError } from '../errors';
+import type { RandomBytes } from '../lib/random';
+
+/** One encryption key: an id that travels with every ciphertext, and 32 bytes of key. */
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+
+const KEY_BYTES = 32; // AES-256
+const IV_BYTES = 12; // NIST SP 800-38D 8.2: 96-bit IVs for GCM
+const TAG_BYTES = 16;
+const FORMAT = 'v1';
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * Encrypts secrets at rest with AES-256-GCM. The first key is current and encrypts; every key
+ * decrypts what it encrypted, so keys rotate without downtime: add a new key first in the list,
+ * run `mfa.rotateKeys()`, then drop the old key.
+ *
+ * A ciphertext reads `v1:<keyId>:<iv>:<ciphertext+tag>` (base64url). The caller binds it to its
+ * owner with associated data (mfakit uses the user and factor ids), so a ciphertext copied to
+ * another user's record does not decrypt.
+ */
+export class KeyRing {
+  private readonly keys: Map<string, Buffer>;
+  readonly currentId: string;
+
+  constructor(
+    keys: EncryptionKey[],
+    private readonly random: RandomBytes,
+  ) {
+    if (keys.length === 0) throw new MfaError('invalid_option', 'encryptionKeys must hold at least one key');
+    for (const { id, key } of keys) {
+      if (!KEY_ID.test(id)) throw new MfaError('invalid_option', `encryption key id ${JSON.stringify(id)} must match ${KEY_ID}`);
+      if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES) {
+        throw new MfaError('invalid_option', `encryption key ${id} must be ${KEY_BYTES} bytes, got ${Buffer.isBuffer(key) ? key.length : typeof key}`);
+      }
+    }
+    this.keys = new Map(keys.map(({ id, key }) => [id, Buffer.from(key)]));
+    if (this.keys.size !== keys.length) throw new MfaError('invalid_option', 'encryption key ids must be unique');
+    this.currentId = keys[0]!.id;
+  }
+
+  encrypt(plaintext: string, associatedData: string): string {
+    const iv = this.random(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId)!, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(Buffer.from(associatedData));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    return [FORMAT, this.currentId, iv.toString('base64url'), body.toString('base64url')].join(':');
+  }
+
+  decrypt(ciphertext: string, associatedData: string): string {
+    const [format, keyId, iv, body] = ciphertext.split(':');
+    const key = keyId === undefined ? undefined : this.keys.get(keyId);
+    if (format !== FORMAT || !key || !iv || !body) {
+      throw new MfaError('secret_undecryptable', `secret was encrypted under key ${JSON.stringify(keyId)}, which is not in the key ring`);
+    }
+    const data = Buffer.from(body, 'base64url');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
+      decipher.setAAD(Buffer.from(associatedData));
+      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+      return Buffer.concat([decipher.update(data.subarray(0, data.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+    } catch (cause) {
+      throw new MfaError('secret_undecryptable', `secret failed authentication under key ${keyId}`, { cause });
+    }
+  }
+
+  /** True when the ciphertext was made under a key other than the current one. */
+  isStale(ciphertext: string): boolean {
+    return ciphertext.split(':')[1] !== this.currentId;
+  }
+}
+
+/**
+ * Reads keys from the text form used in environment variables: `kid:base64key,kid2:base64key`,
+ * the first one current. Generate a key with `openssl rand -base64 32`.
+ */
+export function parseEncryptionKeys(spec: string): EncryptionKey[] {
+  return spec
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const colon = part.indexOf(':');
+      if (colon < 1) throw new MfaError('invalid_option', "encryption keys must read 'kid:base64key,...'");
+      return { id: part.slice(0, colon), key: Buffer.from(part.slice(colon + 1), 'base64') };
+    });
+}

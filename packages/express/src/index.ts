@@ -1,0 +1,3 @@
+export * from './mfaRouter';
+export * from './requireMfa';
+export { type GetUser, passportUser } from './lib/http';
