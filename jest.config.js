@@ -25,4 +25,5 @@ module.exports = {
     ],
   },
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/summaryReporter.js'],
 };

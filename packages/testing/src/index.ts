@@ -1,2 +1,3 @@
 export * from './fakeClock';
 export * from './otp';
+export * from './storeConformance';

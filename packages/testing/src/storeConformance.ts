@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import type { FactorRecord, FactorStore, StateStore } from '@mfakit/core';
+
+/** What the conformance suite needs of a store implementation. */
+export interface StoreHarness {
+  factors: FactorStore;
+  state: StateStore;
+  /** Moves the store's notion of time forward (a fake clock, or waiting for a real TTL). */
+  advance(ms: number): Promise<void>;
+  close?(): Promise<void>;
+}
+
+const RACERS = 20;
+
+function otpFactor(userId: string, overrides: Partial<FactorRecord> = {}): FactorRecord {
+  return {
+    id: `fac_${randomUUID()}`,
+    userId,
+    kind: 'hotp',
+    label: 'Token',
+    createdAt: 1_700_000_000_000,
+    secret: 'v1:k1:iv:ciphertext',
+    algorithm: 'sha1',
+    digits: 6,
+    period: 30,
+    counter: 0,
+    ...overrides,
+  };
+}
+
+async function race<T>(run: () => Promise<T>): Promise<T[]> {
+  return Promise.all(Array.from({ length: RACERS }, run));
+}
+
+/**
+ * The contract every FactorStore and StateStore must meet, atomicity under concurrency included.
+ * Each test uses fresh keys and user ids, so a shared server needs no cleaning between runs.
+ *
+ * @example
+ * describeStoreConformance('memory', async () => {
+ *   const clock = new FakeClock();
+ *   const store = new MemoryStore({ clock });
+ *   return { factors: store, state: store, advance: async (ms) => clock.advance(ms) };
+ * });
+ */
+export function describeStoreConformance(name: string, makeHarness: () => Promise<StoreHarness>): void {
+  describe(`store conformance: ${name}`, () => {
+    let h: StoreHarness;
+    let key: (label: string) => string;
+    let user: () => string;
+
+    beforeEach(async () => {
+      h = await makeHarness();
+      const run = randomUUID();
+      key = (label) => `conformance:{${run}}:${label}`;
+      user = () => `user-${randomUUID()}`;
+    });
+    afterEach(async () => {
+      await h.close?.();
+    });
+
+    describe('StateStore', () => {
+      test('get answers null for a missing key and the value after set', async () => {
+        expect(await h.state.get(key('a'))).toBeNull();
+        await h.state.set(key('a'), 'one', 60_000);
+        await h.state.set(key('a'), 'two', 60_000);
+        expect(await h.state.get(key('a'))).toBe('two');
+      });
+
+      test('a value lapses after its time to live', async () => {
+        await h.state.set(key('a'), 'one', 1_000);
+        await h.advance(1_500);
+        expect(await h.state.get(key('a'))).toBeNull();
+      });
+
+      test('delete removes a value', async () => {
+        await h.state.set(key('a'), 'one', 60_000);
+        await h.state.delete(key('a'));
+        expect(await h.state.get(key('a'))).toBeNull();
+      });
+
+      test('setIfAbsent stores only once, and again after expiry', async () => {
+        expect(await h.state.setIfAbsent(key('a'), 'first', 1_000)).toBe(true);
+        expect(await h.state.setIfAbsent(key('a'), 'second', 1_000)).toBe(false);
+        expect(await h.state.get(key('a'))).toBe('first');
+        await h.advance(1_500);
+        expect(await h.state.setIfAbsent(key('a'), 'third', 1_000)).toBe(true);
+      });
+
+      test(`setIfAbsent: of ${RACERS} racing callers exactly one wins`, async () => {
+        const wins = await race(() => h.state.setIfAbsent(key('race'), 'x', 60_000));
+        expect(wins.filter(Boolean)).toHaveLength(1);
+      });
+
+      test('consume returns the value once', async () => {
+        await h.state.set(key('a'), 'one', 60_000);
+        expect(await h.state.consume(key('a'))).toBe('one');
+        expect(await h.state.consume(key('a'))).toBeNull();
+        expect(await h.state.get(key('a'))).toBeNull();
+      });
+
+      test(`consume: of ${RACERS} racing callers exactly one gets the value`, async () => {
+        await h.state.set(key('race'), 'prize', 60_000);
+        const got = await race(() => h.state.consume(key('race')));
+        expect(got.filter((v) => v === 'prize')).toHaveLength(1);
+      });
+
+      test('increment counts from one and keeps the TTL set at creation', async () => {
+        expect(await h.state.increment(key('n'), 2_000)).toBe(1);
+        await h.advance(1_200);
+        expect(await h.state.increment(key('n'), 2_000)).toBe(2);
+        await h.advance(1_200); // 2.4 s after creation: gone, though touched 1.2 s ago
+        expect(await h.state.increment(key('n'), 2_000)).toBe(1);
+      });
+
+      test(`increment: ${RACERS} racing callers get ${RACERS} distinct counts`, async () => {
+        const counts = await race(() => h.state.increment(key('n'), 60_000));
+        expect(new Set(counts).size).toBe(RACERS);
+        expect(Math.max(...counts)).toBe(RACERS);
+      });
+
+      test('advance stores only a greater number', async () => {
+        expect(await h.state.advance(key('step'), 10, 60_000)).toBe(true);
+        expect(await h.state.advance(key('step'), 10, 60_000)).toBe(false);
+        expect(await h.state.advance(key('step'), 9, 60_000)).toBe(false);
+        expect(await h.state.advance(key('step'), 11, 60_000)).toBe(true);
+        expect(await h.state.get(key('step'))).toBe('11');
+      });
+
+      test(`advance: of ${RACERS} racing callers with one value exactly one wins`, async () => {
+        const wins = await race(() => h.state.advance(key('step'), 42, 60_000));
+        expect(wins.filter(Boolean)).toHaveLength(1);
+      });
+
+      test('advance: racing values leave the greatest stored', async () => {
+        await Promise.all(Array.from({ length: RACERS }, (_, i) => h.state.advance(key('step'), i, 60_000)));
+        expect(await h.state.get(key('step'))).toBe(String(RACERS - 1));
+      });
+    });
+
+    describe('FactorStore', () => {
+      test('creates, reads, lists and deletes factors per user', async () => {
+        const alice = user();
+        const bob = user();
+        const factor = otpFactor(alice);
+        await h.factors.createFactor(factor);
+        await h.factors.createFactor(otpFactor(bob));
+        expect(await h.factors.getFactor(alice, factor.id)).toEqual(factor);
+        expect(await h.factors.getFactor(bob, factor.id)).toBeNull();
+        expect((await h.factors.listFactors(alice)).map((f) => f.id)).toEqual([factor.id]);
+        expect(await h.factors.deleteFactor(bob, factor.id)).toBe(false);
+        expect(await h.factors.deleteFactor(alice, factor.id)).toBe(true);
+        expect(await h.factors.listFactors(alice)).toEqual([]);
+      });
+
+      test('records read back are copies', async () => {
+        const alice = user();
+        const factor = otpFactor(alice);
+        await h.factors.createFactor(factor);
+        const read = (await h.factors.getFactor(alice, factor.id))!;
+        read.counter = 99;
+        factor.counter = 98;
+        expect((await h.factors.getFactor(alice, factor.id))!.counter).toBe(0);
+      });
+
+      test('allFactors yields the factors of every user', async () => {
+        const made = [otpFactor(user()), otpFactor(user())];
+        for (const f of made) await h.factors.createFactor(f);
+        const seen: string[] = [];
+        for await (const f of h.factors.allFactors()) seen.push(f.id);
+        expect(seen).toEqual(expect.arrayContaining(made.map((f) => f.id)));
+      });
+
+      test('compareAndSetCounter moves the counter only from the expected value', async () => {
+        const alice = user();
+        const factor = otpFactor(alice, { counter: 5 });
+        await h.factors.createFactor(factor);
+        expect(await h.factors.compareAndSetCounter(alice, factor.id, 4, 9)).toBe(false);
+        expect(await h.factors.compareAndSetCounter(alice, factor.id, 5, 7)).toBe(true);
+        expect((await h.factors.getFactor(alice, factor.id))!.counter).toBe(7);
+        expect(await h.factors.compareAndSetCounter(user(), factor.id, 7, 8)).toBe(false);
+      });
+
+      test(`compareAndSetCounter: of ${RACERS} racing callers exactly one wins`, async () => {
+        const alice = user();
+        const factor = otpFactor(alice);
+        await h.factors.createFactor(factor);
+        const wins = await race(() => h.factors.compareAndSetCounter(alice, factor.id, 0, 1));
+        expect(wins.filter(Boolean)).toHaveLength(1);
+      });
+
+      test('compareAndSetSecret swaps only the expected ciphertext', async () => {
+        const alice = user();
+        const factor = otpFactor(alice);
+        await h.factors.createFactor(factor);
+        expect(await h.factors.compareAndSetSecret(alice, factor.id, 'v1:k0:other', 'v1:k2:new')).toBe(false);
+        expect(await h.factors.compareAndSetSecret(alice, factor.id, factor.secret, 'v1:k2:new')).toBe(true);
+        expect((await h.factors.getFactor(alice, factor.id))!.secret).toBe('v1:k2:new');
+      });
+
+      test('recovery codes: a new set replaces the old, each hash is consumed once', async () => {
+        const alice = user();
+        await h.factors.replaceRecoveryCodes(alice, { salt: 's1', hashes: ['h1', 'h2', 'h3'], createdAt: 1 });
+        expect(await h.factors.consumeRecoveryCode(alice, 'h2')).toBe(true);
+        expect(await h.factors.consumeRecoveryCode(alice, 'h2')).toBe(false);
+        expect(await h.factors.consumeRecoveryCode(user(), 'h1')).toBe(false);
+        expect((await h.factors.getRecoveryCodes(alice))!.hashes.sort()).toEqual(['h1', 'h3']);
+        await h.factors.replaceRecoveryCodes(alice, { salt: 's2', hashes: ['n1'], createdAt: 2 });
+        expect(await h.factors.consumeRecoveryCode(alice, 'h1')).toBe(false);
+        expect(await h.factors.getRecoveryCodes(alice)).toEqual({ salt: 's2', hashes: ['n1'], createdAt: 2 });
+      });
+
+      test(`consumeRecoveryCode: of ${RACERS} racing callers exactly one wins`, async () => {
+        const alice = user();
+        await h.factors.replaceRecoveryCodes(alice, { salt: 's', hashes: ['h1', 'h2'], createdAt: 1 });
+        const wins = await race(() => h.factors.consumeRecoveryCode(alice, 'h1'));
+        expect(wins.filter(Boolean)).toHaveLength(1);
+        expect((await h.factors.getRecoveryCodes(alice))!.hashes).toEqual(['h2']);
+      });
+
+      test('deleteUser removes every factor and the recovery codes', async () => {
+        const alice = user();
+        await h.factors.createFactor(otpFactor(alice));
+        await h.factors.replaceRecoveryCodes(alice, { salt: 's', hashes: ['h'], createdAt: 1 });
+        await h.factors.deleteUser(alice);
+        expect(await h.factors.listFactors(alice)).toEqual([]);
+        expect(await h.factors.getRecoveryCodes(alice)).toBeNull();
+      });
+    });
+  });
+}
