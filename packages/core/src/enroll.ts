@@ -63,7 +63,7 @@ export async function confirmEnrollment(opts: ResolvedOptions, req: MfaRequest &
   const pending = await pendingOtpFactor(opts, userId, factorId);
   if (!pending) return denial('enrollment_not_found', 'No pending enrollment with this id: it was confirmed, has lapsed, or never existed.');
 
-  const attempt = await throttled(opts, userId, req.ip, async () => ((await checkOtp(opts, pending, code, req.ip)) ? true : null));
+  const attempt = await throttled(opts, userId, req.ip, async () => ((await checkOtp(opts, pending, code, req.ip, true)) ? true : null));
   if (!attempt.ok) {
     opts.emit({ type: 'verification.failed', userId, at: opts.clock.now(), ip: req.ip, reason: 'invalid_code' });
     return attemptDenial(attempt);

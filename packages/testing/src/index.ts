@@ -1,3 +1,4 @@
 export * from './fakeClock';
 export * from './otp';
 export * from './storeConformance';
+export * from './vectors';

@@ -10,12 +10,15 @@ const MAX_HEADER_VALUE = 256; // a token is 47 characters, a code 8: anything lo
  * Over-long values are dropped here so no adapter has to think about them.
  */
 export function readCredentials(header: (name: string) => string | string[] | undefined): Pick<MfaRequest, 'sessionToken' | 'inlineCode'> {
-  const one = (name: string) => {
+  const raw = (name: string) => {
     const value = header(name);
-    const text = Array.isArray(value) ? value[0] : value;
-    return text !== undefined && text.length <= MAX_HEADER_VALUE ? text.trim() : undefined;
+    return Array.isArray(value) ? value[0] : value;
   };
-  const sessionToken = one('x-session-token') || cookie(one('cookie'), SESSION_COOKIE);
+  const capped = (text: string | undefined) => (text !== undefined && text.length <= MAX_HEADER_VALUE ? text.trim() : undefined);
+  const one = (name: string) => capped(raw(name));
+  // The cap applies to the cookie's value, not to the whole Cookie header, which a browser fills
+  // with every other cookie of the site too.
+  const sessionToken = one('x-session-token') || capped(cookie(raw('cookie'), SESSION_COOKIE));
   const inlineCode = one('x-mfa-token');
   return { ...(sessionToken ? { sessionToken } : {}), ...(inlineCode ? { inlineCode } : {}) };
 }

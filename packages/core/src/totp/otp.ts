@@ -78,8 +78,11 @@ export async function pendingOtpFactor(opts: ResolvedOptions, userId: string, fa
  * Checks a code against one OTP factor and spends it: for TOTP, the accepted time step and every
  * earlier one are refused from then on; for HOTP, the counter moves past the accepted value.
  * Both steps are atomic, so of two requests with one code exactly one succeeds.
+ *
+ * A `pending` factor (an enrollment, not yet in the FactorStore) spends an HOTP code in the
+ * StateStore instead, and its `counter` is moved past the accepted value for the caller to store.
  */
-export async function checkOtp(opts: ResolvedOptions, factor: OtpFactorRecord, code: string, ip?: string): Promise<boolean> {
+export async function checkOtp(opts: ResolvedOptions, factor: OtpFactorRecord, code: string, ip?: string, pending = false): Promise<boolean> {
   const token = code.replace(/[\s-]/g, '');
   if (token.length !== factor.digits || !/^\d+$/.test(token)) return false;
   const secret = opts.keyRing.decrypt(factor.secret, otpSecretContext(factor.userId, factor.id));
@@ -95,7 +98,11 @@ export async function checkOtp(opts: ResolvedOptions, factor: OtpFactorRecord, c
   } else {
     const result = await verify({ ...common, strategy: 'hotp', counter: factor.counter, counterTolerance: opts.hotp.lookAhead });
     if (!result.valid) return false;
-    spent = await opts.factors.compareAndSetCounter(factor.userId, factor.id, factor.counter, factor.counter + result.delta + 1);
+    const next = factor.counter + result.delta + 1;
+    spent = pending
+      ? await opts.state.advance(stateKeys.usedStep(factor.userId, factor.id), next, opts.enrollmentTtlMs)
+      : await opts.factors.compareAndSetCounter(factor.userId, factor.id, factor.counter, next);
+    if (spent && pending) factor.counter = next;
   }
   if (!spent) opts.emit({ type: 'replay.rejected', userId: factor.userId, factorId: factor.id, kind: factor.kind, at: opts.clock.now(), ip });
   return spent;

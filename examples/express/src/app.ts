@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { type Clock, createMfa, type Mfa, type MfaEvent, type MfaLogger, type MfaOptions, systemClock } from '@mfakit/core';
+import { mfaRouter, type MfaRouterOptions, requireFreshMfa, requireMfa } from '@mfakit/express';
+import express, { type Express, type RequestHandler } from 'express';
+import { jwtKey, jwtPassport, login, requireAuth } from './auth';
+import { errorHandler, notFound, problem, securityHeaders, send } from './problems';
+import { createTransfer, validateTransfer } from './transfers';
+import { isServiceUser } from './users';
+
+/** What tests (and `server.ts`) can set; every field has a development default. */
+export interface DemoAppOptions {
+  /** The HS256 secret for access tokens. @default 32 random bytes, new for each app */
+  jwtSecret?: string;
+  /** Step-up window of `POST /api/transfers`, in seconds. @default 300 */
+  freshMaxAgeSeconds?: number;
+  /** Passed to `createMfa`. @default mfakit's ephemeral development key */
+  encryptionKeys?: MfaOptions['encryptionKeys'];
+  /** mfakit's clock; tests pass a FakeClock. @default the wall clock */
+  clock?: Clock;
+  /** Where mfakit and the demo write warnings and failures. @default the console */
+  logger?: MfaLogger;
+  /** mfakit's audit events. @default none */
+  onEvent?: (event: MfaEvent) => void;
+  /** The per-IP limit on the code-checking routes of `/mfa`. @default mfaRouter's (30 a minute) */
+  rateLimit?: MfaRouterOptions['rateLimit'];
+}
+
+const DEFAULT_FRESH_MAX_AGE_SECONDS = 300;
+const MAX_FRESH_MAX_AGE_SECONDS = 86_400;
+const BODY_LIMIT = '16kb';
+const PUBLIC_DIR = path.join(__dirname, '..', 'public');
+
+const consoleLogger: MfaLogger = {
+  warn: (message) => console.warn(`[demo] ${message}`),
+  error: (message) => console.error(`[demo] ${message}`),
+};
+
+/** JSON bodies only: another media type is a 415 problem, malformed JSON a 400 (see errorHandler). */
+const jsonBody: RequestHandler[] = [
+  function requireJson(req, res, next) {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
+    if (hasBody && !req.is('application/json')) return send(res, problem('unsupported_media_type', 'Send the body as JSON (Content-Type: application/json).'));
+    next();
+  },
+  express.json({ limit: BODY_LIMIT }),
+];
+
+/**
+ * The mfakit demo: passport-jwt login, the enrollment router at `/mfa`, a protected route and a
+ * step-up route, the enrollment page, and RFC 9457 problems for every error.
+ *
+ * @example
+ * const { app } = createApp({ clock: new FakeClock() });
+ * await request(app).post('/auth/login').send({ username: 'alice', password: 'alice-password' });
+ */
+export function createApp(options: DemoAppOptions = {}): { app: Express; mfa: Mfa } {
+  const freshMaxAge = options.freshMaxAgeSeconds ?? DEFAULT_FRESH_MAX_AGE_SECONDS;
+  if (!Number.isInteger(freshMaxAge) || freshMaxAge < 1 || freshMaxAge > MAX_FRESH_MAX_AGE_SECONDS) {
+    throw new RangeError(`freshMaxAgeSeconds must be an integer from 1 to ${MAX_FRESH_MAX_AGE_SECONDS}, got ${freshMaxAge}`);
+  }
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? consoleLogger;
+  const mfa = createMfa({
+    issuer: 'mfakit demo',
+    encryptionKeys: options.encryptionKeys,
+    exempt: (user) => isServiceUser(user.id),
+    clock,
+    logger,
+    onEvent: options.onEvent,
+  });
+
+  const key = jwtKey(options.jwtSecret ?? randomBytes(32).toString('base64url'));
+  const auth = requireAuth(jwtPassport(key));
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(securityHeaders);
+  app.use(express.static(PUBLIC_DIR, { index: 'index.html', dotfiles: 'ignore' }));
+
+  app.post('/auth/login', ...jsonBody, login(key));
+  app.use('/mfa', auth, mfaRouter(mfa, options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }));
+  app.get('/api/profile', auth, requireMfa(mfa), (req, res) => {
+    res.set('Cache-Control', 'no-store').json({ user: { id: req.user!.id }, mfa: req.mfa });
+  });
+  app.post('/api/transfers', auth, ...jsonBody, validateTransfer, requireFreshMfa(mfa, { maxAge: freshMaxAge }), createTransfer(clock));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return { app, mfa };
+}

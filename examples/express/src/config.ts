@@ -1,0 +1,39 @@
+/** What `server.ts` reads from the environment. */
+export interface DemoConfig {
+  port: number;
+  jwtSecret: string;
+  /** `MFA_ENCRYPTION_KEYS` as is ('kid:base64key,...'); undefined: mfakit's ephemeral key. */
+  encryptionKeys?: string;
+  freshMaxAgeSeconds: number;
+}
+
+/** Used when JWT_SECRET is unset, outside production only. Public: anyone can forge tokens with it. */
+export const DEVELOPMENT_JWT_SECRET = 'mfakit-demo-development-secret-do-not-use-in-production';
+const MIN_SECRET_LENGTH = 32; // RFC 7518 3.2: an HS256 key of at least 256 bits
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return number;
+}
+
+/**
+ * Reads PORT (default 3000), JWT_SECRET (a development default with a warning; required when
+ * NODE_ENV=production), MFA_ENCRYPTION_KEYS and MFA_FRESH_MAX_AGE (seconds, default 300).
+ * Throws a RangeError naming the variable when a value is unusable.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv, warn: (message: string) => void): DemoConfig {
+  const port = integer('PORT', env.PORT, 3000, 0, 65535);
+  const freshMaxAgeSeconds = integer('MFA_FRESH_MAX_AGE', env.MFA_FRESH_MAX_AGE, 300, 1, 86_400);
+  let jwtSecret = env.JWT_SECRET ?? '';
+  if (jwtSecret === '') {
+    if (env.NODE_ENV === 'production') throw new RangeError('JWT_SECRET is required when NODE_ENV=production (e.g. JWT_SECRET=$(openssl rand -base64 32))');
+    warn('JWT_SECRET is not set: using the public development secret. Anyone can forge access tokens; set JWT_SECRET outside development.');
+    jwtSecret = DEVELOPMENT_JWT_SECRET;
+  } else if (jwtSecret.length < MIN_SECRET_LENGTH) {
+    warn(`JWT_SECRET is shorter than ${MIN_SECRET_LENGTH} characters: use at least 256 bits (openssl rand -base64 32).`);
+  }
+  const keys = env.MFA_ENCRYPTION_KEYS?.trim();
+  return { port, jwtSecret, freshMaxAgeSeconds, ...(keys ? { encryptionKeys: keys } : {}) };
+}

@@ -1,0 +1,49 @@
+// Threat: the demo started outside development with its public JWT secret or with a typo in
+// its settings, and nobody notices. server.ts reads the environment through configFromEnv,
+// which warns about the development default, refuses it in production, and refuses bad numbers.
+import { MfaError } from '@mfakit/core';
+import { configFromEnv, DEVELOPMENT_JWT_SECRET } from '../src/config';
+import { demo } from './helpers';
+
+const SECRET = 's'.repeat(32);
+
+test('defaults: port 3000, five-minute step-up, no encryption keys', () => {
+  expect(configFromEnv({ JWT_SECRET: SECRET }, () => {})).toEqual({ port: 3000, jwtSecret: SECRET, freshMaxAgeSeconds: 300 });
+});
+
+test('PORT, MFA_FRESH_MAX_AGE and MFA_ENCRYPTION_KEYS are read', () => {
+  const env = { JWT_SECRET: SECRET, PORT: '3123', MFA_FRESH_MAX_AGE: '60', MFA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
+  expect(configFromEnv(env, () => {})).toEqual({ port: 3123, jwtSecret: SECRET, freshMaxAgeSeconds: 60, encryptionKeys: env.MFA_ENCRYPTION_KEYS });
+});
+
+test('without JWT_SECRET the development secret is used, with a warning', () => {
+  const warnings: string[] = [];
+  expect(configFromEnv({}, (m) => warnings.push(m)).jwtSecret).toBe(DEVELOPMENT_JWT_SECRET);
+  expect(warnings).toEqual([expect.stringContaining('JWT_SECRET is not set')]);
+});
+
+test('without JWT_SECRET in production the demo refuses to start', () => {
+  expect(() => configFromEnv({ NODE_ENV: 'production' }, () => {})).toThrow(/JWT_SECRET is required/);
+});
+
+test('a short JWT_SECRET is used, with a warning', () => {
+  const warnings: string[] = [];
+  configFromEnv({ JWT_SECRET: 'short' }, (m) => warnings.push(m));
+  expect(warnings).toEqual([expect.stringContaining('shorter than 32')]);
+});
+
+test.each([
+  ['PORT', 'eighty'],
+  ['PORT', '70000'],
+  ['MFA_FRESH_MAX_AGE', '0'],
+  ['MFA_FRESH_MAX_AGE', '5m'],
+  ['MFA_FRESH_MAX_AGE', '-300'],
+])('%s=%p is refused at start-up', (name, value) => {
+  expect(() => configFromEnv({ JWT_SECRET: SECRET, [name]: value }, () => {})).toThrow(new RegExp(`^${name} must be an integer`));
+});
+
+test('malformed MFA_ENCRYPTION_KEYS stop createApp with mfakit invalid_option', () => {
+  const attempt = () => demo({ encryptionKeys: 'k1:dG9vIHNob3J0' });
+  expect(attempt).toThrow(MfaError);
+  expect(attempt).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+});

@@ -1,0 +1,71 @@
+// mfa.check: enrollment required, step-up judged on the time of the last proof, and `methods`.
+import { requirementOf } from '@mfakit/core';
+import { totpCode, wrongCode } from '@mfakit/testing';
+import { enrollTotp, setup, unwrap } from './helpers';
+
+test('a user without a factor -> 403 mfa_enrollment_required; no user -> authentication_required', async () => {
+  const h = setup();
+  expect(await h.mfa.check({ user: { id: 'carol' } })).toMatchObject({ allow: false, response: { status: 403, body: { code: 'mfa_enrollment_required' } } });
+  expect(await h.mfa.check({ user: null })).toMatchObject({ allow: false, response: { status: 401, body: { code: 'authentication_required' } } });
+});
+
+test('an exempt user passes without MFA', async () => {
+  const h = setup({ exempt: (user) => user.id.startsWith('svc-') });
+  expect(await h.mfa.check({ user: { id: 'svc-backup' } })).toMatchObject({ allow: true, state: { exempt: true } });
+});
+
+test('no session -> 401 mfa_required with the RFC 9470 challenge', async () => {
+  const h = setup();
+  const alice = await enrollTotp(h);
+  const decision = await h.mfa.check({ user: alice.user });
+  expect(decision).toMatchObject({ allow: false, response: { status: 401, body: { code: 'mfa_required', status: 401 } } });
+  if (decision.allow) return;
+  expect(decision.response.headers['WWW-Authenticate']).toMatch(/^Bearer error="insufficient_user_authentication"/);
+  expect(decision.response.headers['Content-Type']).toBe('application/problem+json');
+});
+
+test('freshness is judged on the last proof, not on the last use of the session', async () => {
+  const h = setup();
+  const alice = await enrollTotp(h);
+  const req = { user: alice.user, sessionToken: alice.sessionToken };
+  h.clock.advanceSeconds(250);
+  expect((await h.mfa.check(req, { maxAge: 300 })).allow).toBe(true); // touches the session
+  h.clock.advanceSeconds(51);
+  expect(await h.mfa.check(req, { maxAge: 300 })).toMatchObject({ allow: false, response: { body: { code: 'mfa_stale' } } });
+  expect((await h.mfa.check(req)).allow).toBe(true); // still fine without a step-up requirement
+});
+
+test('a new proof resets freshness but keeps the session\'s methods', async () => {
+  const h = setup();
+  const alice = await enrollTotp(h);
+  h.clock.advanceSeconds(600);
+  const again = unwrap(await h.mfa.verify({ user: alice.user, sessionToken: alice.sessionToken }, { code: totpCode(alice.secret, h.clock) }));
+  expect(again.authTime).toBe(h.clock.now());
+  const decision = await h.mfa.check({ user: alice.user, sessionToken: again.sessionToken }, { maxAge: 300 });
+  expect(decision).toMatchObject({ allow: true, state: { userId: 'alice', amr: ['otp'], authTime: h.clock.now(), exempt: false } });
+});
+
+test('methods: a session passes when it proved one of them', async () => {
+  const h = setup();
+  const alice = await enrollTotp(h);
+  const req = { user: alice.user, sessionToken: alice.sessionToken };
+  expect((await h.mfa.check(req, { methods: ['otp'] })).allow).toBe(true);
+  expect((await h.mfa.check(req, { methods: ['hwk', 'otp'] })).allow).toBe(true);
+  expect(await h.mfa.check(req, { methods: ['hwk'] })).toMatchObject({ allow: false, response: { body: { code: 'mfa_method_required' } } });
+});
+
+test('a wrong inline code -> mfa_invalid_code and no session', async () => {
+  const h = setup();
+  const alice = await enrollTotp(h);
+  const decision = await h.mfa.check({ user: alice.user, inlineCode: wrongCode(alice.secret, h.clock) });
+  expect(decision).toMatchObject({ allow: false, response: { status: 401, body: { code: 'mfa_invalid_code' } } });
+  if (!decision.allow) expect(decision.response.headers['X-Session-Token']).toBeUndefined();
+});
+
+test('requirementOf validates a route requirement once', () => {
+  expect(requirementOf({ maxAge: '5m', methods: ['hwk'] })).toEqual({ maxAge: 300, methods: ['hwk'] });
+  expect(requirementOf({ maxAge: 300 })).toEqual({ maxAge: 300 });
+  expect(() => requirementOf({ methods: [] })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+  expect(() => requirementOf({ methods: ['HWK!'] })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+  expect(() => requirementOf({ maxAge: 'soon' as never })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+});
