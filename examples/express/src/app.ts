@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { type Clock, createMfa, type Mfa, type MfaEvent, type MfaLogger, type MfaOptions, systemClock } from '@mfakit/core';
-import { mfaRouter, type MfaRouterOptions, requireFreshMfa, requireMfa } from '@mfakit/express';
+import { mfaRouter, type MfaRouterOptions, requireFreshMfa, requireMfa, writeResult } from '@mfakit/express';
 import express, { type Express, type RequestHandler } from 'express';
 import { jwtKey, jwtPassport, login, requireAuth } from './auth';
-import { errorHandler, notFound, problem, securityHeaders, send } from './problems';
+import { errorHandler, notFound, problem, securityHeaders } from './problems';
 import { createTransfer, validateTransfer } from './transfers';
 import { isServiceUser } from './users';
 
@@ -40,7 +40,7 @@ const consoleLogger: MfaLogger = {
 const jsonBody: RequestHandler[] = [
   function requireJson(req, res, next) {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
-    if (hasBody && !req.is('application/json')) return send(res, problem('unsupported_media_type', 'Send the body as JSON (Content-Type: application/json).'));
+    if (hasBody && !req.is('application/json')) return writeResult(res, problem('unsupported_media_type', 'Send the body as JSON (Content-Type: application/json).'));
     next();
   },
   express.json({ limit: BODY_LIMIT }),

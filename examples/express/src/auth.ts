@@ -1,10 +1,11 @@
+import { writeResult } from '@mfakit/express';
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { problemResponse } from '@mfakit/core';
 import type { RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
 import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
-import { problem, send } from './problems';
+import { problem } from './problems';
 import { checkPassword, findUser } from './users';
 
 declare global {
@@ -64,10 +65,10 @@ export function requireAuth(authenticator: InstanceType<typeof Passport>): Reque
       }
       const reason = (info as { name?: string; message?: string } | undefined) ?? {};
       if (reason.message === 'No auth token') {
-        return send(res, problemResponse({ code: 'authentication_required', detail: 'Sign in first: send Authorization: Bearer <accessToken from POST /auth/login>.', headers: { 'WWW-Authenticate': 'Bearer' } }));
+        return writeResult(res, problemResponse({ code: 'authentication_required', detail: 'Sign in first: send Authorization: Bearer <accessToken from POST /auth/login>.', headers: { 'WWW-Authenticate': 'Bearer' } }));
       }
       const detail = reason.name === 'TokenExpiredError' ? 'Your sign-in has expired; sign in again.' : 'The access token is not valid; sign in again.';
-      send(res, problemResponse({ code: 'authentication_required', detail, headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${detail}"` } }));
+      writeResult(res, problemResponse({ code: 'authentication_required', detail, headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${detail}"` } }));
     };
     authenticator.authenticate('jwt', { session: false }, callback)(req, res, next);
   };
@@ -86,10 +87,10 @@ export function login(key: KeyObject): RequestHandler {
       username.length > MAX_USERNAME_LENGTH ||
       password.length > MAX_PASSWORD_LENGTH
     ) {
-      return send(res, problem('invalid_request', `Send {"username": "...", "password": "..."} as JSON (at most ${MAX_USERNAME_LENGTH} and ${MAX_PASSWORD_LENGTH} characters).`));
+      return writeResult(res, problem('invalid_request', `Send {"username": "...", "password": "..."} as JSON (at most ${MAX_USERNAME_LENGTH} and ${MAX_PASSWORD_LENGTH} characters).`));
     }
     const user = checkPassword(username, password);
-    if (!user) return send(res, problem('invalid_credentials', 'The username or password is wrong.'));
+    if (!user) return writeResult(res, problem('invalid_credentials', 'The username or password is wrong.'));
     const accessToken = jwt.sign({}, key, { algorithm: 'HS256', subject: user.id, expiresIn: ACCESS_TOKEN_TTL_SECONDS });
     res.set('Cache-Control', 'no-store').json({ accessToken, tokenType: 'Bearer', expiresIn: ACCESS_TOKEN_TTL_SECONDS });
   };

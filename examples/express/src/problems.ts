@@ -1,5 +1,6 @@
-import { type HttpResult, NO_STORE, problemResponse, type ProblemCode } from '@mfakit/core';
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { type HttpResult, NO_STORE, problemResponse, type ProblemCode, requestErrorProblem } from '@mfakit/core';
+import { writeResult } from '@mfakit/express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 
 /**
  * The demo's own error answers, in the same RFC 9457 shape as mfakit's (`type`, `title`,
@@ -8,7 +9,6 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
  */
 export const DEMO_PROBLEMS = {
   invalid_credentials: { status: 401, title: 'The username or password is wrong' },
-  not_found: { status: 404, title: 'No such resource' },
   request_timeout: { status: 408, title: 'The request took too long to arrive' },
   request_header_fields_too_large: { status: 431, title: 'The request headers are too large' },
   internal_error: { status: 500, title: 'Something went wrong' },
@@ -29,38 +29,9 @@ export function problem(code: ProblemCode | DemoProblemCode, detail: string, hea
   };
 }
 
-/** Writes an answer out unchanged (what `@mfakit/express` does inside its middleware). */
-export function send(res: Response, result: HttpResult): void {
-  res.status(result.status).set(result.headers);
-  if (result.body === undefined) {
-    res.end();
-    return;
-  }
-  if (!res.get('Content-Type')) res.type('application/json');
-  res.send(JSON.stringify(result.body));
-}
-
 /** The last route: anything not matched above is a 404 problem, never Express's HTML page. */
 export const notFound: RequestHandler = function notFound(req, res) {
-  send(res, problem('not_found', `Nothing here: ${req.method} ${req.path.slice(0, 100)}`));
-};
-
-// body-parser's error types (https://github.com/expressjs/body-parser#errors) and the codes they become.
-const BODY_ERRORS: Record<string, ProblemCode> = {
-  'entity.parse.failed': 'invalid_request',
-  'entity.too.large': 'payload_too_large',
-  'entity.verify.failed': 'invalid_request',
-  'request.aborted': 'invalid_request',
-  'request.size.invalid': 'invalid_request',
-  'encoding.unsupported': 'unsupported_media_type',
-  'charset.unsupported': 'unsupported_media_type',
-  'parameters.too.many': 'payload_too_large',
-};
-
-const BODY_DETAILS: Partial<Record<ProblemCode, string>> = {
-  invalid_request: 'The body is not valid JSON.',
-  payload_too_large: 'The body is larger than the 16 KB this API accepts.',
-  unsupported_media_type: 'Send the body as UTF-8 JSON (Content-Type: application/json).',
+  writeResult(res, problem('not_found', `Nothing here: ${req.method} ${req.path.slice(0, 100)}`));
 };
 
 /**
@@ -70,14 +41,10 @@ const BODY_DETAILS: Partial<Record<ProblemCode, string>> = {
 export function errorHandler(logger: { error(message: string): void }): ErrorRequestHandler {
   return function errorHandler(err, req, res, next) {
     if (res.headersSent) return next(err);
-    const status = (err as { status?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      const code = BODY_ERRORS[(err as { type?: string }).type ?? ''] ?? 'invalid_request';
-      const detail = BODY_DETAILS[code] ?? 'The request is malformed.';
-      return send(res, problem(code, (err as { type?: string }).type ? detail : 'The request is malformed.'));
-    }
+    const clientError = requestErrorProblem(err);
+    if (clientError) return writeResult(res, problemResponse(clientError));
     logger.error(`${req.method} ${req.path.slice(0, 100)} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-    send(res, problem('internal_error', 'The server failed to answer this request; try again later.'));
+    writeResult(res, problem('internal_error', 'The server failed to answer this request; try again later.'));
   };
 }
 

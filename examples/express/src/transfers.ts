@@ -1,7 +1,8 @@
+import { writeResult } from '@mfakit/express';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '@mfakit/core';
 import type { RequestHandler } from 'express';
-import { problem, send } from './problems';
+import { problem } from './problems';
 
 /** A transfer as the demo accepts it. */
 export interface TransferRequest {
@@ -30,7 +31,7 @@ export function parseTransfer(body: unknown): TransferRequest | null {
 export const validateTransfer: RequestHandler = function validateTransfer(req, res, next) {
   const transfer = parseTransfer(req.body);
   if (!transfer) {
-    return send(res, problem('invalid_request', `Send {"amount": <a number from 0.01 to ${MAX_AMOUNT}>, "to": "<up to ${MAX_RECIPIENT_LENGTH} characters>"} as JSON, and nothing else.`));
+    return writeResult(res, problem('invalid_request', `Send {"amount": <a number from 0.01 to ${MAX_AMOUNT}>, "to": "<up to ${MAX_RECIPIENT_LENGTH} characters>"} as JSON, and nothing else.`));
   }
   res.locals.transfer = transfer;
   next();

@@ -88,7 +88,7 @@ describe('unknown routes and overlong headers', () => {
     ['bad percent-encoding in a static path', () => request(app).get('/%E0%A4%A'), 404, 'not_found'],
     ['an 8 KB bearer token', () => request(app).get('/api/profile').set('Authorization', `Bearer ${'a'.repeat(8000)}`), 401, 'authentication_required'],
     ['an 8 KB X-Session-Token', () => asAlice(request(app).get('/api/profile')).set('X-Session-Token', `mfa_${'a'.repeat(8000)}`), 401, 'mfa_required'],
-    ['an 8 KB X-MFA-Token', () => asAlice(request(app).get('/api/profile')).set('X-MFA-Token', '1'.repeat(8000)), 401, 'mfa_required'],
+    ['an 8 KB X-MFA-Token (a wrong code)', () => asAlice(request(app).get('/api/profile')).set('X-MFA-Token', '1'.repeat(8000)), 401, 'mfa_invalid_code'],
     ['an 8 KB session cookie', () => asAlice(request(app).get('/api/profile')).set('Cookie', `mfa_session=${'a'.repeat(8000)}`), 401, 'mfa_required'],
     ['a session token of the wrong shape', () => asAlice(request(app).get('/api/profile')).set('X-Session-Token', '../../etc/passwd'), 401, 'mfa_required'],
   ])('%s', async (_name, send, status, code) => expectProblem(await send(), status, code));

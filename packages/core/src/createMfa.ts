@@ -53,8 +53,8 @@ export class Mfa {
   }
 
   /** Activates a pending factor with a valid code; the first one also returns recovery codes. */
-  confirmEnrollment(req: WithUser, factorId: string, code: string): Promise<Outcome<Confirmed>> {
-    return confirmEnrollment(this.options, req, factorId, code);
+  confirmEnrollment(req: WithUser, kind: 'totp' | 'hotp', factorId: string, code: string): Promise<Outcome<Confirmed>> {
+    return confirmEnrollment(this.options, req, kind, factorId, code);
   }
 
   /** Verifies a code or a recovery code and issues a new MFA session. */

@@ -58,14 +58,20 @@ export async function startEnrollment(
  * Activates a pending factor with a valid code (throttled like any verification). The first
  * factor of a user also gets a new set of recovery codes. The proof opens an MFA session.
  */
-export async function confirmEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, factorId: string, code: string): Promise<Outcome<Confirmed>> {
+export async function confirmEnrollment(
+  opts: ResolvedOptions,
+  req: MfaRequest & { user: MfaUser },
+  kind: 'totp' | 'hotp',
+  factorId: string,
+  code: string,
+): Promise<Outcome<Confirmed>> {
   const userId = req.user.id;
   const pending = await pendingOtpFactor(opts, userId, factorId);
-  if (!pending) return denial('enrollment_not_found', 'No pending enrollment with this id: it was confirmed, has lapsed, or never existed.');
+  if (!pending || pending.kind !== kind) return denial('enrollment_not_found', 'No pending enrollment with this id: it was confirmed, has lapsed, or never existed.');
 
   const attempt = await throttled(opts, userId, req.ip, async () => ((await checkOtp(opts, pending, code, req.ip, true)) ? true : null));
   if (!attempt.ok) {
-    opts.emit({ type: 'verification.failed', userId, at: opts.clock.now(), ip: req.ip, reason: 'invalid_code' });
+    opts.emit({ type: 'verification.failed', userId, at: opts.clock.now(), ip: req.ip, reason: attempt.reason === 'locked' ? 'locked' : 'invalid_code' });
     return attemptDenial(attempt);
   }
   // The code was spent atomically above, so only one confirmation gets here.

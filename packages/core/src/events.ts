@@ -17,12 +17,11 @@ export type MfaEvent =
   | (EventBase & { type: 'factor.enrolled'; factorId: string; kind: FactorKind })
   | (EventBase & { type: 'factor.removed'; factorId: string; kind: FactorKind })
   | (EventBase & { type: 'verification.succeeded'; factorId: string; kind: FactorKind; amr: string[] })
-  | (EventBase & { type: 'verification.failed'; reason: 'invalid_code' | 'replayed_code' })
+  | (EventBase & { type: 'verification.failed'; reason: 'invalid_code' | 'locked' })
   | (EventBase & { type: 'replay.rejected'; factorId: string; kind: FactorKind })
   | (EventBase & { type: 'account.locked'; until: number; level: number })
   | (EventBase & { type: 'recovery.used'; remaining: number })
   | (EventBase & { type: 'recovery.regenerated'; count: number })
-  | (EventBase & { type: 'session.ended' })
-  | (EventBase & { type: 'session.user_mismatch' });
+  | (EventBase & { type: 'session.ended' });
 
 export type MfaEventType = MfaEvent['type'];

@@ -2,6 +2,7 @@ export * from './clock';
 export * from './createMfa';
 export * from './errors';
 export * from './events';
+export * from './http/bodyErrors';
 export * from './http/contract';
 export * from './http/credentials';
 export * from './http/problems';

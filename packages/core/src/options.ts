@@ -181,6 +181,8 @@ export function resolveOptions(options: MfaOptions): ResolvedOptions {
     randomBytes,
   };
   for (const [name, ms] of [
+    ['freshProofMaxAge', resolved.freshProofMaxAgeMs],
+    ...resolved.throttle.backoffMs.map((ms, i) => [`throttle.backoff[${i}]`, ms] as const),
     ['enrollmentTtl', resolved.enrollmentTtlMs],
     ['session.lifetime', resolved.session.lifetimeMs],
     ['session.idleTimeout', resolved.session.idleTimeoutMs],

@@ -56,7 +56,7 @@ export async function proveAndIssue(
   });
   const at = opts.clock.now();
   if (!attempt.ok) {
-    opts.emit({ type: 'verification.failed', userId, at, ip: req.ip, reason: 'invalid_code' });
+    opts.emit({ type: 'verification.failed', userId, at, ip: req.ip, reason: attempt.reason === 'locked' ? 'locked' : 'invalid_code' });
     return attemptDenial(attempt);
   }
   const { factorId, kind, recoveryCodesRemaining } = attempt.value;

@@ -49,7 +49,7 @@ test('a pending enrollment lapses after enrollmentTtl', async () => {
   const started = unwrap(await h.mfa.startEnrollment({ user }, 'totp'));
   expect(started.expiresAt).toBe(h.clock.now() + 120_000);
   h.clock.advanceSeconds(120);
-  expect(codeOf(await h.mfa.confirmEnrollment({ user }, started.factorId, totpCode(started.secret, h.clock)))).toBe('enrollment_not_found');
+  expect(codeOf(await h.mfa.confirmEnrollment({ user }, 'totp', started.factorId, totpCode(started.secret, h.clock)))).toBe('enrollment_not_found');
   expect(await h.store.listFactors('alice')).toHaveLength(0);
 });
 
@@ -58,25 +58,25 @@ test('confirm just before the lapse works; a confirmed enrollment cannot be conf
   const user = { id: 'alice' };
   const started = unwrap(await h.mfa.startEnrollment({ user }, 'totp'));
   h.clock.advanceSeconds(599);
-  const confirmed = unwrap(await h.mfa.confirmEnrollment({ user }, started.factorId, totpCode(started.secret, h.clock)));
+  const confirmed = unwrap(await h.mfa.confirmEnrollment({ user }, 'totp', started.factorId, totpCode(started.secret, h.clock)));
   expect(confirmed.factor).toEqual({ id: started.factorId, kind: 'totp', label: 'Authenticator app', createdAt: expect.any(Number) });
   expect(confirmed.session.amr).toEqual(['otp']);
   h.clock.advanceSeconds(30);
-  expect(codeOf(await h.mfa.confirmEnrollment({ user }, started.factorId, totpCode(started.secret, h.clock)))).toBe('enrollment_not_found');
+  expect(codeOf(await h.mfa.confirmEnrollment({ user }, 'totp', started.factorId, totpCode(started.secret, h.clock)))).toBe('enrollment_not_found');
 });
 
 test('a wrong code does not activate the factor', async () => {
   const h = setup();
   const user = { id: 'alice' };
   const started = unwrap(await h.mfa.startEnrollment({ user }, 'totp'));
-  expect(codeOf(await h.mfa.confirmEnrollment({ user }, started.factorId, wrongCode(started.secret, h.clock)))).toBe('mfa_invalid_code');
+  expect(codeOf(await h.mfa.confirmEnrollment({ user }, 'totp', started.factorId, wrongCode(started.secret, h.clock)))).toBe('mfa_invalid_code');
   expect(await h.store.listFactors('alice')).toHaveLength(0);
 });
 
 test("another user cannot confirm alice's pending enrollment", async () => {
   const h = setup();
   const started = unwrap(await h.mfa.startEnrollment({ user: { id: 'alice' } }, 'totp'));
-  const result = await h.mfa.confirmEnrollment({ user: { id: 'bob' } }, started.factorId, totpCode(started.secret, h.clock));
+  const result = await h.mfa.confirmEnrollment({ user: { id: 'bob' } }, 'totp', started.factorId, totpCode(started.secret, h.clock));
   expect(codeOf(result)).toBe('enrollment_not_found');
 });
 
@@ -98,7 +98,7 @@ describe('a second factor needs a fresh MFA proof', () => {
     const h = setup();
     const alice = await enrollTotp(h);
     const second = unwrap(await h.mfa.startEnrollment({ user: alice.user, sessionToken: alice.sessionToken }, 'totp'));
-    const confirmed = unwrap(await h.mfa.confirmEnrollment({ user: alice.user }, second.factorId, totpCode(second.secret, h.clock)));
+    const confirmed = unwrap(await h.mfa.confirmEnrollment({ user: alice.user }, 'totp', second.factorId, totpCode(second.secret, h.clock)));
     expect(confirmed.recoveryCodes).toBeUndefined();
     h.clock.advanceSeconds(30);
     const third = await h.mfa.startEnrollment({ user: alice.user, inlineCode: totpCode(alice.secret, h.clock) }, 'hotp');

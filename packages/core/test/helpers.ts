@@ -54,7 +54,7 @@ export interface Enrolled {
 export async function enrollTotp(h: Harness, userId = 'alice'): Promise<Enrolled> {
   const user = { id: userId };
   const started = unwrap(await h.mfa.startEnrollment({ user }, 'totp'));
-  const confirmed = unwrap(await h.mfa.confirmEnrollment({ user }, started.factorId, totpCode(started.secret, h.clock)));
+  const confirmed = unwrap(await h.mfa.confirmEnrollment({ user }, 'totp', started.factorId, totpCode(started.secret, h.clock)));
   return {
     user,
     factorId: started.factorId,

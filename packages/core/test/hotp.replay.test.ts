@@ -7,7 +7,7 @@ const user = { id: 'alice' };
 async function enrolledHotp(options = {}) {
   const h = setup(options);
   const started = unwrap(await h.mfa.startEnrollment({ user }, 'hotp'));
-  unwrap(await h.mfa.confirmEnrollment({ user }, started.factorId, hotpCode(started.secret, 0)));
+  unwrap(await h.mfa.confirmEnrollment({ user }, 'hotp', started.factorId, hotpCode(started.secret, 0)));
   return { h, ...started };
 }
 
@@ -36,7 +36,7 @@ test('concurrent confirmations of one pending HOTP enrollment: exactly one wins'
   const h = setup({ throttle: { maxFailures: 100 } });
   const started = unwrap(await h.mfa.startEnrollment({ user }, 'hotp'));
   const code = hotpCode(started.secret, 0);
-  const results = await Promise.all(Array.from({ length: 20 }, () => h.mfa.confirmEnrollment({ user }, started.factorId, code)));
+  const results = await Promise.all(Array.from({ length: 20 }, () => h.mfa.confirmEnrollment({ user }, 'hotp', started.factorId, code)));
   expect(results.filter((r) => r.ok)).toHaveLength(1);
   expect(await h.store.listFactors('alice')).toHaveLength(1);
 });

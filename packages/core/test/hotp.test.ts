@@ -9,7 +9,7 @@ async function enrollHotp(h: Harness) {
   const started = unwrap(await h.mfa.startEnrollment({ user }, 'hotp'));
   expect(new URL(started.otpauthUrl).host).toBe('hotp');
   expect(new URL(started.otpauthUrl).searchParams.get('counter')).toBe('0');
-  const confirmed = unwrap(await h.mfa.confirmEnrollment({ user }, started.factorId, hotpCode(started.secret, 0)));
+  const confirmed = unwrap(await h.mfa.confirmEnrollment({ user }, 'hotp', started.factorId, hotpCode(started.secret, 0)));
   return { ...started, confirmed };
 }
 
@@ -26,7 +26,7 @@ test('enrollment confirmation is single-use and throttled like verification', as
   const h = setup();
   const started = unwrap(await h.mfa.startEnrollment({ user }, 'hotp'));
   const code = hotpCode(started.secret, 0);
-  const results = await Promise.all([1, 2, 3].map(() => h.mfa.confirmEnrollment({ user }, started.factorId, code)));
+  const results = await Promise.all([1, 2, 3].map(() => h.mfa.confirmEnrollment({ user }, 'hotp', started.factorId, code)));
   expect(results.filter((r) => r.ok)).toHaveLength(1);
 });
 

@@ -42,6 +42,8 @@ test.each([
   ['bad fresh-proof age', { freshProofMaxAge: 'soon' }],
   ['empty backoff', { throttle: { backoff: [] } }],
   ['bad backoff step', { throttle: { backoff: ['30s', 'later'] } }],
+  ['a backoff step of zero (a lock that never holds)', { throttle: { backoff: ['0s'] } }],
+  ['a fresh-proof age of zero', { freshProofMaxAge: 0 }],
   ['maxFailures 0', { throttle: { maxFailures: 0 } }],
   ['maxFailures over the NIST cap', { throttle: { maxFailures: 101 } }],
   ['onEvent not a function', { onEvent: 'log' }],

@@ -45,8 +45,8 @@ test('no event, log line or problem answer of a whole flow holds a secret, code,
   const enrolled = (await route('enrollTotp')).body as { factorId: string; secret: string };
   const secret = enrolled.secret;
   const factorId = enrolled.factorId;
-  await route('confirm', { params: { factorId }, body: { code: wrong() } });
-  const confirmed = (await route('confirm', { params: { factorId }, body: { code: code() } })).body as { recoveryCodes: string[]; session: { sessionToken: string } };
+  await route('confirmTotp', { params: { factorId }, body: { code: wrong() } });
+  const confirmed = (await route('confirmTotp', { params: { factorId }, body: { code: code() } })).body as { recoveryCodes: string[]; session: { sessionToken: string } };
   const firstCodes = confirmed.recoveryCodes;
   const token = remember(tokens, confirmed.session.sessionToken);
   const storedCodes = (await backing.getRecoveryCodes('alice'))!;
@@ -54,7 +54,7 @@ test('no event, log line or problem answer of a whole flow holds a secret, code,
 
   await route('verify', { body: { code: code() } }); // replay of the confirmation code
   await route('verify', { body: { code: code(), recoveryCode: firstCodes[0] } }); // malformed
-  await route('confirm', { params: { factorId: 'fac_nope' }, body: { code: code(1) } });
+  await route('confirmTotp', { params: { factorId: 'fac_nope' }, body: { code: code(1) } });
   await check({ user: { id: 'bob' }, sessionToken: token });
   await check({ user: alice, sessionToken: token }, { methods: ['hwk'] });
   clock.advanceSeconds(301);

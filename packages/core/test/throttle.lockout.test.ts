@@ -18,6 +18,8 @@ test('3 wrong codes lock: 429 mfa_locked with Retry-After and no-store', async (
   expect(answer.status).toBe(429);
   expect(answer.headers).toMatchObject({ 'Retry-After': '30', 'Cache-Control': 'no-store', 'Content-Type': 'application/problem+json' });
   expect(answer.body).toMatchObject({ code: 'mfa_locked', status: 429 });
+  const reasons = h.events.flatMap((e) => (e.type === 'verification.failed' ? [e.reason] : []));
+  expect(reasons).toEqual(['invalid_code', 'invalid_code', 'locked', 'locked']);
 });
 
 test('while locked even a correct code is refused, and not spent', async () => {

@@ -1,3 +1,3 @@
 export * from './mfaRouter';
 export * from './requireMfa';
-export { type GetUser, passportUser } from './lib/http';
+export { type GetUser, passportUser, writeResult } from './lib/http';

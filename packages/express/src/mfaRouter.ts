@@ -1,4 +1,4 @@
-import { CONTRACT_ROUTES, handleRoute, type Mfa, problemResponse, type ProblemCode } from '@mfakit/core';
+import { CONTRACT_ROUTES, handleRoute, type Mfa, problemResponse, requestErrorProblem } from '@mfakit/core';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { type GetUser, passportUser, toMfaRequest, writeResult } from './lib/http';
@@ -15,12 +15,6 @@ export interface MfaRouterOptions {
   /** The largest JSON body accepted. @default '16kb' */
   bodyLimit?: string;
 }
-
-const BODY_ERRORS: Record<string, ProblemCode> = {
-  'entity.too.large': 'payload_too_large',
-  'charset.unsupported': 'unsupported_media_type',
-  'encoding.unsupported': 'unsupported_media_type',
-};
 
 /**
  * The enrollment and verification routes of the HTTP contract: status, TOTP and HOTP enrollment,
@@ -56,12 +50,13 @@ export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): Router {
     router[method](route.path, ...(route.verification ? limiter : []), handle);
   }
 
-  const bodyErrors: ErrorRequestHandler = (err, _req, res, next) => {
-    const status = (err as { status?: number }).status;
-    if (typeof status !== 'number' || status < 400 || status >= 500) return next(err);
-    const code = BODY_ERRORS[(err as { type?: string }).type ?? ''] ?? 'invalid_request';
-    writeResult(res, problemResponse({ code, detail: code === 'invalid_request' ? 'The body is not valid JSON.' : String((err as Error).message) }));
+  // Anything else under the mount point is not a route of the contract.
+  router.use((req, res) => writeResult(res, problemResponse({ code: 'not_found', detail: `No such MFA route: ${req.method} ${req.path.slice(0, 100)}` })));
+  const requestErrors: ErrorRequestHandler = (err, _req, res, next) => {
+    const problem = requestErrorProblem(err);
+    if (!problem) return next(err);
+    writeResult(res, problemResponse(problem));
   };
-  router.use(bodyErrors);
+  router.use(requestErrors);
   return router;
 }

@@ -200,3 +200,28 @@ describe('POST /mfa/hotp and its confirm route', () => {
     expectProblem(res, 401, 'mfa_invalid_code');
   });
 });
+
+describe('confirm routes keep to their kind', () => {
+  test('a pending TOTP enrollment cannot be confirmed on the HOTP route, nor HOTP on TOTP', async () => {
+    const h = makeHarness();
+    const totp = await request(h.app).post('/mfa/totp').set('X-Test-User', 'alice').expect(201);
+    const code = totpCode(totp.body.secret, fakeClockOf(h));
+    expectProblem(await request(h.app).post(`/mfa/hotp/${totp.body.factorId}/confirm`).set('X-Test-User', 'alice').send({ code }), 404, 'enrollment_not_found');
+    const hotp = await request(h.app).post('/mfa/hotp').set('X-Test-User', 'bob').expect(201);
+    const hcode = hotpCode(hotp.body.secret, 0);
+    expectProblem(await request(h.app).post(`/mfa/totp/${hotp.body.factorId}/confirm`).set('X-Test-User', 'bob').send({ code: hcode }), 404, 'enrollment_not_found');
+    await request(h.app).post(`/mfa/totp/${totp.body.factorId}/confirm`).set('X-Test-User', 'alice').send({ code }).expect(200);
+  });
+});
+
+describe('unknown routes under the mount point', () => {
+  test.each([
+    ['GET', '/mfa/nope'],
+    ['PUT', '/mfa/totp'],
+    ['GET', '/mfa/verify'],
+  ])('%s %s -> 404 not_found problem', async (method, path) => {
+    const h = makeHarness();
+    const res = await request(h.app)[method.toLowerCase() as 'get' | 'put'](path).set('X-Test-User', 'alice');
+    expectProblem(res, 404, 'not_found');
+  });
+});

@@ -11,7 +11,7 @@ export interface RouteInput extends MfaRequest {
   body: unknown;
 }
 
-export type RouteName = 'status' | 'enrollTotp' | 'enrollHotp' | 'confirm' | 'verify' | 'regenerateRecoveryCodes' | 'removeFactor' | 'endSession';
+export type RouteName = 'status' | 'enrollTotp' | 'enrollHotp' | 'confirmTotp' | 'confirmHotp' | 'verify' | 'regenerateRecoveryCodes' | 'removeFactor' | 'endSession';
 
 export interface ContractRoute {
   name: RouteName;
@@ -26,9 +26,9 @@ export interface ContractRoute {
 export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   { name: 'status', method: 'GET', path: '/', verification: false },
   { name: 'enrollTotp', method: 'POST', path: '/totp', verification: false },
-  { name: 'confirm', method: 'POST', path: '/totp/:factorId/confirm', verification: true },
+  { name: 'confirmTotp', method: 'POST', path: '/totp/:factorId/confirm', verification: true },
   { name: 'enrollHotp', method: 'POST', path: '/hotp', verification: false },
-  { name: 'confirm', method: 'POST', path: '/hotp/:factorId/confirm', verification: true },
+  { name: 'confirmHotp', method: 'POST', path: '/hotp/:factorId/confirm', verification: true },
   { name: 'verify', method: 'POST', path: '/verify', verification: true },
   { name: 'regenerateRecoveryCodes', method: 'POST', path: '/recovery-codes', verification: false },
   { name: 'removeFactor', method: 'DELETE', path: '/factors/:factorId', verification: false },
@@ -47,13 +47,8 @@ const handlers: Record<RouteName, Handler> = {
   enrollTotp: (mfa, input) => enroll(mfa, input, 'totp'),
   enrollHotp: (mfa, input) => enroll(mfa, input, 'hotp'),
 
-  confirm: async (mfa, input) => {
-    const body = objectBody(input.body);
-    const code = body && text(body.code, MAX_CODE_LENGTH);
-    const factorId = text(input.params.factorId, MAX_ID_LENGTH);
-    if (!code || !factorId) return invalid('Send {"code": "<the code the app shows>"} as JSON.');
-    return respond(await mfa.confirmEnrollment(input, factorId, code), 200);
-  },
+  confirmTotp: (mfa, input) => confirm(mfa, input, 'totp'),
+  confirmHotp: (mfa, input) => confirm(mfa, input, 'hotp'),
 
   verify: async (mfa, input) => {
     const body = objectBody(input.body);
@@ -99,6 +94,14 @@ async function enroll(mfa: Mfa, input: RouteInput & { user: { id: string } }, ki
   const label = body?.label === undefined ? undefined : text(body.label, MAX_LABEL_LENGTH);
   if (!body || label === null) return invalid(`Send nothing, or {"label": "<up to ${MAX_LABEL_LENGTH} characters>"} as JSON.`);
   return respond(await mfa.startEnrollment(input, kind, label), 201);
+}
+
+async function confirm(mfa: Mfa, input: RouteInput & { user: { id: string } }, kind: 'totp' | 'hotp'): Promise<HttpResult> {
+  const body = objectBody(input.body);
+  const code = body && text(body.code, MAX_CODE_LENGTH);
+  const factorId = text(input.params.factorId, MAX_ID_LENGTH);
+  if (!code || !factorId) return invalid('Send {"code": "<the code the app shows>"} as JSON.');
+  return respond(await mfa.confirmEnrollment(input, kind, factorId, code), 200);
 }
 
 function respond(outcome: Outcome<unknown>, status: number): HttpResult {

@@ -2,12 +2,14 @@ import type { MfaRequest } from '../request';
 
 /** The name of the cookie that may carry the MFA session token instead of the header. */
 export const SESSION_COOKIE = 'mfa_session';
-const MAX_HEADER_VALUE = 256; // a token is 47 characters, a code 8: anything longer is not one
+const MAX_HEADER_VALUE = 256; // a token is 47 characters: anything longer is not one
+const MAX_CODE_LENGTH = 64;
 
 /**
  * Reads the MFA credentials of a request from its headers, by lower-case name: the session token
  * from `X-Session-Token` (or the `mfa_session` cookie) and an inline code from `X-MFA-Token`.
- * Over-long values are dropped here so no adapter has to think about them.
+ * An over-long session token is dropped and an over-long code cut short, here, so that no
+ * adapter has to think about them.
  */
 export function readCredentials(header: (name: string) => string | string[] | undefined): Pick<MfaRequest, 'sessionToken' | 'inlineCode'> {
   const raw = (name: string) => {
@@ -15,11 +17,11 @@ export function readCredentials(header: (name: string) => string | string[] | un
     return Array.isArray(value) ? value[0] : value;
   };
   const capped = (text: string | undefined) => (text !== undefined && text.length <= MAX_HEADER_VALUE ? text.trim() : undefined);
-  const one = (name: string) => capped(raw(name));
   // The cap applies to the cookie's value, not to the whole Cookie header, which a browser fills
   // with every other cookie of the site too.
-  const sessionToken = one('x-session-token') || capped(cookie(raw('cookie'), SESSION_COOKIE));
-  const inlineCode = one('x-mfa-token');
+  const sessionToken = capped(raw('x-session-token')) || capped(cookie(raw('cookie'), SESSION_COOKIE));
+  // An over-long inline code is still a (wrong) code, not a missing one: cut, it fails as such.
+  const inlineCode = raw('x-mfa-token')?.trim().slice(0, MAX_CODE_LENGTH);
   return { ...(sessionToken ? { sessionToken } : {}), ...(inlineCode ? { inlineCode } : {}) };
 }
 

@@ -10,6 +10,7 @@ export const PROBLEMS = {
   mfa_method_required: { status: 401, title: 'A different authentication method is required' },
   mfa_invalid_code: { status: 401, title: 'The code is not valid' },
   mfa_enrollment_required: { status: 403, title: 'A second factor must be enrolled first' },
+  not_found: { status: 404, title: 'No such route' },
   factor_not_found: { status: 404, title: 'No such factor' },
   enrollment_not_found: { status: 404, title: 'No such pending enrollment' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
