@@ -3,12 +3,12 @@ import { type Outcome, denial, success } from './outcome';
 import type { MfaUser, ResolvedOptions } from './options';
 import { newRecoveryCodes } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
-import { issueSession } from './session/sessions';
+import { type IssuedSession, issuedOf, issueSession } from './session/sessions';
 import type { FactorRecord } from './store/types';
 import { stateKeys } from './lib/keys';
 import { throttled } from './throttle/throttle';
 import { checkOtp, type OtpEnrollment, pendingOtpFactor, startOtpEnrollment } from './totp/otp';
-import { attemptDenial, OTP_AMR, type Verified } from './verify';
+import { OTP_AMR, refuseAttempt } from './verify';
 
 /** A factor as the API shows it: never its secret. */
 export interface FactorView {
@@ -21,7 +21,7 @@ export interface FactorView {
 /** The answer to a confirmed enrollment: the factor, a session, and for a first factor the codes. */
 export interface Confirmed {
   factor: FactorView;
-  session: Omit<Verified, 'factorId'>;
+  session: IssuedSession;
   /** Shown once, for the first factor only; the store keeps salted hashes. */
   recoveryCodes?: string[];
 }
@@ -70,10 +70,7 @@ export async function confirmEnrollment(
   if (!pending || pending.kind !== kind) return denial('enrollment_not_found', 'No pending enrollment with this id: it was confirmed, has lapsed, or never existed.');
 
   const attempt = await throttled(opts, userId, req.ip, async () => ((await checkOtp(opts, pending, code, req.ip, true)) ? true : null));
-  if (!attempt.ok) {
-    opts.emit({ type: 'verification.failed', userId, at: opts.clock.now(), ip: req.ip, reason: attempt.reason === 'locked' ? 'locked' : 'invalid_code' });
-    return attemptDenial(attempt);
-  }
+  if (!attempt.ok) return refuseAttempt(opts, userId, req.ip, attempt);
   // The code was spent atomically above, so only one confirmation gets here.
   await opts.state.delete(stateKeys.enrollment(userId, factorId));
   const firstFactor = (await opts.factors.listFactors(userId)).length === 0;
@@ -90,7 +87,7 @@ export async function confirmEnrollment(
   const { token, session } = await issueSession(opts, userId, { factorId, amr: OTP_AMR }, req.sessionToken);
   const confirmed: Confirmed = {
     factor: viewOf(pending),
-    session: { sessionToken: token, expiresAt: session.expiresAt, amr: Object.keys(session.methods), authTime: session.authTime },
+    session: issuedOf(token, session),
   };
   return success(recoveryCodes ? { ...confirmed, recoveryCodes } : confirmed);
 }

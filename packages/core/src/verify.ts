@@ -4,7 +4,7 @@ import { type Outcome, denial, success } from './outcome';
 import type { ResolvedOptions } from './options';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
-import { type IssuedSession, issueSession, type SessionRecord } from './session/sessions';
+import { type IssuedSession, issuedOf, issueSession, type SessionRecord } from './session/sessions';
 import { type Attempt, throttled } from './throttle/throttle';
 import { checkOtp } from './totp/otp';
 
@@ -35,7 +35,7 @@ export async function verifyProof(opts: ResolvedOptions, req: MfaRequest & { use
   const proved = await proveAndIssue(opts, req, proof);
   if (!proved.ok) return proved;
   const { token, session, recoveryCodesRemaining } = proved.value;
-  const verified: Verified = { sessionToken: token, expiresAt: session.expiresAt, amr: Object.keys(session.methods), authTime: session.authTime, factorId: session.factorId };
+  const verified: Verified = { ...issuedOf(token, session), factorId: session.factorId };
   return success(recoveryCodesRemaining === undefined ? verified : { ...verified, recoveryCodesRemaining });
 }
 
@@ -55,10 +55,7 @@ export async function proveAndIssue(
     return null;
   });
   const at = opts.clock.now();
-  if (!attempt.ok) {
-    opts.emit({ type: 'verification.failed', userId, at, ip: req.ip, reason: attempt.reason === 'locked' ? 'locked' : 'invalid_code' });
-    return attemptDenial(attempt);
-  }
+  if (!attempt.ok) return refuseAttempt(opts, userId, req.ip, attempt);
   const { factorId, kind, recoveryCodesRemaining } = attempt.value;
   const { token, session } = await issueSession(opts, userId, { factorId, amr: OTP_AMR }, req.sessionToken);
   opts.emit({ type: 'verification.succeeded', userId, at, ip: req.ip, factorId, kind, amr: OTP_AMR });
@@ -66,8 +63,9 @@ export async function proveAndIssue(
   return success({ token, session, recoveryCodesRemaining });
 }
 
-/** Maps a failed throttled attempt to its problem. */
-export function attemptDenial(attempt: Attempt<unknown> & { ok: false }): { ok: false; problem: Problem } {
+/** Records a failed throttled attempt and answers it: a lock, or a wrong code. */
+export function refuseAttempt(opts: ResolvedOptions, userId: string, ip: string | undefined, attempt: Attempt<unknown> & { ok: false }): { ok: false; problem: Problem } {
+  opts.emit({ type: 'verification.failed', userId, at: opts.clock.now(), ip, reason: attempt.reason === 'locked' ? 'locked' : 'invalid_code' });
   if (attempt.reason === 'locked') {
     return denial('mfa_locked', `Too many failed attempts; try again in ${attempt.retryAfterSeconds} seconds.`, {
       'Retry-After': String(attempt.retryAfterSeconds),

@@ -55,6 +55,11 @@ export function stateOf(session: SessionRecord): MfaState {
   };
 }
 
+/** What the client is told of a session it was just issued. */
+export function issuedOf(token: string, session: SessionRecord): IssuedSession {
+  return { sessionToken: token, expiresAt: session.expiresAt, amr: Object.keys(session.methods), authTime: session.authTime };
+}
+
 /** Reads a live session of this user by its token, or null; refreshes its idle timer. */
 export async function readSession(opts: ResolvedOptions, userId: string, token: string | undefined): Promise<SessionRecord | null> {
   if (!token || token.length > MAX_TOKEN_LENGTH || !token.startsWith(TOKEN_PREFIX)) return null;
