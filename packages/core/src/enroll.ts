@@ -8,7 +8,7 @@ import type { FactorRecord } from './store/types';
 import { stateKeys } from './lib/keys';
 import { throttled } from './throttle/throttle';
 import { checkOtp, type OtpEnrollment, pendingOtpFactor, startOtpEnrollment } from './totp/otp';
-import { OTP_AMR, refuseAttempt } from './verify';
+import { OTP_AMR, wrongCode } from './verify';
 
 /** A factor as the API shows it: never its secret. */
 export interface FactorView {
@@ -69,8 +69,8 @@ export async function confirmEnrollment(
   const pending = await pendingOtpFactor(opts, userId, factorId);
   if (!pending || pending.kind !== kind) return denial('enrollment_not_found', 'No pending enrollment with this id: it was confirmed, has lapsed, or never existed.');
 
-  const attempt = await throttled(opts, userId, req.ip, async () => ((await checkOtp(opts, pending, code, req.ip, true)) ? true : null));
-  if (!attempt.ok) return refuseAttempt(opts, userId, req.ip, attempt);
+  const attempt = await throttled(opts, userId, req.ip, async () => ((await checkOtp(opts, pending, code, req.ip, true)) ? success(true) : wrongCode()));
+  if (!attempt.ok) return attempt;
   // The code was spent atomically above, so only one confirmation gets here.
   await opts.state.delete(stateKeys.enrollment(userId, factorId));
   const firstFactor = (await opts.factors.listFactors(userId)).length === 0;

@@ -1,8 +1,10 @@
+import type { ProblemCode } from './http/problems';
+
 /**
  * Audit events. Each names the user and what happened; none ever holds a secret, a code, a
  * token or a hash. Receive them with the `onEvent` option, e.g. to log, alert or notify.
  */
-export type FactorKind = 'totp' | 'hotp' | 'recovery';
+export type FactorKind = 'totp' | 'hotp' | 'webauthn' | 'recovery';
 
 interface EventBase {
   userId: string;
@@ -17,8 +19,9 @@ export type MfaEvent =
   | (EventBase & { type: 'factor.enrolled'; factorId: string; kind: FactorKind })
   | (EventBase & { type: 'factor.removed'; factorId: string; kind: FactorKind })
   | (EventBase & { type: 'verification.succeeded'; factorId: string; kind: FactorKind; amr: string[] })
-  | (EventBase & { type: 'verification.failed'; reason: 'invalid_code' | 'locked' })
+  | (EventBase & { type: 'verification.failed'; reason: ProblemCode })
   | (EventBase & { type: 'replay.rejected'; factorId: string; kind: FactorKind })
+  | (EventBase & { type: 'webauthn.counter_regressed'; factorId: string; storedCounter: number; receivedCounter: number })
   | (EventBase & { type: 'account.locked'; until: number; level: number })
   | (EventBase & { type: 'recovery.used'; remaining: number })
   | (EventBase & { type: 'recovery.regenerated'; count: number })

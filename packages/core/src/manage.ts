@@ -5,6 +5,7 @@ import type { MfaUser, ResolvedOptions } from './options';
 import { newRecoveryCodes } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
 import { endSession, readSession } from './session/sessions';
+import { isOtpFactor } from './store/types';
 import { otpSecretContext } from './totp/otp';
 
 /** Where a user stands: what `GET /mfa` answers. Never a secret. */
@@ -80,6 +81,7 @@ export async function rotateKeys(opts: ResolvedOptions): Promise<{ rotated: numb
   let rotated = 0;
   let total = 0;
   for await (const factor of opts.factors.allFactors()) {
+    if (!isOtpFactor(factor)) continue;
     total += 1;
     if (!opts.keyRing.isStale(factor.secret)) continue;
     const context = otpSecretContext(factor.userId, factor.id);

@@ -1,11 +1,11 @@
 import type { FactorKind } from './events';
-import type { Problem } from './http/problems';
 import { type Outcome, denial, success } from './outcome';
 import type { ResolvedOptions } from './options';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
 import { type IssuedSession, issuedOf, issueSession, type SessionRecord } from './session/sessions';
-import { type Attempt, throttled } from './throttle/throttle';
+import { isOtpFactor } from './store/types';
+import { throttled } from './throttle/throttle';
 import { checkOtp } from './totp/otp';
 
 /** What a user offers as proof: a code from an OTP factor, or a recovery code. */
@@ -17,9 +17,18 @@ export interface Verified extends IssuedSession {
   recoveryCodesRemaining?: number;
 }
 
-interface Proved {
+/** A factor the user just proved, with the RFC 8176 methods the proof stands for. */
+export interface Proved {
   factorId: string;
   kind: FactorKind;
+  amr: string[];
+  recoveryCodesRemaining?: number;
+}
+
+/** A proof turned into a new session. */
+export interface Opened {
+  token: string;
+  session: SessionRecord;
   recoveryCodesRemaining?: number;
 }
 
@@ -27,59 +36,57 @@ interface Proved {
 // (NIST SP 800-63B 5.1.2), closest to "otp" too. The session also keeps which factor it was.
 export const OTP_AMR = ['otp'];
 
+type WithUser = MfaRequest & { user: { id: string } };
+
+export const wrongCode = () => denial('mfa_invalid_code', 'The code is wrong, expired or already used.');
+
 /**
  * Verifies a proof for the request's user under the account throttle and, on success, issues a
  * new MFA session (rotating the one the request carried).
  */
-export async function verifyProof(opts: ResolvedOptions, req: MfaRequest & { user: { id: string } }, proof: Proof): Promise<Outcome<Verified>> {
-  const proved = await proveAndIssue(opts, req, proof);
-  if (!proved.ok) return proved;
-  const { token, session, recoveryCodesRemaining } = proved.value;
-  const verified: Verified = { ...issuedOf(token, session), factorId: session.factorId };
-  return success(recoveryCodesRemaining === undefined ? verified : { ...verified, recoveryCodesRemaining });
+export async function verifyProof(opts: ResolvedOptions, req: WithUser, proof: Proof): Promise<Outcome<Verified>> {
+  const opened = await proveAndIssue(opts, req, proof);
+  return opened.ok ? success(verifiedOf(opened.value)) : opened;
 }
 
 /** `verifyProof` with the stored session record, for callers that judge it further. */
-export async function proveAndIssue(
-  opts: ResolvedOptions,
-  req: MfaRequest & { user: { id: string } },
-  proof: Proof,
-): Promise<Outcome<{ token: string; session: SessionRecord; recoveryCodesRemaining?: number }>> {
+export async function proveAndIssue(opts: ResolvedOptions, req: WithUser, proof: Proof): Promise<Outcome<Opened>> {
   const userId = req.user.id;
   const factors = await opts.factors.listFactors(userId);
   if (factors.length === 0) return denial('mfa_enrollment_required', 'Enroll a second factor before verifying.');
 
-  const attempt: Attempt<Proved> = await throttled(opts, userId, req.ip, async () => {
+  const proved = await throttled(opts, userId, req.ip, async (): Promise<Outcome<Proved>> => {
     if ('recoveryCode' in proof) return useRecoveryCode(opts, userId, proof.recoveryCode);
-    for (const factor of factors) if (await checkOtp(opts, factor, proof.code, req.ip)) return { factorId: factor.id, kind: factor.kind };
-    return null;
+    for (const factor of factors.filter(isOtpFactor)) {
+      if (await checkOtp(opts, factor, proof.code, req.ip)) return success({ factorId: factor.id, kind: factor.kind, amr: OTP_AMR });
+    }
+    return wrongCode();
   });
+  return proved.ok ? success(await openSession(opts, req, proved.value)) : proved;
+}
+
+/** Records a successful proof: a new session that replaces the request's, and the audit events. */
+export async function openSession(opts: ResolvedOptions, req: WithUser, proved: Proved): Promise<Opened> {
+  const { factorId, kind, amr, recoveryCodesRemaining } = proved;
+  const userId = req.user.id;
+  const { token, session } = await issueSession(opts, userId, { factorId, amr }, req.sessionToken);
   const at = opts.clock.now();
-  if (!attempt.ok) return refuseAttempt(opts, userId, req.ip, attempt);
-  const { factorId, kind, recoveryCodesRemaining } = attempt.value;
-  const { token, session } = await issueSession(opts, userId, { factorId, amr: OTP_AMR }, req.sessionToken);
-  opts.emit({ type: 'verification.succeeded', userId, at, ip: req.ip, factorId, kind, amr: OTP_AMR });
+  opts.emit({ type: 'verification.succeeded', userId, at, ip: req.ip, factorId, kind, amr });
   if (recoveryCodesRemaining !== undefined) opts.emit({ type: 'recovery.used', userId, at, ip: req.ip, remaining: recoveryCodesRemaining });
-  return success({ token, session, recoveryCodesRemaining });
+  return { token, session, recoveryCodesRemaining };
 }
 
-/** Records a failed throttled attempt and answers it: a lock, or a wrong code. */
-export function refuseAttempt(opts: ResolvedOptions, userId: string, ip: string | undefined, attempt: Attempt<unknown> & { ok: false }): { ok: false; problem: Problem } {
-  opts.emit({ type: 'verification.failed', userId, at: opts.clock.now(), ip, reason: attempt.reason === 'locked' ? 'locked' : 'invalid_code' });
-  if (attempt.reason === 'locked') {
-    return denial('mfa_locked', `Too many failed attempts; try again in ${attempt.retryAfterSeconds} seconds.`, {
-      'Retry-After': String(attempt.retryAfterSeconds),
-      'Cache-Control': 'no-store',
-    });
-  }
-  return denial('mfa_invalid_code', 'The code is wrong, expired or already used.');
+/** What the client is told of a verification. */
+export function verifiedOf({ token, session, recoveryCodesRemaining }: Opened): Verified {
+  const verified: Verified = { ...issuedOf(token, session), factorId: session.factorId };
+  return recoveryCodesRemaining === undefined ? verified : { ...verified, recoveryCodesRemaining };
 }
 
-async function useRecoveryCode(opts: ResolvedOptions, userId: string, input: string): Promise<Proved | null> {
+async function useRecoveryCode(opts: ResolvedOptions, userId: string, input: string): Promise<Outcome<Proved>> {
   const normalized = normalizeRecoveryCode(input);
   const set = normalized ? await opts.factors.getRecoveryCodes(userId) : null;
-  if (!normalized || !set || set.hashes.length === 0) return null;
-  if (!(await opts.factors.consumeRecoveryCode(userId, await hashRecoveryCode(normalized, set.salt)))) return null;
+  if (!normalized || !set || set.hashes.length === 0) return wrongCode();
+  if (!(await opts.factors.consumeRecoveryCode(userId, await hashRecoveryCode(normalized, set.salt)))) return wrongCode();
   const remaining = (await opts.factors.getRecoveryCodes(userId))?.hashes.length ?? 0;
-  return { factorId: 'recovery', kind: 'recovery', recoveryCodesRemaining: remaining };
+  return success({ factorId: 'recovery', kind: 'recovery', amr: OTP_AMR, recoveryCodesRemaining: remaining });
 }

@@ -1,4 +1,5 @@
 // The key ring: AES-256-GCM with the key id in each ciphertext and associated data bound to it.
+import type { OtpFactorRecord } from '@mfakit/core';
 import { randomBytes } from 'node:crypto';
 import { KeyRing, MfaError, parseEncryptionKeys } from '@mfakit/core';
 import { totpCode } from '@mfakit/testing';
@@ -74,14 +75,14 @@ test('isStale tells ciphertexts of an older key', () => {
 test('rotateKeys re-encrypts under the new first key; the factor still verifies on k2 alone', async () => {
   const before = setup();
   const alice = await enrollTotp(before);
-  const old = (await before.store.getFactor('alice', alice.factorId))!.secret;
+  const old = ((await before.store.getFactor('alice', alice.factorId)) as OtpFactorRecord).secret;
   expect(old).toMatch(/^v1:k1:/);
 
   const during = setup({ encryptionKeys: [KEY_2, KEY_1], stores: { factors: before.store, state: before.store } }, before.clock);
   await expect(during.mfa.rotateKeys()).resolves.toEqual({ rotated: 1, total: 1 });
   await expect(during.mfa.rotateKeys()).resolves.toEqual({ rotated: 0, total: 1 }); // idempotent
 
-  const stored = (await before.store.getFactor('alice', alice.factorId))!.secret;
+  const stored = ((await before.store.getFactor('alice', alice.factorId)) as OtpFactorRecord).secret;
   expect(stored).toMatch(/^v1:k2:/);
   const all: string[] = [];
   for await (const factor of before.store.allFactors()) all.push(JSON.stringify(factor));

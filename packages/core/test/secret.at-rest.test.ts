@@ -1,4 +1,5 @@
 // Threat: a copy of the database or state store (backup, dump, injection) yields working TOTP secrets or recovery codes.
+import type { OtpFactorRecord } from '@mfakit/core';
 import { type FactorRecord, handleRoute, normalizeRecoveryCode, otpSecretContext } from '@mfakit/core';
 import { totpCode } from '@mfakit/testing';
 import { ScureBase32Plugin } from 'otplib';
@@ -25,7 +26,7 @@ test('nothing stored holds a secret or a recovery code in plaintext', async () =
   const stored = await storedText(h, ['alice', 'bob', 'carol']);
 
   // the walk does reach the records, the pending enrollment and the sessions
-  expect(stored).toContain((await h.store.getFactor('alice', alice.factorId))!.secret);
+  expect(stored).toContain(((await h.store.getFactor('alice', alice.factorId)) as OtpFactorRecord).secret);
   expect(stored).toContain(pending.factorId);
   expect(stored).toMatch(/session:\{alice\}/);
 
@@ -40,7 +41,7 @@ test('nothing stored holds a secret or a recovery code in plaintext', async () =
 test('a stored secret is an AES-GCM ciphertext under the current key', async () => {
   const h = setup();
   const alice = await enrollTotp(h);
-  const { secret } = (await h.store.getFactor('alice', alice.factorId))!;
+  const { secret } = ((await h.store.getFactor('alice', alice.factorId)) as OtpFactorRecord);
   expect(secret).toMatch(/^v1:k1:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$/);
   expect(h.mfa.options.keyRing.decrypt(secret, otpSecretContext('alice', alice.factorId))).toBe(alice.secret);
 });
@@ -49,8 +50,8 @@ test("ciphertext is bound to user and factor: alice's secret copied into bob's r
   const h = setup();
   const alice = await enrollTotp(h, 'alice');
   const bob = await enrollTotp(h, 'bob');
-  const aliceSecret = (await h.store.getFactor('alice', alice.factorId))!.secret;
-  const bobSecret = (await h.store.getFactor('bob', bob.factorId))!.secret;
+  const aliceSecret = ((await h.store.getFactor('alice', alice.factorId)) as OtpFactorRecord).secret;
+  const bobSecret = ((await h.store.getFactor('bob', bob.factorId)) as OtpFactorRecord).secret;
   expect(await h.store.compareAndSetSecret('bob', bob.factorId, bobSecret, aliceSecret)).toBe(true);
 
   expect(() => h.mfa.options.keyRing.decrypt(aliceSecret, otpSecretContext('bob', bob.factorId))).toThrow(expect.objectContaining({ code: 'secret_undecryptable' }));

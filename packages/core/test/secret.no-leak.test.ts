@@ -1,4 +1,5 @@
 // Threat: secrets, codes, tokens or hashes leak through audit events, log lines or error answers, which travel far wider than the store.
+import type { OtpFactorRecord } from '@mfakit/core';
 import { createHash } from 'node:crypto';
 import { type HttpResult, handleRoute, MemoryStore, type RouteInput, type RouteName, normalizeRecoveryCode } from '@mfakit/core';
 import { FakeClock, totpCode, wrongCode } from '@mfakit/testing';
@@ -50,7 +51,7 @@ test('no event, log line or problem answer of a whole flow holds a secret, code,
   const firstCodes = confirmed.recoveryCodes;
   const token = remember(tokens, confirmed.session.sessionToken);
   const storedCodes = (await backing.getRecoveryCodes('alice'))!;
-  const ciphertext = (await backing.getFactor('alice', factorId))!.secret;
+  const ciphertext = ((await backing.getFactor('alice', factorId)) as OtpFactorRecord).secret;
 
   await route('verify', { body: { code: code() } }); // replay of the confirmation code
   await route('verify', { body: { code: code(), recoveryCode: firstCodes[0] } }); // malformed

@@ -19,7 +19,7 @@ test('3 wrong codes lock: 429 mfa_locked with Retry-After and no-store', async (
   expect(answer.headers).toMatchObject({ 'Retry-After': '30', 'Cache-Control': 'no-store', 'Content-Type': 'application/problem+json' });
   expect(answer.body).toMatchObject({ code: 'mfa_locked', status: 429 });
   const reasons = h.events.flatMap((e) => (e.type === 'verification.failed' ? [e.reason] : []));
-  expect(reasons).toEqual(['invalid_code', 'invalid_code', 'locked', 'locked']);
+  expect(reasons).toEqual(['mfa_invalid_code', 'mfa_invalid_code', 'mfa_locked', 'mfa_locked']);
 });
 
 test('while locked even a correct code is refused, and not spent', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FactorRecord, FactorStore, StateStore } from '@mfakit/core';
+import type { FactorStore, OtpFactorRecord, StateStore, WebAuthnFactorRecord } from '@mfakit/core';
 
 /** What the conformance suite needs of a store implementation. */
 export interface StoreHarness {
@@ -12,7 +12,7 @@ export interface StoreHarness {
 
 const RACERS = 20;
 
-function otpFactor(userId: string, overrides: Partial<FactorRecord> = {}): FactorRecord {
+function otpFactor(userId: string, overrides: Partial<OtpFactorRecord> = {}): OtpFactorRecord {
   return {
     id: `fac_${randomUUID()}`,
     userId,
@@ -25,6 +25,23 @@ function otpFactor(userId: string, overrides: Partial<FactorRecord> = {}): Facto
     period: 30,
     counter: 0,
     ...overrides,
+  };
+}
+
+function webauthnFactor(userId: string): WebAuthnFactorRecord {
+  return {
+    id: `fac_${randomUUID()}`,
+    userId,
+    kind: 'webauthn',
+    label: 'Security key',
+    createdAt: 1_700_000_000_000,
+    credentialId: randomUUID(),
+    publicKey: 'pQECAyYgASFYIA',
+    counter: 7,
+    transports: ['usb', 'nfc'],
+    deviceType: 'singleDevice',
+    backedUp: false,
+    aaguid: '00000000-0000-0000-0000-000000000000',
   };
 }
 
@@ -153,6 +170,17 @@ export function describeStoreConformance(name: string, makeHarness: () => Promis
         expect(await h.factors.listFactors(alice)).toEqual([]);
       });
 
+      test('keeps a WebAuthn credential whole, and moves its signature counter atomically', async () => {
+        const alice = user();
+        const key = webauthnFactor(alice);
+        await h.factors.createFactor(key);
+        expect(await h.factors.getFactor(alice, key.id)).toEqual(key);
+        const wins = await race(() => h.factors.compareAndSetCounter(alice, key.id, 7, 8));
+        expect(wins.filter(Boolean)).toHaveLength(1);
+        expect((await h.factors.getFactor(alice, key.id))!.counter).toBe(8);
+        expect(await h.factors.compareAndSetSecret(alice, key.id, 'anything', 'v1:k2:new')).toBe(false);
+      });
+
       test('records read back are copies', async () => {
         const alice = user();
         const factor = otpFactor(alice);
@@ -195,7 +223,7 @@ export function describeStoreConformance(name: string, makeHarness: () => Promis
         await h.factors.createFactor(factor);
         expect(await h.factors.compareAndSetSecret(alice, factor.id, 'v1:k0:other', 'v1:k2:new')).toBe(false);
         expect(await h.factors.compareAndSetSecret(alice, factor.id, factor.secret, 'v1:k2:new')).toBe(true);
-        expect((await h.factors.getFactor(alice, factor.id))!.secret).toBe('v1:k2:new');
+        expect(((await h.factors.getFactor(alice, factor.id)) as OtpFactorRecord).secret).toBe('v1:k2:new');
       });
 
       test('recovery codes: a new set replaces the old, each hash is consumed once', async () => {

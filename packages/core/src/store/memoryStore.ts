@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../clock';
 import { safeEqual } from '../lib/random';
-import type { FactorRecord, FactorStore, RecoveryCodeSet, StateStore } from './types';
+import { type FactorRecord, type FactorStore, isOtpFactor, type RecoveryCodeSet, type StateStore } from './types';
 
 interface Entry {
   value: string;
@@ -126,7 +126,7 @@ export class MemoryStore implements FactorStore, StateStore {
 
   async compareAndSetSecret(userId: string, factorId: string, expected: string, next: string): Promise<boolean> {
     const factor = this.factors.get(userId)?.get(factorId);
-    if (!factor || factor.secret !== expected) return false;
+    if (!factor || !isOtpFactor(factor) || factor.secret !== expected) return false;
     factor.secret = next;
     return true;
   }

@@ -30,8 +30,27 @@ export interface OtpFactorRecord extends FactorBase {
   counter: number;
 }
 
-/** A durable factor record. Further kinds (WebAuthn, email, SMS) join this union. */
-export type FactorRecord = OtpFactorRecord;
+/** A WebAuthn credential: a passkey or a security key. */
+export interface WebAuthnFactorRecord extends FactorBase {
+  kind: 'webauthn';
+  /** The credential id, base64url. */
+  credentialId: string;
+  /** The COSE public key, base64url (public: no need to encrypt). */
+  publicKey: string;
+  /** The signature counter last seen; 0 for authenticators that do not count. */
+  counter: number;
+  transports: string[];
+  /** 'multiDevice' for a synced passkey, 'singleDevice' for a key bound to one authenticator. */
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  /** The authenticator model's AAGUID (all zeros when attestation is 'none'). */
+  aaguid: string;
+}
+
+/** A durable factor record. Further kinds (email, SMS) join this union. */
+export type FactorRecord = OtpFactorRecord | WebAuthnFactorRecord;
+
+export const isOtpFactor = (factor: FactorRecord): factor is OtpFactorRecord => factor.kind === 'totp' || factor.kind === 'hotp';
 
 /** A set of recovery codes, stored only as salted slow hashes. */
 export interface RecoveryCodeSet {
@@ -51,9 +70,9 @@ export interface FactorStore {
   allFactors(): AsyncIterable<FactorRecord>;
   /** Removes a factor; false when there was none. */
   deleteFactor(userId: string, factorId: string): Promise<boolean>;
-  /** Sets an HOTP counter to `next` only if it is still `expected`. */
+  /** Sets an HOTP or WebAuthn signature counter to `next` only if it is still `expected`. */
   compareAndSetCounter(userId: string, factorId: string, expected: number, next: number): Promise<boolean>;
-  /** Replaces an encrypted secret only if it is still `expected` (key rotation). */
+  /** Replaces an OTP factor's encrypted secret only if it is still `expected` (key rotation). */
   compareAndSetSecret(userId: string, factorId: string, expected: string, next: string): Promise<boolean>;
   /** Replaces the user's recovery codes; the old set is void at once. */
   replaceRecoveryCodes(userId: string, set: RecoveryCodeSet): Promise<void>;
