@@ -8,7 +8,10 @@ import type { Outcome } from './outcome';
 import type { MfaRequest, Requirement } from './request';
 import type { MfaState } from './session/sessions';
 import type { OtpEnrollment } from './totp/otp';
-import { type Proof, type Verified, verifyProof } from './verify';
+import { type Proof, type Verified, verifiedOf, verifyProof } from './verify';
+import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { authenticationOptions, verifyAuthentication } from './webauthn/authentication';
+import { registrationOptions, verifyRegistration } from './webauthn/registration';
 
 /** What `mfa.check` decides for a protected route: pass with the MFA state, or this answer. */
 export type Decision = { allow: true; state: MfaState; headers: Record<string, string> } | { allow: false; response: HttpResult };
@@ -60,6 +63,27 @@ export class Mfa {
   /** Verifies a code or a recovery code and issues a new MFA session. */
   verify(req: WithUser, proof: Proof): Promise<Outcome<Verified>> {
     return verifyProof(this.options, req, proof);
+  }
+
+  /** WebAuthn creation options for the user (fresh proof needed when the user has a factor). */
+  webauthnRegistrationOptions(req: WithUser): Promise<Outcome<PublicKeyCredentialCreationOptionsJSON>> {
+    return registrationOptions(this.options, req);
+  }
+
+  /** Verifies a WebAuthn attestation and adds the credential as a factor. */
+  registerWebAuthn(req: WithUser, response: unknown, label?: string): Promise<Outcome<Confirmed>> {
+    return verifyRegistration(this.options, req, response, label);
+  }
+
+  /** WebAuthn request options listing the user's credentials. */
+  webauthnAuthenticationOptions(req: WithUser): Promise<Outcome<PublicKeyCredentialRequestOptionsJSON>> {
+    return authenticationOptions(this.options, req);
+  }
+
+  /** Verifies a WebAuthn assertion and issues a new MFA session. */
+  async authenticateWebAuthn(req: WithUser, response: unknown): Promise<Outcome<Verified>> {
+    const opened = await verifyAuthentication(this.options, req, response);
+    return opened.ok ? { ok: true, value: verifiedOf(opened.value) } : opened;
   }
 
   /** A new set of recovery codes (fresh proof needed); the old set is void. */

@@ -3,12 +3,12 @@ import { type Outcome, denial, success } from './outcome';
 import type { MfaUser, ResolvedOptions } from './options';
 import { newRecoveryCodes } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
-import { type IssuedSession, issuedOf, issueSession } from './session/sessions';
+import { type IssuedSession, issuedOf } from './session/sessions';
 import type { FactorRecord } from './store/types';
 import { stateKeys } from './lib/keys';
 import { throttled } from './throttle/throttle';
 import { checkOtp, type OtpEnrollment, pendingOtpFactor, startOtpEnrollment } from './totp/otp';
-import { OTP_AMR, wrongCode } from './verify';
+import { type Opened, OTP_AMR, openSession, wrongCode } from './verify';
 
 /** A factor as the API shows it: never its secret. */
 export interface FactorView {
@@ -73,21 +73,28 @@ export async function confirmEnrollment(
   if (!attempt.ok) return attempt;
   // The code was spent atomically above, so only one confirmation gets here.
   await opts.state.delete(stateKeys.enrollment(userId, factorId));
-  const firstFactor = (await opts.factors.listFactors(userId)).length === 0;
-  await opts.factors.createFactor(pending);
-  opts.emit({ type: 'factor.enrolled', userId, at: opts.clock.now(), ip: req.ip, factorId, kind: pending.kind });
+  const recoveryCodes = await activateFactor(opts, req, pending);
+  const opened = await openSession(opts, req, { factorId, kind: pending.kind, amr: OTP_AMR });
+  return success(confirmedOf(pending, opened, recoveryCodes));
+}
 
-  let recoveryCodes: string[] | undefined;
-  if (firstFactor) {
-    const fresh = await newRecoveryCodes(opts);
-    await opts.factors.replaceRecoveryCodes(userId, { salt: fresh.salt, hashes: fresh.hashes, createdAt: opts.clock.now() });
-    opts.emit({ type: 'recovery.regenerated', userId, at: opts.clock.now(), ip: req.ip, count: fresh.codes.length });
-    recoveryCodes = fresh.codes;
-  }
-  const { token, session } = await issueSession(opts, userId, { factorId, amr: OTP_AMR }, req.sessionToken);
-  const confirmed: Confirmed = {
-    factor: viewOf(pending),
-    session: issuedOf(token, session),
-  };
-  return success(recoveryCodes ? { ...confirmed, recoveryCodes } : confirmed);
+/**
+ * Stores a proved factor. The user's first factor also gets a new set of recovery codes (any
+ * older set is void), returned to be shown once.
+ */
+export async function activateFactor(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, factor: FactorRecord): Promise<string[] | undefined> {
+  const userId = req.user.id;
+  const firstFactor = (await opts.factors.listFactors(userId)).length === 0;
+  await opts.factors.createFactor(factor);
+  opts.emit({ type: 'factor.enrolled', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, kind: factor.kind });
+  if (!firstFactor) return undefined;
+  const fresh = await newRecoveryCodes(opts);
+  await opts.factors.replaceRecoveryCodes(userId, { salt: fresh.salt, hashes: fresh.hashes, createdAt: opts.clock.now() });
+  opts.emit({ type: 'recovery.regenerated', userId, at: opts.clock.now(), ip: req.ip, count: fresh.codes.length });
+  return fresh.codes;
+}
+
+export function confirmedOf(factor: FactorRecord, opened: Opened, recoveryCodes: string[] | undefined): Confirmed {
+  const confirmed: Confirmed = { factor: viewOf(factor), session: issuedOf(opened.token, opened.session) };
+  return recoveryCodes ? { ...confirmed, recoveryCodes } : confirmed;
 }

@@ -11,7 +11,7 @@ export type { Confirmed, FactorView } from './enroll';
 export type { Duration } from './lib/duration';
 export type { RandomBytes } from './lib/random';
 export type { MfaStatus } from './manage';
-export type { MfaLogger, MfaOptions, MfaUser, ResolvedOptions } from './options';
+export type { MfaLogger, MfaOptions, MfaUser, ResolvedOptions, WebAuthnOptions } from './options';
 export type { Outcome } from './outcome';
 export { normalizeRecoveryCode, RECOVERY_CODE_COUNT } from './recovery/recoveryCodes';
 export { type MfaRequest, type Requirement, requirementOf } from './request';

@@ -19,7 +19,7 @@ export interface MfaStatus {
   factors: FactorView[];
   recoveryCodesRemaining: number;
   /** The MFA session the request carried, if live. */
-  session: { amr: string[]; authTime: number; expiresAt: number } | null;
+  session: { amr: string[]; authTime: number; expiresAt: number; factorId: string } | null;
 }
 
 export async function statusOf(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }): Promise<MfaStatus> {
@@ -37,7 +37,7 @@ export async function statusOf(opts: ResolvedOptions, req: MfaRequest & { user: 
     enrolled: factors.length > 0,
     factors: factors.map(viewOf),
     recoveryCodesRemaining: factors.length > 0 ? (recovery?.hashes.length ?? 0) : 0,
-    session: session && { amr: Object.keys(session.methods), authTime: session.authTime, expiresAt: session.expiresAt },
+    session: session && { amr: Object.keys(session.methods), authTime: session.authTime, expiresAt: session.expiresAt, factorId: session.factorId },
   };
 }
 

@@ -44,6 +44,11 @@ export interface MfaOptions {
     /** Counter values accepted ahead of the stored one. @default 10 (RFC 4226 section 7.4) */
     lookAhead?: number;
   };
+  /**
+   * Passkeys and security keys (WebAuthn Level 3). Without it the WebAuthn routes answer 404.
+   * @see https://www.w3.org/TR/webauthn-3/
+   */
+  webauthn?: WebAuthnOptions;
   /** How long an unconfirmed TOTP or HOTP enrollment waits. @default '10m' */
   enrollmentTtl?: Duration;
   session?: {
@@ -73,6 +78,28 @@ export interface MfaOptions {
   randomBytes?: RandomBytes;
 }
 
+/** The relying party that passkeys are bound to, and what it asks of authenticators. */
+export interface WebAuthnOptions {
+  /** The relying party id: the site's registrable domain, e.g. 'example.com' ('localhost' in development). */
+  rpID: string;
+  /** The name authenticators show, e.g. 'Acme'. */
+  rpName: string;
+  /** The origins pages may register and sign in from, e.g. ['https://app.example.com']. */
+  origins: string | string[];
+  /** @default 'preferred' */
+  userVerification?: 'required' | 'preferred' | 'discouraged';
+  /** The attestation to ask for; 'direct' has the statement checked (no trust anchors). @default 'none' */
+  attestation?: 'none' | 'direct';
+  /** Whether to ask for a discoverable credential (a passkey). @default 'preferred' */
+  residentKey?: 'required' | 'preferred' | 'discouraged';
+  /**
+   * Let a user-verified WebAuthn proof (a passkey unlocked with a PIN or biometric) count as
+   * multi-factor on its own: its session gets the RFC 8176 value `mfa`, which a route can demand
+   * with `methods: ['mfa']`. @default false
+   */
+  userVerifiedIsMfa?: boolean;
+}
+
 /** Options with every default filled in and every value checked: what the core reads. */
 export interface ResolvedOptions {
   issuer: string;
@@ -81,6 +108,7 @@ export interface ResolvedOptions {
   keyRing: KeyRing;
   totp: { algorithm: OtpAlgorithm; digits: 6 | 8; period: number; window: number };
   hotp: { lookAhead: number };
+  webauthn: Required<Omit<WebAuthnOptions, 'origins'>> & { origins: string[] } | null;
   enrollmentTtlMs: number;
   session: { lifetimeMs: number; idleTimeoutMs: number };
   freshProofMaxAgeMs: number;
@@ -156,6 +184,7 @@ export function resolveOptions(options: MfaOptions): ResolvedOptions {
       window: integerIn(totp.window ?? 1, 0, MAX_WINDOW, 'totp.window'),
     },
     hotp: { lookAhead: integerIn(options.hotp?.lookAhead ?? 10, 0, MAX_LOOK_AHEAD, 'hotp.lookAhead') },
+    webauthn: options.webauthn === undefined ? null : resolveWebAuthn(options.webauthn),
     enrollmentTtlMs: toMs(options.enrollmentTtl ?? '10m', 'enrollmentTtl'),
     session: {
       lifetimeMs: toMs(options.session?.lifetime ?? '12h', 'session.lifetime'),
@@ -205,4 +234,43 @@ function resolveKeys(keys: MfaOptions['encryptionKeys'], logger: MfaLogger, rand
       'Every enrolled factor becomes unusable when it restarts. Development only; set encryptionKeys in production. !!!',
   );
   return [{ id: 'ephemeral', key: random(32) }];
+}
+
+const REQUIREMENTS = ['required', 'preferred', 'discouraged'] as const;
+
+function oneOf<T extends string>(value: T | undefined, allowed: readonly T[], fallback: T, option: string): T {
+  const chosen = value ?? fallback;
+  if (!allowed.includes(chosen)) invalid(`${option} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  return chosen;
+}
+
+function resolveWebAuthn(options: WebAuthnOptions): NonNullable<ResolvedOptions['webauthn']> {
+  if (options === null || typeof options !== 'object') invalid('webauthn must be an object with rpID, rpName and origins');
+  const { rpID, rpName } = options;
+  if (typeof rpID !== 'string' || !/^[a-z0-9.-]+$/i.test(rpID)) invalid(`webauthn.rpID must be a domain name such as 'example.com', got ${JSON.stringify(rpID)}`);
+  if (typeof rpName !== 'string' || rpName.trim() === '') invalid('webauthn.rpName is required: the name authenticators show');
+  const origins = typeof options.origins === 'string' ? [options.origins] : options.origins;
+  if (!Array.isArray(origins) || origins.length === 0) invalid('webauthn.origins must list at least one origin');
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    // WebAuthn section 13.4.9: an origin's host must be the RP id or a subdomain of it.
+    if (!url || url.origin !== origin || !(url.hostname === rpID || url.hostname.endsWith(`.${rpID}`))) {
+      invalid(`webauthn.origins: ${JSON.stringify(origin)} must be an origin (scheme://host[:port]) on ${rpID} or a subdomain of it`);
+    }
+  }
+  if (options.userVerifiedIsMfa !== undefined && typeof options.userVerifiedIsMfa !== 'boolean') invalid('webauthn.userVerifiedIsMfa must be a boolean');
+  return {
+    rpID,
+    rpName: rpName.trim(),
+    origins: [...origins],
+    userVerification: oneOf(options.userVerification, REQUIREMENTS, 'preferred', 'webauthn.userVerification'),
+    attestation: oneOf(options.attestation, ['none', 'direct'] as const, 'none', 'webauthn.attestation'),
+    residentKey: oneOf(options.residentKey, REQUIREMENTS, 'preferred', 'webauthn.residentKey'),
+    userVerifiedIsMfa: options.userVerifiedIsMfa ?? false,
+  };
 }

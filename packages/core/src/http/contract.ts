@@ -11,7 +11,20 @@ export interface RouteInput extends MfaRequest {
   body: unknown;
 }
 
-export type RouteName = 'status' | 'enrollTotp' | 'enrollHotp' | 'confirmTotp' | 'confirmHotp' | 'verify' | 'regenerateRecoveryCodes' | 'removeFactor' | 'endSession';
+export type RouteName =
+  | 'status'
+  | 'enrollTotp'
+  | 'enrollHotp'
+  | 'confirmTotp'
+  | 'confirmHotp'
+  | 'verify'
+  | 'webauthnRegistrationOptions'
+  | 'webauthnRegistration'
+  | 'webauthnAuthenticationOptions'
+  | 'webauthnAuthentication'
+  | 'regenerateRecoveryCodes'
+  | 'removeFactor'
+  | 'endSession';
 
 export interface ContractRoute {
   name: RouteName;
@@ -30,6 +43,10 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   { name: 'enrollHotp', method: 'POST', path: '/hotp', verification: false },
   { name: 'confirmHotp', method: 'POST', path: '/hotp/:factorId/confirm', verification: true },
   { name: 'verify', method: 'POST', path: '/verify', verification: true },
+  { name: 'webauthnRegistrationOptions', method: 'POST', path: '/webauthn/registration/options', verification: false },
+  { name: 'webauthnRegistration', method: 'POST', path: '/webauthn/registration', verification: false },
+  { name: 'webauthnAuthenticationOptions', method: 'POST', path: '/webauthn/authentication/options', verification: false },
+  { name: 'webauthnAuthentication', method: 'POST', path: '/webauthn/authentication', verification: true },
   { name: 'regenerateRecoveryCodes', method: 'POST', path: '/recovery-codes', verification: false },
   { name: 'removeFactor', method: 'DELETE', path: '/factors/:factorId', verification: false },
   { name: 'endSession', method: 'DELETE', path: '/session', verification: false },
@@ -58,6 +75,23 @@ const handlers: Record<RouteName, Handler> = {
       return invalid('Send exactly one of {"code": "..."} or {"recoveryCode": "..."} as JSON.');
     }
     return respond(await mfa.verify(input, code ? { code } : { recoveryCode: recoveryCode! }), 200);
+  },
+
+  webauthnRegistrationOptions: async (mfa, input) => respond(await mfa.webauthnRegistrationOptions(input), 200),
+
+  webauthnRegistration: async (mfa, input) => {
+    const body = objectBody(input.body);
+    const label = body?.label === undefined ? undefined : text(body.label, MAX_LABEL_LENGTH);
+    if (!body || label === null) return invalid(`Send {"response": <from startRegistration()>, "label": "<up to ${MAX_LABEL_LENGTH} characters, optional>"}.`);
+    return respond(await mfa.registerWebAuthn(input, body.response, label), 201);
+  },
+
+  webauthnAuthenticationOptions: async (mfa, input) => respond(await mfa.webauthnAuthenticationOptions(input), 200),
+
+  webauthnAuthentication: async (mfa, input) => {
+    const body = objectBody(input.body);
+    if (!body) return invalid('Send {"response": <from startAuthentication()>}.');
+    return respond(await mfa.authenticateWebAuthn(input, body.response), 200);
   },
 
   regenerateRecoveryCodes: async (mfa, input) => respond(await mfa.regenerateRecoveryCodes(input), 200),

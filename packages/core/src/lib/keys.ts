@@ -7,6 +7,7 @@ const tag = (userId: string) => `{${encodeURIComponent(userId)}}`;
 export const stateKeys = {
   session: (userId: string, tokenHash: string) => `session:${tag(userId)}:${tokenHash}`,
   enrollment: (userId: string, factorId: string) => `enroll:${tag(userId)}:${factorId}`,
+  challenge: (userId: string, ceremony: 'registration' | 'authentication', challenge: string) => `challenge:${tag(userId)}:${ceremony}:${challenge}`,
   usedStep: (userId: string, factorId: string) => `step:${tag(userId)}:${factorId}`,
   attempts: (userId: string) => `attempts:${tag(userId)}`,
   lock: (userId: string) => `lock:${tag(userId)}`,

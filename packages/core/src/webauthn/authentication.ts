@@ -1,0 +1,88 @@
+import { type AuthenticationResponseJSON, generateAuthenticationOptions, type PublicKeyCredentialRequestOptionsJSON, verifyAuthenticationResponse } from '@simplewebauthn/server';
+import { denial, type Outcome, success } from '../outcome';
+import type { MfaUser, ResolvedOptions } from '../options';
+import type { MfaRequest } from '../request';
+import type { WebAuthnFactorRecord } from '../store/types';
+import { throttled } from '../throttle/throttle';
+import { type Opened, openSession, type Proved } from '../verify';
+import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, consumeChallenge, failure, notConfigured, parseResponse, storeChallenge } from './ceremony';
+
+type WithUser = MfaRequest & { user: MfaUser };
+
+async function credentialsOf(opts: ResolvedOptions, userId: string): Promise<WebAuthnFactorRecord[]> {
+  return (await opts.factors.listFactors(userId)).filter((f): f is WebAuthnFactorRecord => f.kind === 'webauthn');
+}
+
+/**
+ * Request options for `navigator.credentials.get()` (JSON form, for @simplewebauthn/browser's
+ * `startAuthentication`), listing the user's credentials, with a new challenge bound to this user
+ * and ceremony.
+ * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
+ */
+export async function authenticationOptions(opts: ResolvedOptions, req: WithUser): Promise<Outcome<PublicKeyCredentialRequestOptionsJSON>> {
+  const rp = opts.webauthn;
+  if (!rp) return notConfigured();
+  const credentials = await credentialsOf(opts, req.user.id);
+  if (credentials.length === 0) return denial('factor_not_found', 'This user has no passkey or security key.');
+  const options = await generateAuthenticationOptions({
+    rpID: rp.rpID,
+    allowCredentials: credentials.map((f) => ({ id: f.credentialId, transports: f.transports })),
+    challenge: new Uint8Array(opts.randomBytes(CHALLENGE_BYTES)),
+    userVerification: rp.userVerification,
+    timeout: CHALLENGE_TTL_MS,
+  });
+  await storeChallenge(opts, req.user.id, 'authentication', options.challenge);
+  return success(options);
+}
+
+/**
+ * Verifies the browser's assertion under the account throttle and opens an MFA session. The
+ * challenge is spent first (a replayed assertion finds none); the signature counter must grow
+ * unless the authenticator keeps none, and moves atomically, so a cloned authenticator is refused
+ * and reported (`webauthn.counter_regressed`).
+ */
+export async function verifyAuthentication(opts: ResolvedOptions, req: WithUser, response: unknown): Promise<Outcome<Opened>> {
+  const rp = opts.webauthn;
+  if (!rp) return notConfigured();
+  const parsed = parseResponse(response, 'authentication');
+  if (!parsed) return denial('invalid_request', 'Send {"response": <the AuthenticationResponseJSON from startAuthentication()>}.');
+  const userId = req.user.id;
+  const credentials = await credentialsOf(opts, userId);
+  if (credentials.length === 0) return denial('factor_not_found', 'This user has no passkey or security key.');
+
+  const proved = await throttled(opts, userId, req.ip, async (): Promise<Outcome<Proved>> => {
+    if (!(await consumeChallenge(opts, userId, 'authentication', parsed.challenge))) {
+      return denial('webauthn_challenge_invalid', 'This sign-in was not started here, has expired, or was used already: ask for new options.');
+    }
+    const factor = credentials.find((f) => f.credentialId === parsed.id);
+    if (!factor) return denial('webauthn_verification_failed', 'This credential is not registered for this user.');
+    let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+    try {
+      result = await verifyAuthenticationResponse({
+        response: response as AuthenticationResponseJSON,
+        expectedChallenge: parsed.challenge,
+        expectedOrigin: rp.origins,
+        expectedRPID: rp.rpID,
+        // Counter 0 keeps the library's own counter check out: mfakit checks it below, after
+        // the signature, so that only a genuinely signed step back is reported as a clone.
+        credential: { id: factor.credentialId, publicKey: new Uint8Array(Buffer.from(factor.publicKey, 'base64url')), counter: 0, transports: factor.transports },
+        requireUserVerification: rp.userVerification === 'required',
+      });
+    } catch (err) {
+      return failure(err);
+    }
+    if (!result.verified) return failure(undefined);
+    const { newCounter, userVerified, credentialDeviceType } = result.authenticationInfo;
+    // WebAuthn section 6.1.1: a counter that does not grow may mean a cloned authenticator.
+    if ((factor.counter > 0 || newCounter > 0) && newCounter <= factor.counter) {
+      opts.emit({ type: 'webauthn.counter_regressed', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, storedCounter: factor.counter, receivedCounter: newCounter });
+      return denial('webauthn_counter_regressed', 'The signature counter went backwards: this authenticator may have been cloned.');
+    }
+    if (!(await opts.factors.compareAndSetCounter(userId, factor.id, factor.counter, newCounter))) {
+      opts.emit({ type: 'replay.rejected', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, kind: 'webauthn' });
+      return denial('webauthn_verification_failed', 'Another sign-in with this authenticator won the race; try again.');
+    }
+    return success({ factorId: factor.id, kind: 'webauthn', amr: amrOf(rp, credentialDeviceType, userVerified) });
+  });
+  return proved.ok ? success(await openSession(opts, req, proved.value)) : proved;
+}

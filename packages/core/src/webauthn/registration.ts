@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON, verifyRegistrationResponse } from '@simplewebauthn/server';
+import { checkRequest } from '../check';
+import { activateFactor, type Confirmed, confirmedOf } from '../enroll';
+import { randomId } from '../lib/random';
+import { denial, type Outcome, success } from '../outcome';
+import type { MfaUser, ResolvedOptions } from '../options';
+import type { MfaRequest } from '../request';
+import type { FactorRecord, WebAuthnFactorRecord } from '../store/types';
+import { openSession } from '../verify';
+import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, consumeChallenge, failure, notConfigured, parseResponse, storeChallenge } from './ceremony';
+
+type WithUser = MfaRequest & { user: MfaUser };
+
+const DEFAULT_LABEL = 'Passkey';
+
+const webauthnFactors = (factors: FactorRecord[]) => factors.filter((f): f is WebAuthnFactorRecord => f.kind === 'webauthn');
+
+/** A user who has a factor already needs a fresh proof to add one (the contract's rule). */
+async function freshIfEnrolled(opts: ResolvedOptions, req: WithUser, factors: FactorRecord[]) {
+  if (factors.length === 0) return success(null);
+  return checkRequest(opts, req, { maxAge: opts.freshProofMaxAgeMs / 1000 }, false);
+}
+
+/**
+ * Creation options for `navigator.credentials.create()` (JSON form, for @simplewebauthn/browser's
+ * `startRegistration`): a new challenge bound to this user and ceremony, the user's existing
+ * credentials excluded, attestation 'none' unless configured.
+ * @see https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
+ */
+export async function registrationOptions(opts: ResolvedOptions, req: WithUser): Promise<Outcome<PublicKeyCredentialCreationOptionsJSON>> {
+  const rp = opts.webauthn;
+  if (!rp) return notConfigured();
+  const factors = await opts.factors.listFactors(req.user.id);
+  const fresh = await freshIfEnrolled(opts, req, factors);
+  if (!fresh.ok) return fresh;
+  const options = await generateRegistrationOptions({
+    rpName: rp.rpName,
+    rpID: rp.rpID,
+    userName: opts.accountName(req.user),
+    // A stable, opaque user handle, so an authenticator replaces this user's old passkey.
+    userID: new Uint8Array(createHash('sha256').update(`mfakit:user:${req.user.id}`).digest()),
+    challenge: new Uint8Array(opts.randomBytes(CHALLENGE_BYTES)),
+    attestationType: rp.attestation,
+    excludeCredentials: webauthnFactors(factors).map((f) => ({ id: f.credentialId, transports: f.transports })),
+    authenticatorSelection: { residentKey: rp.residentKey, userVerification: rp.userVerification },
+    timeout: CHALLENGE_TTL_MS,
+  });
+  await storeChallenge(opts, req.user.id, 'registration', options.challenge);
+  return success(options, fresh.headers);
+}
+
+/**
+ * Verifies the browser's attestation and stores the credential as a factor. The challenge is
+ * spent first, so a response is accepted once. The first factor also gets recovery codes, and the
+ * proof of possession opens an MFA session.
+ */
+export async function verifyRegistration(opts: ResolvedOptions, req: WithUser, response: unknown, label = DEFAULT_LABEL): Promise<Outcome<Confirmed>> {
+  const rp = opts.webauthn;
+  if (!rp) return notConfigured();
+  const parsed = parseResponse(response, 'registration');
+  if (!parsed) return denial('invalid_request', 'Send {"response": <the RegistrationResponseJSON from startRegistration()>}.');
+  const userId = req.user.id;
+  if (!(await consumeChallenge(opts, userId, 'registration', parsed.challenge))) {
+    return denial('webauthn_challenge_invalid', 'This registration was not started here, has expired, or was completed already: ask for new options.');
+  }
+  const factors = await opts.factors.listFactors(userId);
+  const fresh = await freshIfEnrolled(opts, req, factors);
+  if (!fresh.ok) return fresh;
+
+  let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  try {
+    verification = await verifyRegistrationResponse({
+      response: response as RegistrationResponseJSON,
+      expectedChallenge: parsed.challenge,
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.rpID,
+      requireUserVerification: rp.userVerification === 'required',
+    });
+  } catch (err) {
+    return failure(err);
+  }
+  if (!verification.verified) return failure(undefined);
+  const { credential, credentialDeviceType, credentialBackedUp, aaguid, userVerified } = verification.registrationInfo;
+  if (webauthnFactors(factors).some((f) => f.credentialId === credential.id)) return denial('factor_exists', 'This authenticator is registered already.');
+
+  const factor: WebAuthnFactorRecord = {
+    id: randomId(opts.randomBytes, 'fac'),
+    userId,
+    kind: 'webauthn',
+    label,
+    createdAt: opts.clock.now(),
+    credentialId: credential.id,
+    publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+    counter: credential.counter,
+    transports: credential.transports ?? [],
+    deviceType: credentialDeviceType,
+    backedUp: credentialBackedUp,
+    aaguid,
+  };
+  const recoveryCodes = await activateFactor(opts, req, factor);
+  const opened = await openSession(opts, req, { factorId: factor.id, kind: 'webauthn', amr: amrOf(rp, credentialDeviceType, userVerified) });
+  return success(confirmedOf(factor, opened, recoveryCodes), fresh.headers);
+}
