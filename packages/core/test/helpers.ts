@@ -1,7 +1,7 @@
 // Shared set-up for the core's tests: one mfa over a MemoryStore the test can inspect, a fake
 // clock, and every event and log line collected.
 import { createMfa, type Mfa, type MfaEvent, type MfaOptions, MemoryStore, type Outcome } from '@mfakit/core';
-import { FakeClock, totpCode } from '@mfakit/testing';
+import { type AuthenticationOverrides, FakeClock, SoftAuthenticator, totpCode } from '@mfakit/testing';
 
 export const KEY_1 = { id: 'k1', key: Buffer.alloc(32, 1) };
 export const KEY_2 = { id: 'k2', key: Buffer.alloc(32, 2) };
@@ -87,4 +87,38 @@ export function deepDump(value: unknown): string {
     }
     return v;
   });
+}
+
+/** The origin of the pages in the WebAuthn tests, and the relying party they belong to. */
+export const ORIGIN = 'http://localhost:3000';
+export const WEBAUTHN = { rpID: 'localhost', rpName: 'Acme', origins: [ORIGIN] };
+
+export interface PasskeyEnrolled {
+  user: { id: string };
+  factorId: string;
+  authenticator: SoftAuthenticator;
+  recoveryCodes: string[];
+  sessionToken: string;
+}
+
+/**
+ * Registers a credential of `authenticator` (a new one by default) through the core. A user with a
+ * factor already must pass a fresh `sessionToken`.
+ */
+export async function enrollPasskey(
+  h: Harness,
+  userId = 'alice',
+  authenticator = new SoftAuthenticator({ origin: ORIGIN }),
+  extra: { sessionToken?: string; label?: string } = {},
+): Promise<PasskeyEnrolled> {
+  const req = { user: { id: userId }, sessionToken: extra.sessionToken };
+  const options = unwrap(await h.mfa.webauthnRegistrationOptions(req));
+  const confirmed = unwrap(await h.mfa.registerWebAuthn(req, authenticator.register(options), extra.label));
+  return { user: req.user, factorId: confirmed.factor.id, authenticator, recoveryCodes: confirmed.recoveryCodes ?? [], sessionToken: confirmed.session.sessionToken };
+}
+
+/** A fresh assertion of the user's passkey for new authentication options. */
+export async function assertion(h: Harness, enrolled: { user: { id: string }; authenticator: SoftAuthenticator }, overrides: AuthenticationOverrides = {}) {
+  const options = unwrap(await h.mfa.webauthnAuthenticationOptions({ user: enrolled.user }));
+  return enrolled.authenticator.authenticate(options, overrides);
 }

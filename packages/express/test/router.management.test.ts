@@ -28,7 +28,7 @@ describe('GET /mfa', () => {
       enrolled: true,
       factors: [{ id: factorId, kind: 'totp', label: 'Authenticator app', createdAt: created }],
       recoveryCodesRemaining: 10,
-      session: { amr: ['otp'], authTime: created, expiresAt: created + 12 * 3600_000 },
+      session: { amr: ['otp'], authTime: created, expiresAt: created + 12 * 3600_000, factorId },
     });
     const text = JSON.stringify(res.body);
     expect(text).not.toContain(secret);

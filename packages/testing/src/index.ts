@@ -2,3 +2,4 @@ export * from './fakeClock';
 export * from './otp';
 export * from './storeConformance';
 export * from './vectors';
+export * from './softAuthenticator';

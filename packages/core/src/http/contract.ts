@@ -31,7 +31,7 @@ export interface ContractRoute {
   method: 'GET' | 'POST' | 'DELETE';
   /** Relative to the router's mount point, with `:param` segments. */
   path: string;
-  /** Routes that check codes: adapters put a per-IP rate limit in front of them. */
+  /** Routes that check proofs or store challenges: adapters put a per-IP rate limit in front of them. */
   verification: boolean;
 }
 
@@ -43,9 +43,9 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   { name: 'enrollHotp', method: 'POST', path: '/hotp', verification: false },
   { name: 'confirmHotp', method: 'POST', path: '/hotp/:factorId/confirm', verification: true },
   { name: 'verify', method: 'POST', path: '/verify', verification: true },
-  { name: 'webauthnRegistrationOptions', method: 'POST', path: '/webauthn/registration/options', verification: false },
+  { name: 'webauthnRegistrationOptions', method: 'POST', path: '/webauthn/registration/options', verification: true },
   { name: 'webauthnRegistration', method: 'POST', path: '/webauthn/registration', verification: false },
-  { name: 'webauthnAuthenticationOptions', method: 'POST', path: '/webauthn/authentication/options', verification: false },
+  { name: 'webauthnAuthenticationOptions', method: 'POST', path: '/webauthn/authentication/options', verification: true },
   { name: 'webauthnAuthentication', method: 'POST', path: '/webauthn/authentication', verification: true },
   { name: 'regenerateRecoveryCodes', method: 'POST', path: '/recovery-codes', verification: false },
   { name: 'removeFactor', method: 'DELETE', path: '/factors/:factorId', verification: false },

@@ -78,6 +78,11 @@ export async function verifyAuthentication(opts: ResolvedOptions, req: WithUser,
       opts.emit({ type: 'webauthn.counter_regressed', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, storedCounter: factor.counter, receivedCounter: newCounter });
       return denial('webauthn_counter_regressed', 'The signature counter went backwards: this authenticator may have been cloned.');
     }
+    // WebAuthn section 7.2: backup eligibility never changes after registration. A key exported
+    // from a synced passkey can sign any flags; dropping BE must not turn 'swk' into 'hwk'.
+    if (credentialDeviceType !== factor.deviceType) {
+      return denial('webauthn_verification_failed', "The authenticator's backup eligibility differs from its registration.");
+    }
     if (!(await opts.factors.compareAndSetCounter(userId, factor.id, factor.counter, newCounter))) {
       opts.emit({ type: 'replay.rejected', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, kind: 'webauthn' });
       return denial('webauthn_verification_failed', 'Another sign-in with this authenticator won the race; try again.');

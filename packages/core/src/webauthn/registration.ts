@@ -13,6 +13,11 @@ import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, consumeChallenge, failure, no
 type WithUser = MfaRequest & { user: MfaUser };
 
 const DEFAULT_LABEL = 'Passkey';
+// AuthenticatorTransportFuture of @simplewebauthn/server (WebAuthn Level 3 section 5.8.4, plus 'cable' and 'smart-card').
+const TRANSPORTS: readonly string[] = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'];
+
+/** The transports the browser reported: client input, passed through unchecked by the library, so only known names are kept. */
+const knownTransports = (value: unknown): string[] => (Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string' && TRANSPORTS.includes(t)) : []);
 
 const webauthnFactors = (factors: FactorRecord[]) => factors.filter((f): f is WebAuthnFactorRecord => f.kind === 'webauthn');
 
@@ -93,7 +98,7 @@ export async function verifyRegistration(opts: ResolvedOptions, req: WithUser, r
     credentialId: credential.id,
     publicKey: Buffer.from(credential.publicKey).toString('base64url'),
     counter: credential.counter,
-    transports: credential.transports ?? [],
+    transports: knownTransports(credential.transports),
     deviceType: credentialDeviceType,
     backedUp: credentialBackedUp,
     aaguid,
