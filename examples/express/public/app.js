@@ -1,5 +1,7 @@
 // The mfakit demo page: plain DOM, no framework. Every message comes from the server's problem
-// `detail` and is written with textContent, never as HTML.
+// `detail` and is written with textContent, never as HTML. This file signs in, shows the status,
+// sets up an authenticator app and verifies; actions.js runs what may need a fresh proof (API
+// calls, adding a passkey, removing a factor); passkeys.js runs the browser's passkey prompt.
 'use strict';
 
 const ACCESS_KEY = 'mfakit-demo.accessToken';
@@ -9,8 +11,27 @@ const $ = (id) => document.getElementById(id);
 let status = null; // the last GET /mfa answer
 let enrollment = null; // { factorId, expiresAt } while an enrollment waits for its code
 let recoveryCodes = []; // shown once, cleared on Continue
-let pendingCall = null; // the API call a step-up challenge interrupted
-let stepUpWithRecovery = false;
+
+/** How the page names each kind of factor: in the list, and inside a sentence. */
+const KINDS = {
+  totp: { name: 'Authenticator app', noun: 'authenticator app' },
+  hotp: { name: 'Hardware token', noun: 'hardware token' },
+  webauthn: { name: 'Passkey', noun: 'passkey' },
+};
+const kindOf = (factor) => KINDS[factor.kind] || { name: factor.kind, noun: factor.kind };
+/** "passkey 'MacBook Touch ID'", or "your authenticator app" when the label only repeats the kind. */
+function factorName(factor) {
+  const kind = kindOf(factor);
+  return factor.label.toLowerCase() === kind.noun ? `your ${kind.noun}` : `${kind.noun} '${factor.label}'`;
+}
+/** What made a proof, from its factor id ('recovery' for a recovery code). */
+function proofName(factorId) {
+  if (factorId === 'recovery') return 'a recovery code';
+  const factor = status && status.factors.find((f) => f.id === factorId);
+  return factor ? factorName(factor) : 'a factor that has since been removed';
+}
+/** True when the signed-in user has a factor of one of these kinds. */
+const hasKind = (...kinds) => Boolean(status && status.factors.some((f) => kinds.includes(f.kind)));
 
 // ---- storage -------------------------------------------------------------------------------
 const accessToken = () => sessionStorage.getItem(ACCESS_KEY);
@@ -36,6 +57,7 @@ function problemText(answer) {
   return p.detail || p.title || `The server answered ${answer.status} ${answer.statusText}.`;
 }
 const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const hourMinute = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 const dateTime = (ms) => new Date(ms).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 
 // ---- HTTP ----------------------------------------------------------------------------------
@@ -77,8 +99,10 @@ function signedOut(message) {
   status = null;
   enrollment = null;
   recoveryCodes = [];
-  pendingCall = null;
-  for (const id of ['whoami', 'status-section', 'enroll-section', 'codes-section', 'verify-section', 'api-section', 'stepup']) show(id, false);
+  closeChallenge();
+  removing = null;
+  $('passkey-error').hidden = true;
+  for (const id of ['whoami', 'status-section', 'passkey-section', 'enroll-section', 'codes-section', 'verify-section', 'api-section']) show(id, false);
   show('login-section', true);
   $('result').hidden = true;
   $('result-summary').textContent = 'No request yet.';
@@ -101,24 +125,37 @@ function renderStatus() {
   statusRow(list, 'MFA', s.exempt ? 'Not required: service account (exempt)' : 'Required for this account');
   if (s.exempt) statusRow(list, 'Protected routes', 'Open to this account without a second factor');
   else {
-    statusRow(list, 'Authenticator', s.factors.length ? s.factors.map((f) => `${f.label}, added ${dateTime(f.createdAt)}`).join('; ') : 'None yet: set one up below');
+    if (!s.enrolled) statusRow(list, 'Factors', 'None yet: set up an authenticator app or add a passkey');
     statusRow(list, 'Recovery codes left', s.enrolled ? `${s.recoveryCodesRemaining} of 10` : 'None yet');
-    statusRow(
-      list,
-      'MFA session',
-      s.session ? `Active: last verified at ${time(s.session.authTime)}, ends by ${time(s.session.expiresAt)} (or after 30 idle minutes)` : 'None',
-    );
+    statusRow(list, 'MFA session', sessionText(s.session));
   }
+  renderFactors();
   const showingCodes = recoveryCodes.length > 0;
+  const withCode = hasKind('totp', 'hotp');
+  const withPasskey = hasKind('webauthn');
   show('whoami', true);
   show('login-section', false);
   show('status-section', true);
-  show('enroll-start', !s.exempt && !s.enrolled && !enrollment);
+  show('enroll-start', !s.exempt && !withCode && !enrollment);
   show('end-session', Boolean(s.session));
+  show('passkey-section', !s.exempt && !enrollment && !showingCodes);
+  $('passkey-unsupported').textContent = passkeys.unavailableReason();
+  show('passkey-unsupported', Boolean($('passkey-unsupported').textContent));
+  show('passkey-form', !$('passkey-unsupported').textContent);
   show('enroll-section', Boolean(enrollment) && !showingCodes);
   show('codes-section', showingCodes);
   show('verify-section', s.enrolled && !s.session && !showingCodes);
+  for (const id of ['verify-code-label', 'verify-code', 'verify-code-submit']) show(id, withCode);
+  $('verify-code').required = withCode;
+  show('verify-or', withCode && withPasskey);
+  show('verify-passkey', withPasskey);
   show('api-section', !showingCodes);
+}
+
+/** "Verified with passkey 'MacBook Touch ID' at 10:03; ends by 22:03 (or after 30 idle minutes)". */
+function sessionText(session) {
+  if (!session) return 'None';
+  return `Verified with ${proofName(session.factorId)} at ${hourMinute(session.authTime)}; ends by ${hourMinute(session.expiresAt)} (or after 30 idle minutes)`;
 }
 
 async function refreshStatus() {
@@ -169,10 +206,9 @@ $('end-session').addEventListener('click', async () => {
 });
 
 // ---- enrollment ----------------------------------------------------------------------------
-$('enroll-start').addEventListener('click', async () => {
-  const answer = await api('POST', '/mfa/totp');
-  if (!answer.ok) return fail(problemText(answer));
-  const { factorId, secret, qrCode, expiresAt } = answer.data;
+/** Shows a started TOTP enrollment: the QR code, the setup key, the code box. */
+function showEnrollment(data) {
+  const { factorId, secret, qrCode, expiresAt } = data;
   enrollment = { factorId, expiresAt };
   $('qr').src = qrCode;
   $('secret').textContent = secret.match(/.{1,4}/g).join(' ');
@@ -181,7 +217,9 @@ $('enroll-start').addEventListener('click', async () => {
   say('');
   renderStatus();
   $('confirm-code').focus();
-});
+}
+
+$('enroll-start').addEventListener('click', () => attempt(enrollTotpAction));
 
 $('enroll-cancel').addEventListener('click', () => {
   enrollment = null;
@@ -200,9 +238,16 @@ $('confirm-form').addEventListener('submit', async (event) => {
   $('qr').removeAttribute('src');
   $('secret').textContent = '';
   setSessionToken(answer.data.session.sessionToken);
-  recoveryCodes = answer.data.recoveryCodes || [];
-  const list = $('codes');
-  list.replaceChildren(
+  showRecoveryCodes(answer.data.recoveryCodes);
+  say('Your authenticator app is set up, and you are verified.');
+  await refreshStatus();
+});
+
+// ---- recovery codes, shown once ------------------------------------------------------------
+/** Keeps the codes a first factor came with (none for a further factor) for the next render. */
+function showRecoveryCodes(codes) {
+  recoveryCodes = codes || [];
+  $('codes').replaceChildren(
     ...recoveryCodes.map((c) => {
       const li = document.createElement('li');
       li.textContent = c;
@@ -211,13 +256,12 @@ $('confirm-form').addEventListener('submit', async (event) => {
   );
   $('codes-saved').checked = false;
   $('codes-done').disabled = true;
-  $('result-summary').textContent = 'No request yet.';
-  $('result').hidden = true;
-  say('Your authenticator app is set up, and you are verified.');
-  await refreshStatus();
-});
+  if (recoveryCodes.length > 0) {
+    $('result-summary').textContent = 'No request yet.';
+    $('result').hidden = true;
+  }
+}
 
-// ---- recovery codes, shown once ------------------------------------------------------------
 function codesText() {
   const who = status ? status.userId : '';
   return [`mfakit demo: recovery codes for ${who}`, `Saved ${new Date().toLocaleString()}. Each code works once.`, '', ...recoveryCodes, ''].join('\n');
@@ -279,124 +323,39 @@ $('verify-recovery-form').addEventListener('submit', async (event) => {
   if (await verify({ recoveryCode: $('recovery-code').value.trim() }, 'Verified with a recovery code.')) $('recovery-code').value = '';
 });
 
+/**
+ * Proves a passkey: new options from the server, the browser's prompt, the server's check. On
+ * success the new MFA session is kept and its answer returned as `{ verified }`; else `{ error }`.
+ */
+async function passkeyProof() {
+  const options = await api('POST', '/mfa/webauthn/authentication/options');
+  if (!options.ok) return { error: problemText(options) };
+  const { response, error } = await passkeys.prompt('get', options.data);
+  if (error) return { error };
+  const answer = await api('POST', '/mfa/webauthn/authentication', { body: { response } });
+  if (!answer.ok) return { error: problemText(answer) };
+  setSessionToken(answer.data.sessionToken);
+  return { verified: answer.data };
+}
+
+$('verify-passkey').addEventListener('click', async () => {
+  $('verify-passkey').disabled = true;
+  try {
+    const { verified, error } = await passkeyProof();
+    if (error) return fail(error);
+    say(`Verified with ${proofName(verified.factorId)}.`);
+    await refreshStatus();
+  } finally {
+    $('verify-passkey').disabled = false;
+  }
+});
+
 $('toggle-recovery').addEventListener('click', () => {
   const useRecovery = $('verify-recovery-form').hidden;
   show('verify-recovery-form', useRecovery);
   show('verify-code-form', !useRecovery);
-  $('toggle-recovery').textContent = useRecovery ? 'Use a code from the app instead' : 'Lost your phone? Use a recovery code';
+  let back = 'Use your passkey instead';
+  if (hasKind('totp', 'hotp')) back = hasKind('webauthn') ? 'Use a code from the app or a passkey instead' : 'Use a code from the app instead';
+  $('toggle-recovery').textContent = useRecovery ? back : 'Lost your phone or passkey? Use a recovery code';
   $(useRecovery ? 'recovery-code' : 'verify-code').focus();
 });
-
-// ---- API calls and step-up -----------------------------------------------------------------
-function showResult(label, answer) {
-  const line = answer.status ? `${label}: HTTP ${answer.status} ${answer.statusText}` : `${label}: no answer`;
-  $('result-summary').textContent = answer.ok ? line : `${line}. ${problemText(answer)}`;
-  $('result').textContent = answer.data === null ? '' : JSON.stringify(answer.data, null, 2);
-  $('result').hidden = answer.data === null;
-  $('result').className = answer.ok ? 'ok' : 'bad';
-}
-
-function stepUpError(text) {
-  $('stepup-error').textContent = text;
-  $('stepup-error').hidden = !text;
-}
-
-/** Explains a refusal in words and, when a code would help, opens the inline code box. */
-function handleRefusal(call, answer) {
-  const code = answer.problem?.code;
-  if (pendingCall && !$('stepup').hidden && (code === 'mfa_invalid_code' || code === 'mfa_locked')) {
-    // A wrong code (or the lock it caused) in the step-up box: say so there, and let the person try again.
-    stepUpError(problemText(answer));
-    $('stepup-code').value = '';
-    $('stepup-code').focus();
-    return;
-  }
-  if (code === 'mfa_stale' || code === 'mfa_required') {
-    let title;
-    let reason;
-    if (code === 'mfa_stale') {
-      title = `${call.label} needs a fresh proof (step-up).`;
-      const last = status?.session ? ` Your last verification was at ${time(status.session.authTime)}.` : '';
-      reason = `${problemText(answer)}${last} Enter the code your authenticator app shows now, and the request is sent again with it.`;
-    } else {
-      title = `${call.label} needs multi-factor authentication.`;
-      reason = `${problemText(answer)} You have no active MFA session: it was ended, it lapsed, or none was opened yet. Enter a code, and the request is sent again with it.`;
-    }
-    pendingCall = call;
-    setStepUpMode(false);
-    stepUpError('');
-    say('');
-    $('error').hidden = true;
-    $('stepup-title').textContent = title;
-    $('stepup-reason').textContent = reason;
-    $('stepup-code').value = '';
-    show('stepup', true);
-    $('stepup-code').focus();
-    return;
-  }
-  show('stepup', false);
-  if (code === 'mfa_enrollment_required') fail(`${problemText(answer)} Use the "Set up authenticator app" button in "Your MFA status".`);
-  else fail(problemText(answer));
-}
-
-async function call(label, method, path, body, headers) {
-  const answer = await api(method, path, { body, headers });
-  showResult(label, answer);
-  if (answer.ok) {
-    show('stepup', false);
-    pendingCall = null;
-    say(headers && headers['X-MFA-Token'] ? `Code accepted: ${label} succeeded, and your MFA session was renewed.` : `${label} succeeded.`);
-  } else if (answer.problem?.code !== 'authentication_required') {
-    handleRefusal({ label, method, path, body }, answer);
-  }
-  if (accessToken()) await refreshStatus();
-  return answer;
-}
-
-$('call-profile').addEventListener('click', () => call('GET /api/profile', 'GET', '/api/profile'));
-
-$('transfer-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  call('POST /api/transfers', 'POST', '/api/transfers', { amount: Number($('amount').value), to: $('to').value.trim() });
-});
-
-function setStepUpMode(recovery) {
-  stepUpWithRecovery = recovery;
-  $('stepup-label').textContent = recovery ? 'One of your recovery codes (each works once)' : '6-digit code from your authenticator app';
-  $('stepup-code').inputMode = recovery ? 'text' : 'numeric';
-  $('stepup-code').placeholder = recovery ? 'XXXX-XXXX-XXXX-XXXX' : '';
-  $('stepup-code').classList.toggle('wide', recovery);
-  $('stepup-toggle').textContent = recovery ? 'Use a code from the app instead' : 'Use a recovery code instead';
-}
-
-$('stepup-toggle').addEventListener('click', () => {
-  setStepUpMode(!stepUpWithRecovery);
-  stepUpError('');
-  $('stepup-code').value = '';
-  $('stepup-code').focus();
-});
-
-$('stepup-cancel').addEventListener('click', () => {
-  pendingCall = null;
-  show('stepup', false);
-  say('');
-});
-
-$('stepup-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  if (!pendingCall) return;
-  const { label, method, path, body } = pendingCall;
-  const entered = $('stepup-code').value.trim();
-  if (stepUpWithRecovery) {
-    // X-MFA-Token carries app codes only: verify the recovery code first, then retry with the new session.
-    const answer = await api('POST', '/mfa/verify', { body: { recoveryCode: entered } });
-    if (!answer.ok) return stepUpError(problemText(answer));
-    setSessionToken(answer.data.sessionToken);
-    await call(label, method, path, body);
-    return;
-  }
-  await call(label, method, path, body, { 'X-MFA-Token': entered.replace(/\s/g, '') });
-});
-
-// ---- start ---------------------------------------------------------------------------------
-if (accessToken()) refreshStatus();

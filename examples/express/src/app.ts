@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
-import { type Clock, createMfa, type Mfa, type MfaEvent, type MfaLogger, type MfaOptions, systemClock } from '@mfakit/core';
+import { type Clock, createMfa, type Mfa, type MfaEvent, type MfaLogger, type MfaOptions, systemClock, type WebAuthnOptions } from '@mfakit/core';
 import { mfaRouter, type MfaRouterOptions, requireFreshMfa, requireMfa, writeResult } from '@mfakit/express';
 import express, { type Express, type RequestHandler } from 'express';
 import { jwtKey, jwtPassport, login, requireAuth } from './auth';
@@ -24,12 +25,34 @@ export interface DemoAppOptions {
   onEvent?: (event: MfaEvent) => void;
   /** The per-IP limit on the code-checking routes of `/mfa`. @default mfaRouter's (30 a minute) */
   rateLimit?: MfaRouterOptions['rateLimit'];
+  /**
+   * mfakit's `webauthn` option, over the demo's relying party: rpID 'localhost', rpName
+   * 'mfakit demo', origins `http://localhost:3000`. Set `origins` to where the page is served.
+   */
+  webauthn?: Partial<WebAuthnOptions>;
 }
 
 const DEFAULT_FRESH_MAX_AGE_SECONDS = 300;
 const MAX_FRESH_MAX_AGE_SECONDS = 86_400;
 const BODY_LIMIT = '16kb';
 const PUBLIC_DIR = path.join(__dirname, '..', 'public');
+const DEMO_RELYING_PARTY: WebAuthnOptions = { rpID: 'localhost', rpName: 'mfakit demo', origins: ['http://localhost:3000'] };
+
+/**
+ * @simplewebauthn/browser's UMD bundle (`window.SimpleWebAuthnBrowser`), which the page loads from
+ * this server rather than a CDN. Resolved at start-up, so a missing dependency stops the demo there.
+ */
+export const WEBAUTHN_BROWSER_BUNDLE = path.join(path.dirname(require.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js');
+
+/** Serves the bundle above; `root` keeps send's dot-file rule to the file name (pnpm's path has `.pnpm`). */
+function webauthnBrowserScript(): RequestHandler {
+  if (!fs.existsSync(WEBAUTHN_BROWSER_BUNDLE)) throw new Error(`@simplewebauthn/browser's bundle is missing at ${WEBAUTHN_BROWSER_BUNDLE}: run pnpm install`);
+  const root = path.dirname(WEBAUTHN_BROWSER_BUNDLE);
+  const file = path.basename(WEBAUTHN_BROWSER_BUNDLE);
+  return function webauthnBrowserScript(_req, res, next) {
+    res.sendFile(file, { root }, (err) => err && next(err));
+  };
+}
 
 const consoleLogger: MfaLogger = {
   warn: (message) => console.warn(`[demo] ${message}`),
@@ -47,8 +70,9 @@ const jsonBody: RequestHandler[] = [
 ];
 
 /**
- * The mfakit demo: passport-jwt login, the enrollment router at `/mfa`, a protected route and a
- * step-up route, the enrollment page, and RFC 9457 problems for every error.
+ * The mfakit demo: passport-jwt login, the enrollment router at `/mfa` (authenticator apps,
+ * passkeys, recovery codes), a protected route and a step-up route, the enrollment page, and
+ * RFC 9457 problems for every error.
  *
  * @example
  * const { app } = createApp({ clock: new FakeClock() });
@@ -68,6 +92,7 @@ export function createApp(options: DemoAppOptions = {}): { app: Express; mfa: Mf
     clock,
     logger,
     onEvent: options.onEvent,
+    webauthn: { ...DEMO_RELYING_PARTY, ...options.webauthn },
   });
 
   const key = jwtKey(options.jwtSecret ?? randomBytes(32).toString('base64url'));
@@ -77,6 +102,7 @@ export function createApp(options: DemoAppOptions = {}): { app: Express; mfa: Mf
   app.disable('x-powered-by');
   app.use(securityHeaders);
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', dotfiles: 'ignore' }));
+  app.get('/vendor/simplewebauthn-browser.js', webauthnBrowserScript());
 
   app.post('/auth/login', ...jsonBody, login(key));
   app.use('/mfa', auth, mfaRouter(mfa, options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }));

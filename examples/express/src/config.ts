@@ -5,11 +5,19 @@ export interface DemoConfig {
   /** `MFA_ENCRYPTION_KEYS` as is ('kid:base64key,...'); undefined: mfakit's ephemeral key. */
   encryptionKeys?: string;
   freshMaxAgeSeconds: number;
+  /** The WebAuthn relying party: passkeys are bound to `rpID` and accepted from `origins` only. */
+  webauthn: {
+    /** `WEBAUTHN_RP_ID`. @default 'localhost' */
+    rpID: string;
+    /** `WEBAUTHN_ORIGINS`, split on commas; undefined: `http://localhost:<the port the server got>`. */
+    origins?: string[];
+  };
 }
 
 /** Used when JWT_SECRET is unset, outside production only. Public: anyone can forge tokens with it. */
 export const DEVELOPMENT_JWT_SECRET = 'mfakit-demo-development-secret-do-not-use-in-production';
 const MIN_SECRET_LENGTH = 32; // RFC 7518 3.2: an HS256 key of at least 256 bits
+const DEFAULT_RP_ID = 'localhost'; // browsers allow WebAuthn on http:// only for localhost
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || value.trim() === '') return fallback;
@@ -20,8 +28,11 @@ function integer(name: string, value: string | undefined, fallback: number, min:
 
 /**
  * Reads PORT (default 3000), JWT_SECRET (a development default with a warning; required when
- * NODE_ENV=production), MFA_ENCRYPTION_KEYS and MFA_FRESH_MAX_AGE (seconds, default 300).
- * Throws a RangeError naming the variable when a value is unusable.
+ * NODE_ENV=production), MFA_ENCRYPTION_KEYS, MFA_FRESH_MAX_AGE (seconds, default 300),
+ * WEBAUTHN_RP_ID (default 'localhost') and WEBAUTHN_ORIGINS (comma-separated; default
+ * http://localhost:PORT, required when WEBAUTHN_RP_ID is another domain).
+ * Throws a RangeError naming the variable when a value is unusable. mfakit itself checks that
+ * each origin lies on the RP id (createApp throws MfaError `invalid_option` otherwise).
  */
 export function configFromEnv(env: NodeJS.ProcessEnv, warn: (message: string) => void): DemoConfig {
   const port = integer('PORT', env.PORT, 3000, 0, 65535);
@@ -35,5 +46,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv, warn: (message: string) =>
     warn(`JWT_SECRET is shorter than ${MIN_SECRET_LENGTH} characters: use at least 256 bits (openssl rand -base64 32).`);
   }
   const keys = env.MFA_ENCRYPTION_KEYS?.trim();
-  return { port, jwtSecret, freshMaxAgeSeconds, ...(keys ? { encryptionKeys: keys } : {}) };
+  const rpID = env.WEBAUTHN_RP_ID?.trim() || DEFAULT_RP_ID;
+  const origins = env.WEBAUTHN_ORIGINS?.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  if (rpID !== DEFAULT_RP_ID && !origins?.length) {
+    throw new RangeError(`WEBAUTHN_ORIGINS is required when WEBAUTHN_RP_ID is not ${DEFAULT_RP_ID} (e.g. WEBAUTHN_ORIGINS=https://app.${rpID})`);
+  }
+  const webauthn = origins?.length ? { rpID, origins } : { rpID };
+  return { port, jwtSecret, freshMaxAgeSeconds, webauthn, ...(keys ? { encryptionKeys: keys } : {}) };
 }

@@ -30,9 +30,13 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
   socket.end(`${lines.join('\r\n')}\r\n\r\n${text}`);
 }
 
-/** Starts an HTTP server for the app on `port` (0: any free port); resolves once it listens. */
-export function startServer(app: Express, port: number, host?: string): Promise<Server> {
-  const server = createServer(app);
+/**
+ * Starts an HTTP server for the app on `port` (0: any free port); resolves once it listens. With
+ * `app` null the server listens first and the caller attaches the app (`server.on('request',
+ * app)`) once it knows the port, e.g. to build the WebAuthn origin from it.
+ */
+export function startServer(app: Express | null, port: number, host?: string): Promise<Server> {
+  const server = app ? createServer(app) : createServer();
   server.on('clientError', answerClientError);
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -7,13 +7,27 @@ import { demo } from './helpers';
 
 const SECRET = 's'.repeat(32);
 
-test('defaults: port 3000, five-minute step-up, no encryption keys', () => {
-  expect(configFromEnv({ JWT_SECRET: SECRET }, () => {})).toEqual({ port: 3000, jwtSecret: SECRET, freshMaxAgeSeconds: 300 });
+test('defaults: port 3000, five-minute step-up, no encryption keys, passkeys on localhost', () => {
+  expect(configFromEnv({ JWT_SECRET: SECRET }, () => {})).toEqual({ port: 3000, jwtSecret: SECRET, freshMaxAgeSeconds: 300, webauthn: { rpID: 'localhost' } });
 });
 
 test('PORT, MFA_FRESH_MAX_AGE and MFA_ENCRYPTION_KEYS are read', () => {
   const env = { JWT_SECRET: SECRET, PORT: '3123', MFA_FRESH_MAX_AGE: '60', MFA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
-  expect(configFromEnv(env, () => {})).toEqual({ port: 3123, jwtSecret: SECRET, freshMaxAgeSeconds: 60, encryptionKeys: env.MFA_ENCRYPTION_KEYS });
+  expect(configFromEnv(env, () => {})).toEqual({ port: 3123, jwtSecret: SECRET, freshMaxAgeSeconds: 60, encryptionKeys: env.MFA_ENCRYPTION_KEYS, webauthn: { rpID: 'localhost' } });
+});
+
+test('WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS (comma-separated) are read', () => {
+  const env = { JWT_SECRET: SECRET, WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://app.example.com, https://example.com,' };
+  expect(configFromEnv(env, () => {}).webauthn).toEqual({ rpID: 'example.com', origins: ['https://app.example.com', 'https://example.com'] });
+});
+
+test('a WEBAUTHN_RP_ID other than localhost needs WEBAUTHN_ORIGINS', () => {
+  expect(() => configFromEnv({ JWT_SECRET: SECRET, WEBAUTHN_RP_ID: 'example.com' }, () => {})).toThrow(/^WEBAUTHN_ORIGINS is required/);
+});
+
+test('an origin that is not on the RP id stops createApp with mfakit invalid_option', () => {
+  const attempt = () => demo({ webauthn: { rpID: 'localhost', origins: ['http://127.0.0.1:3000'] } });
+  expect(attempt).toThrow(expect.objectContaining({ code: 'invalid_option' }));
 });
 
 test('without JWT_SECRET the development secret is used, with a warning', () => {

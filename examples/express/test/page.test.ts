@@ -4,9 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
+import { WEBAUTHN_BROWSER_BUNDLE } from '../src/app';
 import { demo } from './helpers';
 
 const PUBLIC = path.join(__dirname, '..', 'public');
+const SCRIPTS = ['passkeys.js', 'app.js', 'actions.js'];
 const { app } = demo();
 
 test('GET / serves the page with its script and stylesheet', async () => {
@@ -14,9 +16,11 @@ test('GET / serves the page with its script and stylesheet', async () => {
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toMatch(/^text\/html/);
   expect(res.text).toContain('<script src="app.js" defer></script>');
+  expect(res.text).toContain('<script src="vendor/simplewebauthn-browser.js" defer></script>');
+  for (const script of SCRIPTS) expect(res.text).toContain(`<script src="${script}" defer></script>`);
   expect(res.text).toContain('href="style.css"');
   for (const user of ['alice', 'bob', 'carol', 'svc-reports']) expect(res.text).toContain(`data-user="${user}"`);
-  expect((await request(app).get('/app.js')).headers['content-type']).toMatch(/javascript/);
+  for (const script of SCRIPTS) expect((await request(app).get(`/${script}`)).headers['content-type']).toMatch(/javascript/);
   expect((await request(app).get('/style.css')).headers['content-type']).toMatch(/^text\/css/);
 });
 
@@ -30,10 +34,22 @@ test('the page is sent with a CSP that allows only its own files and data: image
 });
 
 test('the page loads nothing from another origin and writes no server text as HTML', () => {
-  const files = ['index.html', 'app.js', 'style.css'].map((f) => fs.readFileSync(path.join(PUBLIC, f), 'utf8'));
-  for (const text of files) expect(text).not.toMatch(/(?:src|href)\s*=\s*["']?(?:https?:)?\/\//i);
-  const script = files[1]!;
-  expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
-  expect(script).toContain('sessionStorage');
-  expect(script).not.toContain('localStorage');
+  const read = (f: string) => fs.readFileSync(path.join(PUBLIC, f), 'utf8');
+  for (const text of ['index.html', 'style.css', ...SCRIPTS].map(read)) expect(text).not.toMatch(/(?:src|href)\s*=\s*["']?(?:https?:)?\/\//i);
+  for (const script of SCRIPTS.map(read)) {
+    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+    expect(script).not.toContain('localStorage');
+  }
+  expect(read('app.js')).toContain('sessionStorage');
+});
+
+test('@simplewebauthn/browser is served by the app itself, from the installed package, under the same CSP', async () => {
+  const res = await request(app).get('/vendor/simplewebauthn-browser.js');
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toMatch(/javascript/);
+  expect(res.headers['content-security-policy']).toMatch(/^default-src 'self';/);
+  const bundle = fs.readFileSync(WEBAUTHN_BROWSER_BUNDLE, 'utf8');
+  expect(bundle).toMatch(/^\/\* \[@simplewebauthn\/browser@14\./);
+  expect(res.text).toBe(bundle);
+  expect(bundle).toContain('SimpleWebAuthnBrowser');
 });
