@@ -8,7 +8,10 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/test'],
   testMatch: ['**/test/**/*.test.ts'],
-  moduleNameMapper: { '^@mfakit/([^/]+)$': '<rootDir>/packages/$1/src/index.ts' },
+  moduleNameMapper: {
+    '^@mfakit/example-shared$': '<rootDir>/examples/shared/src/index.ts',
+    '^@mfakit/([^/]+)$': '<rootDir>/packages/$1/src/index.ts',
+  },
   transformIgnorePatterns: [`/node_modules/(?!(\\.pnpm|${esmOnly.join('|')})(/|\\+))`],
   transform: {
     '^.+\\.(t|m?j)s$': [

@@ -1,6 +1,5 @@
 import { createApp } from './app';
-import { configFromEnv } from './config';
-import { portOf, startServer } from './listen';
+import { configFromEnv, portOf, startServer } from '@mfakit/example-shared';
 
 /** `pnpm start`: the demo on http://localhost:PORT, configured from the environment (see config.ts). */
 async function main(): Promise<void> {

@@ -2,7 +2,7 @@
 // its settings, and nobody notices. server.ts reads the environment through configFromEnv,
 // which warns about the development default, refuses it in production, and refuses bad numbers.
 import { MfaError } from '@mfakit/core';
-import { configFromEnv, DEVELOPMENT_JWT_SECRET } from '../src/config';
+import { configFromEnv, DEVELOPMENT_JWT_SECRET } from '@mfakit/example-shared';
 import { demo } from './helpers';
 
 const SECRET = 's'.repeat(32);

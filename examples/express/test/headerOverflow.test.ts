@@ -4,7 +4,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { Server } from 'node:http';
-import { portOf, startServer } from '../src/listen';
+import { portOf, startServer } from '@mfakit/example-shared';
 import { demo } from './helpers';
 
 let server: Server;

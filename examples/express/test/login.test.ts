@@ -3,7 +3,7 @@
 // code, never passport's plain-text "Unauthorized".
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { jwtKey } from '../src/auth';
+import { jwtKey } from '@mfakit/example-shared';
 import { demo, expectProblem, login, TEST_JWT_SECRET } from './helpers';
 
 describe('POST /auth/login and the JWT gate', () => {

@@ -4,10 +4,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { WEBAUTHN_BROWSER_BUNDLE } from '../src/app';
+import { PUBLIC_DIR, WEBAUTHN_BROWSER_BUNDLE } from '@mfakit/example-shared';
 import { demo } from './helpers';
 
-const PUBLIC = path.join(__dirname, '..', 'public');
+const PUBLIC = PUBLIC_DIR;
 const SCRIPTS = ['passkeys.js', 'app.js', 'actions.js'];
 const { app } = demo();
 

@@ -1,12 +1,12 @@
-import { createServer, maxHeaderSize, type Server, STATUS_CODES } from 'node:http';
+import { createServer, maxHeaderSize, type RequestListener, type Server, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Express } from 'express';
 import { type DemoProblemCode, problem } from './problems';
 
 /**
  * Answers what Node's HTTP parser rejects before Express sees it (headers over the limit, broken
  * HTTP, a request too slow to arrive) with a problem+json body, instead of Node's bare status line.
+ * The same for every framework: it happens before any of them sees the request.
  * The connection is closed afterwards: the parser cannot resume after such an error.
  */
 export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
@@ -35,7 +35,7 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
  * `app` null the server listens first and the caller attaches the app (`server.on('request',
  * app)`) once it knows the port, e.g. to build the WebAuthn origin from it.
  */
-export function startServer(app: Express | null, port: number, host?: string): Promise<Server> {
+export function startServer(app: RequestListener | null, port: number, host?: string): Promise<Server> {
   const server = app ? createServer(app) : createServer();
   server.on('clientError', answerClientError);
   return new Promise((resolve, reject) => {
