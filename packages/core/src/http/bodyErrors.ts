@@ -28,6 +28,8 @@ export function requestErrorProblem(err: unknown): Problem | null {
   const code = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
   const httpStatus = status ?? statusCode;
   if (!code && !(typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500)) return null;
+  if (!code && httpStatus === 413) return { code: 'payload_too_large', detail: DETAILS.payload_too_large! };
+  if (!code && httpStatus === 415) return { code: 'unsupported_media_type', detail: DETAILS.unsupported_media_type! };
   if (!code) return { code: 'invalid_request', detail: 'The request is malformed.' };
   return { code, detail: DETAILS[code] ?? (type === 'entity.parse.failed' ? 'The body is not valid JSON.' : 'The request body could not be read.') };
 }

@@ -54,7 +54,6 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
 
 const MAX_CODE_LENGTH = 64;
 const MAX_LABEL_LENGTH = 64;
-const MAX_ID_LENGTH = 64;
 
 type Handler = (mfa: Mfa, input: RouteInput & { user: { id: string } }) => Promise<HttpResult>;
 
@@ -97,7 +96,7 @@ const handlers: Record<RouteName, Handler> = {
   regenerateRecoveryCodes: async (mfa, input) => respond(await mfa.regenerateRecoveryCodes(input), 200),
 
   removeFactor: async (mfa, input) => {
-    const factorId = text(input.params.factorId, MAX_ID_LENGTH);
+    const factorId = factorIdOf(input.params.factorId);
     if (!factorId) return invalid('The factor id is malformed.');
     return respond(await mfa.removeFactor(input, factorId), 204);
   },
@@ -133,7 +132,7 @@ async function enroll(mfa: Mfa, input: RouteInput & { user: { id: string } }, ki
 async function confirm(mfa: Mfa, input: RouteInput & { user: { id: string } }, kind: 'totp' | 'hotp'): Promise<HttpResult> {
   const body = objectBody(input.body);
   const code = body && text(body.code, MAX_CODE_LENGTH);
-  const factorId = text(input.params.factorId, MAX_ID_LENGTH);
+  const factorId = factorIdOf(input.params.factorId);
   if (!code || !factorId) return invalid('Send {"code": "<the code the app shows>"} as JSON.');
   return respond(await mfa.confirmEnrollment(input, kind, factorId, code), 200);
 }
@@ -153,6 +152,11 @@ function invalid(detail: string): HttpResult {
 
 function objectBody(body: unknown): Record<string, unknown> | null {
   return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+}
+
+/** A factor id as mfakit makes them (`fac_` and base64url), or null: no framework's URL decoding matters. */
+function factorIdOf(value: unknown): string | null {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : null;
 }
 
 /** A non-empty string of at most `max` characters, or null. */

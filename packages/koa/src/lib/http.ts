@@ -1,0 +1,60 @@
+import type { HttpResult, MfaRequest, MfaUser } from '@mfakit/core';
+import { readCredentials } from '@mfakit/core';
+import type { Context } from 'koa';
+
+/**
+ * Reads the primary user off a request; return null when there is none. The id keys every piece
+ * of MFA state, so it must be stable for the user (not a session or token id).
+ *
+ * @example
+ * mfaRouter(mfa, { getUser: (ctx) => (ctx.state.account ? { id: ctx.state.account.uid } : null) });
+ */
+export type GetUser = (ctx: Context) => MfaUser | null | undefined;
+
+/**
+ * The user that koa-passport and koa-jwt leave in `ctx.state.user`, by its `id` or else its `sub`
+ * claim. The default `getUser` of `requireMfa` and `mfaRouter`.
+ *
+ * @example
+ * // API keys for machines, koa-jwt for people:
+ * requireMfa(mfa, { getUser: (ctx) => stateUser(ctx) ?? ctx.state.apiClient ?? null });
+ */
+export const stateUser: GetUser = (ctx) => {
+  const user = (ctx.state as { user?: { id?: unknown; sub?: unknown } } | undefined)?.user;
+  const id = user?.id ?? user?.sub;
+  return typeof id === 'string' || typeof id === 'number' ? { id: String(id) } : null;
+};
+
+/** Turns a Koa context into the plain request the core decides on. */
+export function toMfaRequest(ctx: Context, getUser: GetUser): MfaRequest {
+  return { user: getUser(ctx) ?? null, ...readCredentials((name) => ctx.headers[name]), ip: ctx.ip };
+}
+
+/**
+ * Writes a core answer (`HttpResult`) out unchanged: its status, its headers, and its body as
+ * JSON (`application/json` unless the answer names its own type, such as
+ * `application/problem+json`), or no body at all. Use it to send the core's answers from your own
+ * routes, e.g. the result of `handleRoute` or a denial of `mfa.check`.
+ *
+ * @param ctx - The Koa context to answer.
+ * @param result - The core's answer.
+ *
+ * @example
+ * const decision = await mfa.check(request, requirement);
+ * if (!decision.allow) return writeResult(ctx, decision.response);
+ */
+export function writeResult(ctx: Context, result: HttpResult): void {
+  if (result.body === undefined) {
+    // An explicit null body: Koa then sends nothing, whatever the status (like Express's res.end()).
+    ctx.body = null;
+    ctx.status = result.status;
+    ctx.set(result.headers);
+    return;
+  }
+  ctx.status = result.status;
+  ctx.set(result.headers);
+  // The same Content-Type as Express's res.send(): the answer's own type, else JSON; UTF-8.
+  const type = ctx.response.get('Content-Type') || 'application/json';
+  ctx.set('Content-Type', /;\s*charset=/i.test(type) ? type : `${type}; charset=utf-8`);
+  ctx.body = JSON.stringify(result.body);
+}

@@ -1,0 +1,111 @@
+import Router from '@koa/router';
+import { CONTRACT_ROUTES, handleRoute, type Mfa, MfaError, problemResponse, requestErrorProblem } from '@mfakit/core';
+import type { Context, Middleware, Next } from 'koa';
+import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
+import { bodyOf, jsonBody } from './lib/jsonBody';
+import { type RateLimit, rateLimit } from './lib/rateLimit';
+
+export interface MfaRouterOptions {
+  /** Where the primary user is. @default `ctx.state.user` (`id`, else `sub`), as koa-passport and koa-jwt set it */
+  getUser?: GetUser;
+  /**
+   * Per-IP limit on the routes that check codes, on top of the per-account lockout; `false`
+   * turns it off (e.g. when a gateway limits). Counted in this process's memory, a fixed window
+   * per address (IPv6: per /56) from its first request.
+   * @default { windowMs: 60_000, limit: 30 }
+   */
+  rateLimit?: RateLimit | false;
+  /** The largest JSON body accepted: bytes, or a size such as '16kb'. @default '16kb' */
+  bodyLimit?: string | number;
+  /** Where the routes live. Every path under it that is not a route answers 404 `not_found`. @default '/mfa' */
+  prefix?: string;
+}
+
+const DEFAULT_RATE_LIMIT: RateLimit = { windowMs: 60_000, limit: 30 };
+const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i; // what raw-body's `bytes` reads
+
+/**
+ * The enrollment and verification routes of the HTTP contract (`CONTRACT_ROUTES`): status, TOTP
+ * and HOTP enrollment, verification with a code or a recovery code, the four WebAuthn routes,
+ * recovery-code regeneration, factor removal and session end, under `prefix`. It parses JSON
+ * bodies itself (body errors become 400/413/415 problems), puts a per-IP rate limit in front of
+ * the routes that check proofs, and answers every other path under the prefix with a 404
+ * `not_found` problem. Mount it behind the primary authentication.
+ *
+ * @param mfa - The instance from `createMfa`.
+ * @param options - Checked here, once: a bad option throws `MfaError` `invalid_option`.
+ * @returns A @koa/router Router: mount its `routes()`.
+ *
+ * @example
+ * const app = new Koa();
+ * app.use(jwt({ secret }));
+ * app.use(mfaRouter(mfa).routes());
+ */
+export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): Router {
+  const getUser = options.getUser ?? stateUser;
+  const { prefix, bodyLimit, limit } = validated(options);
+  const router = new Router({ prefix });
+  // On each route rather than router.use(): @koa/router 15 skipped a router.use() middleware for
+  // /MFA/VERIFY while it matched the route case-insensitively (as Express does). Like
+  // express.json() under its mount point, the body of every request under the prefix is read.
+  const parse: Middleware[] = [requestErrors, jsonBody(bodyLimit)];
+  const limiter: Middleware[] = limit ? [rateLimit(limit, mfa.options.clock)] : [];
+
+  for (const route of CONTRACT_ROUTES) {
+    const handle = async (ctx: Context) => {
+      if (route.path.includes('/:')) assertDecodable(ctx);
+      const input = { ...toMfaRequest(ctx, getUser), params: { ...ctx.params }, body: bodyOf(ctx) };
+      writeResult(ctx, await handleRoute(mfa, route.name, input));
+    };
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'delete';
+    router[method](route.name, route.path, ...parse, ...(route.verification ? limiter : []), handle);
+  }
+
+  // Anything else under the prefix, the prefix itself included, is not a route of the contract.
+  router.all('{/*rest}', ...parse, (ctx: Context) =>
+    writeResult(ctx, problemResponse({ code: 'not_found', detail: `No such MFA route: ${ctx.method} ${ctx.path.slice(0, 100)}` })),
+  );
+  return router;
+}
+
+/** Errors of reading a request (bad JSON, too large, unknown charset) become problems; others go on up. */
+async function requestErrors(ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+  } catch (err) {
+    const problem = requestErrorProblem(err);
+    if (!problem) throw err;
+    writeResult(ctx, problemResponse(problem));
+  }
+}
+
+/**
+ * @koa/router hands over a parameter it cannot percent-decode as it came; Express refuses it with
+ * a 400. Do the same, so that `%E0%A4%A` is a malformed request, not a factor id.
+ */
+function assertDecodable(ctx: Context): void {
+  try {
+    decodeURIComponent(ctx.path);
+  } catch {
+    throw Object.assign(new URIError('Failed to decode a path parameter'), { status: 400 });
+  }
+}
+
+function validated(options: MfaRouterOptions): { prefix: string; bodyLimit: string | number; limit: RateLimit | false } {
+  const prefix = options.prefix ?? '/mfa';
+  if (typeof prefix !== 'string' || !/^\/[^?#]*[^/?#]$/.test(prefix)) {
+    throw new MfaError('invalid_option', "mfaRouter prefix must be a path such as '/mfa' (not '/' or empty: the router answers 404 for every path under it)");
+  }
+  const bodyLimit = options.bodyLimit ?? '16kb';
+  if (!(typeof bodyLimit === 'string' ? SIZE.test(bodyLimit) : Number.isSafeInteger(bodyLimit) && bodyLimit > 0)) {
+    throw new MfaError('invalid_option', "mfaRouter bodyLimit must be a size such as '16kb' or a number of bytes");
+  }
+  const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  if (limit !== false) {
+    const { windowMs, limit: count } = (typeof limit === 'object' && limit !== null ? limit : {}) as Partial<RateLimit>;
+    if (!Number.isSafeInteger(windowMs) || windowMs! < 1 || !Number.isSafeInteger(count) || count! < 1) {
+      throw new MfaError('invalid_option', 'mfaRouter rateLimit must be { windowMs, limit } with positive integers, or false');
+    }
+  }
+  return { prefix, bodyLimit, limit: limit === false ? false : { windowMs: limit.windowMs, limit: limit.limit } };
+}

@@ -1,0 +1,175 @@
+/**
+ * Threat: an outage of the state store (Redis down, a timeout) turning MFA off: requireMfa
+ * letting requests through when it cannot read the session, or the router issuing sessions it
+ * could not record. Every store failure must answer 503 mfa_unavailable (fail closed, never open),
+ * and the log line must name the failure without any secret, code or token.
+ */
+import { MemoryStore, type StateStore } from '@mfakit/core';
+import { FakeClock, SoftAuthenticator, totpCode } from '@mfakit/testing';
+import request from 'supertest';
+import { enrollTotp, expectProblem, type Harness, makeHarness, nextTotp } from './helpers';
+
+const ORIGIN = 'http://localhost:3000';
+
+type StateMethod = keyof StateStore;
+const ALL: StateMethod[] = ['get', 'set', 'setIfAbsent', 'consume', 'delete', 'increment', 'advance'];
+
+/** A StateStore that works (in memory) until told to reject some or all of its methods. */
+class FlakyStateStore implements StateStore {
+  failing = new Set<StateMethod>();
+  readonly calls: StateMethod[] = [];
+
+  constructor(private readonly inner: StateStore) {}
+
+  private run<T>(method: StateMethod, work: () => Promise<T>): Promise<T> {
+    this.calls.push(method);
+    if (this.failing.has(method)) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }));
+    return work();
+  }
+
+  get(key: string) {
+    return this.run('get', () => this.inner.get(key));
+  }
+  set(key: string, value: string, ttlMs: number) {
+    return this.run('set', () => this.inner.set(key, value, ttlMs));
+  }
+  setIfAbsent(key: string, value: string, ttlMs: number) {
+    return this.run('setIfAbsent', () => this.inner.setIfAbsent(key, value, ttlMs));
+  }
+  consume(key: string) {
+    return this.run('consume', () => this.inner.consume(key));
+  }
+  delete(key: string) {
+    return this.run('delete', () => this.inner.delete(key));
+  }
+  increment(key: string, ttlMs: number) {
+    return this.run('increment', () => this.inner.increment(key, ttlMs));
+  }
+  advance(key: string, value: number, ttlMs: number) {
+    return this.run('advance', () => this.inner.advance(key, value, ttlMs));
+  }
+}
+
+function flakyHarness(): { h: Harness; state: FlakyStateStore; factors: MemoryStore } {
+  const clock = new FakeClock();
+  const state = new FlakyStateStore(new MemoryStore({ clock }));
+  const factors = new MemoryStore({ clock });
+  return { h: makeHarness({ clock, mfa: { stores: { factors, state } } }), state, factors };
+}
+
+/** Asserts that no log line holds any of the given secrets. */
+function expectNoSecrets(h: Harness, secrets: string[]): void {
+  const lines = [...h.logs.error, ...h.logs.warn];
+  for (const line of lines) for (const secret of secrets) expect(line).not.toContain(secret);
+}
+
+describe('requireMfa when the state store fails', () => {
+  test('a valid session gets 503 mfa_unavailable, never the handler; logged without the token', async () => {
+    const { h, state } = flakyHarness();
+    const { sessionToken, secret } = await enrollTotp(h, 'alice');
+    await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken).expect(200);
+
+    state.failing = new Set(ALL);
+    const res = await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken);
+    expectProblem(res, 503, 'mfa_unavailable');
+    expect(res.body.ok).toBeUndefined();
+    expect(res.headers['www-authenticate']).toBeUndefined();
+    expect(h.logs.error).toEqual([expect.stringContaining('ECONNREFUSED')]);
+    expectNoSecrets(h, [sessionToken, secret]);
+
+    state.failing.clear();
+    await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken).expect(200);
+  });
+
+  test('the step-up route and the method route fail closed too', async () => {
+    const { h, state } = flakyHarness();
+    const { sessionToken } = await enrollTotp(h, 'alice');
+    state.failing = new Set<StateMethod>(['get']);
+    expectProblem(await request(h.app).post('/sensitive').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken), 503, 'mfa_unavailable');
+    expectProblem(await request(h.app).get('/hwk-only').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken), 503, 'mfa_unavailable');
+  });
+
+  test('an inline code whose session cannot be recorded: 503 and no X-Session-Token; the code is not logged', async () => {
+    const { h, state } = flakyHarness();
+    const { secret } = await enrollTotp(h, 'alice');
+    const code = nextTotp(h, secret);
+    state.failing = new Set<StateMethod>(['set']);
+    const res = await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-MFA-Token', code);
+    expectProblem(res, 503, 'mfa_unavailable');
+    expect(res.headers['x-session-token']).toBeUndefined();
+    expect(h.logs.error).toHaveLength(1);
+    expectNoSecrets(h, [code, secret]);
+  });
+
+  test('a throttle counter that cannot be incremented fails closed, not open', async () => {
+    const { h, state } = flakyHarness();
+    const { secret } = await enrollTotp(h, 'alice');
+    state.failing = new Set<StateMethod>(['increment']);
+    const res = await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-MFA-Token', nextTotp(h, secret));
+    expectProblem(res, 503, 'mfa_unavailable');
+  });
+
+  test('a failing factor store fails closed as well', async () => {
+    const { h, factors } = flakyHarness();
+    await enrollTotp(h, 'alice');
+    jest.spyOn(factors, 'listFactors').mockRejectedValue(new Error('connection terminated unexpectedly'));
+    expectProblem(await request(h.app).get('/protected').set('X-Test-User', 'alice'), 503, 'mfa_unavailable');
+    expect(h.logs.error).toEqual([expect.stringContaining('connection terminated unexpectedly')]);
+  });
+});
+
+describe('the router when the state store fails', () => {
+  test('every route that needs the state store answers 503 mfa_unavailable; nothing is logged with a secret', async () => {
+    const { h, state } = flakyHarness();
+    const { sessionToken, secret, recoveryCodes, factorId } = await enrollTotp(h, 'alice');
+    const code = totpCode(secret, h.clock, { offsetSteps: 1 });
+    state.failing = new Set(ALL);
+    const as = (req: request.Test) => req.set('X-Test-User', 'alice').set('X-Session-Token', sessionToken);
+
+    expectProblem(await as(request(h.app).get('/mfa')), 503, 'mfa_unavailable');
+    expectProblem(await as(request(h.app).post('/mfa/totp')), 503, 'mfa_unavailable');
+    expectProblem(await request(h.app).post('/mfa/hotp').set('X-Test-User', 'bob'), 503, 'mfa_unavailable');
+    expectProblem(await request(h.app).post('/mfa/totp/fac_x/confirm').set('X-Test-User', 'bob').send({ code }), 503, 'mfa_unavailable');
+    expectProblem(await as(request(h.app).post('/mfa/verify').send({ code })), 503, 'mfa_unavailable');
+    expectProblem(await as(request(h.app).post('/mfa/verify').send({ recoveryCode: recoveryCodes[0] })), 503, 'mfa_unavailable');
+    expectProblem(await as(request(h.app).post('/mfa/recovery-codes')), 503, 'mfa_unavailable');
+    expectProblem(await as(request(h.app).delete(`/mfa/factors/${factorId}`)), 503, 'mfa_unavailable');
+    expectProblem(await as(request(h.app).delete('/mfa/session')), 503, 'mfa_unavailable');
+
+    expect(h.logs.error).toHaveLength(9);
+    for (const line of h.logs.error) expect(line).toMatch(/failed: .*ECONNREFUSED/);
+    expectNoSecrets(h, [sessionToken, secret, code, ...recoveryCodes]);
+
+    // Nothing changed while the store was down: the factor and the codes are still there.
+    state.failing.clear();
+    const status = await as(request(h.app).get('/mfa')).expect(200);
+    expect(status.body).toMatchObject({ enrolled: true, recoveryCodesRemaining: 10 });
+  });
+
+  test('the WebAuthn routes fail closed as well', async () => {
+    const clock = new FakeClock();
+    const state = new FlakyStateStore(new MemoryStore({ clock }));
+    const webauthn = { rpID: 'localhost', rpName: 'Acme', origins: [ORIGIN] };
+    const h = makeHarness({ clock, mfa: { stores: { factors: new MemoryStore({ clock }), state }, webauthn } });
+    const key = new SoftAuthenticator({ origin: ORIGIN });
+    const post = (path: string) => request(h.app).post(`/mfa/webauthn${path}`).set('X-Test-User', 'alice');
+    const created = await post('/registration/options').expect(200);
+    const registered = await post('/registration').send({ response: key.register(created.body) }).expect(201);
+    const requested = await post('/authentication/options').expect(200);
+
+    state.failing = new Set(ALL);
+    expectProblem(await post('/registration/options').set('X-Session-Token', registered.body.session.sessionToken), 503, 'mfa_unavailable');
+    expectProblem(await post('/authentication/options'), 503, 'mfa_unavailable');
+    expectProblem(await post('/authentication').send({ response: key.authenticate(requested.body) }), 503, 'mfa_unavailable');
+  });
+
+  test('a verification whose session cannot be stored is 503, and the code is spent (no second try with it)', async () => {
+    const { h, state } = flakyHarness();
+    const { secret } = await enrollTotp(h, 'alice');
+    const code = nextTotp(h, secret);
+    state.failing = new Set<StateMethod>(['set']);
+    expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code }), 503, 'mfa_unavailable');
+    state.failing.clear();
+    expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code }), 401, 'mfa_invalid_code');
+  });
+});
