@@ -1,0 +1,107 @@
+import path from 'node:path';
+import Router from '@koa/router';
+import { type Mfa, problemResponse, requestErrorProblem } from '@mfakit/core';
+import {
+  BODY_LIMIT,
+  type DemoAppOptions,
+  demoSetup,
+  internalError,
+  jwtKey,
+  login,
+  parseTransfer,
+  problem,
+  PUBLIC_DIR,
+  SECURITY_HEADERS,
+  TRANSFER_HELP,
+  transferMade,
+  verifyBearer,
+  WEBAUTHN_BROWSER_BUNDLE,
+} from '@mfakit/example-shared';
+import { jsonBody, mfaRouter, requireFreshMfa, requireMfa, writeResult } from '@mfakit/koa';
+import Koa, { type Middleware } from 'koa';
+import send from 'koa-send';
+import serve from 'koa-static';
+
+export type { DemoAppOptions };
+
+/**
+ * The first middleware: security headers on every answer; a client's mistake thrown further in
+ * (malformed JSON, a body too large) becomes its 4xx problem, anything else is logged and a 500
+ * problem that reveals nothing; and whatever nothing answered is a 404 problem.
+ */
+function problems(logger: { error(message: string): void }): Middleware {
+  return async function problems(ctx, next) {
+    ctx.set(SECURITY_HEADERS);
+    try {
+      await next();
+    } catch (err) {
+      const clientError = requestErrorProblem(err);
+      if (clientError) return writeResult(ctx, problemResponse(clientError));
+      logger.error(`${ctx.method} ${ctx.path.slice(0, 100)} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+      return writeResult(ctx, internalError());
+    }
+    if (ctx.status === 404 && ctx.body === undefined) {
+      writeResult(ctx, problemResponse({ code: 'not_found', detail: `Nothing here: ${ctx.method} ${ctx.path.slice(0, 100)}` }));
+    }
+  };
+}
+
+/** JSON bodies only, read as the mfakit router reads them: another media type is a 415 problem. */
+const requireJson: Middleware = async function requireJson(ctx, next) {
+  const hasBody = ctx.get('transfer-encoding') !== '' || Number(ctx.get('content-length')) > 0;
+  if (hasBody && !ctx.is('application/json')) return writeResult(ctx, problem('unsupported_media_type', 'Send the body as JSON (Content-Type: application/json).'));
+  await next();
+};
+const json = [requireJson, jsonBody(BODY_LIMIT)];
+const MFA_PATH = /^\/mfa(\/|$)/i;
+const bodyOf = (ctx: Koa.Context) => (ctx.request as { body?: unknown }).body;
+
+/**
+ * The mfakit demo on Koa: the same app as the Express demo (users, login, `/mfa`, the protected
+ * and step-up routes, the page), with a JWT check in place of passport-jwt.
+ *
+ * @example
+ * const { app } = createApp({ clock: new FakeClock() });
+ * await request(app.callback()).post('/auth/login').send({ username: 'alice', password: 'alice-password' });
+ */
+export function createApp(options: DemoAppOptions = {}): { app: Koa; mfa: Mfa } {
+  const { mfa, clock, logger, jwtSecret, freshMaxAgeSeconds } = demoSetup(options);
+  const key = jwtKey(jwtSecret);
+
+  /** The primary authentication: `Authorization: Bearer <JWT>` to `ctx.state.user`, or a 401 problem. */
+  const auth: Middleware = async function auth(ctx, next) {
+    const user = verifyBearer(ctx.get('authorization') || undefined, key);
+    if ('status' in user) return writeResult(ctx, user);
+    ctx.state.user = user;
+    await next();
+  };
+
+  const app = new Koa();
+  app.use(problems(logger));
+  app.use(serve(PUBLIC_DIR, { index: 'index.html', hidden: false }));
+
+  const routes = new Router();
+  routes.get('/vendor/simplewebauthn-browser.js', async (ctx) => {
+    await send(ctx, path.basename(WEBAUTHN_BROWSER_BUNDLE), { root: path.dirname(WEBAUTHN_BROWSER_BUNDLE) });
+  });
+  routes.post('/auth/login', ...json, (ctx) => writeResult(ctx, login(bodyOf(ctx), key)));
+  routes.get('/api/profile', auth, requireMfa(mfa), (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { user: { id: ctx.state.user.id }, mfa: ctx.state.mfa };
+  });
+  routes.post('/api/transfers', auth, ...json, async (ctx, next) => {
+    // Checked before the step-up check, so a malformed transfer does not spend the user's code.
+    const transfer = parseTransfer(bodyOf(ctx));
+    if (!transfer) return writeResult(ctx, problem('invalid_request', TRANSFER_HELP));
+    ctx.state.transfer = transfer;
+    await next();
+  }, requireFreshMfa(mfa, { maxAge: freshMaxAgeSeconds }), (ctx) => {
+    ctx.status = 201;
+    ctx.body = transferMade(ctx.state.user.id, ctx.state.transfer, clock);
+  });
+  app.use(routes.routes());
+  // The enrollment router answers only signed-in users (as Express's app.use('/mfa', auth, ...)).
+  app.use(async (ctx, next) => (MFA_PATH.test(ctx.path) ? auth(ctx, next) : next()));
+  app.use(mfaRouter(mfa, options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }).routes());
+  return { app, mfa };
+}
