@@ -77,6 +77,10 @@ export function createApp(options: DemoAppOptions = {}): { app: Koa; mfa: Mfa } 
   };
 
   const app = new Koa();
+  // What fails after an answer has started (a client hanging up mid-file) is no one's problem but the log's.
+  app.on('error', (err: Error & { code?: string }) => {
+    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE' && err.code !== 'ECONNRESET') logger.error(`after the answer: ${err.name}: ${err.message}`);
+  });
   app.use(problems(logger));
   app.use(serve(PUBLIC_DIR, { index: 'index.html', hidden: false }));
 
