@@ -20,7 +20,6 @@ import {
 import { jsonBody, mfaRouter, requireFreshMfa, requireMfa, writeResult } from '@mfakit/koa';
 import Koa, { type Middleware } from 'koa';
 import send from 'koa-send';
-import serve from 'koa-static';
 
 export type { DemoAppOptions };
 
@@ -45,6 +44,22 @@ function problems(logger: { error(message: string): void }): Middleware {
     }
   };
 }
+
+/**
+ * The page's files. A path that is not one of them (missing, malformed, or climbing out of the
+ * folder) falls through to the routes, and so to the 404 problem, as with Express's static files.
+ */
+const staticFiles: Middleware = async function staticFiles(ctx, next) {
+  if (ctx.method === 'GET' || ctx.method === 'HEAD') {
+    try {
+      if (await send(ctx, ctx.path, { root: PUBLIC_DIR, index: 'index.html' })) return;
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 500;
+      if (status < 400 || status >= 500) throw err;
+    }
+  }
+  await next();
+};
 
 /** JSON bodies only, read as the mfakit router reads them: another media type is a 415 problem. */
 const requireJson: Middleware = async function requireJson(ctx, next) {
@@ -82,7 +97,7 @@ export function createApp(options: DemoAppOptions = {}): { app: Koa; mfa: Mfa } 
     if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE' && err.code !== 'ECONNRESET') logger.error(`after the answer: ${err.name}: ${err.message}`);
   });
   app.use(problems(logger));
-  app.use(serve(PUBLIC_DIR, { index: 'index.html', hidden: false }));
+  app.use(staticFiles);
 
   const routes = new Router();
   routes.get('/vendor/simplewebauthn-browser.js', async (ctx) => {

@@ -3,3 +3,4 @@ export * from './otp';
 export * from './storeConformance';
 export * from './vectors';
 export * from './softAuthenticator';
+export * from './contract';

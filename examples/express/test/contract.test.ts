@@ -1,0 +1,12 @@
+/**
+ * The Express demo against the HTTP contract of every demo (@mfakit/testing's
+ * describeHttpContract): login, enrollment, step-up, lockout, recovery, passkeys, malformed
+ * input and the page, with the same expectations as the Koa and NestJS demos.
+ */
+import { describeHttpContract } from '@mfakit/testing';
+import { createApp } from '../src/app';
+
+describeHttpContract('express', async (options) => {
+  const { app, mfa } = createApp(options);
+  return { handler: app, mfa };
+});

@@ -1,0 +1,31 @@
+// Threat: the enrollment page, which every demo serves, pulls code from elsewhere (a CDN that can
+// be swapped), renders server text as HTML, or keeps tokens where they outlive the tab; or the
+// passkey script the demos serve is not the installed @simplewebauthn/browser. How the demos
+// serve these files (paths, types, CSP) is in the HTTP contract.
+import fs from 'node:fs';
+import path from 'node:path';
+import vm from 'node:vm';
+import { PUBLIC_DIR, WEBAUTHN_BROWSER_BUNDLE } from '@mfakit/example-shared';
+
+const SCRIPTS = ['passkeys.js', 'app.js', 'actions.js'];
+const read = (file: string) => fs.readFileSync(path.join(PUBLIC_DIR, file), 'utf8');
+
+test('the page loads nothing from another origin and writes no server text as HTML', () => {
+  for (const text of ['index.html', 'style.css', ...SCRIPTS].map(read)) expect(text).not.toMatch(/(?:src|href)\s*=\s*["']?(?:https?:)?\/\//i);
+  for (const script of SCRIPTS.map(read)) {
+    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+    expect(script).not.toContain('localStorage');
+  }
+  expect(read('app.js')).toContain('sessionStorage');
+});
+
+test('WEBAUTHN_BROWSER_BUNDLE is the UMD bundle of the installed @simplewebauthn/browser 14', () => {
+  const installed = path.dirname(path.dirname(require.resolve('@simplewebauthn/browser')));
+  expect(path.relative(installed, WEBAUTHN_BROWSER_BUNDLE)).toBe(path.join('dist', 'bundle', 'index.umd.min.js'));
+  const bundle = fs.readFileSync(WEBAUTHN_BROWSER_BUNDLE, 'utf8');
+  expect(bundle).toMatch(/^\/\* \[@simplewebauthn\/browser@14\./);
+  const page: { SimpleWebAuthnBrowser?: Record<string, unknown> } = {};
+  vm.runInNewContext(bundle, page);
+  expect(typeof page.SimpleWebAuthnBrowser?.startRegistration).toBe('function');
+  expect(typeof page.SimpleWebAuthnBrowser?.startAuthentication).toBe('function');
+});

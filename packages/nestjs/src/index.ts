@@ -1,0 +1,8 @@
+export * from './mfaController';
+export * from './mfaDenied';
+export * from './mfaGuard';
+export * from './mfaModule';
+export { type ControllerGuard, MFA, MFA_MODULE_OPTIONS, type MfaModuleAsyncOptions, type MfaModuleOptions, type MfaModuleSettings } from './mfaOptions';
+export * from './mfaState';
+export * from './requireMfa';
+export { type GetUser, type MfaHttpRequest, type MfaHttpResponse, passportUser, writeResult } from './lib/http';

@@ -1,0 +1,128 @@
+import { type Mfa, MfaError, type MfaOptions, type MfaUser } from '@mfakit/core';
+import type { CanActivate, InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
+import { type GetUser, type MfaHttpRequest, passportUser } from './lib/http';
+
+/**
+ * A guard for `@UseGuards()`: a class or an instance.
+ *
+ * @example
+ * const guards: ControllerGuard[] = [AuthGuard('jwt')];
+ */
+export type ControllerGuard = CanActivate | Type<CanActivate>;
+
+/**
+ * The injection token of the core (`Mfa` from `@mfakit/core`) that `MfaModule` provides. The
+ * class `Mfa` is a token for the same instance, so either injects it.
+ *
+ * @example
+ * constructor(@Inject(MFA) private readonly mfa: Mfa) {}
+ * // or, the same instance:
+ * constructor(private readonly mfa: Mfa) {}
+ */
+export const MFA = Symbol('MFA');
+/**
+ * The core instance that `MfaModule` provides under the `MFA` token (the throttler pattern: the
+ * token and its type share a name).
+ *
+ * @example
+ * constructor(@Inject(MFA) private readonly mfa: MFA) {}
+ */
+export type MFA = Mfa;
+
+/**
+ * The token of the resolved module options (`MfaModuleSettings`).
+ *
+ * @example
+ * constructor(@Inject(MFA_MODULE_OPTIONS) private readonly settings: MfaModuleSettings) {}
+ */
+export const MFA_MODULE_OPTIONS = Symbol('MFA_MODULE_OPTIONS');
+
+/**
+ * How `MfaModule` fits mfakit into a Nest application; none of it is a security decision.
+ *
+ * @example
+ * MfaModule.forRoot(mfaOptions, { path: 'auth/mfa', guards: [AuthGuard('jwt')], requireByDefault: true });
+ */
+export interface MfaModuleOptions {
+  /**
+   * Reads the primary user off a request; return null when there is none.
+   * @default passport's `req.user` (as `AuthGuard('jwt')` leaves it): its `id`, else its `sub`
+   */
+  getUser?(req: MfaHttpRequest): MfaUser | null | undefined;
+  /**
+   * With `MfaGuard` as a global guard (`APP_GUARD`): every route needs MFA unless it is marked
+   * `@SkipMfa()`. Otherwise the global guard enforces only where `@RequireMFA()` applies.
+   * @default false
+   */
+  requireByDefault?: boolean;
+  /**
+   * Where the enrollment controller (`MfaController`) is mounted, under the application's global
+   * prefix; `false` mounts none (mount `createMfaController(path)` yourself).
+   * @default 'mfa'
+   */
+  path?: string | false;
+  /**
+   * Guards put in front of the enrollment controller: the primary authentication, e.g.
+   * `[AuthGuard('jwt')]`. Not needed when that authentication is a global guard or middleware.
+   * @default []
+   */
+  guards?: ControllerGuard[];
+  /** The largest JSON body the enrollment routes accept, in bytes. @default 16384 (16 kB) */
+  bodyLimit?: number;
+  /** Register the module globally, so `MfaGuard` and `MFA` can be used in every module. @default true */
+  global?: boolean;
+}
+
+/**
+ * `MfaModule.forRootAsync()`: the core's options (or a ready core) come from a factory that may
+ * inject other providers, e.g. `ConfigService`; the module's own options are given directly.
+ *
+ * @example
+ * MfaModule.forRootAsync({
+ *   imports: [ConfigModule],
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({ issuer: 'Acme', encryptionKeys: config.getOrThrow('MFA_ENCRYPTION_KEYS') }),
+ *   guards: [AuthGuard('jwt')],
+ * });
+ */
+export interface MfaModuleAsyncOptions extends MfaModuleOptions, Pick<ModuleMetadata, 'imports'> {
+  /** Returns the options of `createMfa`, or a core made with it. */
+  useFactory: (...args: any[]) => MfaOptions | Mfa | Promise<MfaOptions | Mfa>;
+  /** The providers passed to `useFactory`, in order. */
+  inject?: (InjectionToken | OptionalFactoryDependency)[];
+}
+
+/**
+ * The module options with their defaults filled in, as the guard and the controller read them.
+ *
+ * @example
+ * const { getUser } = moduleRef.get<MfaModuleSettings>(MFA_MODULE_OPTIONS);
+ */
+export interface MfaModuleSettings {
+  getUser: GetUser;
+  requireByDefault: boolean;
+  bodyLimit: number;
+}
+
+const DEFAULT_BODY_LIMIT = 16 * 1024; // the Express adapter's default ('16kb'): codes and assertions are small
+const DEFAULT_PATH = 'mfa'; // DESIGN.md: the enrollment router is mounted at /mfa by default
+
+/** Fills in the defaults and checks the module options once, at start-up. Throws `invalid_option`. */
+export function resolveModuleOptions(options: MfaModuleOptions): MfaModuleSettings & { path: string | false; guards: ControllerGuard[] } {
+  const { getUser, requireByDefault = false, path = DEFAULT_PATH, guards = [], bodyLimit = DEFAULT_BODY_LIMIT } = options;
+  if (getUser !== undefined && typeof getUser !== 'function') throw new MfaError('invalid_option', 'MfaModule getUser must be a function (req) => ({ id }) | null');
+  if (typeof requireByDefault !== 'boolean') throw new MfaError('invalid_option', 'MfaModule requireByDefault must be a boolean');
+  if (path !== false && (typeof path !== 'string' || normalizePath(path) === '')) {
+    throw new MfaError('invalid_option', "MfaModule path must be a non-empty path such as 'mfa', or false to mount no controller");
+  }
+  if (!Array.isArray(guards)) throw new MfaError('invalid_option', 'MfaModule guards must be a list of guards');
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024 || bodyLimit > 1024 * 1024) {
+    throw new MfaError('invalid_option', 'MfaModule bodyLimit must be a number of bytes from 1024 to 1048576');
+  }
+  return { getUser: getUser ? (req) => getUser(req) : passportUser, requireByDefault, bodyLimit, path: path === false ? false : normalizePath(path), guards };
+}
+
+/** 'mfa', '/mfa/', ' /auth/mfa ' -> 'mfa', 'auth/mfa'. */
+export function normalizePath(path: string): string {
+  return path.trim().replace(/^\/+|\/+$/g, '');
+}

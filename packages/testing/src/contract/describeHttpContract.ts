@@ -1,0 +1,46 @@
+import { describeEnrollment } from './enrollment';
+import { describeExempt } from './exempt';
+import { describeLockout } from './lockout';
+import { describeLogin } from './login';
+import { describeMalformedInput } from './malformedInput';
+import { describePage } from './page';
+import { describeRateLimit } from './rateLimit';
+import { describeRecovery } from './recovery';
+import { describeSessionBinding } from './sessionBinding';
+import { describeStartup } from './startup';
+import { describeStepUp } from './stepUp';
+import type { DemoFactory } from './types';
+import { describeWebAuthn } from './webauthn';
+
+/**
+ * The HTTP contract of the mfakit demos (DESIGN.md, "The HTTP contract"), run against one demo:
+ * the same users and routes (POST /auth/login, GET /api/profile behind requireMfa, POST
+ * /api/transfers behind the step-up check, the /mfa routes, the page at /), and the same
+ * statuses, headers and problem bodies, whatever the framework. Each area builds its own demos
+ * through `makeDemo`, on a FakeClock, and fails if a demo logs an error.
+ *
+ * @param name What the outer describe is called, e.g. the framework.
+ * @param makeDemo Builds a demo from the options the suite sets; see {@link DemoFactory}.
+ * @example
+ * // examples/express/test/contract.test.ts
+ * describeHttpContract('express', async (options) => {
+ *   const { app, mfa } = createApp(options);
+ *   return { handler: app, mfa };
+ * });
+ */
+export function describeHttpContract(name: string, makeDemo: DemoFactory): void {
+  describe(`HTTP contract: ${name}`, () => {
+    describeLogin(makeDemo);
+    describeEnrollment(makeDemo);
+    describeExempt(makeDemo);
+    describeSessionBinding(makeDemo);
+    describeStepUp(makeDemo);
+    describeLockout(makeDemo);
+    describeRecovery(makeDemo);
+    describeWebAuthn(makeDemo);
+    describeRateLimit(makeDemo);
+    describeMalformedInput(makeDemo);
+    describePage(makeDemo);
+    describeStartup(makeDemo);
+  });
+}

@@ -1,0 +1,2 @@
+export * from './describeHttpContract';
+export type * from './types';

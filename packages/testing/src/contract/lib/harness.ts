@@ -1,0 +1,144 @@
+import { createServer, type Server } from 'node:http';
+import type { Mfa, MfaEvent } from '@mfakit/core';
+import request, { type Response, type Test } from 'supertest';
+import { FakeClock } from '../../fakeClock';
+import { totpCode } from '../../otp';
+import type { DemoFactory, DemoOptions } from '../types';
+
+/** The HS256 secret the suite's demos sign with, so tests can forge tokens on purpose. */
+export const TEST_JWT_SECRET = 'test-secret-of-at-least-thirty-two-characters';
+
+/** A fixed 32-byte key: the suite needs no key material from the environment. */
+export const TEST_ENCRYPTION_KEYS = [{ id: 'test', key: Buffer.alloc(32, 7) }];
+
+/** The demos' accounts (examples/shared/src/users.ts): three people and one exempt service user. */
+export const PASSWORDS: Readonly<Record<string, string>> = {
+  alice: 'alice-password',
+  bob: 'bob-password',
+  carol: 'carol-password',
+  'svc-reports': 'svc-reports-password',
+};
+
+/** The RFC 9470 challenge of a 401 that asks for (fresher) MFA. */
+export const CHALLENGE = /^Bearer error="insufficient_user_authentication", error_description="[^"]+"/;
+
+/** A demo running for the suite: supertest against it, its FakeClock, and what it logged and emitted. */
+export interface RunningDemo {
+  http: ReturnType<typeof request>;
+  mfa: Mfa;
+  clock: FakeClock;
+  warnings: string[];
+  /** A 500 shows up here; every area expects it empty. */
+  errors: string[];
+  events: MfaEvent[];
+  close(): Promise<void>;
+}
+
+function listen(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function stop(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/**
+ * Builds a demo on a new FakeClock with the test secret and key, captures its logs and events,
+ * and serves it on 127.0.0.1 (unless the factory's server already listens).
+ */
+export async function startDemo(makeDemo: DemoFactory, options: Omit<DemoOptions, 'clock' | 'logger' | 'onEvent'> = {}): Promise<RunningDemo> {
+  const clock = new FakeClock();
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  const events: MfaEvent[] = [];
+  const demo = await makeDemo({
+    clock,
+    jwtSecret: TEST_JWT_SECRET,
+    encryptionKeys: TEST_ENCRYPTION_KEYS,
+    logger: { warn: (m) => warnings.push(m), error: (m) => errors.push(m) },
+    onEvent: (event) => events.push(event),
+    ...options,
+  });
+  const server = typeof demo.handler === 'function' ? createServer(demo.handler) : demo.handler;
+  const owned = !server.listening;
+  if (owned) await listen(server);
+  const close = async () => {
+    if (owned) await stop(server);
+    await demo.close?.();
+  };
+  return { http: request(server), mfa: demo.mfa, clock, warnings, errors, events, close };
+}
+
+/**
+ * One demo for the enclosing describe: started before its first test, closed after its last,
+ * with no error logged in between. Its fields are there once the tests run.
+ */
+export function useDemo(makeDemo: DemoFactory, options: Parameters<typeof startDemo>[1] = {}): RunningDemo {
+  const demo = {} as RunningDemo;
+  beforeAll(async () => {
+    Object.assign(demo, await startDemo(makeDemo, options));
+  });
+  afterAll(async () => {
+    if (!demo.close) return; // it never started: beforeAll has failed the tests already
+    await demo.close();
+    expect(demo.errors).toEqual([]);
+  });
+  return demo;
+}
+
+/** A demo for one test: started, used, closed, and checked for logged errors. */
+export async function withDemo(makeDemo: DemoFactory, options: Parameters<typeof startDemo>[1], use: (demo: RunningDemo) => Promise<void>): Promise<void> {
+  const demo = await startDemo(makeDemo, options);
+  try {
+    await use(demo);
+  } finally {
+    await demo.close();
+  }
+  expect(demo.errors).toEqual([]);
+}
+
+/** Sends the access token as `Authorization: Bearer`. */
+export const bearer = (test: Test, accessToken: string): Test => test.auth(accessToken, { type: 'bearer' });
+
+/** Signs in with the demo password and returns the access token. */
+export async function login(demo: RunningDemo, username: string): Promise<string> {
+  const res = await demo.http.post('/auth/login').send({ username, password: PASSWORDS[username] });
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.accessToken as string;
+}
+
+/** Everything a signed-in, enrolled user has after confirming an authenticator app. */
+export interface Enrolled {
+  accessToken: string;
+  factorId: string;
+  secret: string;
+  sessionToken: string;
+  recoveryCodes: string[];
+}
+
+/** Signs in, starts TOTP enrollment and confirms it with the code an app would show now. */
+export async function enrolledUser(demo: RunningDemo, username: string): Promise<Enrolled> {
+  const accessToken = await login(demo, username);
+  const started = await bearer(demo.http.post('/mfa/totp'), accessToken);
+  if (started.status !== 201) throw new Error(`enroll ${username}: ${started.status} ${JSON.stringify(started.body)}`);
+  const { factorId, secret } = started.body as { factorId: string; secret: string };
+  const confirmed = await bearer(demo.http.post(`/mfa/totp/${factorId}/confirm`), accessToken).send({ code: totpCode(secret, demo.clock) });
+  if (confirmed.status !== 200) throw new Error(`confirm ${username}: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
+  return { accessToken, factorId, secret, sessionToken: confirmed.body.session.sessionToken, recoveryCodes: confirmed.body.recoveryCodes };
+}
+
+/** Asserts an RFC 9457 answer with this status and stable code. */
+export function expectProblem(res: Response, status: number, code: string): void {
+  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body).toEqual({ type: expect.stringMatching(/^urn:/), title: expect.any(String), status, detail: expect.any(String), code });
+}
