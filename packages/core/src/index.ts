@@ -6,6 +6,7 @@ export * from './http/bodyErrors';
 export * from './http/contract';
 export * from './http/credentials';
 export * from './http/problems';
+export * from './http/rateLimit';
 export { SESSION_TOKEN_HEADER } from './check';
 export type { Confirmed, FactorView } from './enroll';
 export type { Duration } from './lib/duration';

@@ -2,4 +2,4 @@ export * from './mfaRouter';
 export * from './requireMfa';
 export { type GetUser, stateUser, writeResult } from './lib/http';
 export { jsonBody } from './lib/jsonBody';
-export type { RateLimit } from './lib/rateLimit';
+export type { RateLimit } from '@mfakit/core';

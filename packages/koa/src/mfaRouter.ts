@@ -1,9 +1,9 @@
 import Router from '@koa/router';
-import { CONTRACT_ROUTES, handleRoute, type Mfa, MfaError, problemResponse, requestErrorProblem } from '@mfakit/core';
+import { CONTRACT_ROUTES, DEFAULT_RATE_LIMIT, type RateLimit, handleRoute, type Mfa, MfaError, problemResponse, requestErrorProblem } from '@mfakit/core';
 import type { Context, Middleware, Next } from 'koa';
 import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
 import { bodyOf, jsonBody } from './lib/jsonBody';
-import { type RateLimit, rateLimit } from './lib/rateLimit';
+import { rateLimit } from './lib/rateLimit';
 
 export interface MfaRouterOptions {
   /** Where the primary user is. @default `ctx.state.user` (`id`, else `sub`), as koa-passport and koa-jwt set it */
@@ -21,7 +21,6 @@ export interface MfaRouterOptions {
   prefix?: string;
 }
 
-const DEFAULT_RATE_LIMIT: RateLimit = { windowMs: 60_000, limit: 30 };
 const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i; // what raw-body's `bytes` reads
 
 /**
@@ -100,12 +99,5 @@ function validated(options: MfaRouterOptions): { prefix: string; bodyLimit: stri
   if (!(typeof bodyLimit === 'string' ? SIZE.test(bodyLimit) : Number.isSafeInteger(bodyLimit) && bodyLimit > 0)) {
     throw new MfaError('invalid_option', "mfaRouter bodyLimit must be a size such as '16kb' or a number of bytes");
   }
-  const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
-  if (limit !== false) {
-    const { windowMs, limit: count } = (typeof limit === 'object' && limit !== null ? limit : {}) as Partial<RateLimit>;
-    if (!Number.isSafeInteger(windowMs) || windowMs! < 1 || !Number.isSafeInteger(count) || count! < 1) {
-      throw new MfaError('invalid_option', 'mfaRouter rateLimit must be { windowMs, limit } with positive integers, or false');
-    }
-  }
-  return { prefix, bodyLimit, limit: limit === false ? false : { windowMs: limit.windowMs, limit: limit.limit } };
+  return { prefix, bodyLimit, limit: options.rateLimit ?? DEFAULT_RATE_LIMIT };
 }

@@ -8,7 +8,7 @@
 import { CONTRACT_ROUTES } from '@mfakit/core';
 import request from 'supertest';
 import { mfaRouter } from '../src';
-import { clientKey } from '../src/lib/rateLimit';
+import { clientKey } from '@mfakit/core';
 import { expectProblem, makeHarness } from './helpers';
 
 describe('per-IP rate limit on verification routes', () => {

@@ -1,4 +1,4 @@
-import { handleRoute, Mfa, MfaError, problemResponse, type RouteName } from '@mfakit/core';
+import { CONTRACT_ROUTES, createRateLimiter, handleRoute, Mfa, MfaError, problemResponse, type RateLimitHit, type RouteName } from '@mfakit/core';
 import { All, Controller, Delete, Get, Inject, type OnModuleInit, Post, Req, Res, type Type, UseGuards } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -16,20 +16,26 @@ import { SkipMfa } from './requireMfa';
  *
  * `MfaModule.forRoot()` mounts it (option `path`); the routes need the primary authentication
  * (module option `guards`, or a global guard) and never an MFA session (`@SkipMfa()`).
- * Put a per-IP rate limit (e.g. @nestjs/throttler) in front of it in production.
+ * A per-IP rate limit (module option `rateLimit`) sits in front of the routes that check proofs.
  *
  * @example
  * MfaModule.forRoot({ issuer: 'Acme' }, { path: 'mfa', guards: [AuthGuard('jwt')] });
  * // POST /mfa/totp, POST /mfa/totp/:factorId/confirm, POST /mfa/verify, ...
  */
+const LIMITED = new Set(CONTRACT_ROUTES.filter((route) => route.verification).map((route) => route.name));
+
 @SkipMfa()
 @Controller('mfa')
 export class MfaController implements OnModuleInit {
+  private readonly limit: ((ip: string | undefined) => RateLimitHit) | null;
+
   constructor(
     @Inject(MFA) private readonly mfa: Mfa,
     @Inject(MFA_MODULE_OPTIONS) private readonly settings: MfaModuleSettings,
     private readonly adapterHost: HttpAdapterHost,
-  ) {}
+  ) {
+    this.limit = settings.rateLimit ? createRateLimiter(settings.rateLimit, mfa.options.clock) : null;
+  }
 
   @Get()
   status(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
@@ -109,6 +115,11 @@ export class MfaController implements OnModuleInit {
   }
 
   private async answer(name: RouteName, req: MfaHttpRequest, res: MfaHttpResponse): Promise<void> {
+    if (this.limit && LIMITED.has(name)) {
+      const { headers, denied } = this.limit(req.ip);
+      for (const [header, value] of Object.entries(headers)) res.setHeader(header, value);
+      if (denied) return writeResult(res, denied);
+    }
     if (Number(req.headers['content-length']) > this.settings.bodyLimit) {
       return writeResult(res, problemResponse({ code: 'payload_too_large', detail: 'The body is larger than this API accepts.' }));
     }

@@ -1,4 +1,4 @@
-import { type Mfa, MfaError, type MfaOptions, type MfaUser } from '@mfakit/core';
+import { createRateLimiter, DEFAULT_RATE_LIMIT, type Mfa, MfaError, type MfaOptions, type MfaUser, type RateLimit } from '@mfakit/core';
 import type { CanActivate, InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import { type GetUser, type MfaHttpRequest, passportUser } from './lib/http';
 
@@ -69,6 +69,12 @@ export interface MfaModuleOptions {
   guards?: ControllerGuard[];
   /** The largest JSON body the enrollment routes accept, in bytes. @default 16384 (16 kB) */
   bodyLimit?: number;
+  /**
+   * Per-IP limit on the routes that check proofs, on top of the per-account lockout, as in the
+   * Express and Koa adapters; `false` turns it off (e.g. when a gateway or @nestjs/throttler
+   * limits). Counted in this process's memory. @default { windowMs: 60_000, limit: 30 }
+   */
+  rateLimit?: RateLimit | false;
   /** Register the module globally, so `MfaGuard` and `MFA` can be used in every module. @default true */
   global?: boolean;
 }
@@ -102,6 +108,7 @@ export interface MfaModuleSettings {
   getUser: GetUser;
   requireByDefault: boolean;
   bodyLimit: number;
+  rateLimit: RateLimit | false;
 }
 
 const DEFAULT_BODY_LIMIT = 16 * 1024; // the Express adapter's default ('16kb'): codes and assertions are small
@@ -109,7 +116,7 @@ const DEFAULT_PATH = 'mfa'; // DESIGN.md: the enrollment router is mounted at /m
 
 /** Fills in the defaults and checks the module options once, at start-up. Throws `invalid_option`. */
 export function resolveModuleOptions(options: MfaModuleOptions): MfaModuleSettings & { path: string | false; guards: ControllerGuard[] } {
-  const { getUser, requireByDefault = false, path = DEFAULT_PATH, guards = [], bodyLimit = DEFAULT_BODY_LIMIT } = options;
+  const { getUser, requireByDefault = false, path = DEFAULT_PATH, guards = [], bodyLimit = DEFAULT_BODY_LIMIT, rateLimit = DEFAULT_RATE_LIMIT } = options;
   if (getUser !== undefined && typeof getUser !== 'function') throw new MfaError('invalid_option', 'MfaModule getUser must be a function (req) => ({ id }) | null');
   if (typeof requireByDefault !== 'boolean') throw new MfaError('invalid_option', 'MfaModule requireByDefault must be a boolean');
   if (path !== false && (typeof path !== 'string' || normalizePath(path) === '')) {
@@ -119,7 +126,8 @@ export function resolveModuleOptions(options: MfaModuleOptions): MfaModuleSettin
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1024 || bodyLimit > 1024 * 1024) {
     throw new MfaError('invalid_option', 'MfaModule bodyLimit must be a number of bytes from 1024 to 1048576');
   }
-  return { getUser: getUser ? (req) => getUser(req) : passportUser, requireByDefault, bodyLimit, path: path === false ? false : normalizePath(path), guards };
+  if (rateLimit !== false) createRateLimiter(rateLimit, { now: () => 0 }); // throws invalid_option for a bad limit, here at start-up
+  return { getUser: getUser ? (req) => getUser(req) : passportUser, requireByDefault, bodyLimit, rateLimit, path: path === false ? false : normalizePath(path), guards };
 }
 
 /** 'mfa', '/mfa/', ' /auth/mfa ' -> 'mfa', 'auth/mfa'. */

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
+import type { Clock } from '../clock';
+import { MfaError } from '../errors';
+import { type HttpResult, problemResponse } from './problems';
+
+/**
+ * How many requests one address may make to the routes that check proofs (`verification: true`
+ * in CONTRACT_ROUTES) per window.
+ *
+ * @example
+ * mfaRouter(mfa, { rateLimit: { windowMs: 15 * 60_000, limit: 100 } });
+ */
+export interface RateLimit {
+  /** The length of a window, in milliseconds. */
+  windowMs: number;
+  /** The requests allowed in one window; the next one is refused with 429. */
+  limit: number;
+}
+
+/** The default per-IP limit of every adapter: 30 requests a minute. */
+export const DEFAULT_RATE_LIMIT: RateLimit = { windowMs: 60_000, limit: 30 };
+
+/** One request counted: the headers to send, and the 429 answer when it is over the limit. */
+export interface RateLimitHit {
+  headers: Record<string, string>;
+  denied: HttpResult | null;
+}
+
+/**
+ * A fixed-window counter per client address, in this process's memory, for adapters whose
+ * framework has no standard limiter (the Express adapter uses express-rate-limit, and this
+ * answers as it does: the same windows, keys, IETF draft-8 `RateLimit`/`RateLimit-Policy` headers,
+ * `Retry-After`, and `429 rate_limited`). Time is the core's clock. Expired windows are swept at
+ * most once a window, on a request: no timer keeps the process alive. Throws `invalid_option`
+ * for a bad limit.
+ */
+export function createRateLimiter(rateLimit: RateLimit, clock: Clock): (ip: string | undefined) => RateLimitHit {
+  const { windowMs, limit } = rateLimit ?? ({} as RateLimit);
+  if (!Number.isSafeInteger(windowMs) || windowMs < 1 || !Number.isSafeInteger(limit) || limit < 1) {
+    throw new MfaError('invalid_option', 'rateLimit must be { windowMs, limit } with positive integers, or false');
+  }
+  const name = `${limit}-in-${windowName(windowMs)}`;
+  const policy = `q=${limit}; w=${Math.ceil(windowMs / 1000)}`;
+  const windows = new Map<string, { hits: number; resetAt: number }>();
+  let nextSweep = 0;
+
+  return function hit(ip) {
+    const now = clock.now();
+    if (now >= nextSweep) {
+      for (const [key, window] of windows) if (window.resetAt <= now) windows.delete(key);
+      nextSweep = now + windowMs;
+    }
+    const key = clientKey(ip);
+    let window = windows.get(key);
+    if (!window || window.resetAt <= now) {
+      window = { hits: 0, resetAt: now + windowMs };
+      windows.set(key, window);
+    }
+    window.hits += 1;
+    const resetSeconds = Math.max(0, Math.ceil((window.resetAt - now) / 1000));
+    const headers = {
+      RateLimit: `"${name}"; r=${Math.max(limit - window.hits, 0)}; t=${resetSeconds}`,
+      'RateLimit-Policy': `"${name}"; ${policy}; pk=:${partitionKey(key)}:`,
+    };
+    if (window.hits <= limit) return { headers, denied: null };
+    const denied = problemResponse({ code: 'rate_limited', detail: 'Too many attempts from this address; wait a minute.', headers: { 'Retry-After': String(resetSeconds) } });
+    return { headers, denied };
+  };
+}
+
+/** express-rate-limit's policy name: `30-in-1min`, `5-in-30sec`, `100-in-2hrs`. */
+function windowName(windowMs: number): string {
+  const seconds = windowMs / 1000;
+  const minutes = seconds / 60;
+  const hours = minutes / 60;
+  const days = hours / 24;
+  if (seconds < 60) return `${seconds}sec`;
+  if (minutes < 60) return `${minutes}min`;
+  if (hours < 24) return `${hours}hr${hours > 1 ? 's' : ''}`;
+  return `${days}day${days > 1 ? 's' : ''}`;
+}
+
+/** The draft-8 partition key: a short hash of the client key, never the address itself. */
+function partitionKey(key: string): string {
+  return Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
+}
+
+/**
+ * The counter's key for an address, as express-rate-limit's `ipKeyGenerator`: IPv4 as is (also
+ * when written IPv4-mapped, `::ffff:127.0.0.1`), IPv6 as its /56 network (`2001:db8:1234:5600::/56`).
+ */
+export function clientKey(ip: string | undefined): string {
+  if (!ip || !isIPv6(ip)) return ip ?? '';
+  let text = ip.split('%')[0]!;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const parse = (part: string) => (part ? part.split(':').map((group) => parseInt(group, 16)) : []);
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const groups = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = groups;
+  const embedsIPv4 = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && (g5 === 0xffff || (g5 === 0 && dotted !== null));
+  if (embedsIPv4) return `${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}`;
+  // An IPv6 subscriber usually holds a whole /56 or /64: per-address keys would let it rotate.
+  return `${compress([g0, g1, g2, g3 & 0xff00, 0, 0, 0, 0])}/56`;
+}
+
+/** RFC 5952 text of eight groups: the longest run of two or more zero groups becomes `::`. */
+function compress(groups: number[]): string {
+  let best = { start: -1, length: 1 };
+  for (let start = 0; start < groups.length; start += 1) {
+    let length = 0;
+    while (groups[start + length] === 0) length += 1;
+    if (length > best.length) best = { start, length };
+  }
+  const hex = groups.map((group) => group.toString(16));
+  if (best.start < 0) return hex.join(':');
+  return `${hex.slice(0, best.start).join(':')}::${hex.slice(best.start + best.length).join(':')}`;
+}
