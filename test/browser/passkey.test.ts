@@ -19,6 +19,7 @@ import { type Demo, type DemoFactory, totpCode } from '@mfakit/testing';
 import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
 import { createApp as createExpressApp } from '../../examples/express/src/app';
 import { createApp as createKoaApp } from '../../examples/koa/src/app';
+import { createApp as createNestApp } from '../../examples/nestjs/src/app';
 
 jest.setTimeout(60_000);
 
@@ -69,6 +70,14 @@ const DEMOS: { name: string; create: DemoFactory }[] = [
     create: async (options) => {
       const { app, mfa } = createKoaApp(options);
       return { handler: app.callback(), mfa };
+    },
+  },
+  {
+    name: 'nestjs',
+    create: async (options) => {
+      const { app, mfa } = await createNestApp(options);
+      await app.init();
+      return { handler: app.getHttpServer(), mfa, close: () => app.close() };
     },
   },
 ];

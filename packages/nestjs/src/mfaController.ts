@@ -32,7 +32,8 @@ export class MfaController implements OnModuleInit {
   constructor(
     @Inject(MFA) private readonly mfa: Mfa,
     @Inject(MFA_MODULE_OPTIONS) private readonly settings: MfaModuleSettings,
-    private readonly adapterHost: HttpAdapterHost,
+    // Explicit tokens: tools without decorator metadata (tsx, esbuild) still inject.
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {
     this.limit = settings.rateLimit ? createRateLimiter(settings.rateLimit, mfa.options.clock) : null;
   }

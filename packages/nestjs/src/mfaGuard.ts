@@ -51,7 +51,8 @@ export class MfaGuard implements CanActivate {
   constructor(
     @Inject(MFA) private readonly mfa: Mfa,
     @Inject(MFA_MODULE_OPTIONS) private readonly settings: MfaModuleSettings,
-    private readonly reflector: Reflector,
+    // Named, not left to decorator metadata, which tsx and esbuild do not emit.
+    @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -36,6 +36,8 @@ export function jsonBody(limit: string | number): Middleware {
         if (type === undefined && err instanceof Error) {
           if (err instanceof SyntaxError) Object.assign(err, { type: 'entity.parse.failed' });
           else if (status === 415) Object.assign(err, { type: 'encoding.unsupported' });
+          // A body that does not inflate (zlib's Z_DATA_ERROR, ...): the client's mistake, as body-parser says.
+          else if (String((err as { code?: unknown }).code).startsWith('Z_')) Object.assign(err, { status: 400, type: 'entity.verify.failed' });
         }
         throw err;
       }

@@ -84,5 +84,8 @@ export function writeResult(res: MfaHttpResponse, result: HttpResult): void {
     return;
   }
   if (!res.getHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(result.body));
+  const text = JSON.stringify(result.body);
+  // Set, as Express's res.send and Koa do: Node leaves it out of an answer to HEAD.
+  res.setHeader('Content-Length', String(Buffer.byteLength(text)));
+  res.end(text);
 }
