@@ -54,6 +54,8 @@ describe('body errors', () => {
     }
     const zipped = await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').set('Content-Type', 'application/json').set('Content-Encoding', 'snappy').send('{"code":"1"}');
     expectProblem(zipped, 415, 'unsupported_media_type');
+    const broken = await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('not gzip at all');
+    expectProblem(broken, 400, 'invalid_request');
   });
 
   test('the body of any method and of unknown paths is read too, as Express does', async () => {
