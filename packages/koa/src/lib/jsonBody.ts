@@ -32,12 +32,12 @@ export function jsonBody(limit: string | number): Middleware {
       } catch (err) {
         // co-body's JSON syntax errors and inflation's unknown Content-Encoding carry a status but
         // not raw-body's `type`: name them as body-parser does.
-        const { status, type } = (err ?? {}) as { status?: unknown; type?: unknown };
-        if (type === undefined && err instanceof Error) {
-          if (err instanceof SyntaxError) Object.assign(err, { type: 'entity.parse.failed' });
+        const { status, type, name, code } = (err ?? {}) as { status?: unknown; type?: unknown; name?: unknown; code?: unknown };
+        if (type === undefined && err !== null && typeof err === 'object') {
+          if (name === 'SyntaxError') Object.assign(err, { type: 'entity.parse.failed' });
           else if (status === 415) Object.assign(err, { type: 'encoding.unsupported' });
           // A body that does not inflate (zlib's Z_DATA_ERROR, ...): the client's mistake, as body-parser says.
-          else if (String((err as { code?: unknown }).code).startsWith('Z_')) Object.assign(err, { status: 400, type: 'entity.verify.failed' });
+          else if (String(code).startsWith('Z_')) Object.assign(err, { status: 400, type: 'entity.verify.failed' });
         }
         throw err;
       }

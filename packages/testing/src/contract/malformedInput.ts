@@ -52,6 +52,8 @@ export function describeMalformedInput(makeDemo: DemoFactory): void {
       const post = (path: string) => asAlice(demo.http.post(path));
       test.each<Case>([
         ['verify: broken JSON', () => json(post('/mfa/verify'), '{"code": '), 400, 'invalid_request'],
+        ['verify: a gzip body that is not gzip', () => json(post('/mfa/verify'), 'not gzip at all').set('Content-Encoding', 'gzip'), 400, 'invalid_request'],
+        ['verify: an unknown content encoding', () => json(post('/mfa/verify'), '{"code":"1"}').set('Content-Encoding', 'snappy'), 415, 'unsupported_media_type'],
         ['verify: a number for the code', () => post('/mfa/verify').send({ code: 123456 }), 400, 'invalid_request'],
         ['verify: an array', () => post('/mfa/verify').send(['123456']), 400, 'invalid_request'],
         ['verify: both a code and a recovery code', () => post('/mfa/verify').send({ code: '123456', recoveryCode: 'AAAA-AAAA-AAAA-AAAA' }), 400, 'invalid_request'],
