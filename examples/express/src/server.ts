@@ -1,33 +1,5 @@
+import { runDemo } from '@mfakit/example-shared';
 import { createApp } from './app';
-import { configFromEnv, portOf, startServer } from '@mfakit/example-shared';
 
-/** `pnpm start`: the demo on http://localhost:PORT, configured from the environment (see config.ts). */
-async function main(): Promise<void> {
-  const config = configFromEnv(process.env, (message) => console.warn(`[demo] ${message}`));
-  // Listen first: without WEBAUTHN_ORIGINS the passkey origin is http://localhost:<the port we got>.
-  const server = await startServer(null, config.port);
-  const port = portOf(server);
-  const origins = config.webauthn.origins ?? [`http://localhost:${port}`];
-  try {
-    const { app } = createApp({
-      jwtSecret: config.jwtSecret,
-      encryptionKeys: config.encryptionKeys,
-      freshMaxAgeSeconds: config.freshMaxAgeSeconds,
-      webauthn: { rpID: config.webauthn.rpID, origins },
-    });
-    server.on('request', app);
-  } catch (err) {
-    server.close();
-    throw err;
-  }
-  console.log(`mfakit demo on http://localhost:${port} (passkeys for ${config.webauthn.rpID} from ${origins.join(', ')})`);
-  const stop = () => server.close(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-main().catch((err: unknown) => {
-  const code = (err as { code?: unknown })?.code;
-  console.error(`Could not start the demo${code ? ` (${String(code)})` : ''}: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+/** `pnpm start`: the Express demo on http://localhost:PORT, configured from the environment. */
+runDemo('Express', async (options) => ({ handler: createApp(options).app }));

@@ -5,3 +5,4 @@ export * from './problems';
 export * from './tokens';
 export * from './transfers';
 export * from './users';
+export * from './serve';
