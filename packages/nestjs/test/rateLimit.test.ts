@@ -30,5 +30,5 @@ test('rateLimit: false turns it off; a bad limit throws invalid_option at start-
   const h = await makeHarness({ module: { rateLimit: false } });
   for (let i = 0; i < 40; i += 1) expect((await request(h.app).post('/mfa/verify').set('X-Test-User', 'bob').send({ code: '123456' })).status).not.toBe(429);
   await h.nest.close();
-  expect(() => MfaModule.forRoot({ issuer: 'Acme' }, { rateLimit: { windowMs: 0, limit: 5 } })).toThrow(MfaError);
+  expect(() => MfaModule.forRoot({ issuer: 'Acme', encryptionKeys: [{ id: 'k', key: Buffer.alloc(32) }] }, { rateLimit: { windowMs: 0, limit: 5 } })).toThrow(MfaError);
 });
