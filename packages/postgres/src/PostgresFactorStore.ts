@@ -1,0 +1,147 @@
+import { type FactorRecord, type FactorStore, MfaError, type RecoveryCodeSet } from '@mfakit/core';
+import { factorOf, type FactorRow, factorParams, INSERT_COLUMNS, INSERT_VALUES } from './lib/rows';
+import { type DatabaseClient, type SqlDatabase, toDatabase } from './lib/sqlClient';
+import { type TableNames, type TableOptions, tableNames } from './lib/tables';
+import { migrate, type MigrationResult } from './migrate';
+
+/** The options of `PostgresFactorStore`. */
+export interface PostgresFactorStoreOptions extends TableOptions {
+  /** Rows fetched per query by `allFactors` (keyset pagination). @default 500 */
+  pageSize?: number;
+}
+
+const DEFAULT_PAGE_SIZE = 500;
+
+/**
+ * mfakit's durable records in PostgreSQL: factors (TOTP/HOTP with their encrypted secrets,
+ * WebAuthn credentials) and recovery code hashes. Works on a `pg` Pool or on PGlite with the same
+ * SQL. Every method is one statement, or one transaction, so racing requests on any number of
+ * processes never both win a compare-and-set or a recovery code.
+ *
+ * The tables must exist: call `await store.migrate()` (or `migrate(client)`) once at start-up.
+ * The store never closes the client it was given.
+ *
+ * @example
+ * const pool = new Pool({ connectionString: process.env.DATABASE_URL });
+ * const factors = new PostgresFactorStore(pool);
+ * await factors.migrate();
+ * const mfa = createMfa({ issuer: 'Acme', stores: { factors, state: redisStore } });
+ */
+export class PostgresFactorStore implements FactorStore {
+  private readonly db: SqlDatabase;
+  private readonly t: TableNames;
+  private readonly pageSize: number;
+
+  /**
+   * @param client a `pg` Pool (pg 8.x) or a PGlite instance
+   * @throws MfaError `invalid_option` for another client, a bad schema or prefix, or page size
+   */
+  constructor(
+    private readonly client: DatabaseClient,
+    private readonly options: PostgresFactorStoreOptions = {},
+  ) {
+    this.db = toDatabase(client);
+    this.t = tableNames(options);
+    this.pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new MfaError('invalid_option', 'pageSize must be a positive integer.');
+  }
+
+  /** Creates or updates the tables (see `migrate`); idempotent. */
+  migrate(): Promise<MigrationResult> {
+    return migrate(this.client, this.options);
+  }
+
+  async createFactor(factor: FactorRecord): Promise<void> {
+    await this.db.query(`INSERT INTO ${this.t.factors} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`, factorParams(factor));
+  }
+
+  async getFactor(userId: string, factorId: string): Promise<FactorRecord | null> {
+    const { rows } = await this.db.query(`SELECT * FROM ${this.t.factors} WHERE user_id = $1 AND id = $2`, [userId, factorId]);
+    return rows[0] ? factorOf(rows[0]) : null;
+  }
+
+  async listFactors(userId: string): Promise<FactorRecord[]> {
+    const { rows } = await this.db.query(`SELECT * FROM ${this.t.factors} WHERE user_id = $1 ORDER BY created_at, id`, [userId]);
+    return rows.map(factorOf);
+  }
+
+  /** Every factor, ordered by user and id, fetched a page at a time after the last key seen. */
+  async *allFactors(): AsyncIterable<FactorRecord> {
+    let after: [string, string] | null = null;
+    for (;;) {
+      const page: { rows: FactorRow[] } = after
+        ? await this.db.query(`SELECT * FROM ${this.t.factors} WHERE (user_id, id) > ($1, $2) ORDER BY user_id, id LIMIT $3`, [...after, this.pageSize])
+        : await this.db.query(`SELECT * FROM ${this.t.factors} ORDER BY user_id, id LIMIT $1`, [this.pageSize]);
+      for (const row of page.rows) yield factorOf(row);
+      if (page.rows.length < this.pageSize) return;
+      const last = page.rows[page.rows.length - 1]!;
+      after = [last.user_id, last.id];
+    }
+  }
+
+  async deleteFactor(userId: string, factorId: string): Promise<boolean> {
+    const { rows } = await this.db.query(`DELETE FROM ${this.t.factors} WHERE user_id = $1 AND id = $2 RETURNING id`, [userId, factorId]);
+    return rows.length > 0;
+  }
+
+  async compareAndSetCounter(userId: string, factorId: string, expected: number, next: number): Promise<boolean> {
+    const { rows } = await this.db.query(`UPDATE ${this.t.factors} SET counter = $4 WHERE user_id = $1 AND id = $2 AND counter = $3 RETURNING id`, [
+      userId,
+      factorId,
+      expected,
+      next,
+    ]);
+    return rows.length > 0;
+  }
+
+  async compareAndSetSecret(userId: string, factorId: string, expected: string, next: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `UPDATE ${this.t.factors} SET secret = $4 WHERE user_id = $1 AND id = $2 AND kind IN ('totp', 'hotp') AND secret = $3 RETURNING id`,
+      [userId, factorId, expected, next],
+    );
+    return rows.length > 0;
+  }
+
+  /** Swaps the whole set in one transaction: no moment where old and new codes both work. */
+  async replaceRecoveryCodes(userId: string, set: RecoveryCodeSet): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO ${this.t.recoverySets} (user_id, salt, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id) DO UPDATE SET salt = EXCLUDED.salt, created_at = EXCLUDED.created_at`,
+        [userId, set.salt, set.createdAt],
+      );
+      await tx.query(`DELETE FROM ${this.t.recoveryCodes} WHERE user_id = $1`, [userId]);
+      if (set.hashes.length === 0) return;
+      await tx.query(
+        `INSERT INTO ${this.t.recoveryCodes} (user_id, hash, position)
+         SELECT $1, code.hash, code.position FROM unnest($2::text[]) WITH ORDINALITY AS code(hash, position)
+         ON CONFLICT DO NOTHING`,
+        [userId, set.hashes],
+      );
+    });
+  }
+
+  async getRecoveryCodes(userId: string): Promise<RecoveryCodeSet | null> {
+    const { rows } = await this.db.query(
+      `SELECT s.salt, s.created_at, coalesce(array_agg(c.hash ORDER BY c.position) FILTER (WHERE c.hash IS NOT NULL), '{}') AS hashes
+       FROM ${this.t.recoverySets} s LEFT JOIN ${this.t.recoveryCodes} c ON c.user_id = s.user_id
+       WHERE s.user_id = $1 GROUP BY s.user_id, s.salt, s.created_at`,
+      [userId],
+    );
+    const row = rows[0];
+    return row ? { salt: row.salt, hashes: [...row.hashes], createdAt: Number(row.created_at) } : null;
+  }
+
+  /** One DELETE ... RETURNING: of racing callers with the same hash, exactly one sees the row. */
+  async consumeRecoveryCode(userId: string, hash: string): Promise<boolean> {
+    const { rows } = await this.db.query(`DELETE FROM ${this.t.recoveryCodes} WHERE user_id = $1 AND hash = $2 RETURNING position`, [userId, hash]);
+    return rows.length > 0;
+  }
+
+  async deleteUser(userId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(`DELETE FROM ${this.t.factors} WHERE user_id = $1`, [userId]);
+      await tx.query(`DELETE FROM ${this.t.recoverySets} WHERE user_id = $1`, [userId]); // codes go by cascade
+    });
+  }
+}

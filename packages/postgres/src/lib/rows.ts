@@ -1,0 +1,55 @@
+import { type FactorRecord, isOtpFactor, MfaError } from '@mfakit/core';
+
+/** A row of the factors table as the drivers return it (pg gives bigint as text, PGlite as a number). */
+export interface FactorRow {
+  user_id: string;
+  id: string;
+  kind: string;
+  label: string;
+  created_at: string | number;
+  counter: string | number;
+  secret: string | null;
+  data: Record<string, unknown>;
+}
+
+/** The column values of a factor, in the order of `INSERT_COLUMNS`. */
+export function factorParams(factor: FactorRecord): unknown[] {
+  const data = isOtpFactor(factor)
+    ? { algorithm: factor.algorithm, digits: factor.digits, period: factor.period }
+    : {
+        credentialId: factor.credentialId,
+        publicKey: factor.publicKey,
+        transports: factor.transports,
+        deviceType: factor.deviceType,
+        backedUp: factor.backedUp,
+        aaguid: factor.aaguid,
+      };
+  const secret = isOtpFactor(factor) ? factor.secret : null;
+  return [factor.userId, factor.id, factor.kind, factor.label, factor.createdAt, factor.counter, secret, JSON.stringify(data)];
+}
+
+export const INSERT_COLUMNS = 'user_id, id, kind, label, created_at, counter, secret, data';
+export const INSERT_VALUES = '$1, $2, $3, $4, $5, $6, $7, $8::jsonb';
+
+/** Turns a row back into a fresh record; a row of an unknown kind is `store_corrupt`. */
+export function factorOf(row: FactorRow): FactorRecord {
+  const base = { id: row.id, userId: row.user_id, label: row.label, createdAt: Number(row.created_at), counter: Number(row.counter) };
+  const data = row.data as any;
+  if (row.kind === 'totp' || row.kind === 'hotp') {
+    if (row.secret === null) throw new MfaError('store_corrupt', `OTP factor ${row.id} has no secret.`);
+    return { ...base, kind: row.kind, secret: row.secret, algorithm: data.algorithm, digits: data.digits, period: data.period };
+  }
+  if (row.kind === 'webauthn') {
+    return {
+      ...base,
+      kind: 'webauthn',
+      credentialId: data.credentialId,
+      publicKey: data.publicKey,
+      transports: [...(data.transports ?? [])],
+      deviceType: data.deviceType,
+      backedUp: data.backedUp,
+      aaguid: data.aaguid,
+    };
+  }
+  throw new MfaError('store_corrupt', `Factor ${row.id} has an unknown kind.`);
+}

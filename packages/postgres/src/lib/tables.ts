@@ -1,0 +1,46 @@
+import { MfaError } from '@mfakit/core';
+
+/** Where the store's tables live. */
+export interface TableOptions {
+  /** A PostgreSQL schema for the tables, created by `migrate` if missing. @default the search_path (usually `public`) */
+  schema?: string;
+  /** Put before every table name. @default 'mfakit_' */
+  tablePrefix?: string;
+}
+
+/** The quoted, schema-qualified names of the store's tables. */
+export interface TableNames {
+  schema: string | undefined;
+  migrations: string;
+  factors: string;
+  recoverySets: string;
+  recoveryCodes: string;
+  /** The bare prefix, for index names (which live in the table's schema). */
+  prefix: string;
+  /** A stable text naming this set of tables, for the migration advisory lock. */
+  lockName: string;
+}
+
+export const DEFAULT_TABLE_PREFIX = 'mfakit_';
+
+// Unquoted PostgreSQL identifiers, lower case so quoting never changes their meaning; 63 bytes is
+// NAMEDATALEN - 1 (PostgreSQL docs, "Identifiers and Key Words"), leaving room for suffixes.
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,39}$/;
+const PREFIX = /^[a-z_][a-z0-9_]{0,39}$|^$/;
+
+/** Checks the options once and builds every table name; throws `invalid_option` on a bad name. */
+export function tableNames(options: TableOptions = {}): TableNames {
+  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  if (!PREFIX.test(prefix)) throw new MfaError('invalid_option', `tablePrefix must match ${PREFIX}.`);
+  if (options.schema !== undefined && !IDENTIFIER.test(options.schema)) throw new MfaError('invalid_option', `schema must match ${IDENTIFIER}.`);
+  const qualify = (name: string) => (options.schema ? `"${options.schema}"."${prefix}${name}"` : `"${prefix}${name}"`);
+  return {
+    schema: options.schema,
+    migrations: qualify('migrations'),
+    factors: qualify('factors'),
+    recoverySets: qualify('recovery_sets'),
+    recoveryCodes: qualify('recovery_codes'),
+    prefix,
+    lockName: `${options.schema ?? ''}.${prefix}`,
+  };
+}

@@ -1,0 +1,39 @@
+import type { TableNames } from './lib/tables';
+
+/**
+ * The schema of `@mfakit/postgres`, one entry per version, in order: version N is entry N - 1.
+ * Entries are never edited once released; a change is a new entry. Each renders its SQL for the
+ * configured schema and table prefix.
+ *
+ * Factors keep their common and hot fields in columns (the compare-and-set targets `counter` and
+ * `secret` among them) and the rest of each kind in a JSONB `data` column. Recovery codes keep a
+ * row per hash, so using one is a single atomic DELETE.
+ */
+export const MIGRATIONS: ReadonlyArray<(t: TableNames) => string> = [
+  (t) => `
+    CREATE TABLE ${t.factors} (
+      user_id    text   NOT NULL,
+      id         text   NOT NULL,
+      kind       text   NOT NULL CHECK (kind IN ('totp', 'hotp', 'webauthn')),
+      label      text   NOT NULL,
+      created_at bigint NOT NULL,
+      counter    bigint NOT NULL DEFAULT 0,
+      secret     text,
+      data       jsonb  NOT NULL DEFAULT '{}'::jsonb,
+      PRIMARY KEY (user_id, id),
+      CHECK ((kind = 'webauthn') = (secret IS NULL))
+    );
+    CREATE INDEX "${t.prefix}factors_kind_idx" ON ${t.factors} (kind);
+    CREATE TABLE ${t.recoverySets} (
+      user_id    text   PRIMARY KEY,
+      salt       text   NOT NULL,
+      created_at bigint NOT NULL
+    );
+    CREATE TABLE ${t.recoveryCodes} (
+      user_id  text    NOT NULL REFERENCES ${t.recoverySets} (user_id) ON DELETE CASCADE,
+      hash     text    NOT NULL,
+      position integer NOT NULL,
+      PRIMARY KEY (user_id, hash)
+    );
+  `,
+];

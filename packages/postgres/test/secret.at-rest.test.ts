@@ -1,0 +1,57 @@
+// Threat: a copy of the database (backup, dump, SQL injection elsewhere) yields working TOTP
+// secrets or recovery codes. Reads the tables directly, as an attacker with a dump would.
+import { createMfa, MemoryStore, normalizeRecoveryCode, type OtpFactorRecord } from '@mfakit/core';
+import { PostgresFactorStore } from '@mfakit/postgres';
+import { FakeClock, totpCode } from '@mfakit/testing';
+import { ScureBase32Plugin } from 'otplib';
+import { type DatabaseTarget, targets, type TestDatabase } from './helpers';
+
+/** Every text form in which a base32 secret could be stored. */
+function formsOf(secret: string): string[] {
+  const bytes = Buffer.from(new ScureBase32Plugin().decode(secret));
+  return [secret, secret.toLowerCase(), bytes.toString('hex'), bytes.toString('base64'), bytes.toString('base64url')];
+}
+
+describe.each(targets.map((target): [string, DatabaseTarget] => [target.name, target]))('at rest on %s', (_name, target) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await target.open();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  test('the tables hold no plaintext TOTP secret and no plaintext recovery code', async () => {
+    const clock = new FakeClock();
+    const state = new MemoryStore({ clock });
+    const factors = new PostgresFactorStore(db.client, { schema: db.schema });
+    await factors.migrate();
+    const mfa = createMfa({ issuer: 'Acme', clock, stores: { factors, state }, encryptionKeys: [{ id: 'k1', key: Buffer.alloc(32, 1) }] });
+    const user = { id: 'alice' };
+    const started = await mfa.startEnrollment({ user }, 'totp');
+    if (!started.ok) throw new Error(started.problem.code);
+    const confirmed = await mfa.confirmEnrollment({ user }, 'totp', started.value.factorId, totpCode(started.value.secret, clock));
+    if (!confirmed.ok) throw new Error(confirmed.problem.code);
+    const recoveryCodes = confirmed.value.recoveryCodes ?? [];
+    state.close();
+
+    const dump: unknown[] = [];
+    for (const table of ['mfakit_factors', 'mfakit_recovery_sets', 'mfakit_recovery_codes']) {
+      dump.push((await db.client.query(`SELECT * FROM "${db.schema}"."${table}"`)).rows);
+    }
+    const text = JSON.stringify(dump);
+
+    // the dump does reach the records
+    const stored = (await factors.getFactor('alice', started.value.factorId)) as OtpFactorRecord;
+    expect(text).toContain(stored.secret);
+    expect(stored.secret).toMatch(/^v1:k1:/);
+    expect(recoveryCodes.length).toBeGreaterThan(0);
+    expect(text).toContain((await factors.getRecoveryCodes('alice'))!.hashes[0]);
+
+    for (const form of formsOf(started.value.secret)) expect(text).not.toContain(form);
+    for (const code of recoveryCodes) {
+      expect(text).not.toContain(code);
+      expect(text).not.toContain(normalizeRecoveryCode(code)!);
+    }
+  });
+});

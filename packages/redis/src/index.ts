@@ -1,0 +1,1 @@
+export { RedisStateStore, type RedisClient, type RedisStateStoreOptions } from './redisStateStore';

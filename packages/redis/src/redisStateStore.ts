@@ -1,0 +1,109 @@
+import { MfaError, type StateStore } from '@mfakit/core';
+import type { Cluster, Redis } from 'ioredis';
+import { ADVANCE, INCREMENT, type LuaScript } from './scripts';
+
+/** The ioredis client the store runs on: a single node (`Redis`) or a `Cluster`. */
+export type RedisClient = Redis | Cluster;
+
+/** Options of {@link RedisStateStore}. */
+export interface RedisStateStoreOptions {
+  /**
+   * Put before every key, so mfakit's keys do not meet the application's. It may not contain
+   * `{` or `}`: the core's keys carry the user as a Redis Cluster hash tag (`{userId}`), and a
+   * brace in the prefix would become the tag instead.
+   * @default 'mfa:'
+   */
+  prefix?: string;
+}
+
+/**
+ * mfakit's short-lived state (MFA sessions, pending enrollments, WebAuthn challenges, attempt
+ * counters, used TOTP steps) in Redis, shared by every instance of a fleet: a code used on one
+ * instance is refused on all, and a lockout holds across all. Every operation is one round trip
+ * and atomic: GET, SET PX, SET NX PX, GETDEL (Redis 6.2+), DEL, and Lua for increment-with-TTL
+ * and advance (EVALSHA, with EVAL when the script is not cached yet).
+ *
+ * The caller builds and owns the client; the store never connects, retries, or quits it. Errors
+ * from Redis are never swallowed: every method rejects, and the core turns that into `503
+ * mfa_unavailable` (fail closed). So that an outage answers 503 quickly instead of hanging
+ * requests, configure the client with a short `commandTimeout` (e.g. 500 ms) and a small
+ * `maxRetriesPerRequest` (e.g. 1), and consider `enableOfflineQueue: false`.
+ *
+ * @param client An ioredis 5 or 6 client (`Redis` or `Cluster`), configured by the caller.
+ * @param options `prefix` for every key. @default `{ prefix: 'mfa:' }`
+ * @example
+ * import Redis from 'ioredis';
+ * import { createMfa } from '@mfakit/core';
+ * import { RedisStateStore } from '@mfakit/redis';
+ *
+ * const redis = new Redis(process.env.REDIS_URL!, { commandTimeout: 500, maxRetriesPerRequest: 1 });
+ * const mfa = createMfa({ issuer: 'Acme', stores: { state: new RedisStateStore(redis) } });
+ * @see https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags
+ */
+export class RedisStateStore implements StateStore {
+  /** The prefix put before every key. */
+  readonly prefix: string;
+
+  constructor(
+    private readonly client: RedisClient,
+    options: RedisStateStoreOptions = {},
+  ) {
+    if (client === null || typeof client !== 'object' || typeof (client as Redis).evalsha !== 'function') {
+      throw new MfaError('invalid_option', 'RedisStateStore needs an ioredis client (new Redis(...) or new Cluster(...))');
+    }
+    const prefix = options.prefix ?? 'mfa:';
+    if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+      throw new MfaError('invalid_option', "RedisStateStore prefix must be a string without '{' or '}' (they would break the Redis Cluster hash tag)");
+    }
+    this.prefix = prefix;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.client.get(this.key(key));
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.client.set(this.key(key), value, 'PX', ttl(ttlMs));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return (await this.client.set(this.key(key), value, 'PX', ttl(ttlMs), 'NX')) === 'OK';
+  }
+
+  async consume(key: string): Promise<string | null> {
+    return this.client.getdel(this.key(key));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.del(this.key(key));
+  }
+
+  async increment(key: string, ttlMs: number): Promise<number> {
+    return Number(await this.run(INCREMENT, this.key(key), ttl(ttlMs)));
+  }
+
+  async advance(key: string, value: number, ttlMs: number): Promise<boolean> {
+    if (!Number.isFinite(value)) throw new MfaError('invalid_option', 'RedisStateStore.advance needs a finite number');
+    return Number(await this.run(ADVANCE, this.key(key), String(value), ttl(ttlMs))) === 1;
+  }
+
+  private key(key: string): string {
+    return this.prefix + key;
+  }
+
+  /** EVALSHA, and EVAL only when this server has not cached the script yet (NOSCRIPT). */
+  private async run(script: LuaScript, key: string, ...args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.client.evalsha(script.sha1, 1, key, ...args);
+    } catch (err) {
+      if (!String((err as Error)?.message).startsWith('NOSCRIPT')) throw err;
+      return this.client.eval(script.source, 1, key, ...args);
+    }
+  }
+}
+
+/** A TTL Redis accepts: whole milliseconds, at least one. */
+function ttl(ttlMs: number): number {
+  if (!Number.isFinite(ttlMs)) throw new MfaError('invalid_option', 'RedisStateStore needs a finite TTL in milliseconds');
+  return Math.max(1, Math.ceil(ttlMs));
+}
