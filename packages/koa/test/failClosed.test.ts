@@ -4,51 +4,14 @@
  * could not record. Every store failure must answer 503 mfa_unavailable (fail closed, never open),
  * and the log line must name the failure without any secret, code or token.
  */
-import { MemoryStore, type StateStore } from '@mfakit/core';
-import { FakeClock, SoftAuthenticator, totpCode } from '@mfakit/testing';
+import { MemoryStore } from '@mfakit/core';
+import { FakeClock, FlakyStateStore, SoftAuthenticator, STATE_METHODS, type StateMethod, totpCode } from '@mfakit/testing';
 import request from 'supertest';
 import { enrollTotp, expectProblem, type Harness, makeHarness, nextTotp } from './helpers';
 
 const ORIGIN = 'http://localhost:3000';
 
-type StateMethod = keyof StateStore;
-const ALL: StateMethod[] = ['get', 'set', 'setIfAbsent', 'consume', 'delete', 'increment', 'advance'];
-
-/** A StateStore that works (in memory) until told to reject some or all of its methods. */
-class FlakyStateStore implements StateStore {
-  failing = new Set<StateMethod>();
-  readonly calls: StateMethod[] = [];
-
-  constructor(private readonly inner: StateStore) {}
-
-  private run<T>(method: StateMethod, work: () => Promise<T>): Promise<T> {
-    this.calls.push(method);
-    if (this.failing.has(method)) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }));
-    return work();
-  }
-
-  get(key: string) {
-    return this.run('get', () => this.inner.get(key));
-  }
-  set(key: string, value: string, ttlMs: number) {
-    return this.run('set', () => this.inner.set(key, value, ttlMs));
-  }
-  setIfAbsent(key: string, value: string, ttlMs: number) {
-    return this.run('setIfAbsent', () => this.inner.setIfAbsent(key, value, ttlMs));
-  }
-  consume(key: string) {
-    return this.run('consume', () => this.inner.consume(key));
-  }
-  delete(key: string) {
-    return this.run('delete', () => this.inner.delete(key));
-  }
-  increment(key: string, ttlMs: number) {
-    return this.run('increment', () => this.inner.increment(key, ttlMs));
-  }
-  advance(key: string, value: number, ttlMs: number) {
-    return this.run('advance', () => this.inner.advance(key, value, ttlMs));
-  }
-}
+const ALL = STATE_METHODS;
 
 function flakyHarness(): { h: Harness; state: FlakyStateStore; factors: MemoryStore } {
   const clock = new FakeClock();

@@ -4,3 +4,4 @@ export * from './storeConformance';
 export * from './vectors';
 export * from './softAuthenticator';
 export * from './contract';
+export * from './flakyStateStore';
