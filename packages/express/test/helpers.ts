@@ -125,30 +125,4 @@ export async function enrollHotp(h: Harness, user: string): Promise<Enrolled> {
   return { factorId, secret, sessionToken: confirmed.body.session.sessionToken, recoveryCodes: confirmed.body.recoveryCodes };
 }
 
-const CHALLENGE = /^Bearer error="insufficient_user_authentication", error_description="[^"]+"/;
-
-/**
- * Asserts an RFC 9457 answer: the status, `application/problem+json`, exactly the fields `type`,
- * `title`, `status` (equal to the HTTP status), `detail` and `code`, and `Cache-Control: no-store`.
- */
-export function expectProblem(res: request.Response, status: number, code: string): void {
-  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.headers['cache-control']).toBe('no-store');
-  expect(Object.keys(res.body).sort()).toEqual(['code', 'detail', 'status', 'title', 'type']);
-  expect(res.body).toEqual({
-    type: `urn:mfakit:problem:${code}`,
-    title: expect.stringMatching(/\S/),
-    status,
-    detail: expect.stringMatching(/\S/),
-    code,
-  });
-}
-
-/** Asserts the RFC 9470 step-up challenge, with whatever `extra` parameters must follow it. */
-export function expectChallenge(res: request.Response, extra?: string): void {
-  const header = res.headers['www-authenticate'];
-  expect(header).toMatch(CHALLENGE);
-  if (extra === undefined) expect(header).toMatch(/^Bearer error="insufficient_user_authentication", error_description="[^"]+"$/);
-  else expect(header).toMatch(new RegExp(`^Bearer error="insufficient_user_authentication", error_description="[^"]+", ${extra}$`));
-}
+export { expectChallenge, expectProblem } from '@mfakit/testing';

@@ -5,3 +5,4 @@ export * from './vectors';
 export * from './softAuthenticator';
 export * from './contract';
 export * from './flakyStateStore';
+export * from './assertions';

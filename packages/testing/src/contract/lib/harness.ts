@@ -136,9 +136,4 @@ export async function enrolledUser(demo: RunningDemo, username: string): Promise
   return { accessToken, factorId, secret, sessionToken: confirmed.body.session.sessionToken, recoveryCodes: confirmed.body.recoveryCodes };
 }
 
-/** Asserts an RFC 9457 answer with this status and stable code. */
-export function expectProblem(res: Response, status: number, code: string): void {
-  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toEqual({ type: expect.stringMatching(/^urn:/), title: expect.any(String), status, detail: expect.any(String), code });
-}
+export { expectProblem } from '../../assertions';
