@@ -11,6 +11,8 @@ export interface DemoAppOptions {
   freshMaxAgeSeconds?: number;
   /** Passed to `createMfa`. @default mfakit's ephemeral development key */
   encryptionKeys?: MfaOptions['encryptionKeys'];
+  /** Where mfakit keeps its records (see stores.ts for what `pnpm start` opens). @default memory */
+  stores?: MfaOptions['stores'];
   /** mfakit's clock; tests pass a FakeClock. @default the wall clock */
   clock?: Clock;
   /** Where mfakit and the demo write warnings and failures. @default the console */
@@ -51,7 +53,8 @@ export const PUBLIC_DIR = path.join(__dirname, '..', 'public');
  */
 export const WEBAUTHN_BROWSER_BUNDLE = path.join(path.dirname(require.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js');
 
-const consoleLogger: MfaLogger = {
+/** The demos' logger: warnings and failures on the console, marked [demo]. */
+export const consoleLogger: MfaLogger = {
   warn: (message) => console.warn(`[demo] ${message}`),
   error: (message) => console.error(`[demo] ${message}`),
 };
@@ -67,6 +70,7 @@ export function demoSetup(options: DemoAppOptions = {}): DemoSetup {
   const mfa = createMfa({
     issuer: 'mfakit demo',
     encryptionKeys: options.encryptionKeys,
+    stores: options.stores,
     exempt: (user) => isServiceUser(user.id),
     clock,
     logger,

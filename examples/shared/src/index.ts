@@ -6,3 +6,4 @@ export * from './tokens';
 export * from './transfers';
 export * from './users';
 export * from './serve';
+export * from './stores';

@@ -1,7 +1,12 @@
-import type { RequestListener } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
+import path from 'node:path';
 import { configFromEnv } from './config';
-import type { DemoAppOptions } from './demo';
+import { consoleLogger, type DemoAppOptions } from './demo';
 import { portOf, startServer } from './listen';
+import { openDemoStores } from './stores';
+
+/** The folder under which each demo keeps its embedded database unless MFA_DATA_DIR says otherwise. */
+export const DEMO_DATA_ROOT = path.join(__dirname, '..', '..', '..', '.demo-data');
 
 /** A started demo: what answers requests, and how to shut it down. */
 export interface Served {
@@ -10,9 +15,10 @@ export interface Served {
 }
 
 /**
- * `pnpm start` of every demo: reads the environment (see config.ts), listens on PORT first (so that,
- * without WEBAUTHN_ORIGINS, the passkey origin is `http://localhost:<the port it got>`), builds the
- * framework's app with those options, and prints its URL. Exits with a message when it cannot start.
+ * `pnpm start` of every demo: reads the environment (see config.ts), opens the stores (see
+ * stores.ts), listens on PORT first (so that, without WEBAUTHN_ORIGINS, the passkey origin is
+ * `http://localhost:<the port it got>`), builds the framework's app with those options, and prints
+ * its URL. Exits with a message when it cannot start.
  */
 export function runDemo(framework: string, build: (options: DemoAppOptions) => Promise<Served>): void {
   serve(framework, build).catch((err: unknown) => {
@@ -23,25 +29,29 @@ export function runDemo(framework: string, build: (options: DemoAppOptions) => P
 }
 
 async function serve(framework: string, build: (options: DemoAppOptions) => Promise<Served>): Promise<void> {
-  const config = configFromEnv(process.env, (message) => console.warn(`[demo] ${message}`));
-  const server = await startServer(null, config.port);
-  const port = portOf(server);
-  const origins = config.webauthn.origins ?? [`http://localhost:${port}`];
+  const config = configFromEnv(process.env, consoleLogger.warn);
+  const opened = await openDemoStores({ ...config, dataDir: config.dataDir ?? path.join(DEMO_DATA_ROOT, framework.toLowerCase()) }, consoleLogger);
+  let server: Server | undefined;
   let served: Served;
   try {
+    server = await startServer(null, config.port);
+    const origins = config.webauthn.origins ?? [`http://localhost:${portOf(server)}`];
     served = await build({
       jwtSecret: config.jwtSecret,
-      encryptionKeys: config.encryptionKeys,
+      encryptionKeys: opened.encryptionKeys,
+      stores: opened.stores,
       freshMaxAgeSeconds: config.freshMaxAgeSeconds,
       webauthn: { rpID: config.webauthn.rpID, origins },
     });
+    console.log(`mfakit demo (${framework}) on http://localhost:${portOf(server)} (passkeys for ${config.webauthn.rpID} from ${origins.join(', ')}; ${opened.description})`);
   } catch (err) {
-    server.close();
+    server?.close();
+    await opened.close();
     throw err;
   }
   server.on('request', served.handler);
-  console.log(`mfakit demo (${framework}) on http://localhost:${port} (passkeys for ${config.webauthn.rpID} from ${origins.join(', ')})`);
-  const stop = () => server.close(() => void (served.close?.() ?? Promise.resolve()).finally(() => process.exit(0)));
+  const listening = server;
+  const stop = () => listening.close(() => void (served.close?.() ?? Promise.resolve()).then(opened.close).finally(() => process.exit(0)));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -2,6 +2,7 @@
 // settings, and nobody notices. Every demo's server.ts reads the environment through
 // configFromEnv, which warns about the development default, refuses it in production, and
 // refuses bad numbers. (What the demos themselves refuse at start-up is in the HTTP contract.)
+import path from 'node:path';
 import { configFromEnv, DEVELOPMENT_JWT_SECRET } from '@mfakit/example-shared';
 
 const SECRET = 's'.repeat(32);
@@ -32,6 +33,27 @@ test('without JWT_SECRET the development secret is used, with a warning', () => 
 
 test('without JWT_SECRET in production the demo refuses to start', () => {
   expect(() => configFromEnv({ NODE_ENV: 'production' }, () => {})).toThrow(/JWT_SECRET is required/);
+});
+
+const KEYS = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+
+test('REDIS_URL, DATABASE_URL and MFA_DATA_DIR (made absolute) are read', () => {
+  const env = { JWT_SECRET: SECRET, MFA_ENCRYPTION_KEYS: KEYS, REDIS_URL: 'redis://cache:6379', DATABASE_URL: 'postgres://db/mfa', MFA_DATA_DIR: 'data' };
+  expect(configFromEnv(env, () => {})).toMatchObject({ redisUrl: 'redis://cache:6379', databaseUrl: 'postgres://db/mfa', dataDir: path.resolve('data') });
+});
+
+test('DATABASE_URL needs MFA_ENCRYPTION_KEYS: every instance must read the same secrets', () => {
+  expect(() => configFromEnv({ JWT_SECRET: SECRET, REDIS_URL: 'redis://cache', DATABASE_URL: 'postgres://db/mfa' }, () => {})).toThrow(/^MFA_ENCRYPTION_KEYS is required with DATABASE_URL/);
+});
+
+test('production needs MFA_ENCRYPTION_KEYS', () => {
+  expect(() => configFromEnv({ JWT_SECRET: SECRET, NODE_ENV: 'production' }, () => {})).toThrow(/^MFA_ENCRYPTION_KEYS is required when NODE_ENV=production/);
+});
+
+test('DATABASE_URL without REDIS_URL starts, with a warning that this is not a fleet', () => {
+  const warnings: string[] = [];
+  configFromEnv({ JWT_SECRET: SECRET, MFA_ENCRYPTION_KEYS: KEYS, DATABASE_URL: 'postgres://db/mfa' }, (m) => warnings.push(m));
+  expect(warnings).toEqual([expect.stringContaining('DATABASE_URL without REDIS_URL')]);
 });
 
 test('a short JWT_SECRET is used, with a warning', () => {

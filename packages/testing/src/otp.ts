@@ -36,3 +36,9 @@ export function wrongCode(secret: string, clock: Clock, options: { digits?: 6 | 
   } while (valid.has(code));
   return code;
 }
+
+/** Every text form in which a base32 secret could be stored: base32 either case, hex, base64, base64url. */
+export function plaintextForms(secret: string): string[] {
+  const bytes = Buffer.from(base32.decode(secret));
+  return [secret, secret.toLowerCase(), bytes.toString('hex'), bytes.toString('base64'), bytes.toString('base64url')];
+}
