@@ -2,24 +2,33 @@ import { stepUpChallenge } from './http/problems';
 import { type Outcome, denial, success } from './outcome';
 import type { ResolvedOptions } from './options';
 import { type MfaRequest, type Requirement, userIdOf } from './request';
+import type { MfaUser } from './options';
+import { liveExemption } from './policy';
 import { type MfaState, readSession, type SessionRecord, stateOf } from './session/sessions';
 import { proveAndIssue } from './verify';
 
 /** The header that carries a newly issued session token back to the client. */
 export const SESSION_TOKEN_HEADER = 'X-Session-Token';
 
+/** The header that tells a required user without a factor when the enrollment grace period ends (an HTTP-date). */
+export const ENROLLMENT_DEADLINE_HEADER = 'Mfa-Enrollment-Deadline';
+
+const passed = (userId: string, exempt: boolean): MfaState => ({ userId, exempt, amr: [], authTime: null, expiresAt: null, factorId: null });
+
 /**
  * Decides whether a request may pass a route that needs MFA: the one function every adapter's
- * `requireMfa` calls. Allowed: an exempt user, a live session of this very user that meets the
- * requirement, or a valid inline code (which also issues a session, returned in a header).
+ * `requireMfa` calls. In order: an exempt user (the `exempt` option) passes; a valid inline code
+ * (which also issues a session, returned in a header) or a live session of this very user is
+ * judged against the route's requirement; so is an upstream SSO's MFA (`policy.trustedAmr`);
+ * then a live granted exemption passes; then a user whom the policy does not require (and who
+ * has no factor) passes, as does a required user without a factor before the grace deadline.
+ * Only the first steps touch the stores on the usual path: one state read for a session.
  */
 export async function checkRequest(opts: ResolvedOptions, req: MfaRequest, requirement: Requirement, honourExemption = true): Promise<Outcome<MfaState>> {
   const userId = userIdOf(req.user);
   if (!userId) return denial('authentication_required', 'Sign in first.', { 'WWW-Authenticate': 'Bearer' });
-  const user = { id: userId };
-  if (honourExemption && (await opts.exempt(user))) {
-    return success({ userId, exempt: true, amr: [], authTime: null, expiresAt: null, factorId: null });
-  }
+  const user = { ...req.user!, id: userId };
+  if (honourExemption && (await opts.exempt(user))) return success(passed(userId, true));
 
   if (req.inlineCode !== undefined) {
     const proved = await proveAndIssue(opts, { ...req, user }, { code: req.inlineCode });
@@ -29,13 +38,60 @@ export async function checkRequest(opts: ResolvedOptions, req: MfaRequest, requi
     return judged.ok ? success(judged.value, issued) : { ok: false, problem: { ...judged.problem, headers: { ...judged.problem.headers, ...issued } } };
   }
 
-  const session = await readSession(opts, userId, req.sessionToken);
-  if (session) return judge(opts, session, requirement);
-  if ((await opts.factors.listFactors(userId)).length === 0) {
+  const session = (await readSession(opts, userId, req.sessionToken)) ?? upstreamProof(opts, user);
+  if (session) {
+    const judged = judge(opts, session, requirement);
+    return judged.ok ? weighRisk(opts, { ...req, user }, judged.value) : judged;
+  }
+
+  const record = honourExemption ? await opts.factors.getUser(userId) : null;
+  if (liveExemption(record?.exemption, opts.clock.now())) return success(passed(userId, true));
+  const enrolled = (await opts.factors.listFactors(userId)).length > 0;
+  if (!enrolled) {
+    // A fresh proof (honourExemption false: account changes, administration) has no stand-in.
+    if (!honourExemption) return denial('mfa_enrollment_required', 'This action needs a proof with a second factor: enroll one first.');
+    if (!requirement.always && !(await opts.policy.isRequired(user))) return success(passed(userId, false));
+    const deadline = await opts.policy.deadlineOf(user);
+    if (deadline !== null && opts.clock.now() < deadline) {
+      return success(passed(userId, false), { [ENROLLMENT_DEADLINE_HEADER]: new Date(deadline).toUTCString() });
+    }
     return denial('mfa_enrollment_required', 'This account must enroll a second factor first.');
   }
   const detail = req.sessionToken ? 'The MFA session has expired or is not valid for this user.' : 'A second factor is required.';
   return denial('mfa_required', detail, stepUpChallenge(detail));
+}
+
+/**
+ * An upstream SSO's MFA as a session record: the user's primary credential carries a trusted
+ * `amr` value and the time it was made (`authTime`, seconds). Null when not trusted.
+ */
+function upstreamProof(opts: ResolvedOptions, user: MfaUser): SessionRecord | null {
+  const { amr, authTime } = user;
+  if (opts.policy.trustedAmr.length === 0 || !Array.isArray(amr) || typeof authTime !== 'number' || !Number.isFinite(authTime)) return null;
+  if (!amr.some((value) => opts.policy.trustedAmr.includes(value))) return null;
+  const at = Math.min(authTime * 1000, opts.clock.now()); // a claim from the future is judged as made now
+  const methods = Object.fromEntries(amr.filter((value) => typeof value === 'string').map((value) => [value, at]));
+  return { userId: user.id, methods, factorId: UPSTREAM_FACTOR_ID, authTime: at, createdAt: at, expiresAt: Number.MAX_SAFE_INTEGER, seenAt: at };
+}
+
+/** The `factorId` of a request that passed on an upstream SSO's MFA. */
+export const UPSTREAM_FACTOR_ID = 'upstream';
+
+/** Asks the risk hook, if any, whether this request needs a fresh proof; an error in it counts as yes. */
+async function weighRisk(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, state: MfaState): Promise<Outcome<MfaState>> {
+  const { risk } = opts.policy;
+  if (!risk) return success(state);
+  let demand: boolean;
+  try {
+    const last = (await opts.factors.getUser(req.user.id))?.lastProof ?? null;
+    demand = (await risk({ user: req.user, ip: req.ip, userAgent: req.userAgent, last, state })) === true;
+  } catch (err) {
+    opts.logger.error(`policy.risk failed, so a fresh proof is demanded: ${(err as Error)?.message ?? String(err)}`);
+    demand = true;
+  }
+  if (!demand) return success(state);
+  const detail = 'This request needs a new proof (a new device or network).';
+  return denial('mfa_stale', detail, stepUpChallenge(detail, { maxAgeSeconds: 0 }));
 }
 
 /** Checks a live session against the route's requirement: method first, then freshness. */

@@ -1,14 +1,17 @@
+import { type Actor, grantExemption, liftExemption, type Report, report, revokeUser, type UserSource } from './admin';
 import { checkRequest } from './check';
-import { type Confirmed, confirmEnrollment, startEnrollment } from './enroll';
+import { type Confirmed, confirmEnrollment, confirmOobEnrollment, startEnrollment, startOobEnrollment } from './enroll';
 import { describe } from './lib/describe';
 import { type HttpResult, problemResponse } from './http/problems';
 import { endRequestSession, type MfaStatus, regenerateRecoveryCodes, removeFactor, rotateKeys, statusOf } from './manage';
 import { type MfaOptions, type MfaUser, type ResolvedOptions, resolveOptions } from './options';
-import type { Outcome } from './outcome';
+import type { OobChallenge } from './oob/oob';
+import { denial, type Outcome } from './outcome';
 import type { MfaRequest, Requirement } from './request';
 import type { MfaState } from './session/sessions';
+import type { Exemption } from './store/types';
 import type { OtpEnrollment } from './totp/otp';
-import { type Proof, type Verified, verifiedOf, verifyProof } from './verify';
+import { type Proof, sendChallenge, type Verified, verifiedOf, verifyProof } from './verify';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { authenticationOptions, verifyAuthentication } from './webauthn/authentication';
 import { registrationOptions, verifyRegistration } from './webauthn/registration';
@@ -17,6 +20,8 @@ import { registrationOptions, verifyRegistration } from './webauthn/registration
 export type Decision = { allow: true; state: MfaState; headers: Record<string, string> } | { allow: false; response: HttpResult };
 
 type WithUser = MfaRequest & { user: MfaUser };
+
+const oobNotConfigured = () => denial('not_found', 'Codes by email or SMS are not configured on this server.');
 
 /**
  * mfakit's core: every decision about factors, sessions, step-up and throttling. Adapters turn a
@@ -60,6 +65,21 @@ export class Mfa {
     return confirmEnrollment(this.options, req, kind, factorId, code);
   }
 
+  /** Starts enrolling an email address or phone number: a code goes there (needs the `oob` option). */
+  startOobEnrollment(req: WithUser, channel: 'email' | 'sms', to: unknown, label?: string): Promise<Outcome<OobChallenge>> {
+    return this.options.oob ? startOobEnrollment(this.options, req, channel, to, label) : Promise.resolve(oobNotConfigured());
+  }
+
+  /** Activates a pending email or SMS factor with the code sent to it; the first factor also returns recovery codes. */
+  confirmOobEnrollment(req: WithUser, channel: 'email' | 'sms', factorId: string, code: string): Promise<Outcome<Confirmed>> {
+    return this.options.oob ? confirmOobEnrollment(this.options, req, channel, factorId, code) : Promise.resolve(oobNotConfigured());
+  }
+
+  /** Sends a code to one of the user's email or SMS factors, to verify with `{ factorId, code }`. */
+  sendChallenge(req: WithUser, factorId: string): Promise<Outcome<OobChallenge>> {
+    return this.options.oob ? sendChallenge(this.options, req, factorId) : Promise.resolve(oobNotConfigured());
+  }
+
   /** Verifies a code or a recovery code and issues a new MFA session. */
   verify(req: WithUser, proof: Proof): Promise<Outcome<Verified>> {
     return verifyProof(this.options, req, proof);
@@ -99,6 +119,26 @@ export class Mfa {
   /** Ends the MFA session the request carries. */
   endSession(req: WithUser): Promise<void> {
     return endRequestSession(this.options, req);
+  }
+
+  /** Where every user stands (see `Report`); pass the application's users to count those the stores never saw. */
+  report(users?: UserSource): Promise<Report> {
+    return report(this.options, users);
+  }
+
+  /** Revokes every factor and recovery code of a user and ends all their MFA sessions (a lost device). */
+  revokeUser(userId: string, actor: Actor): Promise<{ factorsRemoved: number }> {
+    return revokeUser(this.options, userId, actor);
+  }
+
+  /** Exempts a user from MFA until `expiresAt`, for `reason` (both required); audited. */
+  grantExemption(userId: string, input: { reason?: unknown; expiresAt?: unknown }, actor: Actor): Promise<Outcome<Exemption>> {
+    return grantExemption(this.options, userId, input, actor);
+  }
+
+  /** Lifts a user's exemption; false when there was none. */
+  liftExemption(userId: string, actor: Actor): Promise<boolean> {
+    return liftExemption(this.options, userId, actor);
   }
 
   /** Re-encrypts every stored secret under the current key; see `KeyRing`. */

@@ -4,7 +4,8 @@ import type { MfaUser, ResolvedOptions } from './options';
 import { newRecoveryCodes } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
 import { type IssuedSession, issuedOf } from './session/sessions';
-import type { FactorRecord } from './store/types';
+import { checkOobCode, destinationOf, OOB_AMR, type OobChallenge, pendingOobFactor, sendCode } from './oob/oob';
+import { type FactorRecord, isOobFactor } from './store/types';
 import { stateKeys } from './lib/keys';
 import { throttled } from './throttle/throttle';
 import { checkOtp, type OtpEnrollment, pendingOtpFactor, startOtpEnrollment } from './totp/otp';
@@ -16,6 +17,9 @@ export interface FactorView {
   kind: FactorRecord['kind'];
   label: string;
   createdAt: number;
+  /** For a code by email or SMS: the channel and the masked destination. */
+  channel?: 'email' | 'sms';
+  hint?: string;
 }
 
 /** The answer to a confirmed enrollment: the factor, a session, and for a first factor the codes. */
@@ -26,10 +30,18 @@ export interface Confirmed {
   recoveryCodes?: string[];
 }
 
-const DEFAULT_LABELS = { totp: 'Authenticator app', hotp: 'Hardware token' } as const;
+const DEFAULT_LABELS = { totp: 'Authenticator app', hotp: 'Hardware token', email: 'Codes by email', sms: 'Codes by SMS' } as const;
 
 export function viewOf(factor: FactorRecord): FactorView {
-  return { id: factor.id, kind: factor.kind, label: factor.label, createdAt: factor.createdAt };
+  const view: FactorView = { id: factor.id, kind: factor.kind, label: factor.label, createdAt: factor.createdAt };
+  return isOobFactor(factor) ? { ...view, channel: factor.channel, hint: factor.hint } : view;
+}
+
+/** A further factor needs a fresh proof, so a stolen primary credential cannot add the attacker's own. */
+async function freshIfEnrolled(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }): Promise<Outcome<null>> {
+  if ((await opts.factors.listFactors(req.user.id)).length === 0) return success(null);
+  const fresh = await checkRequest(opts, req, { maxAge: opts.freshProofMaxAgeMs / 1000 }, false);
+  return fresh.ok ? success(null, fresh.headers) : fresh;
 }
 
 /**
@@ -42,16 +54,56 @@ export async function startEnrollment(
   kind: 'totp' | 'hotp',
   label?: string,
 ): Promise<Outcome<OtpEnrollment>> {
-  const existing = await opts.factors.listFactors(req.user.id);
-  let headers: Record<string, string> | undefined;
-  if (existing.length > 0) {
-    const fresh = await checkRequest(opts, req, { maxAge: opts.freshProofMaxAgeMs / 1000 }, false);
-    if (!fresh.ok) return fresh;
-    headers = fresh.headers;
-  }
+  const fresh = await freshIfEnrolled(opts, req);
+  if (!fresh.ok) return fresh;
   const enrollment = await startOtpEnrollment(opts, req.user, kind, label ?? DEFAULT_LABELS[kind]);
   opts.emit({ type: 'enrollment.started', userId: req.user.id, at: opts.clock.now(), ip: req.ip, factorId: enrollment.factorId, kind });
-  return success(enrollment, headers);
+  return success(enrollment, fresh.headers);
+}
+
+/**
+ * Starts enrolling an email address or a phone number: sends a code there, to be confirmed with
+ * `confirmOobEnrollment`. Like any further factor, needs a fresh proof when the user has one.
+ */
+export async function startOobEnrollment(
+  opts: ResolvedOptions,
+  req: MfaRequest & { user: MfaUser },
+  channel: 'email' | 'sms',
+  to: unknown,
+  label?: string,
+): Promise<Outcome<OobChallenge>> {
+  const destination = destinationOf(channel, to);
+  if (!destination) return denial('invalid_request', channel === 'email' ? 'Send {"email": "<an email address>"}.' : 'Send {"phone": "<a number in E.164 form, e.g. +14155550123>"}.');
+  const fresh = await freshIfEnrolled(opts, req);
+  if (!fresh.ok) return fresh;
+  const pending = pendingOobFactor(opts, req.user, channel, destination, label ?? DEFAULT_LABELS[channel]);
+  await opts.state.set(stateKeys.enrollment(req.user.id, pending.id), JSON.stringify(pending), opts.enrollmentTtlMs);
+  const sent = await sendCode(opts, pending, 'enrollment');
+  if (!sent.ok) return sent;
+  opts.emit({ type: 'enrollment.started', userId: req.user.id, at: opts.clock.now(), ip: req.ip, factorId: pending.id, kind: 'oob' });
+  return success(sent.value, fresh.headers);
+}
+
+/** Activates a pending email or SMS factor with the code sent to it (throttled like any verification). */
+export async function confirmOobEnrollment(
+  opts: ResolvedOptions,
+  req: MfaRequest & { user: MfaUser },
+  channel: 'email' | 'sms',
+  factorId: string,
+  code: string,
+): Promise<Outcome<Confirmed>> {
+  const userId = req.user.id;
+  const raw = await opts.state.get(stateKeys.enrollment(userId, factorId));
+  const pending = raw ? (JSON.parse(raw) as FactorRecord) : null;
+  if (!pending || !isOobFactor(pending) || pending.channel !== channel) {
+    return denial('enrollment_not_found', 'No pending enrollment with this id: it was confirmed, has lapsed, or never existed.');
+  }
+  const attempt = await throttled(opts, userId, req.ip, async () => ((await checkOobCode(opts, pending, code)) ? success(true) : wrongCode()));
+  if (!attempt.ok) return attempt;
+  await opts.state.delete(stateKeys.enrollment(userId, factorId));
+  const recoveryCodes = await activateFactor(opts, req, pending);
+  const opened = await openSession(opts, req, { factorId, kind: 'oob', amr: [...OOB_AMR[channel]] });
+  return success(confirmedOf(pending, opened, recoveryCodes));
 }
 
 /**

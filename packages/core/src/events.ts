@@ -4,7 +4,7 @@ import type { ProblemCode } from './http/problems';
  * Audit events. Each names the user and what happened; none ever holds a secret, a code, a
  * token or a hash. Receive them with the `onEvent` option, e.g. to log, alert or notify.
  */
-export type FactorKind = 'totp' | 'hotp' | 'webauthn' | 'recovery';
+export type FactorKind = 'totp' | 'hotp' | 'webauthn' | 'oob' | 'recovery';
 
 interface EventBase {
   userId: string;
@@ -25,6 +25,9 @@ export type MfaEvent =
   | (EventBase & { type: 'account.locked'; until: number; level: number })
   | (EventBase & { type: 'recovery.used'; remaining: number })
   | (EventBase & { type: 'recovery.regenerated'; count: number })
-  | (EventBase & { type: 'session.ended' });
+  | (EventBase & { type: 'session.ended' })
+  | (EventBase & { type: 'user.revoked'; by: string; factorsRemoved: number })
+  | (EventBase & { type: 'exemption.granted'; by: string; reason: string; expiresAt: number })
+  | (EventBase & { type: 'exemption.lifted'; by: string });
 
 export type MfaEventType = MfaEvent['type'];

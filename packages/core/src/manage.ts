@@ -2,18 +2,25 @@ import { checkRequest } from './check';
 import { type FactorView, viewOf } from './enroll';
 import { type Outcome, denial, success } from './outcome';
 import type { MfaUser, ResolvedOptions } from './options';
+import { liveExemption } from './policy';
 import { newRecoveryCodes } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
 import { endSession, readSession } from './session/sessions';
-import { isOtpFactor } from './store/types';
+import { oobSecretContext } from './oob/oob';
+import { isOobFactor, isOtpFactor } from './store/types';
 import { otpSecretContext } from './totp/otp';
 
 /** Where a user stands: what `GET /mfa` answers. Never a secret. */
 export interface MfaStatus {
   userId: string;
-  /** True when the user must use MFA. */
+  /** True when the policy requires MFA of the user (see `policy.required`); false for users of the `exempt` option, who never need it. */
   required: boolean;
+  /** True when the user needs no MFA now: the `exempt` option, or a granted exemption in force. */
   exempt: boolean;
+  /** The granted exemption in force: why, and until when. */
+  exemption: { reason: string; expiresAt: number } | null;
+  /** A required user without a factor may go on until then (ms since the epoch); null when no grace period applies. */
+  enrollBy: number | null;
   /** True when the user has at least one active factor. */
   enrolled: boolean;
   factors: FactorView[];
@@ -24,16 +31,22 @@ export interface MfaStatus {
 
 export async function statusOf(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }): Promise<MfaStatus> {
   const userId = req.user.id;
-  const [exempt, factors, recovery, session] = await Promise.all([
+  const [exemptUser, required, factors, recovery, session, record] = await Promise.all([
     opts.exempt(req.user),
+    opts.policy.isRequired(req.user),
     opts.factors.listFactors(userId),
     opts.factors.getRecoveryCodes(userId),
     readSession(opts, userId, req.sessionToken),
+    opts.factors.getUser(userId),
   ]);
+  const exemption = liveExemption(record?.exemption, opts.clock.now());
+  const deadline = required && factors.length === 0 ? await opts.policy.deadlineOf(req.user) : null;
   return {
     userId,
-    required: !exempt,
-    exempt,
+    required: required && !exemptUser,
+    exempt: exemptUser || exemption !== null,
+    exemption: exemption && { reason: exemption.reason, expiresAt: exemption.expiresAt },
+    enrollBy: deadline !== null && deadline > opts.clock.now() ? deadline : null,
     enrolled: factors.length > 0,
     factors: factors.map(viewOf),
     recoveryCodesRemaining: factors.length > 0 ? (recovery?.hashes.length ?? 0) : 0,
@@ -73,7 +86,7 @@ export async function endRequestSession(opts: ResolvedOptions, req: MfaRequest &
 }
 
 /**
- * Re-encrypts every stored secret under the current (first) key. Safe to run while serving and
+ * Re-encrypts every stored secret (OTP secrets, email addresses and phone numbers) under the current (first) key. Safe to run while serving and
  * to run again: each secret is swapped only if nobody changed it meanwhile. Keep the old keys in
  * the ring until it has run and until pending enrollments have lapsed (`enrollmentTtl`).
  */
@@ -81,10 +94,10 @@ export async function rotateKeys(opts: ResolvedOptions): Promise<{ rotated: numb
   let rotated = 0;
   let total = 0;
   for await (const factor of opts.factors.allFactors()) {
-    if (!isOtpFactor(factor)) continue;
+    if (!isOtpFactor(factor) && !isOobFactor(factor)) continue;
     total += 1;
     if (!opts.keyRing.isStale(factor.secret)) continue;
-    const context = otpSecretContext(factor.userId, factor.id);
+    const context = (isOobFactor(factor) ? oobSecretContext : otpSecretContext)(factor.userId, factor.id);
     const next = opts.keyRing.encrypt(opts.keyRing.decrypt(factor.secret, context), context);
     if (await opts.factors.compareAndSetSecret(factor.userId, factor.id, factor.secret, next)) rotated += 1;
   }

@@ -3,6 +3,9 @@ import { MfaError } from './errors';
 import type { MfaEvent } from './events';
 import { type Duration, toMs } from './lib/duration';
 import { defaultRandomBytes, type RandomBytes } from './lib/random';
+import { type Notifications, notifier } from './notifications';
+import type { OobOptions } from './oob/oob';
+import { type MfaPolicy, type ResolvedPolicy, resolvePolicy } from './policy';
 import { type EncryptionKey, KeyRing, parseEncryptionKeys } from './secrets/keyRing';
 import { MemoryStore } from './store/memoryStore';
 import type { FactorStore, OtpAlgorithm, StateStore } from './store/types';
@@ -10,6 +13,12 @@ import type { FactorStore, OtpAlgorithm, StateStore } from './store/types';
 /** The user the application's primary authentication established. */
 export interface MfaUser {
   id: string;
+  /** The user's roles, for `policy.required: { roles }`. */
+  roles?: string[];
+  /** RFC 8176 methods of the primary authentication (e.g. an SSO's ID token), for `policy.trustedAmr`. */
+  amr?: string[];
+  /** When the primary authentication happened, in seconds since the epoch (OIDC `auth_time`). */
+  authTime?: number;
 }
 
 /** Where mfakit writes its warnings and failures; never a secret. */
@@ -67,8 +76,17 @@ export interface MfaOptions {
     /** Successive lock durations; the last repeats. @default ['30s', '1m', '2m', '5m'] */
     backoff?: Duration[];
   };
-  /** Users who need no MFA at all (service accounts); everyone else must use it. @default none */
+  /**
+   * Users who need no MFA at all, ever (service accounts): they pass every check. For people, grant
+   * an exemption with a reason and an expiry instead (`mfa.grantExemption`). @default none
+   */
   exempt?: (user: MfaUser) => boolean | Promise<boolean>;
+  /** Codes by email or SMS, through the application's sender. Without it those routes answer 404. */
+  oob?: OobOptions;
+  /** Who must use MFA, a grace period, upstream SSO trust, a risk hook. @default everyone must */
+  policy?: MfaPolicy;
+  /** Tells users (and administrators) about changes to their account; see `Notifications`. */
+  notify?: Notifications;
   /** The account name shown in authenticator apps. @default the user id */
   accountName?: (user: MfaUser) => string;
   /** Receives every audit event; exceptions it throws are logged and ignored. */
@@ -109,11 +127,13 @@ export interface ResolvedOptions {
   totp: { algorithm: OtpAlgorithm; digits: 6 | 8; period: number; window: number };
   hotp: { lookAhead: number };
   webauthn: Required<Omit<WebAuthnOptions, 'origins'>> & { origins: string[] } | null;
+  oob: { send: OobOptions['send']; maxSends: number; sendWindowMs: number; codeTtlMs: number } | null;
   enrollmentTtlMs: number;
   session: { lifetimeMs: number; idleTimeoutMs: number };
   freshProofMaxAgeMs: number;
   throttle: { maxFailures: number; windowMs: number; backoffMs: number[] };
   exempt: (user: MfaUser) => boolean | Promise<boolean>;
+  policy: ResolvedPolicy;
   accountName: (user: MfaUser) => string;
   emit: (event: MfaEvent) => void;
   logger: MfaLogger;
@@ -167,6 +187,7 @@ export function resolveOptions(options: MfaOptions): ResolvedOptions {
   const randomBytes = optionalFunction(options.randomBytes, 'randomBytes') ?? defaultRandomBytes;
   const memory = !options.stores?.factors || !options.stores?.state ? new MemoryStore({ clock }) : undefined;
   const onEvent = optionalFunction(options.onEvent, 'onEvent');
+  const notify = notifier(options.notify, logger);
 
   const throttle = options.throttle ?? {};
   const backoff = throttle.backoff ?? ['30s', '1m', '2m', '5m'];
@@ -185,6 +206,7 @@ export function resolveOptions(options: MfaOptions): ResolvedOptions {
     },
     hotp: { lookAhead: integerIn(options.hotp?.lookAhead ?? 10, 0, MAX_LOOK_AHEAD, 'hotp.lookAhead') },
     webauthn: options.webauthn === undefined ? null : resolveWebAuthn(options.webauthn),
+    oob: options.oob === undefined ? null : resolveOob(options.oob),
     enrollmentTtlMs: toMs(options.enrollmentTtl ?? '10m', 'enrollmentTtl'),
     session: {
       lifetimeMs: toMs(options.session?.lifetime ?? '12h', 'session.lifetime'),
@@ -197,6 +219,7 @@ export function resolveOptions(options: MfaOptions): ResolvedOptions {
       backoffMs: backoff.map((d, i) => toMs(d, `throttle.backoff[${i}]`)),
     },
     exempt: optionalFunction(options.exempt, 'exempt') ?? (() => false),
+    policy: resolvePolicy(options.policy),
     accountName: optionalFunction(options.accountName, 'accountName') ?? ((user) => user.id),
     emit: (event) => {
       try {
@@ -204,6 +227,7 @@ export function resolveOptions(options: MfaOptions): ResolvedOptions {
       } catch (err) {
         logger.error(`onEvent threw on ${event.type}: ${(err as Error)?.message ?? String(err)}`);
       }
+      notify(event);
     },
     logger,
     clock,
@@ -234,6 +258,16 @@ function resolveKeys(keys: MfaOptions['encryptionKeys'], logger: MfaLogger, rand
       'Every enrolled factor becomes unusable when it restarts. Development only; set encryptionKeys in production. !!!',
   );
   return [{ id: 'ephemeral', key: random(32) }];
+}
+
+function resolveOob(oob: OobOptions): NonNullable<ResolvedOptions['oob']> {
+  if (oob === null || typeof oob !== 'object' || typeof oob.send !== 'function') invalid('oob needs send(message), a function that delivers the code');
+  return {
+    send: oob.send,
+    maxSends: integerIn(oob.maxSends ?? 3, 1, 20, 'oob.maxSends'),
+    sendWindowMs: toMs(oob.sendWindow ?? '10m', 'oob.sendWindow'),
+    codeTtlMs: toMs(oob.codeTtl ?? '10m', 'oob.codeTtl'),
+  };
 }
 
 const REQUIREMENTS = ['required', 'preferred', 'discouraged'] as const;

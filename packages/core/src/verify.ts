@@ -4,12 +4,16 @@ import type { ResolvedOptions } from './options';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
 import { type IssuedSession, issuedOf, issueSession, type SessionRecord } from './session/sessions';
-import { isOtpFactor } from './store/types';
+import { checkOobCode, OOB_AMR, type OobChallenge, sendCode } from './oob/oob';
+import { isOobFactor, isOtpFactor } from './store/types';
 import { throttled } from './throttle/throttle';
 import { checkOtp } from './totp/otp';
 
-/** What a user offers as proof: a code from an OTP factor, or a recovery code. */
-export type Proof = { code: string } | { recoveryCode: string };
+/**
+ * What a user offers as proof: a code from an authenticator app or token (any of the user's, or
+ * the one `factorId` names), a code sent by email or SMS (`factorId` required), or a recovery code.
+ */
+export type Proof = { code: string; factorId?: string } | { recoveryCode: string };
 
 /** A successful verification: the new session, and for a recovery code how many are left. */
 export interface Verified extends IssuedSession {
@@ -49,15 +53,33 @@ export async function verifyProof(opts: ResolvedOptions, req: WithUser, proof: P
   return opened.ok ? success(verifiedOf(opened.value)) : opened;
 }
 
+/**
+ * Sends a code to one of the user's email or SMS factors, for `verify` with `{ factorId, code }`.
+ * Needs no proof (it is how the user makes one); limited per factor by `oob.maxSends`.
+ */
+export async function sendChallenge(opts: ResolvedOptions, req: WithUser, factorId: string): Promise<Outcome<OobChallenge>> {
+  const factor = await opts.factors.getFactor(req.user.id, factorId);
+  if (!factor || !isOobFactor(factor)) return denial('factor_not_found', 'This user has no email or SMS factor with this id.');
+  return sendCode(opts, factor, 'verification');
+}
+
 /** `verifyProof` with the stored session record, for callers that judge it further. */
 export async function proveAndIssue(opts: ResolvedOptions, req: WithUser, proof: Proof): Promise<Outcome<Opened>> {
   const userId = req.user.id;
   const factors = await opts.factors.listFactors(userId);
   if (factors.length === 0) return denial('mfa_enrollment_required', 'Enroll a second factor before verifying.');
 
+  const named = 'factorId' in proof && proof.factorId !== undefined ? factors.find((f) => f.id === proof.factorId) : undefined;
+  if ('factorId' in proof && proof.factorId !== undefined && (!named || named.kind === 'webauthn')) {
+    return denial('factor_not_found', 'This user has no factor with this id that takes a code.');
+  }
+
   const proved = await throttled(opts, userId, req.ip, async (): Promise<Outcome<Proved>> => {
     if ('recoveryCode' in proof) return useRecoveryCode(opts, userId, proof.recoveryCode);
-    for (const factor of factors.filter(isOtpFactor)) {
+    if (named && isOobFactor(named)) {
+      return (await checkOobCode(opts, named, proof.code)) ? success({ factorId: named.id, kind: 'oob', amr: [...OOB_AMR[named.channel]] }) : wrongCode();
+    }
+    for (const factor of (named ? [named] : factors).filter(isOtpFactor)) {
       if (await checkOtp(opts, factor, proof.code, req.ip)) return success({ factorId: factor.id, kind: factor.kind, amr: OTP_AMR });
     }
     return wrongCode();
@@ -71,6 +93,7 @@ export async function openSession(opts: ResolvedOptions, req: WithUser, proved: 
   const userId = req.user.id;
   const { token, session } = await issueSession(opts, userId, { factorId, amr }, req.sessionToken);
   const at = opts.clock.now();
+  await opts.factors.recordProof(userId, { at, ...(req.ip ? { ip: req.ip } : {}), ...(req.userAgent ? { userAgent: req.userAgent } : {}) });
   opts.emit({ type: 'verification.succeeded', userId, at, ip: req.ip, factorId, kind, amr });
   if (recoveryCodesRemaining !== undefined) opts.emit({ type: 'recovery.used', userId, at, ip: req.ip, remaining: recoveryCodesRemaining });
   return { token, session, recoveryCodesRemaining };

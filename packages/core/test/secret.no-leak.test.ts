@@ -12,7 +12,7 @@ test('no event, log line or problem answer of a whole flow holds a secret, code,
   const clock = new FakeClock();
   const backing = new MemoryStore({ clock });
   const state = new Proxy(backing, {
-    get: (target, prop, receiver) => (prop === 'get' && down ? () => Promise.reject(new Error('connection refused')) : Reflect.get(target, prop, receiver)),
+    get: (target, prop, receiver) => ((prop === 'get' || prop === 'getMany') && down ? () => Promise.reject(new Error('connection refused')) : Reflect.get(target, prop, receiver)),
   });
   const h = setup({
     encryptionKeys: undefined, // the development warning goes to the logger too

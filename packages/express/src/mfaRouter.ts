@@ -1,7 +1,8 @@
-import { CONTRACT_ROUTES, handleRoute, type Mfa, problemResponse, requestErrorProblem } from '@mfakit/core';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { CONTRACT_ROUTES, handleRoute, type Mfa, problemResponse } from '@mfakit/core';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { type GetUser, passportUser, toMfaRequest, writeResult } from './lib/http';
+import { notFound, requestErrors } from './lib/routing';
 
 export interface MfaRouterOptions {
   /** Where the primary user is. @default passport's `req.user` (`id`, else `sub`) */
@@ -51,12 +52,7 @@ export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): Router {
   }
 
   // Anything else under the mount point is not a route of the contract.
-  router.use((req, res) => writeResult(res, problemResponse({ code: 'not_found', detail: `No such MFA route: ${req.method} ${req.path.slice(0, 100)}` })));
-  const requestErrors: ErrorRequestHandler = (err, _req, res, next) => {
-    const problem = requestErrorProblem(err);
-    if (!problem) return next(err);
-    writeResult(res, problemResponse(problem));
-  };
+  router.use(notFound('MFA'));
   router.use(requestErrors);
   return router;
 }

@@ -17,6 +17,8 @@ export interface RequireMfaOptions {
   maxAge?: Duration;
   /** At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']`. */
   methods?: string[];
+  /** Demand MFA even of users whom the policy (`policy.required`) does not require; exempt users still pass. @default false */
+  always?: boolean;
   /** Where the primary user is. @default passport's `req.user` (`id`, else `sub`) */
   getUser?: GetUser;
 }

@@ -45,7 +45,7 @@ describe('requireMfa when the state store fails', () => {
   test('the step-up route and the method route fail closed too', async () => {
     const { h, state } = flakyHarness();
     const { sessionToken } = await enrollTotp(h, 'alice');
-    state.failing = new Set<StateMethod>(['get']);
+    state.failing = new Set<StateMethod>(['get', 'getMany']);
     expectProblem(await request(h.app).post('/sensitive').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken), 503, 'mfa_unavailable');
     expectProblem(await request(h.app).get('/hwk-only').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken), 503, 'mfa_unavailable');
   });

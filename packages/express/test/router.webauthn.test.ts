@@ -272,6 +272,8 @@ describe('GET /mfa and factor removal', () => {
       userId: 'alice',
       required: true,
       exempt: false,
+      exemption: null,
+      enrollBy: null,
       enrolled: true,
       factors: [{ id: factorId, kind: 'webauthn', label: 'Laptop', createdAt: fakeClockOf(h).now() }],
       recoveryCodesRemaining: 10,

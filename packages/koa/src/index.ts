@@ -1,3 +1,4 @@
+export * from './mfaAdminRouter';
 export * from './mfaRouter';
 export * from './requireMfa';
 export { type GetUser, stateUser, writeResult } from './lib/http';

@@ -1,9 +1,10 @@
 import Router from '@koa/router';
-import { CONTRACT_ROUTES, DEFAULT_RATE_LIMIT, type RateLimit, handleRoute, type Mfa, MfaError, problemResponse, requestErrorProblem } from '@mfakit/core';
-import type { Context, Middleware, Next } from 'koa';
+import { CONTRACT_ROUTES, DEFAULT_RATE_LIMIT, type RateLimit, handleRoute, type Mfa, problemResponse } from '@mfakit/core';
+import type { Context, Middleware } from 'koa';
 import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
 import { bodyOf, jsonBody } from './lib/jsonBody';
 import { rateLimit } from './lib/rateLimit';
+import { assertDecodable, requestErrors, routerMount } from './lib/routing';
 
 export interface MfaRouterOptions {
   /** Where the primary user is. @default `ctx.state.user` (`id`, else `sub`), as koa-passport and koa-jwt set it */
@@ -20,8 +21,6 @@ export interface MfaRouterOptions {
   /** Where the routes live. Every path under it that is not a route answers 404 `not_found`. @default '/mfa' */
   prefix?: string;
 }
-
-const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i; // what raw-body's `bytes` reads
 
 /**
  * The enrollment and verification routes of the HTTP contract (`CONTRACT_ROUTES`): status, TOTP
@@ -67,37 +66,6 @@ export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): Router {
   return router;
 }
 
-/** Errors of reading a request (bad JSON, too large, unknown charset) become problems; others go on up. */
-async function requestErrors(ctx: Context, next: Next): Promise<void> {
-  try {
-    await next();
-  } catch (err) {
-    const problem = requestErrorProblem(err);
-    if (!problem) throw err;
-    writeResult(ctx, problemResponse(problem));
-  }
-}
-
-/**
- * @koa/router hands over a parameter it cannot percent-decode as it came; Express refuses it with
- * a 400. Do the same, so that `%E0%A4%A` is a malformed request, not a factor id.
- */
-function assertDecodable(ctx: Context): void {
-  try {
-    decodeURIComponent(ctx.path);
-  } catch {
-    throw Object.assign(new URIError('Failed to decode a path parameter'), { status: 400 });
-  }
-}
-
 function validated(options: MfaRouterOptions): { prefix: string; bodyLimit: string | number; limit: RateLimit | false } {
-  const prefix = options.prefix ?? '/mfa';
-  if (typeof prefix !== 'string' || !/^\/[^?#]*[^/?#]$/.test(prefix)) {
-    throw new MfaError('invalid_option', "mfaRouter prefix must be a path such as '/mfa' (not '/' or empty: the router answers 404 for every path under it)");
-  }
-  const bodyLimit = options.bodyLimit ?? '16kb';
-  if (!(typeof bodyLimit === 'string' ? SIZE.test(bodyLimit) : Number.isSafeInteger(bodyLimit) && bodyLimit > 0)) {
-    throw new MfaError('invalid_option', "mfaRouter bodyLimit must be a size such as '16kb' or a number of bytes");
-  }
-  return { prefix, bodyLimit, limit: options.rateLimit ?? DEFAULT_RATE_LIMIT };
+  return { ...routerMount('mfaRouter', options, '/mfa'), limit: options.rateLimit ?? DEFAULT_RATE_LIMIT };
 }

@@ -14,6 +14,8 @@ export interface RequireMfaOptions {
   maxAge?: Duration;
   /** At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']`. */
   methods?: string[];
+  /** Demand MFA even of users whom the policy (`policy.required`) does not require; exempt users still pass. @default false */
+  always?: boolean;
   /** Where the primary user is. @default `ctx.state.user` (`id`, else `sub`), as koa-passport and koa-jwt set it */
   getUser?: GetUser;
 }
@@ -25,7 +27,7 @@ export interface RequireMfaOptions {
  * is the core's answer (401/403/429/503 problem+json), written unchanged, and `next` is not called.
  *
  * @param mfa - The instance from `createMfa`.
- * @param options - What the route demands (`maxAge`, `methods`) and where the user is (`getUser`).
+ * @param options - What the route demands (`maxAge`, `methods`, `always`) and where the user is (`getUser`).
  *   Checked here, once: a bad option throws `MfaError` `invalid_option`.
  * @see RFC 9470 for the challenge of a denial; RFC 8176 for `methods`.
  *

@@ -13,7 +13,7 @@ describe('GET /mfa', () => {
     const res = await request(h.app).get('/mfa').set('X-Test-User', 'alice').expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(res.body).toEqual({ userId: 'alice', required: true, exempt: false, enrolled: false, factors: [], recoveryCodesRemaining: 0, session: null });
+    expect(res.body).toEqual({ userId: 'alice', required: true, exempt: false, exemption: null, enrollBy: null, enrolled: false, factors: [], recoveryCodesRemaining: 0, session: null });
   });
 
   test('an enrolled user with a session: factors without secrets, codes left, the session', async () => {
@@ -25,6 +25,8 @@ describe('GET /mfa', () => {
       userId: 'alice',
       required: true,
       exempt: false,
+      exemption: null,
+      enrollBy: null,
       enrolled: true,
       factors: [{ id: factorId, kind: 'totp', label: 'Authenticator app', createdAt: created }],
       recoveryCodesRemaining: 10,

@@ -26,7 +26,19 @@ describe('per-IP rate limit on verification routes', () => {
     expect(limited.headers['retry-after']).toBe('60');
     expect(limited.headers['ratelimit']).toBe('"3-in-1min"; r=0; t=60');
     const limitedRoutes = CONTRACT_ROUTES.filter((route) => route.verification);
-    expect(limitedRoutes.map((route) => route.name)).toEqual(['confirmTotp', 'confirmHotp', 'verify', 'webauthnRegistrationOptions', 'webauthnAuthenticationOptions', 'webauthnAuthentication']);
+    expect(limitedRoutes.map((route) => route.name)).toEqual([
+      'confirmTotp',
+      'confirmHotp',
+      'verify',
+      'enrollEmail',
+      'confirmEmail',
+      'enrollSms',
+      'confirmSms',
+      'challenge',
+      'webauthnRegistrationOptions',
+      'webauthnAuthenticationOptions',
+      'webauthnAuthentication',
+    ]);
     for (const route of limitedRoutes) {
       expectProblem(await request(h.app).post(`/mfa${route.path.replace(':factorId', 'fac_x')}`).set('X-Test-User', 'u5').send({ code: '123456' }), 429, 'rate_limited');
     }

@@ -8,8 +8,8 @@ import { type ControllerGuard, MFA, MFA_MODULE_OPTIONS, type MfaModuleSettings, 
 import { SkipMfa } from './requireMfa';
 
 /**
- * The enrollment and verification routes of the HTTP contract, at `/mfa`: status, TOTP and HOTP
- * enrollment, verification with a code or a recovery code, WebAuthn registration and
+ * The enrollment and verification routes of the HTTP contract, at `/mfa`: status, TOTP, HOTP,
+ * email and SMS enrollment, verification with a code or a recovery code, WebAuthn registration and
  * authentication, recovery-code regeneration, factor removal and session end. Each route hands
  * the request to the core (`handleRoute`) and writes its answer unchanged; unknown routes under
  * the mount answer `404 not_found`, body errors 400/413/415, all as problem+json.
@@ -68,6 +68,31 @@ export class MfaController implements OnModuleInit {
     return this.answer('verify', req, res);
   }
 
+  @Post('email')
+  enrollEmail(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
+    return this.answer('enrollEmail', req, res);
+  }
+
+  @Post('email/:factorId/confirm')
+  confirmEmail(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
+    return this.answer('confirmEmail', req, res);
+  }
+
+  @Post('sms')
+  enrollSms(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
+    return this.answer('enrollSms', req, res);
+  }
+
+  @Post('sms/:factorId/confirm')
+  confirmSms(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
+    return this.answer('confirmSms', req, res);
+  }
+
+  @Post('challenge')
+  challenge(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
+    return this.answer('challenge', req, res);
+  }
+
   @Post('webauthn/registration/options')
   webauthnRegistrationOptions(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
     return this.answer('webauthnRegistrationOptions', req, res);
@@ -112,7 +137,7 @@ export class MfaController implements OnModuleInit {
 
   onModuleInit(): void {
     const mount = normalizePath(String(Reflect.getMetadata(PATH_METADATA, this.constructor) ?? ''));
-    if (mount) installRequestErrorHandler(this.adapterHost, mount);
+    if (mount) installRequestErrorHandler(this.adapterHost, mount, CONTRACT_ROUTES);
   }
 
   private async answer(name: RouteName, req: MfaHttpRequest, res: MfaHttpResponse): Promise<void> {

@@ -1,10 +1,11 @@
-import { createMfa, Mfa, type MfaOptions } from '@mfakit/core';
-import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { createMfa, Mfa, type MfaOptions, resolveAdminOptions } from '@mfakit/core';
+import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { createMfaAdminController } from './mfaAdminController';
 import { createMfaController } from './mfaController';
 import { MfaDeniedFilter } from './mfaDenied';
 import { MfaGuard } from './mfaGuard';
-import { MFA, MFA_MODULE_OPTIONS, type MfaModuleAsyncOptions, type MfaModuleOptions, resolveModuleOptions } from './mfaOptions';
+import { MFA, MFA_ADMIN_OPTIONS, MFA_MODULE_OPTIONS, type MfaModuleAsyncOptions, type MfaModuleOptions, resolveModuleOptions } from './mfaOptions';
 
 /**
  * mfakit for NestJS: provides the core (`MFA`, or the class `Mfa`), `MfaGuard` and the
@@ -29,7 +30,8 @@ export class MfaModule {
    * fails at start-up), or around a core made already.
    *
    * @param mfa the options of `createMfa`, or an `Mfa`
-   * @param options where the controller goes, how to find the user, `requireByDefault`, `global`
+   * @param options where the controller goes, how to find the user, `requireByDefault`, `global`,
+   *   and `admin` to mount the admin controller at `<path>/admin`
    *
    * @example
    * MfaModule.forRoot({ issuer: 'Acme', encryptionKeys: process.env.MFA_ENCRYPTION_KEYS }, { path: 'mfa' })
@@ -66,19 +68,31 @@ export class MfaModule {
 
   private static build(core: Provider, options: MfaModuleOptions, imports: NonNullable<MfaModuleAsyncOptions['imports']>): DynamicModule {
     const { path, guards, ...settings } = resolveModuleOptions(options);
+    const { admin } = options;
+    const controllers: Type[] = [];
+    // The admin controller first: the enrollment controller's catch-all would answer <path>/admin/*.
+    if (path !== false && admin) controllers.push(createMfaAdminController(`${path}/admin`, guards));
+    if (path !== false) controllers.push(createMfaController(path, guards));
+    // Checked once the core exists (the default maxAge is the core's): here for forRoot, at start-up for forRootAsync.
+    const adminProviders: Provider[] = !admin
+      ? []
+      : 'useValue' in core
+        ? [{ provide: MFA_ADMIN_OPTIONS, useValue: resolveAdminOptions(core.useValue as Mfa, admin) }]
+        : [{ provide: MFA_ADMIN_OPTIONS, inject: [MFA], useFactory: (mfa: Mfa) => resolveAdminOptions(mfa, admin) }];
     return {
       module: MfaModule,
       global: options.global ?? true,
       imports,
-      controllers: path === false ? [] : [createMfaController(path, guards)],
+      controllers,
       providers: [
         core,
         { provide: Mfa, useExisting: MFA },
         { provide: MFA_MODULE_OPTIONS, useValue: settings },
+        ...adminProviders,
         MfaGuard,
         { provide: APP_FILTER, useClass: MfaDeniedFilter },
       ],
-      exports: [MFA, Mfa, MFA_MODULE_OPTIONS, MfaGuard],
+      exports: [MFA, Mfa, MFA_MODULE_OPTIONS, ...(admin ? [MFA_ADMIN_OPTIONS] : []), MfaGuard],
     };
   }
 }

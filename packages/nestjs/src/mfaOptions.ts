@@ -1,4 +1,4 @@
-import { createRateLimiter, DEFAULT_RATE_LIMIT, type Mfa, MfaError, type MfaOptions, type MfaUser, type RateLimit } from '@mfakit/core';
+import { type AdminOptions, createRateLimiter, DEFAULT_RATE_LIMIT, type Mfa, MfaError, type MfaOptions, type MfaUser, type RateLimit } from '@mfakit/core';
 import type { CanActivate, InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import { type GetUser, type MfaHttpRequest, passportUser } from './lib/http';
 
@@ -38,6 +38,23 @@ export type MFA = Mfa;
 export const MFA_MODULE_OPTIONS = Symbol('MFA_MODULE_OPTIONS');
 
 /**
+ * The token of the admin controller's options, as `resolveAdminOptions` checked them; provided by
+ * `MfaModule` only when it has the `admin` option.
+ *
+ * @example
+ * constructor(@Inject(MFA_ADMIN_OPTIONS) private readonly admin: MfaAdminSettings) {}
+ */
+export const MFA_ADMIN_OPTIONS = Symbol('MFA_ADMIN_OPTIONS');
+
+/**
+ * The admin options with their defaults filled in (`maxAgeSeconds`), as the admin controller reads them.
+ *
+ * @example
+ * const { maxAgeSeconds } = moduleRef.get<MfaAdminSettings>(MFA_ADMIN_OPTIONS);
+ */
+export type MfaAdminSettings = AdminOptions & { maxAgeSeconds: number };
+
+/**
  * How `MfaModule` fits mfakit into a Nest application; none of it is a security decision.
  *
  * @example
@@ -75,6 +92,16 @@ export interface MfaModuleOptions {
    * limits). Counted in this process's memory. @default { windowMs: 60_000, limit: 30 }
    */
   rateLimit?: RateLimit | false;
+  /**
+   * Mounts the admin controller (`MfaAdminController`) at `<path>/admin`, behind `guards`: the
+   * report, revoking a user's factors, granting and lifting exemptions. `authorize` decides who
+   * may; `getUser` must then return the roles it checks. With `path: false`, mount
+   * `createMfaAdminController(path)` yourself. @default none: no admin routes
+   *
+   * @example
+   * admin: { authorize: (user) => user.roles?.includes('admin') ?? false, maxAge: '5m' }
+   */
+  admin?: AdminOptions;
   /** Register the module globally, so `MfaGuard` and `MFA` can be used in every module. @default true */
   global?: boolean;
 }
@@ -127,6 +154,9 @@ export function resolveModuleOptions(options: MfaModuleOptions): MfaModuleSettin
     throw new MfaError('invalid_option', 'MfaModule bodyLimit must be a number of bytes from 1024 to 1048576');
   }
   if (rateLimit !== false) createRateLimiter(rateLimit, { now: () => 0 }); // throws invalid_option for a bad limit, here at start-up
+  if (options.admin !== undefined && (options.admin === null || typeof options.admin !== 'object')) {
+    throw new MfaError('invalid_option', 'MfaModule admin must be the admin options, e.g. { authorize: (user) => ... }');
+  }
   return { getUser: getUser ? (req) => getUser(req) : passportUser, requireByDefault, bodyLimit, rateLimit, path: path === false ? false : normalizePath(path), guards };
 }
 

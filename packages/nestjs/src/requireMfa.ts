@@ -22,6 +22,8 @@ export interface RequireMfaOptions {
   maxAge?: Duration;
   /** At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']`. */
   methods?: string[];
+  /** Demand MFA even of users whom the policy (`policy.required`) does not require; exempt users still pass. @default false */
+  always?: boolean;
 }
 
 /**
@@ -30,7 +32,8 @@ export interface RequireMfaOptions {
  * The options are checked here, when the class is decorated, so a bad one fails at start-up
  * with `MfaError` `invalid_option`.
  *
- * @param options `maxAge` for step-up (RFC 9470 `max_age`), `methods` for a kind of factor.
+ * @param options `maxAge` for step-up (RFC 9470 `max_age`), `methods` for a kind of factor,
+ *   `always` to demand MFA of users the policy does not require.
  * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up challenge)
  * @see https://www.rfc-editor.org/rfc/rfc8176 (authentication method reference values)
  *

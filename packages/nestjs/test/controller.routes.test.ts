@@ -40,7 +40,7 @@ describe('GET /mfa', () => {
     const res = await request(h.app).get('/mfa').set('X-Test-User', 'alice').expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.body).toEqual({ userId: 'alice', required: true, exempt: false, enrolled: false, factors: [], recoveryCodesRemaining: 0, session: null });
+    expect(res.body).toEqual({ userId: 'alice', required: true, exempt: false, exemption: null, enrollBy: null, enrolled: false, factors: [], recoveryCodesRemaining: 0, session: null });
   });
 
   test('an enrolled user with a session: factors without secrets, the session', async () => {
@@ -52,6 +52,8 @@ describe('GET /mfa', () => {
       userId: 'alice',
       required: true,
       exempt: false,
+      exemption: null,
+      enrollBy: null,
       enrolled: true,
       factors: [{ id: factorId, kind: 'totp', label: 'Authenticator app', createdAt: created }],
       recoveryCodesRemaining: 10,

@@ -43,7 +43,7 @@ describe('MfaGuard when the state store fails', () => {
   test('step-up and method routes fail closed too; an inline code whose session cannot be stored: 503, no X-Session-Token', async () => {
     const { h, state } = await flakyHarness();
     const { sessionToken, secret } = await enrollTotp(h, 'alice');
-    state.failing = new Set<StateMethod>(['get']);
+    state.failing = new Set<StateMethod>(['get', 'getMany']);
     expectProblem(await request(h.app).post('/sensitive').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken), 503, 'mfa_unavailable');
     expectProblem(await request(h.app).get('/hwk-only').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken), 503, 'mfa_unavailable');
     state.failing = new Set<StateMethod>(['set']);

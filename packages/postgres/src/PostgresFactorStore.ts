@@ -1,12 +1,12 @@
-import { type FactorRecord, type FactorStore, MfaError, type RecoveryCodeSet } from '@mfakit/core';
-import { factorOf, type FactorRow, factorParams, INSERT_COLUMNS, INSERT_VALUES } from './lib/rows';
+import { type Exemption, type FactorRecord, type FactorStore, MfaError, type ProofContext, type RecoveryCodeSet, type UserRecord } from '@mfakit/core';
+import { exemptionParam, factorOf, type FactorRow, factorParams, INSERT_COLUMNS, INSERT_VALUES, proofParam, userOf, type UserRow } from './lib/rows';
 import { type DatabaseClient, type SqlDatabase, toDatabase } from './lib/sqlClient';
 import { type TableNames, type TableOptions, tableNames } from './lib/tables';
 import { migrate, type MigrationResult } from './migrate';
 
 /** The options of `PostgresFactorStore`. */
 export interface PostgresFactorStoreOptions extends TableOptions {
-  /** Rows fetched per query by `allFactors` (keyset pagination). @default 500 */
+  /** Rows fetched per query by `allFactors` and `allUsers` (keyset pagination). @default 500 */
   pageSize?: number;
 }
 
@@ -14,9 +14,10 @@ const DEFAULT_PAGE_SIZE = 500;
 
 /**
  * mfakit's durable records in PostgreSQL: factors (TOTP/HOTP with their encrypted secrets,
- * WebAuthn credentials) and recovery code hashes. Works on a `pg` Pool or on PGlite with the same
- * SQL. Every method is one statement, or one transaction, so racing requests on any number of
- * processes never both win a compare-and-set or a recovery code.
+ * WebAuthn credentials, email/SMS factors with their encrypted destinations), recovery code
+ * hashes and user records (exemption, last proof). Works on a `pg` Pool or on PGlite with the
+ * same SQL. Every method is one statement, or one transaction, so racing requests on any number
+ * of processes never both win a compare-and-set or a recovery code.
  *
  * The tables must exist: call `await store.migrate()` (or `migrate(client)`) once at start-up.
  * The store never closes the client it was given.
@@ -96,7 +97,7 @@ export class PostgresFactorStore implements FactorStore {
 
   async compareAndSetSecret(userId: string, factorId: string, expected: string, next: string): Promise<boolean> {
     const { rows } = await this.db.query(
-      `UPDATE ${this.t.factors} SET secret = $4 WHERE user_id = $1 AND id = $2 AND kind IN ('totp', 'hotp') AND secret = $3 RETURNING id`,
+      `UPDATE ${this.t.factors} SET secret = $4 WHERE user_id = $1 AND id = $2 AND kind IN ('totp', 'hotp', 'oob') AND secret = $3 RETURNING id`,
       [userId, factorId, expected, next],
     );
     return rows.length > 0;
@@ -143,5 +144,45 @@ export class PostgresFactorStore implements FactorStore {
       await tx.query(`DELETE FROM ${this.t.factors} WHERE user_id = $1`, [userId]);
       await tx.query(`DELETE FROM ${this.t.recoverySets} WHERE user_id = $1`, [userId]); // codes go by cascade
     });
+  }
+
+  async getUser(userId: string): Promise<UserRecord | null> {
+    const { rows } = await this.db.query(`SELECT * FROM ${this.t.users} WHERE user_id = $1`, [userId]);
+    return rows[0] ? userOf(rows[0]) : null;
+  }
+
+  /** Every user record, ordered by user id, fetched a page at a time after the last id seen. */
+  async *allUsers(): AsyncIterable<UserRecord> {
+    let after: string | null = null;
+    for (;;) {
+      const page: { rows: UserRow[] } =
+        after !== null
+          ? await this.db.query(`SELECT * FROM ${this.t.users} WHERE user_id > $1 ORDER BY user_id LIMIT $2`, [after, this.pageSize])
+          : await this.db.query(`SELECT * FROM ${this.t.users} ORDER BY user_id LIMIT $1`, [this.pageSize]);
+      for (const row of page.rows) yield userOf(row);
+      if (page.rows.length < this.pageSize) return;
+      after = page.rows[page.rows.length - 1]!.user_id;
+    }
+  }
+
+  /**
+   * One transaction: make sure the user's row exists (waiting for a racing insert), lock it, read
+   * what was there, write. Racing calls therefore answer as if they ran one after the other.
+   */
+  async setExemption(userId: string, exemption: Exemption | null): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`INSERT INTO ${this.t.users} (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING`, [userId]);
+      const { rows } = await tx.query(`SELECT exemption FROM ${this.t.users} WHERE user_id = $1 FOR UPDATE`, [userId]);
+      await tx.query(`UPDATE ${this.t.users} SET exemption = $2::jsonb WHERE user_id = $1`, [userId, exemptionParam(exemption)]);
+      return rows[0]?.exemption !== null && rows[0]?.exemption !== undefined;
+    });
+  }
+
+  async recordProof(userId: string, context: ProofContext): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ${this.t.users} (user_id, last_proof) VALUES ($1, $2::jsonb)
+       ON CONFLICT (user_id) DO UPDATE SET last_proof = EXCLUDED.last_proof`,
+      [userId, proofParam(context)],
+    );
   }
 }

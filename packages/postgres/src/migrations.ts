@@ -7,7 +7,9 @@ import type { TableNames } from './lib/tables';
  *
  * Factors keep their common and hot fields in columns (the compare-and-set targets `counter` and
  * `secret` among them) and the rest of each kind in a JSONB `data` column. Recovery codes keep a
- * row per hash, so using one is a single atomic DELETE.
+ * row per hash, so using one is a single atomic DELETE. User records (version 2) keep the
+ * exemption and the last proof's context as JSONB, NULL when there is none; version 2 also admits
+ * out-of-band factors (kind 'oob', encrypted destination in `secret`, channel and hint in `data`).
  */
 export const MIGRATIONS: ReadonlyArray<(t: TableNames) => string> = [
   (t) => `
@@ -35,5 +37,14 @@ export const MIGRATIONS: ReadonlyArray<(t: TableNames) => string> = [
       position integer NOT NULL,
       PRIMARY KEY (user_id, hash)
     );
+  `,
+  (t) => `
+    CREATE TABLE ${t.users} (
+      user_id    text  PRIMARY KEY,
+      exemption  jsonb NULL,
+      last_proof jsonb NULL
+    );
+    ALTER TABLE ${t.factors} DROP CONSTRAINT "${t.prefix}factors_kind_check";
+    ALTER TABLE ${t.factors} ADD CONSTRAINT "${t.prefix}factors_kind_check" CHECK (kind IN ('totp', 'hotp', 'webauthn', 'oob'));
   `,
 ];

@@ -20,8 +20,8 @@ export interface RedisStateStoreOptions {
  * mfakit's short-lived state (MFA sessions, pending enrollments, WebAuthn challenges, attempt
  * counters, used TOTP steps) in Redis, shared by every instance of a fleet: a code used on one
  * instance is refused on all, and a lockout holds across all. Every operation is one round trip
- * and atomic: GET, SET PX, SET NX PX, GETDEL (Redis 6.2+), DEL, and Lua for increment-with-TTL
- * and advance (EVALSHA, with EVAL when the script is not cached yet).
+ * and atomic: GET, MGET, SET PX, SET NX PX, GETDEL (Redis 6.2+), DEL, and Lua for
+ * increment-with-TTL and advance (EVALSHA, with EVAL when the script is not cached yet).
  *
  * The caller builds and owns the client; the store never connects, retries, or quits it. Errors
  * from Redis are never swallowed: every method rejects, and the core turns that into `503
@@ -60,6 +60,16 @@ export class RedisStateStore implements StateStore {
 
   async get(key: string): Promise<string | null> {
     return this.client.get(this.key(key));
+  }
+
+  /**
+   * One MGET for every key, the values in the order of `keys`; an empty list answers `[]` without
+   * asking Redis. On a `Cluster` the keys must share a slot: the core only asks for keys of one
+   * user, which share the `{userId}` hash tag (keys of several slots reject with CROSSSLOT).
+   */
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    return this.client.mget(...keys.map((key) => this.key(key)));
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {

@@ -39,6 +39,7 @@ describe('RedisStateStore without a reachable Redis', () => {
 
   const operations: [keyof StateStore, (s: StateStore) => Promise<unknown>][] = [
     ['get', (s) => s.get('k:{u}')],
+    ['getMany', (s) => s.getMany(['k:{u}', 'l:{u}'])],
     ['set', (s) => s.set('k:{u}', 'v', 1000)],
     ['setIfAbsent', (s) => s.setIfAbsent('k:{u}', 'v', 1000)],
     ['consume', (s) => s.consume('k:{u}')],

@@ -3,7 +3,7 @@ import type { StateStore } from '@mfakit/core';
 export type StateMethod = keyof StateStore;
 
 /** Every method of the StateStore contract, e.g. to make them all fail. */
-export const STATE_METHODS: StateMethod[] = ['get', 'set', 'setIfAbsent', 'consume', 'delete', 'increment', 'advance'];
+export const STATE_METHODS: StateMethod[] = ['get', 'getMany', 'set', 'setIfAbsent', 'consume', 'delete', 'increment', 'advance'];
 
 /**
  * Failure injection: a StateStore that works (through `inner`) until told to reject some or all
@@ -27,6 +27,9 @@ export class FlakyStateStore implements StateStore {
 
   get(key: string) {
     return this.run('get', () => this.inner.get(key));
+  }
+  getMany(keys: string[]) {
+    return this.run('getMany', () => this.inner.getMany(keys));
   }
   set(key: string, value: string, ttlMs: number) {
     return this.run('set', () => this.inner.set(key, value, ttlMs));

@@ -6,3 +6,4 @@ export * from './softAuthenticator';
 export * from './contract';
 export * from './flakyStateStore';
 export * from './assertions';
+export * from './adminSuite';

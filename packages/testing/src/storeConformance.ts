@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FactorStore, OtpFactorRecord, StateStore, WebAuthnFactorRecord } from '@mfakit/core';
+import type { Exemption, FactorStore, OobFactorRecord, OtpFactorRecord, StateStore, WebAuthnFactorRecord } from '@mfakit/core';
 
 /** What the conformance suite needs of a store implementation. */
 export interface StoreHarness {
@@ -45,6 +45,24 @@ function webauthnFactor(userId: string): WebAuthnFactorRecord {
   };
 }
 
+function oobFactor(userId: string): OobFactorRecord {
+  return {
+    id: `fac_${randomUUID()}`,
+    userId,
+    kind: 'oob',
+    channel: 'sms',
+    label: 'Phone',
+    createdAt: 1_700_000_000_000,
+    secret: 'v1:k1:iv:destination',
+    hint: '+*********4567',
+    counter: 0,
+  };
+}
+
+function exemption(overrides: Partial<Exemption> = {}): Exemption {
+  return { reason: 'Lost phone, ticket 4711', expiresAt: 1_700_086_400_000, grantedBy: 'admin-1', grantedAt: 1_700_000_000_000, ...overrides };
+}
+
 async function race<T>(run: () => Promise<T>): Promise<T[]> {
   return Promise.all(Array.from({ length: RACERS }, run));
 }
@@ -82,6 +100,25 @@ export function describeStoreConformance(name: string, makeHarness: () => Promis
         await h.state.set(key('a'), 'one', 60_000);
         await h.state.set(key('a'), 'two', 60_000);
         expect(await h.state.get(key('a'))).toBe('two');
+      });
+
+      test('getMany answers the values in the order of the keys, null for a missing key', async () => {
+        await h.state.set(key('a'), 'one', 60_000);
+        await h.state.set(key('c'), 'three', 60_000);
+        expect(await h.state.getMany([key('c'), key('b'), key('a')])).toEqual(['three', null, 'one']);
+        expect(await h.state.getMany([key('a'), key('a')])).toEqual(['one', 'one']);
+        expect(await h.state.getMany([key('x')])).toEqual([null]);
+      });
+
+      test('getMany answers null for an expired key', async () => {
+        await h.state.set(key('short'), 'gone', 1_000);
+        await h.state.set(key('long'), 'kept', 60_000);
+        await h.advance(1_500);
+        expect(await h.state.getMany([key('short'), key('long')])).toEqual([null, 'kept']);
+      });
+
+      test('getMany of no keys answers an empty list', async () => {
+        expect(await h.state.getMany([])).toEqual([]);
       });
 
       test('a value lapses after its time to live', async () => {
@@ -181,6 +218,16 @@ export function describeStoreConformance(name: string, makeHarness: () => Promis
         expect(await h.factors.compareAndSetSecret(alice, key.id, 'anything', 'v1:k2:new')).toBe(false);
       });
 
+      test('keeps an out-of-band factor whole, and swaps its encrypted destination', async () => {
+        const alice = user();
+        const phone = oobFactor(alice);
+        await h.factors.createFactor(phone);
+        expect(await h.factors.getFactor(alice, phone.id)).toEqual(phone);
+        expect(await h.factors.compareAndSetSecret(alice, phone.id, 'v1:k0:other', 'v1:k2:new')).toBe(false);
+        expect(await h.factors.compareAndSetSecret(alice, phone.id, phone.secret, 'v1:k2:new')).toBe(true);
+        expect(await h.factors.getFactor(alice, phone.id)).toEqual({ ...phone, secret: 'v1:k2:new' });
+      });
+
       test('records read back are copies', async () => {
         const alice = user();
         const factor = otpFactor(alice);
@@ -253,6 +300,91 @@ export function describeStoreConformance(name: string, makeHarness: () => Promis
         await h.factors.deleteUser(alice);
         expect(await h.factors.listFactors(alice)).toEqual([]);
         expect(await h.factors.getRecoveryCodes(alice)).toBeNull();
+      });
+
+      test('getUser answers null for a user nothing was recorded for', async () => {
+        expect(await h.factors.getUser(user())).toBeNull();
+      });
+
+      test('setExemption sets, replaces and lifts, answering whether one was there before', async () => {
+        const alice = user();
+        const first = exemption();
+        const second = exemption({ reason: 'Travelling, ticket 4712', expiresAt: 1_700_172_800_000 });
+        expect(await h.factors.setExemption(alice, first)).toBe(false);
+        expect(await h.factors.getUser(alice)).toEqual({ userId: alice, exemption: first, lastProof: null });
+        expect(await h.factors.setExemption(alice, second)).toBe(true);
+        expect((await h.factors.getUser(alice))!.exemption).toEqual(second);
+        expect(await h.factors.setExemption(alice, null)).toBe(true);
+        expect(await h.factors.getUser(alice)).toEqual({ userId: alice, exemption: null, lastProof: null });
+        expect(await h.factors.setExemption(alice, null)).toBe(false);
+        expect(await h.factors.getUser(user())).toBeNull(); // other users untouched
+      });
+
+      test('setExemption: lifting an exemption nobody set answers false', async () => {
+        const alice = user();
+        expect(await h.factors.setExemption(alice, null)).toBe(false);
+        expect(await h.factors.setExemption(alice, exemption())).toBe(false);
+      });
+
+      test(`setExemption: of ${RACERS} racing first exemptions exactly one finds none before`, async () => {
+        const alice = user();
+        const answers = await race(() => h.factors.setExemption(alice, exemption()));
+        expect(answers.filter((had) => !had)).toHaveLength(1);
+      });
+
+      test('recordProof replaces the last proof and keeps the exemption', async () => {
+        const alice = user();
+        await h.factors.recordProof(alice, { at: 1_700_000_000_000, ip: '203.0.113.7', userAgent: 'Firefox' });
+        expect(await h.factors.getUser(alice)).toEqual({
+          userId: alice,
+          exemption: null,
+          lastProof: { at: 1_700_000_000_000, ip: '203.0.113.7', userAgent: 'Firefox' },
+        });
+        await h.factors.setExemption(alice, exemption());
+        await h.factors.recordProof(alice, { at: 1_700_000_060_000 });
+        const read = (await h.factors.getUser(alice))!;
+        expect(read.lastProof).toEqual({ at: 1_700_000_060_000 });
+        expect(read.lastProof).not.toHaveProperty('ip');
+        expect(read.exemption).toEqual(exemption());
+      });
+
+      test('allUsers yields the record of every user', async () => {
+        const exempt = [user(), user()];
+        const proven = [user(), user(), user()];
+        for (const id of exempt) await h.factors.setExemption(id, exemption({ grantedBy: id }));
+        for (const [i, id] of proven.entries()) await h.factors.recordProof(id, { at: 1_700_000_000_000 + i });
+        const seen = new Map<string, unknown>();
+        for await (const record of h.factors.allUsers()) {
+          expect(seen.has(record.userId)).toBe(false);
+          seen.set(record.userId, record);
+        }
+        for (const id of exempt) expect(seen.get(id)).toEqual({ userId: id, exemption: exemption({ grantedBy: id }), lastProof: null });
+        for (const [i, id] of proven.entries()) expect(seen.get(id)).toEqual({ userId: id, exemption: null, lastProof: { at: 1_700_000_000_000 + i } });
+      });
+
+      test('user records read back are copies', async () => {
+        const alice = user();
+        const granted = exemption();
+        const proof = { at: 1_700_000_000_000, ip: '203.0.113.7' };
+        await h.factors.setExemption(alice, granted);
+        await h.factors.recordProof(alice, proof);
+        granted.reason = 'changed by the caller';
+        proof.ip = '198.51.100.1';
+        const read = (await h.factors.getUser(alice))!;
+        read.exemption!.expiresAt = 0;
+        read.lastProof!.at = 0;
+        for await (const record of h.factors.allUsers()) if (record.userId === alice) record.exemption!.reason = 'changed';
+        expect(await h.factors.getUser(alice)).toEqual({ userId: alice, exemption: exemption(), lastProof: { at: 1_700_000_000_000, ip: '203.0.113.7' } });
+      });
+
+      test('deleteUser keeps the user record', async () => {
+        const alice = user();
+        await h.factors.createFactor(otpFactor(alice));
+        await h.factors.setExemption(alice, exemption());
+        await h.factors.recordProof(alice, { at: 1_700_000_000_000 });
+        await h.factors.deleteUser(alice);
+        expect(await h.factors.listFactors(alice)).toEqual([]);
+        expect(await h.factors.getUser(alice)).toEqual({ userId: alice, exemption: exemption(), lastProof: { at: 1_700_000_000_000 } });
       });
     });
   });

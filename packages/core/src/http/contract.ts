@@ -18,6 +18,11 @@ export type RouteName =
   | 'confirmTotp'
   | 'confirmHotp'
   | 'verify'
+  | 'enrollEmail'
+  | 'confirmEmail'
+  | 'enrollSms'
+  | 'confirmSms'
+  | 'challenge'
   | 'webauthnRegistrationOptions'
   | 'webauthnRegistration'
   | 'webauthnAuthenticationOptions'
@@ -43,6 +48,11 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   { name: 'enrollHotp', method: 'POST', path: '/hotp', verification: false },
   { name: 'confirmHotp', method: 'POST', path: '/hotp/:factorId/confirm', verification: true },
   { name: 'verify', method: 'POST', path: '/verify', verification: true },
+  { name: 'enrollEmail', method: 'POST', path: '/email', verification: true },
+  { name: 'confirmEmail', method: 'POST', path: '/email/:factorId/confirm', verification: true },
+  { name: 'enrollSms', method: 'POST', path: '/sms', verification: true },
+  { name: 'confirmSms', method: 'POST', path: '/sms/:factorId/confirm', verification: true },
+  { name: 'challenge', method: 'POST', path: '/challenge', verification: true },
   { name: 'webauthnRegistrationOptions', method: 'POST', path: '/webauthn/registration/options', verification: true },
   { name: 'webauthnRegistration', method: 'POST', path: '/webauthn/registration', verification: false },
   { name: 'webauthnAuthenticationOptions', method: 'POST', path: '/webauthn/authentication/options', verification: true },
@@ -70,10 +80,25 @@ const handlers: Record<RouteName, Handler> = {
     const body = objectBody(input.body);
     const code = body && text(body.code, MAX_CODE_LENGTH);
     const recoveryCode = body && text(body.recoveryCode, MAX_CODE_LENGTH);
-    if (!body || (code ? 1 : 0) + (recoveryCode ? 1 : 0) !== 1 || Object.keys(body).length !== 1) {
-      return invalid('Send exactly one of {"code": "..."} or {"recoveryCode": "..."} as JSON.');
+    const factorId = body?.factorId === undefined ? undefined : factorIdOf(body.factorId);
+    const fields = body ? Object.keys(body).length : 0;
+    if (!body || factorId === null || (code ? 1 : 0) + (recoveryCode ? 1 : 0) !== 1 || fields !== (factorId ? 2 : 1) || (factorId && !code)) {
+      return invalid('Send exactly one of {"code": "..."} (with "factorId" for a code sent by email or SMS) or {"recoveryCode": "..."} as JSON.');
     }
-    return respond(await mfa.verify(input, code ? { code } : { recoveryCode: recoveryCode! }), 200);
+    return respond(await mfa.verify(input, code ? { code, ...(factorId ? { factorId } : {}) } : { recoveryCode: recoveryCode! }), 200);
+  },
+
+  enrollEmail: (mfa, input) => enrollOob(mfa, input, 'email'),
+  enrollSms: (mfa, input) => enrollOob(mfa, input, 'sms'),
+
+  confirmEmail: (mfa, input) => confirmOob(mfa, input, 'email'),
+  confirmSms: (mfa, input) => confirmOob(mfa, input, 'sms'),
+
+  challenge: async (mfa, input) => {
+    const body = objectBody(input.body);
+    const factorId = body && factorIdOf(body.factorId);
+    if (!factorId) return invalid('Send {"factorId": "<an email or SMS factor of yours>"} as JSON.');
+    return respond(await mfa.sendChallenge(input, factorId), 202);
   },
 
   webauthnRegistrationOptions: async (mfa, input) => respond(await mfa.webauthnRegistrationOptions(input), 200),
@@ -135,6 +160,22 @@ async function confirm(mfa: Mfa, input: RouteInput & { user: { id: string } }, k
   const factorId = factorIdOf(input.params.factorId);
   if (!code || !factorId) return invalid('Send {"code": "<the code the app shows>"} as JSON.');
   return respond(await mfa.confirmEnrollment(input, kind, factorId, code), 200);
+}
+
+async function enrollOob(mfa: Mfa, input: RouteInput & { user: { id: string } }, channel: 'email' | 'sms'): Promise<HttpResult> {
+  const field = channel === 'email' ? 'email' : 'phone';
+  const body = objectBody(input.body);
+  const label = body?.label === undefined ? undefined : text(body.label, MAX_LABEL_LENGTH);
+  if (!body || label === null || typeof body[field] !== 'string') return invalid(`Send {"${field}": "...", "label": "<optional>"} as JSON.`);
+  return respond(await mfa.startOobEnrollment(input, channel, body[field], label), 201);
+}
+
+async function confirmOob(mfa: Mfa, input: RouteInput & { user: { id: string } }, channel: 'email' | 'sms'): Promise<HttpResult> {
+  const body = objectBody(input.body);
+  const code = body && text(body.code, MAX_CODE_LENGTH);
+  const factorId = factorIdOf(input.params.factorId);
+  if (!code || !factorId) return invalid(`Send {"code": "<the code sent by ${channel === 'email' ? 'email' : 'SMS'}>"} as JSON.`);
+  return respond(await mfa.confirmOobEnrollment(input, channel, factorId, code), 200);
 }
 
 function respond(outcome: Outcome<unknown>, status: number): HttpResult {

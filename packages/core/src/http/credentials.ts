@@ -4,14 +4,16 @@ import type { MfaRequest } from '../request';
 export const SESSION_COOKIE = 'mfa_session';
 const MAX_HEADER_VALUE = 256; // a token is 47 characters: anything longer is not one
 const MAX_CODE_LENGTH = 64;
+const MAX_USER_AGENT_LENGTH = 256; // kept with the last proof: enough to tell browsers apart
 
 /**
  * Reads the MFA credentials of a request from its headers, by lower-case name: the session token
- * from `X-Session-Token` (or the `mfa_session` cookie) and an inline code from `X-MFA-Token`.
+ * from `X-Session-Token` (or the `mfa_session` cookie), an inline code from `X-MFA-Token`, and
+ * the User-Agent (cut to 256 characters) for the record of the last proof.
  * An over-long session token is dropped and an over-long code cut short, here, so that no
  * adapter has to think about them.
  */
-export function readCredentials(header: (name: string) => string | string[] | undefined): Pick<MfaRequest, 'sessionToken' | 'inlineCode'> {
+export function readCredentials(header: (name: string) => string | string[] | undefined): Pick<MfaRequest, 'sessionToken' | 'inlineCode' | 'userAgent'> {
   const raw = (name: string) => {
     const value = header(name);
     return Array.isArray(value) ? value[0] : value;
@@ -22,7 +24,8 @@ export function readCredentials(header: (name: string) => string | string[] | un
   const sessionToken = capped(raw('x-session-token')) || capped(cookie(raw('cookie'), SESSION_COOKIE));
   // An over-long inline code is still a (wrong) code, not a missing one: cut, it fails as such.
   const inlineCode = raw('x-mfa-token')?.trim().slice(0, MAX_CODE_LENGTH);
-  return { ...(sessionToken ? { sessionToken } : {}), ...(inlineCode ? { inlineCode } : {}) };
+  const userAgent = raw('user-agent')?.slice(0, MAX_USER_AGENT_LENGTH);
+  return { ...(sessionToken ? { sessionToken } : {}), ...(inlineCode ? { inlineCode } : {}), ...(userAgent ? { userAgent } : {}) };
 }
 
 function cookie(header: string | undefined, name: string): string | undefined {

@@ -13,6 +13,7 @@ export const PROBLEMS = {
   webauthn_verification_failed: { status: 401, title: "The authenticator's response could not be verified" },
   webauthn_counter_regressed: { status: 401, title: 'The signature counter went backwards: the authenticator may be cloned' },
   mfa_enrollment_required: { status: 403, title: 'A second factor must be enrolled first' },
+  forbidden: { status: 403, title: 'Not allowed' },
   not_found: { status: 404, title: 'No such route' },
   factor_not_found: { status: 404, title: 'No such factor' },
   factor_exists: { status: 409, title: 'This factor is registered already' },

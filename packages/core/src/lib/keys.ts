@@ -12,4 +12,8 @@ export const stateKeys = {
   attempts: (userId: string) => `attempts:${tag(userId)}`,
   lock: (userId: string) => `lock:${tag(userId)}`,
   lockLevel: (userId: string) => `locklevel:${tag(userId)}`,
+  oobCode: (userId: string, factorId: string) => `oob:${tag(userId)}:${factorId}`,
+  oobSends: (userId: string, factorId: string) => `oobsends:${tag(userId)}:${factorId}`,
+  /** When every session of the user was ended (revocation): sessions created up to then are void. */
+  revoked: (userId: string) => `revoked:${tag(userId)}`,
 };

@@ -60,15 +60,20 @@ export function issuedOf(token: string, session: SessionRecord): IssuedSession {
   return { sessionToken: token, expiresAt: session.expiresAt, amr: Object.keys(session.methods), authTime: session.authTime };
 }
 
-/** Reads a live session of this user by its token, or null; refreshes its idle timer. */
+/**
+ * Reads a live session of this user by its token, or null; refreshes its idle timer. The session
+ * and the user's revocation mark are read in one round trip (same hash tag): a session created
+ * before the user's sessions were revoked is void.
+ */
 export async function readSession(opts: ResolvedOptions, userId: string, token: string | undefined): Promise<SessionRecord | null> {
   if (!token || token.length > MAX_TOKEN_LENGTH || !token.startsWith(TOKEN_PREFIX)) return null;
   const key = stateKeys.session(userId, sha256(token));
-  const raw = await opts.state.get(key);
+  const [raw, revokedAt] = await opts.state.getMany([key, stateKeys.revoked(userId)]);
   if (!raw) return null;
   const session = JSON.parse(raw) as SessionRecord;
   const now = opts.clock.now();
   if (session.userId !== userId || now >= session.expiresAt || now - session.seenAt >= opts.session.idleTimeoutMs) return null;
+  if (revokedAt !== null && session.createdAt <= Number(revokedAt)) return null;
   if (now - session.seenAt >= TOUCH_INTERVAL_MS) {
     session.seenAt = now;
     await opts.state.set(key, JSON.stringify(session), ttl(opts, session, now));
@@ -110,6 +115,14 @@ export async function issueSession(
 export async function endSession(opts: ResolvedOptions, userId: string, token: string | undefined): Promise<void> {
   if (!token || token.length > MAX_TOKEN_LENGTH) return;
   await opts.state.delete(stateKeys.session(userId, sha256(token)));
+}
+
+/**
+ * Ends every session of the user at once: a mark with the time, kept as long as a session can
+ * live, voids every session created up to now. Sessions issued later work.
+ */
+export async function revokeSessions(opts: ResolvedOptions, userId: string): Promise<void> {
+  await opts.state.set(stateKeys.revoked(userId), String(opts.clock.now()), opts.session.lifetimeMs);
 }
 
 function ttl(opts: ResolvedOptions, session: SessionRecord, now: number): number {

@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../clock';
 import { safeEqual } from '../lib/random';
-import { type FactorRecord, type FactorStore, isOtpFactor, type RecoveryCodeSet, type StateStore } from './types';
+import { type Exemption, type FactorRecord, type FactorStore, type ProofContext, type RecoveryCodeSet, type StateStore, type UserRecord } from './types';
 
 interface Entry {
   value: string;
@@ -25,6 +25,7 @@ export class MemoryStore implements FactorStore, StateStore {
   private readonly entries = new Map<string, Entry>();
   private readonly factors = new Map<string, Map<string, FactorRecord>>();
   private readonly recovery = new Map<string, RecoveryCodeSet>();
+  private readonly users = new Map<string, UserRecord>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(options: { clock?: Clock } = {}) {
@@ -42,6 +43,10 @@ export class MemoryStore implements FactorStore, StateStore {
 
   async get(key: string): Promise<string | null> {
     return this.live(key)?.value ?? null;
+  }
+
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    return keys.map((key) => this.live(key)?.value ?? null);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
@@ -126,7 +131,7 @@ export class MemoryStore implements FactorStore, StateStore {
 
   async compareAndSetSecret(userId: string, factorId: string, expected: string, next: string): Promise<boolean> {
     const factor = this.factors.get(userId)?.get(factorId);
-    if (!factor || !isOtpFactor(factor) || factor.secret !== expected) return false;
+    if (!factor || !('secret' in factor) || factor.secret !== expected) return false;
     factor.secret = next;
     return true;
   }
@@ -151,5 +156,31 @@ export class MemoryStore implements FactorStore, StateStore {
   async deleteUser(userId: string): Promise<void> {
     this.factors.delete(userId);
     this.recovery.delete(userId);
+  }
+
+  async getUser(userId: string): Promise<UserRecord | null> {
+    const user = this.users.get(userId);
+    return user ? structuredClone(user) : null;
+  }
+
+  async *allUsers(): AsyncIterable<UserRecord> {
+    for (const user of [...this.users.values()]) yield structuredClone(user);
+  }
+
+  async setExemption(userId: string, exemption: Exemption | null): Promise<boolean> {
+    const user = this.userRecord(userId);
+    const had = user.exemption !== null;
+    user.exemption = exemption && structuredClone(exemption);
+    return had;
+  }
+
+  async recordProof(userId: string, context: ProofContext): Promise<void> {
+    this.userRecord(userId).lastProof = structuredClone(context);
+  }
+
+  private userRecord(userId: string): UserRecord {
+    let user = this.users.get(userId);
+    if (!user) this.users.set(userId, (user = { userId, exemption: null, lastProof: null }));
+    return user;
   }
 }

@@ -47,10 +47,26 @@ export interface WebAuthnFactorRecord extends FactorBase {
   aaguid: string;
 }
 
-/** A durable factor record. Further kinds (email, SMS) join this union. */
-export type FactorRecord = OtpFactorRecord | WebAuthnFactorRecord;
+/**
+ * A factor that receives one-time codes by email or SMS: an out-of-band authenticator (NIST SP
+ * 800-63B 5.1.3). The code itself lives in the StateStore, encrypted, for ten minutes.
+ */
+export interface OobFactorRecord extends FactorBase {
+  kind: 'oob';
+  channel: 'email' | 'sms';
+  /** The email address or phone number, encrypted by the key ring (it is personal data). */
+  secret: string;
+  /** The destination masked for display: 'a***@example.com', '+*********4567'. */
+  hint: string;
+  /** Unused (always 0): kept so every factor has a counter, as the stores do. */
+  counter: number;
+}
+
+/** A durable factor record. */
+export type FactorRecord = OtpFactorRecord | WebAuthnFactorRecord | OobFactorRecord;
 
 export const isOtpFactor = (factor: FactorRecord): factor is OtpFactorRecord => factor.kind === 'totp' || factor.kind === 'hotp';
+export const isOobFactor = (factor: FactorRecord): factor is OobFactorRecord => factor.kind === 'oob';
 
 /** A set of recovery codes, stored only as salted slow hashes. */
 export interface RecoveryCodeSet {
@@ -61,7 +77,35 @@ export interface RecoveryCodeSet {
   createdAt: number;
 }
 
-/** Durable records: factors, encrypted secrets, counters, recovery code hashes. */
+/**
+ * An exemption an administrator granted: the user passes every MFA check until `expiresAt`, when
+ * it stops applying by itself. Both the reason and the expiry are required.
+ */
+export interface Exemption {
+  reason: string;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+  /** Who granted it (the administrator's user id, or the tool that did). */
+  grantedBy: string;
+  grantedAt: number;
+}
+
+/** Where and when the user last proved a factor: what risk decisions compare a request with. */
+export interface ProofContext {
+  /** Milliseconds since the epoch. */
+  at: number;
+  ip?: string;
+  userAgent?: string;
+}
+
+/** What mfakit keeps of a user besides factors: an exemption and the last proof's context. */
+export interface UserRecord {
+  userId: string;
+  exemption: Exemption | null;
+  lastProof: ProofContext | null;
+}
+
+/** Durable records: factors, encrypted secrets, counters, recovery code hashes, user records. */
 export interface FactorStore {
   createFactor(factor: FactorRecord): Promise<void>;
   getFactor(userId: string, factorId: string): Promise<FactorRecord | null>;
@@ -72,20 +116,33 @@ export interface FactorStore {
   deleteFactor(userId: string, factorId: string): Promise<boolean>;
   /** Sets an HOTP or WebAuthn signature counter to `next` only if it is still `expected`. */
   compareAndSetCounter(userId: string, factorId: string, expected: number, next: number): Promise<boolean>;
-  /** Replaces an OTP factor's encrypted secret only if it is still `expected` (key rotation). */
+  /** Replaces an OTP or out-of-band factor's encrypted secret only if it is still `expected` (key rotation). */
   compareAndSetSecret(userId: string, factorId: string, expected: string, next: string): Promise<boolean>;
   /** Replaces the user's recovery codes; the old set is void at once. */
   replaceRecoveryCodes(userId: string, set: RecoveryCodeSet): Promise<void>;
   getRecoveryCodes(userId: string): Promise<RecoveryCodeSet | null>;
   /** Removes `hash` from the user's set if present; true for exactly one caller. */
   consumeRecoveryCode(userId: string, hash: string): Promise<boolean>;
-  /** Removes every factor and the recovery codes of a user. */
+  /** Removes every factor and the recovery codes of a user; the user record stays. */
   deleteUser(userId: string): Promise<void>;
+  /** The user's record, or null when nothing was ever recorded. */
+  getUser(userId: string): Promise<UserRecord | null>;
+  /** Every user record (users with an exemption or a recorded proof), in no set order. */
+  allUsers(): AsyncIterable<UserRecord>;
+  /** Sets or, with null, lifts the user's exemption; answers whether one was there before. */
+  setExemption(userId: string, exemption: Exemption | null): Promise<boolean>;
+  /** Records the context of a successful proof, replacing the previous one. */
+  recordProof(userId: string, context: ProofContext): Promise<void>;
 }
 
 /** Short-lived state with a time to live: sessions, pending enrollments, counters, used steps. */
 export interface StateStore {
   get(key: string): Promise<string | null>;
+  /**
+   * Reads several keys in one step (one round trip): the values in the order of `keys`. The core
+   * only ever asks for keys of one user, which share a Redis Cluster hash tag.
+   */
+  getMany(keys: string[]): Promise<(string | null)[]>;
   /** Stores a value for `ttlMs` milliseconds, replacing any. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Stores a value only if the key is absent; true when stored. */

@@ -1,16 +1,12 @@
 import type { HttpResult, MfaRequest, MfaUser } from '@mfakit/core';
-import { readCredentials } from '@mfakit/core';
+import { mfaUserOf, readCredentials } from '@mfakit/core';
 import type { Request, Response } from 'express';
 
 /** Reads the primary user off a request; return null when there is none. */
 export type GetUser = (req: Request) => MfaUser | null | undefined;
 
-/** passport's `req.user`, by its `id` or else its `sub` claim. */
-export const passportUser: GetUser = (req) => {
-  const user = (req as { user?: { id?: unknown; sub?: unknown } }).user;
-  const id = user?.id ?? user?.sub;
-  return typeof id === 'string' || typeof id === 'number' ? { id: String(id) } : null;
-};
+/** passport's `req.user`, by its `id` or else its `sub` claim, with its `roles`, `amr` and `auth_time` (see `mfaUserOf`). */
+export const passportUser: GetUser = (req) => mfaUserOf((req as { user?: unknown }).user);
 
 /** Turns an Express request into the plain request the core decides on. */
 export function toMfaRequest(req: Request, getUser: GetUser): MfaRequest {

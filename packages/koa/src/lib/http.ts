@@ -1,5 +1,5 @@
 import type { HttpResult, MfaRequest, MfaUser } from '@mfakit/core';
-import { readCredentials } from '@mfakit/core';
+import { mfaUserOf, readCredentials } from '@mfakit/core';
 import type { Context } from 'koa';
 
 /**
@@ -13,17 +13,13 @@ export type GetUser = (ctx: Context) => MfaUser | null | undefined;
 
 /**
  * The user that koa-passport and koa-jwt leave in `ctx.state.user`, by its `id` or else its `sub`
- * claim. The default `getUser` of `requireMfa` and `mfaRouter`.
+ * claim, with its `roles`, `amr` and `auth_time` (see `mfaUserOf`). The default `getUser`.
  *
  * @example
  * // API keys for machines, koa-jwt for people:
  * requireMfa(mfa, { getUser: (ctx) => stateUser(ctx) ?? ctx.state.apiClient ?? null });
  */
-export const stateUser: GetUser = (ctx) => {
-  const user = (ctx.state as { user?: { id?: unknown; sub?: unknown } } | undefined)?.user;
-  const id = user?.id ?? user?.sub;
-  return typeof id === 'string' || typeof id === 'number' ? { id: String(id) } : null;
-};
+export const stateUser: GetUser = (ctx) => mfaUserOf((ctx.state as { user?: unknown } | undefined)?.user);
 
 /** Turns a Koa context into the plain request the core decides on. */
 export function toMfaRequest(ctx: Context, getUser: GetUser): MfaRequest {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { type HttpResult, type MfaRequest, type MfaState, type MfaUser, readCredentials } from '@mfakit/core';
+import { type HttpResult, type MfaRequest, type MfaState, type MfaUser, mfaUserOf, readCredentials } from '@mfakit/core';
 
 /**
  * The parts of a platform-express request that mfakit reads and writes. Typed structurally, so
@@ -45,16 +45,12 @@ export type GetUser = (req: MfaHttpRequest) => MfaUser | null | undefined;
 
 /**
  * The default `getUser`: passport's `req.user` (as `AuthGuard('jwt')` sets it), by its `id` or
- * else its `sub` claim.
+ * else its `sub` claim, with its `roles`, `amr` and `auth_time` (see `mfaUserOf`).
  *
  * @example
  * passportUser({ headers: {}, user: { sub: 'alice' } }); // { id: 'alice' }
  */
-export const passportUser: GetUser = (req) => {
-  const user = req.user as { id?: unknown; sub?: unknown } | null | undefined;
-  const id = user?.id ?? user?.sub;
-  return typeof id === 'string' || typeof id === 'number' ? { id: String(id) } : null;
-};
+export const passportUser: GetUser = (req) => mfaUserOf(req.user);
 
 /** Turns a request into the plain request the core decides on. */
 export function toMfaRequest(req: MfaHttpRequest, getUser: GetUser): MfaRequest {

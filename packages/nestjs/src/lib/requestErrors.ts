@@ -1,4 +1,4 @@
-import { CONTRACT_ROUTES, problemResponse, requestErrorProblem } from '@mfakit/core';
+import { problemResponse, requestErrorProblem } from '@mfakit/core';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { type MfaHttpResponse, writeResult } from './http';
 
@@ -15,10 +15,11 @@ const installed = new WeakMap<object, Set<string>>();
  * Nest's own, from the controller's `onModuleInit` (after the routes, before Nest's handler).
  *
  * The global prefix and a RouterModule path are not known here, so a request is taken for the
- * controller's when its path ends in `/<mount>` plus one of the contract's routes. Express only
- * (platform-express); other adapters keep Nest's answer.
+ * controller's when its path ends in `/<mount>` plus one of its routes (`CONTRACT_ROUTES` for the
+ * enrollment controller, `ADMIN_ROUTES` for the admin one). Express only (platform-express);
+ * other adapters keep Nest's answer.
  */
-export function installRequestErrorHandler(adapterHost: HttpAdapterHost | undefined, mount: string): void {
+export function installRequestErrorHandler(adapterHost: HttpAdapterHost | undefined, mount: string, routes: readonly { path: string }[]): void {
   const adapter = adapterHost?.httpAdapter;
   if (!adapter || adapter.getType() !== 'express') return;
   const mounts = installed.get(adapter) ?? new Set<string>();
@@ -26,7 +27,7 @@ export function installRequestErrorHandler(adapterHost: HttpAdapterHost | undefi
   mounts.add(mount);
   installed.set(adapter, mounts);
 
-  const target = contractPathPattern(mount);
+  const target = contractPathPattern(mount, routes);
   const handler: ErrorMiddleware = (err, req, res, next) => {
     const path = (req.originalUrl ?? req.url ?? '').split('?')[0] ?? '';
     const problem = target.test(path) ? requestErrorProblem(err) : null;
@@ -36,11 +37,11 @@ export function installRequestErrorHandler(adapterHost: HttpAdapterHost | undefi
   adapter.use(handler);
 }
 
-/** Matches `<any prefix>/<mount><one of the contract's route paths>`, as Express routes: without case, an optional trailing slash. */
-export function contractPathPattern(mount: string): RegExp {
+/** Matches `<any prefix>/<mount><one of the route paths>`, as Express routes: without case, an optional trailing slash. */
+export function contractPathPattern(mount: string, routes: readonly { path: string }[]): RegExp {
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const routes = [...new Set(CONTRACT_ROUTES.map((route) => (route.path === '/' ? '' : route.path)))].map((path) =>
+  const paths = [...new Set(routes.map((route) => (route.path === '/' ? '' : route.path)))].map((path) =>
     path.split('/').map((segment) => (segment.startsWith(':') ? '[^/]+' : escape(segment))).join('/'),
   );
-  return new RegExp(`^(?:/.*)?/${escape(mount)}(?:${routes.join('|')})/?$`, 'i');
+  return new RegExp(`^(?:/.*)?/${escape(mount)}(?:${paths.join('|')})/?$`, 'i');
 }

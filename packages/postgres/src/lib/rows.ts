@@ -1,4 +1,4 @@
-import { type FactorRecord, isOtpFactor, MfaError } from '@mfakit/core';
+import { type Exemption, type FactorRecord, isOobFactor, isOtpFactor, MfaError, type ProofContext, type UserRecord } from '@mfakit/core';
 
 /** A row of the factors table as the drivers return it (pg gives bigint as text, PGlite as a number). */
 export interface FactorRow {
@@ -16,15 +16,17 @@ export interface FactorRow {
 export function factorParams(factor: FactorRecord): unknown[] {
   const data = isOtpFactor(factor)
     ? { algorithm: factor.algorithm, digits: factor.digits, period: factor.period }
-    : {
-        credentialId: factor.credentialId,
-        publicKey: factor.publicKey,
-        transports: factor.transports,
-        deviceType: factor.deviceType,
-        backedUp: factor.backedUp,
-        aaguid: factor.aaguid,
-      };
-  const secret = isOtpFactor(factor) ? factor.secret : null;
+    : isOobFactor(factor)
+      ? { channel: factor.channel, hint: factor.hint }
+      : {
+          credentialId: factor.credentialId,
+          publicKey: factor.publicKey,
+          transports: factor.transports,
+          deviceType: factor.deviceType,
+          backedUp: factor.backedUp,
+          aaguid: factor.aaguid,
+        };
+  const secret = factor.kind === 'webauthn' ? null : factor.secret;
   return [factor.userId, factor.id, factor.kind, factor.label, factor.createdAt, factor.counter, secret, JSON.stringify(data)];
 }
 
@@ -39,6 +41,10 @@ export function factorOf(row: FactorRow): FactorRecord {
     if (row.secret === null) throw new MfaError('store_corrupt', `OTP factor ${row.id} has no secret.`);
     return { ...base, kind: row.kind, secret: row.secret, algorithm: data.algorithm, digits: data.digits, period: data.period };
   }
+  if (row.kind === 'oob') {
+    if (row.secret === null) throw new MfaError('store_corrupt', `Out-of-band factor ${row.id} has no secret.`);
+    return { ...base, kind: 'oob', channel: data.channel, secret: row.secret, hint: data.hint };
+  }
   if (row.kind === 'webauthn') {
     return {
       ...base,
@@ -52,4 +58,41 @@ export function factorOf(row: FactorRow): FactorRecord {
     };
   }
   throw new MfaError('store_corrupt', `Factor ${row.id} has an unknown kind.`);
+}
+
+/** A row of the users table; pg and PGlite both parse JSONB into objects. */
+export interface UserRow {
+  user_id: string;
+  exemption: Record<string, unknown> | null;
+  last_proof: Record<string, unknown> | null;
+}
+
+/** The JSONB text of an exemption, or null to lift it. */
+export function exemptionParam(exemption: Exemption | null): string | null {
+  if (!exemption) return null;
+  const { reason, expiresAt, grantedBy, grantedAt } = exemption;
+  return JSON.stringify({ reason, expiresAt, grantedBy, grantedAt });
+}
+
+/** The JSONB text of a proof's context (absent `ip` and `userAgent` stay absent). */
+export function proofParam(context: ProofContext): string {
+  const { at, ip, userAgent } = context;
+  return JSON.stringify({ at, ip, userAgent });
+}
+
+/** Turns a row back into a fresh user record. */
+export function userOf(row: UserRow): UserRecord {
+  const e = row.exemption as any;
+  const p = row.last_proof as any;
+  let lastProof: ProofContext | null = null;
+  if (p) {
+    lastProof = { at: Number(p.at) };
+    if (typeof p.ip === 'string') lastProof.ip = p.ip;
+    if (typeof p.userAgent === 'string') lastProof.userAgent = p.userAgent;
+  }
+  return {
+    userId: row.user_id,
+    exemption: e ? { reason: e.reason, expiresAt: Number(e.expiresAt), grantedBy: e.grantedBy, grantedAt: Number(e.grantedAt) } : null,
+    lastProof,
+  };
 }

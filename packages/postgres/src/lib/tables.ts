@@ -15,6 +15,8 @@ export interface TableNames {
   factors: string;
   recoverySets: string;
   recoveryCodes: string;
+  /** One row per user with an exemption or a recorded proof (migration 2). */
+  users: string;
   /** The bare prefix, for index names (which live in the table's schema). */
   prefix: string;
   /** A stable text naming this set of tables, for the migration advisory lock. */
@@ -40,6 +42,7 @@ export function tableNames(options: TableOptions = {}): TableNames {
     factors: qualify('factors'),
     recoverySets: qualify('recovery_sets'),
     recoveryCodes: qualify('recovery_codes'),
+    users: qualify('users'),
     prefix,
     lockName: `${options.schema ?? ''}.${prefix}`,
   };

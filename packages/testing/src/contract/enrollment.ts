@@ -22,7 +22,7 @@ export function describeEnrollment(makeDemo: DemoFactory): void {
       accessToken = await login(demo, 'alice');
       const status = await get('/mfa');
       expect(status.status).toBe(200);
-      expect(status.body).toEqual({ userId: 'alice', required: true, exempt: false, enrolled: false, factors: [], recoveryCodesRemaining: 0, session: null });
+      expect(status.body).toEqual({ userId: 'alice', required: true, exempt: false, exemption: null, enrollBy: null, enrolled: false, factors: [], recoveryCodesRemaining: 0, session: null });
     });
 
     test('the protected route asks for enrollment first (403 mfa_enrollment_required)', async () => {

@@ -70,7 +70,7 @@ export function describeMalformedInput(makeDemo: DemoFactory): void {
         ['webauthn authentication: an empty response', () => post('/mfa/webauthn/authentication').send({ response: {} }), 400, 'invalid_request'],
         ['remove: an unknown factor id', () => withSession(demo.http.delete('/mfa/factors/fac_doesnotexist')), 404, 'factor_not_found'],
         ['remove: an overlong factor id', () => withSession(demo.http.delete(`/mfa/factors/${'f'.repeat(200)}`)), 400, 'invalid_request'],
-        ['an unknown route under /mfa', () => post('/mfa/sms'), 404, 'not_found'],
+        ['an unknown route under /mfa', () => post('/mfa/telepathy'), 404, 'not_found'],
       ])('%s', run);
     });
 

@@ -1,0 +1,13 @@
+import { printable } from './text';
+
+const GAP = '  ';
+
+/**
+ * Columns aligned to their widest cell, separated by two spaces, without trailing blanks. Cells
+ * pass through `printable`, so a stored value cannot drive the terminal.
+ */
+export function toTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const lines = [header, ...rows].map((row) => row.map(printable));
+  const widths = header.map((_, column) => Math.max(...lines.map((line) => (line[column] ?? '').length)));
+  return lines.map((line) => line.map((cell, column) => cell.padEnd(widths[column]!)).join(GAP).trimEnd() + '\n').join('');
+}

@@ -1,0 +1,114 @@
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Mfa, UserSource } from '@mfakit/core';
+import { exemptCommand } from './commands/exempt';
+import { reportCommand } from './commands/report';
+import { revokeCommand } from './commands/revoke';
+import { rotateKeysCommand } from './commands/rotateKeys';
+import type { Command, ParsedArgs } from './lib/command';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './lib/exitCodes';
+import { printable } from './lib/text';
+import { USAGE } from './lib/usage';
+import { UsageError } from './lib/usageError';
+
+/** What `runCli` works on and writes to; the caller opens the stores and closes them afterwards. */
+export interface CliContext {
+  /** The application's mfa, over the same stores and encryption keys as the application. */
+  mfa: Mfa;
+  /** The application's users, so that `report` counts those who never came near MFA. @default only users the stores know */
+  listUsers?: () => UserSource | Promise<UserSource>;
+  /** Where results go (tables, JSON, CSV): text with its own line ends. */
+  stdout: (text: string) => void;
+  /** Where errors go. */
+  stderr: (text: string) => void;
+  /** Who the audit events name as having acted. @default `cli:<the operating system's user name>` */
+  actor?: string;
+}
+
+const COMMANDS: Record<string, Command> = {
+  report: reportCommand,
+  revoke: revokeCommand,
+  exempt: exemptCommand,
+  'rotate-keys': rotateKeysCommand,
+};
+
+const HELP_WORDS = new Set(['help', '--help', '-h']);
+
+/**
+ * True when `name` is a command that works on the stores (not help, not unknown), so that a
+ * caller can open its stores only then.
+ * @example if (!isCliCommand(argv[0])) return runCli(argv, { mfa: storelessMfa, stdout, stderr });
+ */
+export function isCliCommand(name: string | undefined): boolean {
+  return name !== undefined && Object.hasOwn(COMMANDS, name);
+}
+
+/**
+ * Runs one `mfakit` command line (without `node` and the script: `process.argv.slice(2)`) and
+ * returns the exit code: 0 done, 1 could not be done, 2 wrong command line (the message on
+ * stderr). Never prints a secret: the report carries no secrets, and errors only their message.
+ *
+ * @param argv `['report', '--format', 'csv']`, `['exempt', 'alice', '--reason', 'lost phone', '--until', '7d']`...
+ * @param context the core, the users, the output streams and the actor for the audit events.
+ * @example
+ * const code = await runCli(process.argv.slice(2), {
+ *   mfa,
+ *   listUsers: () => db.users.findAll(),
+ *   stdout: (text) => process.stdout.write(text),
+ *   stderr: (text) => process.stderr.write(text),
+ * });
+ * process.exitCode = code;
+ */
+export async function runCli(argv: string[], context: CliContext): Promise<number> {
+  const { stdout, stderr } = context;
+  const [name, ...rest] = argv;
+  if (name === undefined || HELP_WORDS.has(name)) {
+    stdout(USAGE);
+    return EXIT_OK;
+  }
+  const command = isCliCommand(name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    stderr(`mfakit: unknown command ${JSON.stringify(printable(name))}. Run mfakit --help for the commands.\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    const args = parse(command, rest);
+    if (args.values.help === true) {
+      stdout(USAGE);
+      return EXIT_OK;
+    }
+    return await command.run(args, { mfa: context.mfa, listUsers: context.listUsers, stdout, stderr, actor: { by: context.actor ?? defaultActor() } });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      stderr(`mfakit ${name}: ${err.message}\nRun mfakit --help for the usage.\n`);
+      return err.exitCode;
+    }
+    stderr(`mfakit ${name} failed: ${messageOf(err)}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+function parse(command: Command, args: string[]): ParsedArgs {
+  try {
+    const { values, positionals } = parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values: values as ParsedArgs['values'], positionals };
+  } catch (err) {
+    // parseArgs throws TypeErrors with codes ERR_PARSE_ARGS_UNKNOWN_OPTION, _INVALID_OPTION_VALUE...
+    throw new UsageError(messageOf(err), { cause: err });
+  }
+}
+
+/** An error's message; duck-typed, as errors from Node's internals may come from another realm. */
+function messageOf(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(err);
+}
+
+/** `cli:<user>` from the operating system, or `cli:unknown` where it has no name for this user. */
+function defaultActor(): string {
+  try {
+    return `cli:${os.userInfo().username}`;
+  } catch {
+    return 'cli:unknown';
+  }
+}

@@ -1,0 +1,136 @@
+import { type FactorView, viewOf } from './enroll';
+import { type Outcome, denial, success } from './outcome';
+import type { MfaUser, ResolvedOptions } from './options';
+import { deadlineMs, liveExemption } from './policy';
+import { revokeSessions } from './session/sessions';
+import type { Exemption, FactorRecord, UserRecord } from './store/types';
+
+/** One user's line of the report. */
+export interface ReportUser {
+  userId: string;
+  /** The policy requires MFA of this user (never of a user of the `exempt` option, like a service account). */
+  required: boolean;
+  /** At least one factor. */
+  enrolled: boolean;
+  /** Exempt now: the `exempt` option, or a granted exemption that has not expired. */
+  exempt: boolean;
+  /** The granted exemption in force, if any. */
+  exemption: Exemption | null;
+  factors: FactorView[];
+  /** The last successful proof (ms since the epoch), or null. */
+  lastVerifiedAt: number | null;
+}
+
+/** `GET /mfa/admin/report`: every user and the totals. */
+export interface Report {
+  users: ReportUser[];
+  totals: {
+    users: number;
+    required: number;
+    enrolled: number;
+    exempt: number;
+    /** Required, not exempt, and without a factor: who the rollout is waiting for. */
+    missing: number;
+  };
+}
+
+/** Where a list of users can come from: an array, any iterable, or an async one (a paged query). */
+export type UserSource = Iterable<MfaUser> | AsyncIterable<MfaUser>;
+
+/** Who did an administrative action, for the audit events. */
+export interface Actor {
+  by: string;
+  ip?: string;
+}
+
+const MAX_REASON_LENGTH = 500;
+const MAX_EXEMPTION_MS = 366 * 24 * 60 * 60 * 1000; // a year at most: exemptions are for special cases, not forever
+
+/**
+ * Where every user stands: the application's users (so that users who never came near MFA are
+ * counted, with their roles for the policy) joined with every user the stores know of.
+ */
+export async function report(opts: ResolvedOptions, users: UserSource = []): Promise<Report> {
+  const known = new Map<string, MfaUser>();
+  for await (const user of users) if (typeof user?.id === 'string' && user.id !== '') known.set(user.id, user);
+  const factors = new Map<string, FactorRecord[]>();
+  for await (const factor of opts.factors.allFactors()) {
+    factors.set(factor.userId, [...(factors.get(factor.userId) ?? []), factor]);
+    if (!known.has(factor.userId)) known.set(factor.userId, { id: factor.userId });
+  }
+  const records = new Map<string, UserRecord>();
+  for await (const record of opts.factors.allUsers()) {
+    records.set(record.userId, record);
+    if (!known.has(record.userId)) known.set(record.userId, { id: record.userId });
+  }
+
+  const now = opts.clock.now();
+  const rows: ReportUser[] = [];
+  for (const user of [...known.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const record = records.get(user.id);
+    const exemption = liveExemption(record?.exemption, now);
+    const mine = factors.get(user.id) ?? [];
+    const neverNeeds = await opts.exempt(user);
+    rows.push({
+      userId: user.id,
+      required: !neverNeeds && (await opts.policy.isRequired(user)),
+      enrolled: mine.length > 0,
+      exempt: neverNeeds || exemption !== null,
+      exemption,
+      factors: mine.map(viewOf),
+      lastVerifiedAt: record?.lastProof?.at ?? null,
+    });
+  }
+  const count = (test: (row: ReportUser) => boolean) => rows.filter(test).length;
+  return {
+    users: rows,
+    totals: {
+      users: rows.length,
+      required: count((r) => r.required),
+      enrolled: count((r) => r.enrolled),
+      exempt: count((r) => r.exempt),
+      missing: count((r) => r.required && !r.enrolled && !r.exempt),
+    },
+  };
+}
+
+/**
+ * Revokes everything of a user at once, as for a lost device: every factor and the recovery
+ * codes go, and every MFA session ends (also on other instances). The user enrolls again.
+ */
+export async function revokeUser(opts: ResolvedOptions, userId: string, actor: Actor): Promise<{ factorsRemoved: number }> {
+  const factorsRemoved = (await opts.factors.listFactors(userId)).length;
+  await revokeSessions(opts, userId);
+  await opts.factors.deleteUser(userId);
+  opts.emit({ type: 'user.revoked', userId, at: opts.clock.now(), ip: actor.ip, by: actor.by, factorsRemoved });
+  return { factorsRemoved };
+}
+
+/**
+ * Grants an exemption until `expiresAt` (in the future, within a year), for a stated reason; it
+ * replaces any earlier one and stops applying by itself when it expires.
+ */
+export async function grantExemption(opts: ResolvedOptions, userId: string, input: { reason?: unknown; expiresAt?: unknown }, actor: Actor): Promise<Outcome<Exemption>> {
+  const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
+  if (reason === '' || reason.length > MAX_REASON_LENGTH) return denial('invalid_request', `An exemption needs a reason of 1 to ${MAX_REASON_LENGTH} characters.`);
+  let expiresAt: number;
+  try {
+    if (input.expiresAt === undefined || input.expiresAt === null) throw new Error('missing');
+    expiresAt = deadlineMs(input.expiresAt as string, 'expiresAt');
+  } catch {
+    return denial('invalid_request', 'An exemption needs expiresAt: an ISO 8601 time (e.g. 2026-12-01T00:00:00Z) or milliseconds since the epoch.');
+  }
+  const now = opts.clock.now();
+  if (expiresAt <= now || expiresAt > now + MAX_EXEMPTION_MS) return denial('invalid_request', 'expiresAt must lie in the future, at most a year away.');
+  const exemption: Exemption = { reason, expiresAt, grantedBy: actor.by, grantedAt: now };
+  await opts.factors.setExemption(userId, exemption);
+  opts.emit({ type: 'exemption.granted', userId, at: now, ip: actor.ip, by: actor.by, reason, expiresAt });
+  return success(exemption);
+}
+
+/** Lifts the user's exemption; false when there was none. */
+export async function liftExemption(opts: ResolvedOptions, userId: string, actor: Actor): Promise<boolean> {
+  const had = await opts.factors.setExemption(userId, null);
+  if (had) opts.emit({ type: 'exemption.lifted', userId, at: opts.clock.now(), ip: actor.ip, by: actor.by });
+  return had;
+}

@@ -1,0 +1,93 @@
+import type { UserSource } from '../admin';
+import { checkRequest } from '../check';
+import type { Mfa } from '../createMfa';
+import { describe } from '../lib/describe';
+import { type Duration, toMs } from '../lib/duration';
+import { MfaError } from '../errors';
+import type { MfaUser } from '../options';
+import { userIdOf } from '../request';
+import type { RouteInput } from './contract';
+import { type HttpResult, NO_STORE, problemResponse } from './problems';
+
+/** The options of the admin router, on every framework. */
+export interface AdminOptions {
+  /** Whether this (signed-in) user may administer MFA, e.g. `(user) => user.roles?.includes('admin')`. */
+  authorize: (user: MfaUser) => boolean | Promise<boolean>;
+  /** The application's users, so the report counts those who never came near MFA. @default only users the stores know */
+  listUsers?: () => UserSource | Promise<UserSource>;
+  /** How recent the administrator's own proof must be, as a Duration. @default the core's `freshProofMaxAge` ('5m') */
+  maxAge?: Duration;
+}
+
+export type AdminRouteName = 'report' | 'revoke' | 'grantExemption' | 'liftExemption';
+
+export interface AdminRoute {
+  name: AdminRouteName;
+  method: 'GET' | 'PUT' | 'DELETE';
+  /** Relative to the admin router's mount point (`/mfa/admin` in the demos). */
+  path: string;
+}
+
+/** The admin routes of the HTTP contract, for adapters to mount as is. */
+export const ADMIN_ROUTES: readonly AdminRoute[] = [
+  { name: 'report', method: 'GET', path: '/report' },
+  { name: 'revoke', method: 'DELETE', path: '/users/:userId/factors' },
+  { name: 'grantExemption', method: 'PUT', path: '/users/:userId/exemption' },
+  { name: 'liftExemption', method: 'DELETE', path: '/users/:userId/exemption' },
+];
+
+/** Checks the admin options once, when the router is built; throws `invalid_option`. */
+export function resolveAdminOptions(mfa: Mfa, options: AdminOptions): AdminOptions & { maxAgeSeconds: number } {
+  if (typeof options?.authorize !== 'function') throw new MfaError('invalid_option', 'The admin router needs authorize(user), a function');
+  if (options.listUsers !== undefined && typeof options.listUsers !== 'function') throw new MfaError('invalid_option', 'listUsers must be a function');
+  const maxAgeMs = options.maxAge === undefined ? mfa.options.freshProofMaxAgeMs : toMs(options.maxAge, 'admin maxAge');
+  return { ...options, maxAgeSeconds: maxAgeMs / 1000 };
+}
+
+type Handler = (mfa: Mfa, input: RouteInput & { user: MfaUser }, userId: string | null, options: AdminOptions) => Promise<HttpResult>;
+
+const handlers: Record<AdminRouteName, Handler> = {
+  report: async (mfa, _input, _userId, options) => json(200, await mfa.report(options.listUsers ? await options.listUsers() : [])),
+  revoke: async (mfa, input, userId) => json(200, await mfa.revokeUser(userId!, actorOf(input))),
+  grantExemption: async (mfa, input, userId) => {
+    const body = input.body !== null && typeof input.body === 'object' && !Array.isArray(input.body) ? (input.body as Record<string, unknown>) : {};
+    const granted = await mfa.grantExemption(userId!, { reason: body.reason, expiresAt: body.expiresAt }, actorOf(input));
+    return granted.ok ? json(200, { userId, exemption: granted.value }) : problemResponse(granted.problem);
+  },
+  liftExemption: async (mfa, input, userId) => {
+    if (await mfa.liftExemption(userId!, actorOf(input))) return { status: 204, headers: { ...NO_STORE } };
+    return problemResponse({ code: 'not_found', detail: 'This user has no exemption.' });
+  },
+};
+
+/**
+ * Answers one admin route. In order: a signed-in user (401), allowed by `authorize` (403
+ * `forbidden`), with a proof of their own at most `maxAge` old, which no exemption stands in for
+ * (401 `mfa_required` / `mfa_stale` with the RFC 9470 challenge); then the action. Never throws.
+ */
+export async function handleAdminRoute(mfa: Mfa, name: AdminRouteName, input: RouteInput, options: AdminOptions & { maxAgeSeconds: number }): Promise<HttpResult> {
+  const id = userIdOf(input.user);
+  if (!id) return problemResponse({ code: 'authentication_required', detail: 'Sign in first.', headers: { 'WWW-Authenticate': 'Bearer' } });
+  const admin = { ...input.user!, id };
+  try {
+    if (!(await options.authorize(admin))) return problemResponse({ code: 'forbidden', detail: 'This account may not administer MFA.' });
+    const fresh = await checkRequest(mfa.options, { ...input, user: admin }, { maxAge: options.maxAgeSeconds }, false);
+    if (!fresh.ok) return problemResponse(fresh.problem);
+    const route = ADMIN_ROUTES.find((r) => r.name === name)!;
+    const userId = route.path.includes(':userId') ? userIdOf({ id: input.params.userId ?? '' }) : null;
+    if (route.path.includes(':userId') && !userId) return problemResponse({ code: 'invalid_request', detail: 'The user id is malformed (1 to 256 characters).' });
+    const result = await handlers[name](mfa, { ...input, user: admin }, userId, options);
+    return { ...result, headers: { ...result.headers, ...fresh.headers } };
+  } catch (err) {
+    mfa.options.logger.error(`admin ${name} failed: ${describe(err)}`);
+    return problemResponse({ code: 'mfa_unavailable', detail: 'Multi-factor authentication is unavailable; try again shortly.' });
+  }
+}
+
+function actorOf(input: RouteInput & { user: MfaUser }) {
+  return { by: input.user.id, ...(input.ip ? { ip: input.ip } : {}) };
+}
+
+function json(status: number, body: unknown): HttpResult {
+  return { status, headers: { ...NO_STORE }, body };
+}

@@ -1,0 +1,72 @@
+import { MfaError } from './errors';
+import type { FactorKind, MfaEvent } from './events';
+import type { MfaLogger } from './options';
+
+/** What a user is told about their own account. Never a secret or a code. */
+export type UserNotice =
+  | { type: 'factor.added'; userId: string; at: number; kind: FactorKind }
+  | { type: 'factor.removed'; userId: string; at: number; kind: FactorKind }
+  | { type: 'factors.revoked'; userId: string; at: number; count: number }
+  | { type: 'recovery.used'; userId: string; at: number; remaining: number }
+  | { type: 'account.locked'; userId: string; at: number; until: number };
+
+/** What administrators are told: a recovery code used is worth a look (a lost device, or an attacker). */
+export type AdminNotice = { type: 'recovery.used'; userId: string; at: number; ip?: string; remaining: number };
+
+/**
+ * Notification hooks, called after the change they report (a failure is logged, never undoes it).
+ * Deliver them as the application does (email, push, a message on the next page).
+ *
+ * @example
+ * notify: {
+ *   user: (notice) => mailer.send(notice.userId, templates[notice.type], notice),
+ *   admins: (notice) => slack.post(`#security`, `${notice.userId} used a recovery code (${notice.remaining} left)`),
+ * }
+ */
+export interface Notifications {
+  /** A factor added or removed, all factors revoked, a recovery code used (with the count left), the account locked. */
+  user?: (notice: UserNotice) => void | Promise<void>;
+  /** A recovery code used. */
+  admins?: (notice: AdminNotice) => void | Promise<void>;
+}
+
+/** The notices an audit event gives rise to. */
+export function noticesOf(event: MfaEvent): { user?: UserNotice; admins?: AdminNotice } {
+  const { userId, at } = event;
+  switch (event.type) {
+    case 'factor.enrolled':
+      return { user: { type: 'factor.added', userId, at, kind: event.kind } };
+    case 'factor.removed':
+      return { user: { type: 'factor.removed', userId, at, kind: event.kind } };
+    case 'user.revoked':
+      return { user: { type: 'factors.revoked', userId, at, count: event.factorsRemoved } };
+    case 'recovery.used':
+      return {
+        user: { type: 'recovery.used', userId, at, remaining: event.remaining },
+        admins: { type: 'recovery.used', userId, at, remaining: event.remaining, ...(event.ip ? { ip: event.ip } : {}) },
+      };
+    case 'account.locked':
+      return { user: { type: 'account.locked', userId, at, until: event.until } };
+    default:
+      return {};
+  }
+}
+
+/** Turns the `notify` option into a function of audit events; hooks run after, and their failures are logged. */
+export function notifier(notify: Notifications | undefined, logger: MfaLogger): (event: MfaEvent) => void {
+  if (notify !== undefined && (notify === null || typeof notify !== 'object' || [notify.user, notify.admins].some((hook) => hook !== undefined && typeof hook !== 'function'))) {
+    throw new MfaError('invalid_option', 'notify must be { user?: function, admins?: function }');
+  }
+  if (!notify?.user && !notify?.admins) return () => {};
+  const deliver = <T>(hook: ((notice: T) => void | Promise<void>) | undefined, notice: T | undefined, type: string) => {
+    if (!hook || !notice) return;
+    Promise.resolve()
+      .then(() => hook(notice))
+      .catch((err: unknown) => logger.error(`notify hook failed on ${type}: ${(err as Error)?.message ?? String(err)}`));
+  };
+  return (event) => {
+    const { user, admins } = noticesOf(event);
+    deliver(notify.user, user, event.type);
+    deliver(notify.admins, admins, event.type);
+  };
+}

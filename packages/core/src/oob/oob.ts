@@ -1,0 +1,133 @@
+import type { Duration } from '../lib/duration';
+import { stateKeys } from '../lib/keys';
+import { randomId, safeEqual } from '../lib/random';
+import { type Outcome, denial, success } from '../outcome';
+import type { MfaUser, ResolvedOptions } from '../options';
+import type { OobFactorRecord } from '../store/types';
+
+/** What the application's sender delivers: a code, to an address or phone number, for a user. */
+export interface OobMessage {
+  channel: 'email' | 'sms';
+  /** The email address or the phone number (E.164). */
+  to: string;
+  /** Six digits, valid for `oob.codeTtl` and once. */
+  code: string;
+  userId: string;
+  /** Whether the code confirms a new factor or proves an enrolled one. */
+  purpose: 'enrollment' | 'verification';
+}
+
+/** Codes by email or SMS. Without this option the email, SMS and challenge routes answer 404. */
+export interface OobOptions {
+  /** Delivers a code (an email, an SMS). An error makes the request answer 503; the code is then void. */
+  send: (message: OobMessage) => void | Promise<void>;
+  /** Codes sent per factor within `sendWindow`; more are refused with 429 `rate_limited`. @default 3 */
+  maxSends?: number;
+  /** @default '10m' */
+  sendWindow?: Duration;
+  /** How long a sent code is valid. @default '10m' (NIST SP 800-63B 5.1.3.2 asks for a short one) */
+  codeTtl?: Duration;
+}
+
+/** What the client is told when a code was sent. Never the code or the full destination. */
+export interface OobChallenge {
+  factorId: string;
+  channel: 'email' | 'sms';
+  /** The destination masked: 'a***@example.com'. */
+  hint: string;
+  /** When the code lapses (ms since the epoch). */
+  expiresAt: number;
+}
+
+const CODE_DIGITS = 6;
+const UINT32_LIMIT = 4_294_000_000; // the largest multiple of 10^6 below 2^32: no modulo bias
+const EMAIL = /^[^\s@<>(),;:"[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const PHONE = /^\+[1-9]\d{6,14}$/; // E.164
+
+/** The RFC 8176 method of a proof by each channel ("sms"; email has no registered value). */
+export const OOB_AMR = { email: ['email'], sms: ['sms'] } as const;
+
+/** The associated data that binds an encrypted destination or code to its user and factor. */
+const destinationContext = (userId: string, factorId: string) => `mfakit:oob:${userId}:${factorId}`;
+const codeContext = (userId: string, factorId: string) => `mfakit:oob-code:${userId}:${factorId}`;
+
+/** The destination in its canonical form, or null when it is not one: a lower-case-domain email, or an E.164 number. */
+export function destinationOf(channel: 'email' | 'sms', value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const trimmed = value.trim();
+  if (channel === 'sms') {
+    const phone = trimmed.replace(/[\s().-]/g, '');
+    return PHONE.test(phone) ? phone : null;
+  }
+  if (trimmed.length > 254 || !EMAIL.test(trimmed)) return null;
+  const at = trimmed.lastIndexOf('@');
+  return trimmed.slice(0, at) + '@' + trimmed.slice(at + 1).toLowerCase();
+}
+
+/** The destination as the page may show it. */
+export function hintOf(channel: 'email' | 'sms', destination: string): string {
+  if (channel === 'sms') return '+' + '*'.repeat(destination.length - 5) + destination.slice(-4);
+  const at = destination.lastIndexOf('@');
+  return destination[0] + '***' + destination.slice(at);
+}
+
+/** A new pending out-of-band factor (not stored yet). */
+export function pendingOobFactor(opts: ResolvedOptions, user: MfaUser, channel: 'email' | 'sms', destination: string, label: string): OobFactorRecord {
+  const id = randomId(opts.randomBytes, 'fac');
+  return {
+    id,
+    userId: user.id,
+    kind: 'oob',
+    channel,
+    label,
+    createdAt: opts.clock.now(),
+    secret: opts.keyRing.encrypt(destination, destinationContext(user.id, id)),
+    hint: hintOf(channel, destination),
+    counter: 0,
+  };
+}
+
+/** The destination of a factor, decrypted. */
+export const oobSecretContext = destinationContext;
+
+/**
+ * Sends a new code to a factor's destination; a code sent before is void. Refused with 429
+ * `rate_limited` beyond `maxSends` in `sendWindow`. Sending never touches the failure count.
+ */
+export async function sendCode(opts: ResolvedOptions, factor: OobFactorRecord, purpose: OobMessage['purpose']): Promise<Outcome<OobChallenge>> {
+  const oob = opts.oob!;
+  const sends = await opts.state.increment(stateKeys.oobSends(factor.userId, factor.id), oob.sendWindowMs);
+  if (sends > oob.maxSends) {
+    return denial('rate_limited', `At most ${oob.maxSends} codes are sent in ${Math.round(oob.sendWindowMs / 60_000)} minutes; use the last one or wait.`, {
+      'Retry-After': String(Math.ceil(oob.sendWindowMs / 1000)),
+    });
+  }
+  const code = randomDigits(opts);
+  const expiresAt = opts.clock.now() + oob.codeTtlMs;
+  await opts.state.set(stateKeys.oobCode(factor.userId, factor.id), opts.keyRing.encrypt(code, codeContext(factor.userId, factor.id)), oob.codeTtlMs);
+  const to = opts.keyRing.decrypt(factor.secret, destinationContext(factor.userId, factor.id));
+  await oob.send({ channel: factor.channel, to, code, userId: factor.userId, purpose });
+  return success({ factorId: factor.id, channel: factor.channel, hint: factor.hint, expiresAt });
+}
+
+/**
+ * Checks a code sent to a factor and spends it: of any number of requests with the right code,
+ * exactly one succeeds (the stored code is consumed atomically). A wrong code leaves it in place
+ * for the user to retype; the throttle around the call counts the failure.
+ */
+export async function checkOobCode(opts: ResolvedOptions, factor: OobFactorRecord, input: string): Promise<boolean> {
+  const code = input.replace(/[\s-]/g, '');
+  if (!/^\d{6}$/.test(code)) return false;
+  const key = stateKeys.oobCode(factor.userId, factor.id);
+  const stored = await opts.state.get(key);
+  if (!stored || !safeEqual(opts.keyRing.decrypt(stored, codeContext(factor.userId, factor.id)), code)) return false;
+  return (await opts.state.consume(key)) === stored;
+}
+
+/** Six uniformly random digits. */
+function randomDigits(opts: ResolvedOptions): string {
+  for (;;) {
+    const value = opts.randomBytes(4).readUInt32BE(0);
+    if (value < UINT32_LIMIT) return String(value % 10 ** CODE_DIGITS).padStart(CODE_DIGITS, '0');
+  }
+}

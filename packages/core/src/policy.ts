@@ -1,0 +1,119 @@
+import { MfaError } from './errors';
+import type { MfaUser } from './options';
+import type { MfaState } from './session/sessions';
+import type { Exemption, ProofContext } from './store/types';
+
+/**
+ * Who must use MFA, and what else counts. Every part is optional; without a policy every user
+ * must use MFA, with no grace period, no upstream trust and no risk hook.
+ */
+export interface MfaPolicy {
+  /**
+   * Who must use MFA: `'everyone'`, the users holding one of some roles (`{ roles: ['admin'] }`,
+   * read from `user.roles`), or a predicate. A user who is not required but enrolled a factor
+   * anyway must still use it: an opt-in cannot be bypassed. @default 'everyone'
+   */
+  required?: 'everyone' | { roles: string[] } | ((user: MfaUser) => boolean | Promise<boolean>);
+  /**
+   * The enrollment grace period: a required user without a factor passes until this deadline
+   * (a Date, an ISO 8601 string or milliseconds since the epoch; or a function of the user
+   * answering one, or null for none), each answer carrying an `Mfa-Enrollment-Deadline` header;
+   * after it, `403 mfa_enrollment_required`. @default no grace period
+   */
+  enrollmentDeadline?: Deadline | ((user: MfaUser) => Deadline | null | undefined | Promise<Deadline | null | undefined>);
+  /**
+   * Upstream SSO trust: a user whose primary credential carries one of these RFC 8176 `amr`
+   * values (`user.amr`, e.g. from an OpenID Connect ID token) counts as having made an MFA proof
+   * at `user.authTime` (seconds since the epoch, as OIDC's `auth_time`), judged by step-up windows
+   * like any other proof. Without `authTime` the claim is not trusted. @default [] (trust nothing)
+   */
+  trustedAmr?: string[];
+  /**
+   * The risk hook: sees each request that would pass, with the user's last proof (where and when),
+   * and answers true to demand a fresh proof (answered `401 mfa_stale` with `max_age=0`). Typical
+   * use: a new network or device. An exception counts as true (fail closed). @default none
+   */
+  risk?: (context: RiskContext) => boolean | Promise<boolean>;
+}
+
+/** A point in time: a Date, an ISO 8601 string, or milliseconds since the epoch. */
+export type Deadline = Date | string | number;
+
+/** What the risk hook sees. */
+export interface RiskContext {
+  user: MfaUser;
+  ip?: string;
+  userAgent?: string;
+  /** Where and when the user last proved a factor; null before the first proof. */
+  last: ProofContext | null;
+  /** What the request would pass with. */
+  state: MfaState;
+}
+
+/** The policy with its defaults filled in, as the core reads it. */
+export interface ResolvedPolicy {
+  isRequired(user: MfaUser): Promise<boolean>;
+  /** The grace deadline of a user in ms, or null. */
+  deadlineOf(user: MfaUser): Promise<number | null>;
+  trustedAmr: string[];
+  risk: MfaPolicy['risk'] | null;
+}
+
+const AMR_VALUE = /^[a-z]{2,16}$/;
+
+function invalid(message: string): never {
+  throw new MfaError('invalid_option', message);
+}
+
+/** Milliseconds since the epoch of a deadline, or throws `invalid_option` naming `what`. */
+export function deadlineMs(value: Deadline, what: string): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : value;
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) invalid(`${what} must be a Date, an ISO 8601 string or milliseconds since the epoch`);
+  return ms;
+}
+
+/** Checks a policy once, at construction. */
+export function resolvePolicy(policy: MfaPolicy | undefined): ResolvedPolicy {
+  if (policy !== undefined && (policy === null || typeof policy !== 'object')) invalid('policy must be an object');
+  const { required = 'everyone', enrollmentDeadline, trustedAmr = [], risk } = policy ?? {};
+  return {
+    isRequired: requiredOf(required),
+    deadlineOf: deadlineOf(enrollmentDeadline),
+    trustedAmr: amrList(trustedAmr),
+    risk: risk === undefined ? null : typeof risk === 'function' ? risk : invalid('policy.risk must be a function'),
+  };
+}
+
+function requiredOf(required: NonNullable<MfaPolicy['required']>): ResolvedPolicy['isRequired'] {
+  if (required === 'everyone') return async () => true;
+  if (typeof required === 'function') return async (user) => (await required(user)) === true;
+  if (typeof required === 'object' && Array.isArray(required.roles) && required.roles.every((r) => typeof r === 'string' && r !== '')) {
+    const roles = new Set(required.roles);
+    return async (user) => Array.isArray(user.roles) && user.roles.some((role) => roles.has(role));
+  }
+  return invalid("policy.required must be 'everyone', { roles: [...] } or a function of the user");
+}
+
+function deadlineOf(deadline: MfaPolicy['enrollmentDeadline']): ResolvedPolicy['deadlineOf'] {
+  if (deadline === undefined) return async () => null;
+  if (typeof deadline === 'function') {
+    return async (user) => {
+      const value = await deadline(user);
+      return value === null || value === undefined ? null : deadlineMs(value, 'policy.enrollmentDeadline(user)');
+    };
+  }
+  const ms = deadlineMs(deadline, 'policy.enrollmentDeadline');
+  return async () => ms;
+}
+
+function amrList(values: unknown): string[] {
+  if (!Array.isArray(values) || !values.every((v) => typeof v === 'string' && AMR_VALUE.test(v))) {
+    invalid("policy.trustedAmr must be a list of RFC 8176 values such as 'mfa' or 'hwk'");
+  }
+  return [...values];
+}
+
+/** An exemption that still applies at `now`; an expired one is no exemption. */
+export function liveExemption(exemption: Exemption | null | undefined, now: number): Exemption | null {
+  return exemption && exemption.expiresAt > now ? exemption : null;
+}

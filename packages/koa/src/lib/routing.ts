@@ -1,0 +1,41 @@
+import { MfaError, problemResponse, requestErrorProblem } from '@mfakit/core';
+import type { Context, Next } from 'koa';
+import { writeResult } from './http';
+
+const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i; // what raw-body's `bytes` reads
+
+/** Errors of reading a request (bad JSON, too large, unknown charset) become problems; others go on up. */
+export async function requestErrors(ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+  } catch (err) {
+    const problem = requestErrorProblem(err);
+    if (!problem) throw err;
+    writeResult(ctx, problemResponse(problem));
+  }
+}
+
+/**
+ * @koa/router hands over a parameter it cannot percent-decode as it came; Express refuses it with
+ * a 400. Do the same, so that `%E0%A4%A` is a malformed request, not a factor or user id.
+ */
+export function assertDecodable(ctx: Context): void {
+  try {
+    decodeURIComponent(ctx.path);
+  } catch {
+    throw Object.assign(new URIError('Failed to decode a path parameter'), { status: 400 });
+  }
+}
+
+/** Checks a router's `prefix` and `bodyLimit` once, at construction; throws `invalid_option` naming the router. */
+export function routerMount(router: string, options: { prefix?: string; bodyLimit?: string | number }, defaultPrefix: string): { prefix: string; bodyLimit: string | number } {
+  const prefix = options.prefix ?? defaultPrefix;
+  if (typeof prefix !== 'string' || !/^\/[^?#]*[^/?#]$/.test(prefix)) {
+    throw new MfaError('invalid_option', `${router} prefix must be a path such as '${defaultPrefix}' (not '/' or empty: the router answers 404 for every path under it)`);
+  }
+  const bodyLimit = options.bodyLimit ?? '16kb';
+  if (!(typeof bodyLimit === 'string' ? SIZE.test(bodyLimit) : Number.isSafeInteger(bodyLimit) && bodyLimit > 0)) {
+    throw new MfaError('invalid_option', `${router} bodyLimit must be a size such as '16kb' or a number of bytes`);
+  }
+  return { prefix, bodyLimit };
+}

@@ -1,0 +1,108 @@
+import { ADMIN_ROUTES, type AdminRouteName, handleAdminRoute, Mfa, MfaError, problemResponse } from '@mfakit/core';
+import { All, Controller, Delete, Get, Inject, type OnModuleInit, Put, Req, Res, type Type, UseGuards } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants';
+import { HttpAdapterHost } from '@nestjs/core';
+import { type MfaHttpRequest, type MfaHttpResponse, toMfaRequest, writeResult } from './lib/http';
+import { installRequestErrorHandler } from './lib/requestErrors';
+import { type ControllerGuard, MFA, MFA_ADMIN_OPTIONS, MFA_MODULE_OPTIONS, type MfaAdminSettings, type MfaModuleSettings, normalizePath } from './mfaOptions';
+import { SkipMfa } from './requireMfa';
+
+/**
+ * The admin routes of the HTTP contract (`ADMIN_ROUTES`), at `/mfa/admin`: the report of every
+ * user, revoking all of a user's factors and sessions (a lost device), granting and lifting an
+ * exemption. Each route hands the request to the core (`handleAdminRoute`), which decides: a
+ * signed-in user (401), allowed by `authorize` (403 `forbidden`), with an MFA proof of their own
+ * at most `maxAge` old (401 `mfa_required` / `mfa_stale`). Unknown routes under the mount answer
+ * `404 not_found`, body errors 400/413/415, all as problem+json.
+ *
+ * `MfaModule.forRoot()` mounts it at `<path>/admin` when given the `admin` option, behind the
+ * module's `guards`; the core checks the administrator's MFA itself, so `MfaGuard` skips it.
+ *
+ * @example
+ * MfaModule.forRoot(mfa, { guards: [AuthGuard('jwt')], admin: { authorize: (user) => user.roles?.includes('admin') ?? false } });
+ * // GET /mfa/admin/report, DELETE /mfa/admin/users/:userId/factors, PUT and DELETE /mfa/admin/users/:userId/exemption
+ */
+@SkipMfa()
+@Controller('mfa/admin')
+export class MfaAdminController implements OnModuleInit {
+  constructor(
+    @Inject(MFA) private readonly mfa: Mfa,
+    @Inject(MFA_MODULE_OPTIONS) private readonly settings: MfaModuleSettings,
+    @Inject(MFA_ADMIN_OPTIONS) private readonly admin: MfaAdminSettings,
+    // Explicit tokens: tools without decorator metadata (tsx, esbuild) still inject.
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  @Get('report')
+  report(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
+    return this.answer('report', req, res);
+  }
+
+  @Delete('users/:userId/factors')
+  revoke(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
+    return this.answer('revoke', req, res);
+  }
+
+  @Put('users/:userId/exemption')
+  grantExemption(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
+    return this.answer('grantExemption', req, res);
+  }
+
+  @Delete('users/:userId/exemption')
+  liftExemption(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
+    return this.answer('liftExemption', req, res);
+  }
+
+  /** Anything else under the mount is not an admin route. Declared last: it matches all. */
+  @All(['', '{*rest}'])
+  notFound(@Req() req: MfaHttpRequest & { method?: string; path?: string }, @Res() res: MfaHttpResponse): void {
+    const detail = `No such MFA admin route: ${req.method ?? ''} ${(req.path ?? '').slice(0, 100)}`;
+    writeResult(res, problemResponse({ code: 'not_found', detail }));
+  }
+
+  onModuleInit(): void {
+    const mount = normalizePath(String(Reflect.getMetadata(PATH_METADATA, this.constructor) ?? ''));
+    if (mount) installRequestErrorHandler(this.adapterHost, mount, ADMIN_ROUTES);
+  }
+
+  private async answer(name: AdminRouteName, req: MfaHttpRequest, res: MfaHttpResponse): Promise<void> {
+    if (Number(req.headers['content-length']) > this.settings.bodyLimit) {
+      return writeResult(res, problemResponse({ code: 'payload_too_large', detail: 'The body is larger than this API accepts.' }));
+    }
+    // JSON only, as the contract says: a form-encoded body that Nest's other parser read is no body.
+    const body = req.is?.('application/json') ? req.body : undefined;
+    const input = { ...toMfaRequest(req, this.settings.getUser), params: { ...req.params }, body };
+    writeResult(res, await handleAdminRoute(this.mfa, name, input, this.admin));
+  }
+}
+
+/**
+ * `MfaAdminController` mounted at another path, optionally behind guards (the primary
+ * authentication). `MfaModule.forRoot()` uses it for its `admin` option; call it yourself, with
+ * `path: false` and the `admin` option on the module (which provides `MFA_ADMIN_OPTIONS`), to mount
+ * the controller in a module of your own. Register it before the enrollment controller when it
+ * lies under that controller's path: that controller answers 404 for every path it does not know.
+ *
+ * @param path where to mount, under the global prefix, e.g. 'auth/mfa/admin'
+ * @param guards put in front of every route, e.g. `[AuthGuard('jwt')]`
+ *
+ * @example
+ * ```ts
+ * const AdminMfaController = createMfaAdminController('auth/mfa/admin', [AuthGuard('jwt')]);
+ *
+ * @Module({
+ *   imports: [MfaModule.forRoot(mfa, { path: false, admin: { authorize: (user) => user.roles?.includes('admin') ?? false } })],
+ *   controllers: [AdminMfaController, createMfaController('auth/mfa', [AuthGuard('jwt')])],
+ * })
+ * export class AuthModule {}
+ * ```
+ */
+export function createMfaAdminController(path: string, guards: ControllerGuard[] = []): Type<MfaAdminController> {
+  const mount = typeof path === 'string' ? normalizePath(path) : '';
+  // At the root, the catch-all route would answer every unknown route of the application.
+  if (!mount) throw new MfaError('invalid_option', "createMfaAdminController needs a non-empty path such as 'mfa/admin'");
+  @Controller(mount)
+  class MountedMfaAdminController extends MfaAdminController {}
+  if (guards.length > 0) UseGuards(...guards)(MountedMfaAdminController);
+  return MountedMfaAdminController;
+}
