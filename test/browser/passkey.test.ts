@@ -11,127 +11,35 @@
  * never `playwright install`. CHROMIUM_PATH overrides where the browser is looked for.
  */
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import fs from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Clock, MfaEvent } from '@mfakit/core';
-import { type Demo, type DemoFactory, totpCode } from '@mfakit/testing';
-import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
-import { createApp as createExpressApp } from '../../examples/express/src/app';
-import { createApp as createKoaApp } from '../../examples/koa/src/app';
-import { createApp as createNestApp } from '../../examples/nestjs/src/app';
+import type { MfaEvent } from '@mfakit/core';
+import type { DemoFactory } from '@mfakit/testing';
+import type { CDPSession, Page } from 'playwright-core';
+import { AuthenticatorApp, type BrowserDemo, DEMOS, MovableClock, signIn as signInAs, startBrowserDemo } from './lib/harness';
 
 jest.setTimeout(60_000);
 
-const INSTALL_HINT = 'install it with `apt-get update && apt-get install -y chromium` (never `playwright install`), or set CHROMIUM_PATH';
-// Debian's package: /usr/bin/chromium is a wrapper script around the binary in /usr/lib/chromium.
-const CHROMIUM_PATHS = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ['/usr/lib/chromium/chromium', '/usr/bin/chromium'];
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PASSKEY_LABEL = 'MacBook Touch ID';
-const TOTP_PERIOD_MS = 30_000;
 const UP = 0x01; // authenticator data flags, WebAuthn section 6.1
 const UV = 0x04;
-
-/**
- * The wall clock plus an offset the test moves forward: TOTP codes follow real time (as a phone's
- * would), and a step-up window lapses without sleeping.
- */
-class MovableClock implements Clock {
-  private offsetMs = 0;
-  now(): number {
-    return Date.now() + this.offsetMs;
-  }
-  advanceSeconds(seconds: number): void {
-    this.offsetMs += seconds * 1000;
-  }
-}
-
-function chromiumPath(): string {
-  const found = CHROMIUM_PATHS.find((p) => fs.existsSync(p));
-  if (!found) throw new Error(`Chromium is not installed (looked at ${CHROMIUM_PATHS.join(', ')}); the passkey browser test needs it: ${INSTALL_HINT}.`);
-  return found;
-}
-
-/**
- * The demos that serve the page, each driven through the whole scenario below in its own browser.
- * Every framework's demo belongs here: examples/koa and examples/nestjs join the list with a
- * factory like Express's, the same one their HTTP contract test passes to describeHttpContract.
- */
-const DEMOS: { name: string; create: DemoFactory }[] = [
-  {
-    name: 'express',
-    create: async (options) => {
-      const { app, mfa } = createExpressApp(options);
-      return { handler: app, mfa };
-    },
-  },
-  {
-    name: 'koa',
-    create: async (options) => {
-      const { app, mfa } = createKoaApp(options);
-      return { handler: app.callback(), mfa };
-    },
-  },
-  {
-    name: 'nestjs',
-    create: async (options) => {
-      const { app, mfa } = await createNestApp(options);
-      await app.init();
-      return { handler: app.getHttpServer(), mfa, close: () => app.close() };
-    },
-  },
-];
-
-/**
- * What the test's server hands each request to. A demo that brings its own (not listening) server,
- * as NestJS does, gets the request through that server's own listeners, so that the test can
- * listen first and build the demo for the origin it got.
- */
-function requestListener(handler: Demo['handler']): RequestListener {
-  return typeof handler === 'function' ? handler : (req, res) => handler.emit('request', req, res);
-}
 
 for (const demo of DEMOS) describe(demo.name, () => passkeyScenario(demo.create));
 
 /** The scenario against one demo: a server on a free port, Chromium, one virtual authenticator. */
 function passkeyScenario(create: DemoFactory): void {
   const clock = new MovableClock();
+  const app = new AuthenticatorApp(clock);
   const events: MfaEvent[] = [];
-  const errors: string[] = [];
-  let server: Server;
-  let running: Demo | undefined;
+  let demo: BrowserDemo | undefined;
   let origin = ''; // http://localhost:PORT: what the browser opens (WebAuthn refuses 127.0.0.1)
   let direct = ''; // http://127.0.0.1:PORT: where the test's own requests go
-  let browser: Browser | undefined;
-  let context: BrowserContext;
   let page: Page;
   let cdp: CDPSession;
   let authenticatorId = '';
-  let totpSecret = '';
-  let lastTotpStep = -1;
 
   beforeAll(async () => {
-    const executablePath = chromiumPath();
-    server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    origin = `http://localhost:${port}`;
-    direct = `http://127.0.0.1:${port}`;
-    running = await create({
-      clock,
-      jwtSecret: 'browser-test-secret-of-at-least-thirty-two-characters',
-      encryptionKeys: [{ id: 'test', key: Buffer.alloc(32, 9) }],
-      logger: { warn: () => {}, error: (m) => errors.push(m) },
-      onEvent: (event) => events.push(event),
-      webauthn: { origins: [origin] },
-    });
-    server.on('request', requestListener(running.handler));
-
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ locale: 'en-GB' });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000); // a step that does not happen fails in seconds, not minutes
-    cdp = await context.newCDPSession(page);
+    demo = await startBrowserDemo(create, { clock, onEvent: (event) => events.push(event) });
+    ({ origin, direct, page } = demo);
+    cdp = await demo.context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     ({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
@@ -139,31 +47,14 @@ function passkeyScenario(create: DemoFactory): void {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await running?.close?.();
+    const errors = (await demo?.stop()) ?? [];
     expect(errors).toEqual([]);
   });
 
   // ---- helpers -------------------------------------------------------------------------------
-  /** The code the authenticator app shows now; if this 30 s step's code was used, the clock moves to the next step instead of waiting. */
-  function freshTotp(): string {
-    let step = Math.floor(clock.now() / TOTP_PERIOD_MS);
-    if (step === lastTotpStep) {
-      clock.advanceSeconds((TOTP_PERIOD_MS - (clock.now() % TOTP_PERIOD_MS)) / 1000);
-      step = Math.floor(clock.now() / TOTP_PERIOD_MS);
-    }
-    lastTotpStep = step;
-    return totpCode(totpSecret, clock);
-  }
-
-  async function signIn(user: string): Promise<void> {
-    await page.goto(`${origin}/`);
-    await page.fill('#username', user);
-    await page.fill('#password', `${user}-password`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#status-section').waitFor();
-  }
+  /** The code the authenticator app shows now (see AuthenticatorApp). */
+  const freshTotp = () => app.code();
+  const signIn = (user: string) => signInAs(page, origin, user);
 
   /** The page's access token, for the requests the test makes itself. */
   async function pageAccessToken(): Promise<string> {
@@ -247,8 +138,8 @@ function passkeyScenario(create: DemoFactory): void {
       await signIn('alice');
       await page.getByRole('button', { name: 'Set up authenticator app' }).click();
       await page.locator('#enroll-section').waitFor();
-      totpSecret = (await page.locator('#secret').textContent())!.replace(/\s/g, '');
-      expect(totpSecret).toMatch(/^[A-Z2-7]{16,}$/);
+      app.secret = (await page.locator('#secret').textContent())!.replace(/\s/g, '');
+      expect(app.secret).toMatch(/^[A-Z2-7]{16,}$/);
       await page.fill('#confirm-code', freshTotp());
       await page.getByRole('button', { name: 'Confirm' }).click();
       await page.locator('#codes-section').waitFor();

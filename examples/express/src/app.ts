@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BODY_LIMIT, type DemoAppOptions, demoSetup, jwtKey, parseTransfer, problem, PUBLIC_DIR, TRANSFER_HELP, transferMade, WEBAUTHN_BROWSER_BUNDLE } from '@mfakit/example-shared';
 import type { Mfa } from '@mfakit/core';
-import { mfaRouter, requireFreshMfa, requireMfa, writeResult } from '@mfakit/express';
+import { mfaAdminRouter, mfaRouter, requireFreshMfa, requireMfa, writeResult } from '@mfakit/express';
 import express, { type Express, type RequestHandler } from 'express';
 import { jwtPassport, loginRoute, requireAuth } from './auth';
 import { errorHandler, notFound, securityHeaders } from './problems';
@@ -39,15 +39,16 @@ const validateTransfer: RequestHandler = function validateTransfer(req, res, nex
 
 /**
  * The mfakit demo: passport-jwt login, the enrollment router at `/mfa` (authenticator apps,
- * passkeys, recovery codes), a protected route and a step-up route, the enrollment page, and
- * RFC 9457 problems for every error.
+ * passkeys, codes by email or SMS, recovery codes), the admin routes at `/mfa/admin`, a protected
+ * route and a step-up route, the account routes (`/api/me`, `/api/notifications`, `/api/outbox`),
+ * the enrollment page, and RFC 9457 problems for every error.
  *
  * @example
  * const { app } = createApp({ clock: new FakeClock() });
  * await request(app).post('/auth/login').send({ username: 'alice', password: 'alice-password' });
  */
 export function createApp(options: DemoAppOptions = {}): { app: Express; mfa: Mfa } {
-  const { mfa, clock, logger, jwtSecret, freshMaxAgeSeconds } = demoSetup(options);
+  const { mfa, clock, logger, jwtSecret, freshMaxAgeSeconds, admin, account } = demoSetup(options);
   const key = jwtKey(jwtSecret);
   const auth = requireAuth(jwtPassport(key));
 
@@ -57,8 +58,13 @@ export function createApp(options: DemoAppOptions = {}): { app: Express; mfa: Mf
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', dotfiles: 'ignore' }));
   app.get('/vendor/simplewebauthn-browser.js', webauthnBrowserScript());
 
-  app.post('/auth/login', ...jsonBody, loginRoute(key));
+  app.post('/auth/login', ...jsonBody, loginRoute(key, clock));
+  // The admin routes before the enrollment router, which answers 404 for every path it does not know.
+  app.use('/mfa/admin', auth, mfaAdminRouter(mfa, admin));
   app.use('/mfa', auth, mfaRouter(mfa, options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }));
+  app.get('/api/me', auth, (req, res) => writeResult(res, account.me(req.user!)));
+  app.get('/api/notifications', auth, (req, res) => writeResult(res, account.notifications(req.user!)));
+  app.get('/api/outbox', auth, (req, res) => writeResult(res, account.outbox(req.user!)));
   app.get('/api/profile', auth, requireMfa(mfa), (req, res) => {
     res.set('Cache-Control', 'no-store').json({ user: { id: req.user!.id }, mfa: req.mfa });
   });

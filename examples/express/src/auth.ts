@@ -1,6 +1,7 @@
+import type { KeyObject } from 'node:crypto';
+import type { Clock } from '@mfakit/core';
 import { authenticationRequired, JWT_ALGORITHMS, login, userOfClaims } from '@mfakit/example-shared';
 import { writeResult } from '@mfakit/express';
-import type { KeyObject } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type jwt from 'jsonwebtoken';
 import { Passport } from 'passport';
@@ -9,8 +10,13 @@ import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
+    // What passport-jwt leaves on req.user (a DemoPrincipal). Optional but for `id`: this
+    // declaration is global, and the workspace's type check sees other apps' users too.
     interface User {
       id: string;
+      roles?: string[];
+      amr?: string[];
+      authTime?: number;
     }
   }
 }
@@ -18,7 +24,9 @@ declare global {
 /**
  * The primary authentication: a passport instance (not passport's global one, so that two demo
  * apps in one process keep their own secrets) with a passport-jwt strategy for `Authorization:
- * Bearer <JWT>`. The JWT's `sub` is the user id, and the user must still exist.
+ * Bearer <JWT>`. Any HS256 JWT signed with the demo's secret whose `sub` names a demo user passes;
+ * `req.user` is that user with the roles of the user table and the token's `amr` and `auth_time`
+ * (see `userOfClaims`), which mfakit reads (`mfaUserOf`).
  */
 export function jwtPassport(key: KeyObject): InstanceType<typeof Passport> {
   const authenticator = new Passport();
@@ -55,9 +63,9 @@ export function requireAuth(authenticator: InstanceType<typeof Passport>): Reque
   };
 }
 
-/** `POST /auth/login`: the shared login, written out. */
-export function loginRoute(key: KeyObject): RequestHandler {
+/** `POST /auth/login`: the shared login, written out; `clock` dates the token's `auth_time`. */
+export function loginRoute(key: KeyObject, clock: Clock): RequestHandler {
   return function loginRoute(req, res) {
-    writeResult(res, login(req.body, key));
+    writeResult(res, login(req.body, key, clock));
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The Express demo against the HTTP contract of every demo (@mfakit/testing's
- * describeHttpContract): login, enrollment, step-up, lockout, recovery, passkeys, malformed
- * input and the page, with the same expectations as the Koa and NestJS demos.
+ * describeHttpContract): login, enrollment, step-up, lockout, recovery, passkeys, codes by
+ * email and SMS, an SSO's MFA, the admin routes, malformed input and the page, with the same
+ * expectations as the Koa and NestJS demos.
  */
 import { describeHttpContract } from '@mfakit/testing';
 import { createApp } from '../src/app';

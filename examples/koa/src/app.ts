@@ -17,7 +17,7 @@ import {
   verifyBearer,
   WEBAUTHN_BROWSER_BUNDLE,
 } from '@mfakit/example-shared';
-import { jsonBody, mfaRouter, requireFreshMfa, requireMfa, writeResult } from '@mfakit/koa';
+import { jsonBody, mfaAdminRouter, mfaRouter, requireFreshMfa, requireMfa, writeResult } from '@mfakit/koa';
 import Koa, { type Middleware } from 'koa';
 import send from 'koa-send';
 
@@ -72,18 +72,22 @@ const MFA_PATH = /^\/mfa(\/|$)/i;
 const bodyOf = (ctx: Koa.Context) => (ctx.request as { body?: unknown }).body;
 
 /**
- * The mfakit demo on Koa: the same app as the Express demo (users, login, `/mfa`, the protected
- * and step-up routes, the page), with a JWT check in place of passport-jwt.
+ * The mfakit demo on Koa: the same app as the Express demo (users, login, `/mfa` and
+ * `/mfa/admin`, the protected and step-up routes, the account routes, the page), with a JWT check
+ * in place of passport-jwt.
  *
  * @example
  * const { app } = createApp({ clock: new FakeClock() });
  * await request(app.callback()).post('/auth/login').send({ username: 'alice', password: 'alice-password' });
  */
 export function createApp(options: DemoAppOptions = {}): { app: Koa; mfa: Mfa } {
-  const { mfa, clock, logger, jwtSecret, freshMaxAgeSeconds } = demoSetup(options);
+  const { mfa, clock, logger, jwtSecret, freshMaxAgeSeconds, admin, account } = demoSetup(options);
   const key = jwtKey(jwtSecret);
 
-  /** The primary authentication: `Authorization: Bearer <JWT>` to `ctx.state.user`, or a 401 problem. */
+  /**
+   * The primary authentication: `Authorization: Bearer <JWT>` to `ctx.state.user` (the demo user
+   * with the token's `amr` and `auth_time`, see `userOfClaims`), or a 401 problem.
+   */
   const auth: Middleware = async function auth(ctx, next) {
     const user = verifyBearer(ctx.get('authorization') || undefined, key);
     if ('status' in user) return writeResult(ctx, user);
@@ -103,7 +107,10 @@ export function createApp(options: DemoAppOptions = {}): { app: Koa; mfa: Mfa } 
   routes.get('/vendor/simplewebauthn-browser.js', async (ctx) => {
     await send(ctx, path.basename(WEBAUTHN_BROWSER_BUNDLE), { root: path.dirname(WEBAUTHN_BROWSER_BUNDLE) });
   });
-  routes.post('/auth/login', ...json, (ctx) => writeResult(ctx, login(bodyOf(ctx), key)));
+  routes.post('/auth/login', ...json, (ctx) => writeResult(ctx, login(bodyOf(ctx), key, clock)));
+  routes.get('/api/me', auth, (ctx) => writeResult(ctx, account.me(ctx.state.user)));
+  routes.get('/api/notifications', auth, (ctx) => writeResult(ctx, account.notifications(ctx.state.user)));
+  routes.get('/api/outbox', auth, (ctx) => writeResult(ctx, account.outbox(ctx.state.user)));
   routes.get('/api/profile', auth, requireMfa(mfa), (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { user: { id: ctx.state.user.id }, mfa: ctx.state.mfa };
@@ -119,8 +126,10 @@ export function createApp(options: DemoAppOptions = {}): { app: Koa; mfa: Mfa } 
     ctx.body = transferMade(ctx.state.user.id, ctx.state.transfer, clock);
   });
   app.use(routes.routes());
-  // The enrollment router answers only signed-in users (as Express's app.use('/mfa', auth, ...)).
+  // The enrollment and admin routers answer only signed-in users (as Express's app.use('/mfa', auth, ...)).
   app.use(async (ctx, next) => (MFA_PATH.test(ctx.path) ? auth(ctx, next) : next()));
+  // The admin routes before the enrollment router, which answers 404 for every path it does not know.
+  app.use(mfaAdminRouter(mfa, admin).routes());
   app.use(mfaRouter(mfa, options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }).routes());
   return { app, mfa };
 }

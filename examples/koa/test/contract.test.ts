@@ -1,3 +1,7 @@
+/**
+ * The Koa demo against the HTTP contract of every demo (@mfakit/testing's describeHttpContract),
+ * with the same expectations as the Express and NestJS demos.
+ */
 import { describeHttpContract } from '@mfakit/testing';
 import { createApp } from '../src/app';
 

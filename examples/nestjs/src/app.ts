@@ -94,8 +94,9 @@ function nestLogger(logger: { warn(message: string): void; error(message: string
 
 /**
  * The mfakit demo on NestJS 12 (platform-express): the same app as the Express and Koa demos
- * (users, login, `/mfa`, the protected and step-up routes, the page), with @nestjs/passport's
- * passport-jwt for the primary authentication and @mfakit/nestjs for MFA. Not initialised yet:
+ * (users, login, `/mfa` and `/mfa/admin`, the protected and step-up routes, the account routes,
+ * the page), with @nestjs/passport's passport-jwt for the primary authentication and
+ * @mfakit/nestjs for MFA. Not initialised yet:
  * the caller runs `await app.init()` (or `app.listen()`). Unusable options reject with the
  * original error (RangeError, MfaError `invalid_option`), before Nest is started.
  *
@@ -105,7 +106,7 @@ function nestLogger(logger: { warn(message: string): void; error(message: string
  * await request(app.getHttpServer()).post('/auth/login').send({ username: 'alice', password: 'alice-password' });
  */
 export async function createApp(options: DemoAppOptions = {}): Promise<{ app: INestApplication; mfa: Mfa }> {
-  const { mfa, clock, logger, jwtSecret, freshMaxAgeSeconds } = demoSetup(options);
+  const { mfa, clock, logger, jwtSecret, freshMaxAgeSeconds, admin, account } = demoSetup(options);
   const key = jwtKey(jwtSecret);
   const { JwtStrategy, JwtAuthGuard } = jwtAuth(key);
 
@@ -114,12 +115,31 @@ export async function createApp(options: DemoAppOptions = {}): Promise<{ app: IN
     @Post('login')
     @UseGuards(JsonOnlyBody)
     login(@Req() req: Request, @Res() res: Response): void {
-      writeResult(res, login(req.body, key));
+      writeResult(res, login(req.body, key, clock));
     }
   }
 
   @Controller('api')
   class ApiController {
+    // The account routes: the primary authentication only, no MFA (see examples/shared/src/account.ts).
+    @Get('me')
+    @UseGuards(JwtAuthGuard)
+    me(@Req() req: DemoRequest, @Res() res: Response): void {
+      writeResult(res, account.me(req.user!));
+    }
+
+    @Get('notifications')
+    @UseGuards(JwtAuthGuard)
+    notifications(@Req() req: DemoRequest, @Res() res: Response): void {
+      writeResult(res, account.notifications(req.user!));
+    }
+
+    @Get('outbox')
+    @UseGuards(JwtAuthGuard)
+    outbox(@Req() req: DemoRequest, @Res() res: Response): void {
+      writeResult(res, account.outbox(req.user!));
+    }
+
     @Get('profile')
     @RequireMFA()
     @UseGuards(JwtAuthGuard, MfaGuard)
@@ -140,8 +160,9 @@ export async function createApp(options: DemoAppOptions = {}): Promise<{ app: IN
 
   @Module({
     imports: [
-      // The enrollment routes at /mfa, behind the JWT (then their JSON body is read), as on Express.
-      MfaModule.forRoot(mfa, { path: 'mfa', guards: [JwtAuthGuard, JsonBody], ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }) }),
+      // The enrollment routes at /mfa and the admin routes at /mfa/admin, behind the JWT (then
+      // their JSON body is read), as on Express.
+      MfaModule.forRoot(mfa, { path: 'mfa', guards: [JwtAuthGuard, JsonBody], admin, ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }) }),
     ],
     controllers: [AuthController, ApiController],
     providers: [JwtStrategy],

@@ -1,21 +1,20 @@
 import type { KeyObject } from 'node:crypto';
-import { authenticationRequired, JWT_ALGORITHMS, userOfClaims } from '@mfakit/example-shared';
+import { authenticationRequired, type DemoPrincipal, JWT_ALGORITHMS, userOfClaims } from '@mfakit/example-shared';
 import { type CanActivate, Injectable, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { DemoAnswer } from './problems';
 
-/** The user passport-jwt leaves on `req.user`. */
-export interface DemoUser {
-  id: string;
-}
+/** The user passport-jwt leaves on `req.user`: the demo user, and the token's `amr` and `auth_time` (see `userOfClaims`). */
+export type DemoUser = DemoPrincipal;
 
 let apps = 0;
 
 /**
  * The primary authentication: a passport-jwt strategy for `Authorization: Bearer <JWT>` (HS256
- * only, the key as a KeyObject; `sub` names the user, who must still exist) and the guard that
+ * only, the key as a KeyObject; `sub` names the user, who must still exist; any such token passes,
+ * an SSO's too) and the guard that
  * runs it. @nestjs/passport keeps strategies in passport's global instance, so each app registers
  * its own under a name of its own (two demo apps in one process keep their own secrets) and
  * removes it when it closes. The classes close over the key: no constructor injection, which

@@ -1,11 +1,13 @@
 // What may need a (fresh) MFA proof: the API calls (GET /api/profile, the step-up route POST
 // /api/transfers), adding a passkey, setting up an authenticator app next to a passkey, and
 // removing a factor. A 401 mfa_stale or mfa_required opens the challenge box next to the action;
-// a code, a recovery code or a passkey answers it, and the action runs again. Loaded after app.js.
+// a code from the app, a code sent by email or SMS, a recovery code or a passkey answers it, and
+// the action runs again. Loaded after app.js.
 'use strict';
 
 let pending = null; // the action the challenge box is open for
-let challengeMode = 'code'; // 'code' (X-MFA-Token), 'recovery' (POST /mfa/verify first) or 'passkey' (its button only)
+let challengeMode = 'code'; // 'code' (X-MFA-Token), 'recovery' or 'oob' (POST /mfa/verify first) or 'passkey' (its button only)
+let challengeSent = null; // in 'oob' mode, once a code was sent: { factorId, hint, channel, expiresAt }
 let removing = null; // the id of the factor whose removal waits for "Remove it"
 
 /**
@@ -39,24 +41,24 @@ function refused(action, answer) {
   if (code === 'mfa_stale' || code === 'mfa_required') return openChallenge(action, answer);
   closeChallenge();
   const report = action.fail || fail;
-  if (code === 'mfa_enrollment_required') report(`${problemText(answer)} Set up an authenticator app or add a passkey in "Your MFA status".`);
+  if (code === 'mfa_enrollment_required') report(`${problemText(answer)} Set up an authenticator app, add a passkey, or get codes by email or SMS.`);
   else report(problemText(answer));
 }
 
 // ---- the challenge box ---------------------------------------------------------------------
 function openChallenge(action, answer) {
-  const withCode = hasKind('totp', 'hotp');
-  const withPasskey = hasKind('webauthn');
-  let ways = 'Enter one of your recovery codes';
-  if (withCode && withPasskey) ways = 'Enter the code your authenticator app shows now, or use a passkey';
-  else if (withCode) ways = 'Enter the code your authenticator app shows now';
-  else if (withPasskey) ways = 'Use your passkey (or a recovery code)';
+  const found = [];
+  if (hasKind('totp', 'hotp')) found.push('enter the code your authenticator app shows now');
+  if (hasKind('webauthn')) found.push('use your passkey');
+  if (hasKind('oob')) found.push('have a code sent by email or SMS');
+  const listed = found.length > 1 ? `${found.slice(0, -1).join(', ')} or ${found[found.length - 1]}` : found[0] || 'enter one of your recovery codes';
+  const ways = `${listed[0].toUpperCase()}${listed.slice(1)}${found.length > 0 && !hasKind('totp', 'hotp') ? ' (or use a recovery code)' : ''}`;
   let title;
   let reason;
   if (answer.problem.code === 'mfa_stale') {
     title = `${action.label} needs a fresh proof (step-up).`;
     const last = status?.session ? ` Your last verification was at ${time(status.session.authTime)}.` : '';
-    reason = `${problemText(answer)}${last} ${ways}, and it is tried again.`;
+    reason = `${action.staleText || problemText(answer)}${last} ${ways}, and it is tried again.`;
   } else {
     title = `${action.label} needs multi-factor authentication.`;
     reason = `${problemText(answer)} You have no active MFA session: it was ended, it lapsed, or none was opened yet. ${ways}, and it is tried again.`;
@@ -72,14 +74,16 @@ function openChallenge(action, answer) {
   (challengeMode === 'passkey' ? $('stepup-passkey') : $('stepup-code')).focus();
 }
 
-/** An app code where the user has an app, else the passkey, else a recovery code. */
+/** An app code where the user has an app, else the passkey, else a code by email or SMS, else a recovery code. */
 function defaultChallengeMode() {
   if (hasKind('totp', 'hotp')) return 'code';
-  return hasKind('webauthn') ? 'passkey' : 'recovery';
+  if (hasKind('webauthn')) return 'passkey';
+  return hasKind('oob') ? 'oob' : 'recovery';
 }
 
 function closeChallenge() {
   pending = null;
+  challengeSent = null;
   show('stepup', false);
   challengeError('');
 }
@@ -91,11 +95,13 @@ function challengeError(text) {
 
 function setChallengeMode(mode) {
   challengeMode = mode;
+  if (mode !== 'oob') challengeSent = null;
   const recovery = mode === 'recovery';
   const withCode = hasKind('totp', 'hotp');
   const withPasskey = hasKind('webauthn');
-  show('stepup-form', mode !== 'passkey');
-  $('stepup-label').textContent = recovery ? 'One of your recovery codes (each works once)' : '6-digit code from your authenticator app';
+  const withOob = hasKind('oob');
+  show('stepup-form', mode === 'code' || recovery || (mode === 'oob' && Boolean(challengeSent)));
+  $('stepup-label').textContent = recovery ? 'One of your recovery codes (each works once)' : mode === 'oob' && challengeSent ? `6-digit code sent to ${challengeSent.hint}` : '6-digit code from your authenticator app';
   $('stepup-code').inputMode = recovery ? 'text' : 'numeric';
   $('stepup-code').placeholder = recovery ? 'XXXX-XXXX-XXXX-XXXX' : '';
   $('stepup-code').classList.toggle('wide', recovery);
@@ -105,8 +111,29 @@ function setChallengeMode(mode) {
   show('stepup-passkey', withPasskey);
   $('stepup-passkey').className = mode === 'passkey' ? '' : 'secondary';
   $('stepup-passkey').textContent = withCode ? 'Use a passkey instead' : 'Use your passkey';
-  show('stepup-toggle', !recovery || withCode);
-  $('stepup-toggle').textContent = recovery ? 'Use a code from the app instead' : 'Use a recovery code instead';
+  // "Send a code to a***@example.com": the main way in 'oob' mode, an alternative in the others.
+  const sendButtons = recovery ? [] : oobFactors().map((factor) => {
+    const again = challengeSent?.factorId === factor.id;
+    const node = button(again ? `Send a new code to ${factor.hint}` : `Send a code to ${factor.hint}`, mode === 'oob' && !challengeSent ? '' : 'secondary', () => sendChallengeCode(factor));
+    return node;
+  });
+  $('stepup-oob').replaceChildren(...sendButtons);
+  show('stepup-oob', sendButtons.length > 0);
+  show('stepup-oob-sent', mode === 'oob' && Boolean(challengeSent));
+  $('stepup-oob-sent').textContent = challengeSent ? `Sent at ${hourMinute(Date.now())}; it works until ${hourMinute(challengeSent.expiresAt)}, once. In this demo, find it in the Demo outbox.` : '';
+  show('stepup-toggle', !recovery || withCode || withOob);
+  $('stepup-toggle').textContent = recovery ? (withCode ? 'Use a code from the app instead' : withOob ? 'Use a code by email or SMS instead' : '') : 'Use a recovery code instead';
+}
+
+/** Sends a code to an email or SMS factor for the challenge box, which then asks for it. */
+async function sendChallengeCode(factor) {
+  const answer = await api('POST', '/mfa/challenge', { body: { factorId: factor.id } });
+  if (!answer.ok) return challengeError(problemText(answer));
+  challengeSent = { factorId: factor.id, hint: answer.data.hint, channel: answer.data.channel, expiresAt: answer.data.expiresAt };
+  challengeError('');
+  setChallengeMode('oob');
+  $('stepup-code').focus();
+  await refreshPanels(); // the outbox shows the new code
 }
 
 $('stepup-toggle').addEventListener('click', () => {
@@ -127,12 +154,14 @@ $('stepup-form').addEventListener('submit', async (event) => {
   const action = pending;
   if (!action) return;
   const entered = $('stepup-code').value.trim();
-  if (challengeMode === 'recovery') {
-    // X-MFA-Token carries app codes only: verify the recovery code first, then retry with the new session.
-    const answer = await api('POST', '/mfa/verify', { body: { recoveryCode: entered } });
+  if (challengeMode === 'recovery' || challengeMode === 'oob') {
+    // X-MFA-Token carries app codes only: verify a recovery code or a sent code first, then retry with the new session.
+    const sent = challengeSent;
+    const body = sent ? { factorId: sent.factorId, code: entered.replace(/\s/g, '') } : { recoveryCode: entered };
+    const answer = await api('POST', '/mfa/verify', { body });
     if (!answer.ok) return challengeError(problemText(answer));
     setSessionToken(answer.data.sessionToken);
-    await attempt(action, {}, 'recovery code');
+    await attempt(action, {}, sent ? `code by ${sent.channel === 'sms' ? 'SMS' : 'email'}` : 'recovery code');
     return;
   }
   await attempt(action, { 'X-MFA-Token': entered.replace(/\s/g, '') }, 'code');
@@ -274,18 +303,20 @@ function removeAction(factor) {
 function removalNote(factor, only) {
   const notes = [only ? 'It is your only factor: you will have to set up a new one before you can use protected routes again.' : 'You will no longer be able to verify with it.'];
   if (factor.kind === 'webauthn') notes.push('The passkey stays on your device until you delete it there too.');
+  if (factor.kind === 'oob') notes.push(`No more codes will be sent to ${factor.hint}.`);
   return notes.join(' ');
 }
 
 function factorItem(factor) {
   const item = element('li', 'factor');
   item.dataset.factorId = factor.id;
-  const kind = element('span', `kind kind-${factor.kind}`, kindOf(factor).name);
+  const kind = element('span', `kind kind-${kindKey(factor)}`, kindOf(factor).name);
   const title = element('span');
   title.append(element('span', 'factor-label', factor.label));
   if (status.session?.factorId === factor.id) title.append(element('span', 'in-use', 'current MFA session'));
   const about = element('span', 'about');
-  about.append(title, element('span', 'muted', `Added ${dateTime(factor.createdAt)}`));
+  const sentTo = factor.kind === 'oob' ? `Codes go to ${factor.hint}. ` : '';
+  about.append(title, element('span', 'muted', `${sentTo}Added ${dateTime(factor.createdAt)}`));
   const remove = button('Remove', 'secondary small', () => {
     removing = factor.id;
     renderFactors();
@@ -326,4 +357,7 @@ function renderFactors() {
 }
 
 // ---- start ---------------------------------------------------------------------------------
-if (accessToken()) refreshStatus();
+// After every deferred script has run, so that the panels of oob.js, inbox.js and admin.js are in.
+document.addEventListener('DOMContentLoaded', () => {
+  if (accessToken()) refreshStatus();
+});

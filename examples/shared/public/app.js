@@ -1,7 +1,9 @@
 // The mfakit demo page: plain DOM, no framework. Every message comes from the server's problem
 // `detail` and is written with textContent, never as HTML. This file signs in, shows the status,
 // sets up an authenticator app and verifies; actions.js runs what may need a fresh proof (API
-// calls, adding a passkey, removing a factor); passkeys.js runs the browser's passkey prompt.
+// calls, adding a passkey, removing a factor); passkeys.js runs the browser's passkey prompt;
+// oob.js, inbox.js and admin.js add codes by email or SMS, the demo's outbox and notifications,
+// and the administrators' panel, as `panels`.
 'use strict';
 
 const ACCESS_KEY = 'mfakit-demo.accessToken';
@@ -12,16 +14,28 @@ let status = null; // the last GET /mfa answer
 let enrollment = null; // { factorId, expiresAt } while an enrollment waits for its code
 let recoveryCodes = []; // shown once, cleared on Continue
 
+/**
+ * The page's other parts (oob.js, inbox.js, admin.js) register here: `render(status)` runs each
+ * time the status is drawn, `refresh()` (async) each time it is fetched again, which every action
+ * ends with, and `reset()` on sign-out.
+ */
+const panels = [];
+const refreshPanels = () => Promise.all(panels.map((panel) => panel.refresh?.()));
+
 /** How the page names each kind of factor: in the list, and inside a sentence. */
 const KINDS = {
   totp: { name: 'Authenticator app', noun: 'authenticator app' },
   hotp: { name: 'Hardware token', noun: 'hardware token' },
   webauthn: { name: 'Passkey', noun: 'passkey' },
+  email: { name: 'Email', noun: 'email address' }, // kind 'oob', channel 'email'
+  sms: { name: 'SMS', noun: 'phone number' }, // kind 'oob', channel 'sms'
 };
-const kindOf = (factor) => KINDS[factor.kind] || { name: factor.kind, noun: factor.kind };
-/** "passkey 'MacBook Touch ID'", or "your authenticator app" when the label only repeats the kind. */
+const kindKey = (factor) => (factor.kind === 'oob' ? factor.channel : factor.kind);
+const kindOf = (factor) => KINDS[kindKey(factor)] || { name: factor.kind, noun: factor.kind };
+/** "passkey 'MacBook Touch ID'", "email address a***@example.com", or "your authenticator app" when the label only repeats the kind. */
 function factorName(factor) {
   const kind = kindOf(factor);
+  if (factor.kind === 'oob') return `${kind.noun} ${factor.hint}`;
   return factor.label.toLowerCase() === kind.noun ? `your ${kind.noun}` : `${kind.noun} '${factor.label}'`;
 }
 /** What made a proof, from its factor id ('recovery' for a recovery code). */
@@ -30,8 +44,12 @@ function proofName(factorId) {
   const factor = status && status.factors.find((f) => f.id === factorId);
   return factor ? factorName(factor) : 'a factor that has since been removed';
 }
-/** True when the signed-in user has a factor of one of these kinds. */
+/** True when the signed-in user has a factor of one of these kinds ('oob' for email or SMS). */
 const hasKind = (...kinds) => Boolean(status && status.factors.some((f) => kinds.includes(f.kind)));
+/** The user's email and SMS factors. */
+const oobFactors = () => (status ? status.factors.filter((f) => f.kind === 'oob') : []);
+/** A service account: exempt by the server's configuration, for good (not by an administrator, for a while). */
+const isServiceAccount = (s) => s.exempt && !s.exemption;
 
 // ---- storage -------------------------------------------------------------------------------
 const accessToken = () => sessionStorage.getItem(ACCESS_KEY);
@@ -59,6 +77,8 @@ function problemText(answer) {
 const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const hourMinute = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 const dateTime = (ms) => new Date(ms).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+/** "14:05" today, else "3 Dec 2026, 14:05". */
+const when = (ms) => (new Date(ms).toDateString() === new Date().toDateString() ? hourMinute(ms) : dateTime(ms));
 
 // ---- HTTP ----------------------------------------------------------------------------------
 /** Calls the API with the access and MFA session tokens; stores a new X-Session-Token if one comes back. */
@@ -103,6 +123,7 @@ function signedOut(message) {
   removing = null;
   $('passkey-error').hidden = true;
   for (const id of ['whoami', 'status-section', 'passkey-section', 'enroll-section', 'codes-section', 'verify-section', 'api-section']) show(id, false);
+  for (const panel of panels) panel.reset?.();
   show('login-section', true);
   $('result').hidden = true;
   $('result-summary').textContent = 'No request yet.';
@@ -122,10 +143,13 @@ function renderStatus() {
   $('who').textContent = s.userId;
   const list = $('status-list');
   list.replaceChildren();
-  statusRow(list, 'MFA', s.exempt ? 'Not required: service account (exempt)' : 'Required for this account');
-  if (s.exempt) statusRow(list, 'Protected routes', 'Open to this account without a second factor');
+  const service = isServiceAccount(s);
+  statusRow(list, 'MFA', mfaText(s));
+  if (s.exemption) statusRow(list, 'Why exempt', s.exemption.reason);
+  if (service) statusRow(list, 'Protected routes', 'Open to this account without a second factor');
   else {
-    if (!s.enrolled) statusRow(list, 'Factors', 'None yet: set up an authenticator app or add a passkey');
+    if (!s.enrolled) statusRow(list, 'Factors', 'None yet: set up an authenticator app, add a passkey, or get codes by email or SMS');
+    if (s.enrollBy) statusRow(list, 'Set up a factor by', `${dateTime(s.enrollBy)}. Until then protected routes let you in without one; after that they refuse until you have one.`);
     statusRow(list, 'Recovery codes left', s.enrolled ? `${s.recoveryCodesRemaining} of 10` : 'None yet');
     statusRow(list, 'MFA session', sessionText(s.session));
   }
@@ -136,9 +160,9 @@ function renderStatus() {
   show('whoami', true);
   show('login-section', false);
   show('status-section', true);
-  show('enroll-start', !s.exempt && !withCode && !enrollment);
+  show('enroll-start', !service && !withCode && !enrollment);
   show('end-session', Boolean(s.session));
-  show('passkey-section', !s.exempt && !enrollment && !showingCodes);
+  show('passkey-section', !service && !enrollment && !showingCodes);
   $('passkey-unsupported').textContent = passkeys.unavailableReason();
   show('passkey-unsupported', Boolean($('passkey-unsupported').textContent));
   show('passkey-form', !$('passkey-unsupported').textContent);
@@ -146,10 +170,19 @@ function renderStatus() {
   show('codes-section', showingCodes);
   show('verify-section', s.enrolled && !s.session && !showingCodes);
   for (const id of ['verify-code-label', 'verify-code', 'verify-code-submit']) show(id, withCode);
+  show('verify-code-form', (withCode || withPasskey) && $('verify-recovery-form').hidden);
   $('verify-code').required = withCode;
   show('verify-or', withCode && withPasskey);
   show('verify-passkey', withPasskey);
   show('api-section', !showingCodes);
+  for (const panel of panels) panel.render?.(s);
+}
+
+/** The status's first line: required, optional, exempt for a while (by an administrator), or a service account. */
+function mfaText(s) {
+  if (s.exemption) return `Exempt until ${dateTime(s.exemption.expiresAt)}: an administrator excused this account from MFA until then`;
+  if (s.exempt) return 'Not required: service account (exempt)';
+  return s.required ? 'Required for this account' : 'Optional for this account';
 }
 
 /** "Verified with passkey 'MacBook Touch ID' at 10:03; ends by 22:03 (or after 30 idle minutes)". */
@@ -167,6 +200,7 @@ async function refreshStatus() {
   status = answer.data;
   if (!status.session && sessionToken()) setSessionToken(null); // lapsed or ended: drop it
   renderStatus();
+  await refreshPanels();
 }
 
 // ---- sign in and out -----------------------------------------------------------------------
@@ -353,9 +387,14 @@ $('verify-passkey').addEventListener('click', async () => {
 $('toggle-recovery').addEventListener('click', () => {
   const useRecovery = $('verify-recovery-form').hidden;
   show('verify-recovery-form', useRecovery);
-  show('verify-code-form', !useRecovery);
-  let back = 'Use your passkey instead';
-  if (hasKind('totp', 'hotp')) back = hasKind('webauthn') ? 'Use a code from the app or a passkey instead' : 'Use a code from the app instead';
+  show('verify-code-form', !useRecovery && hasKind('totp', 'hotp', 'webauthn'));
+  show('verify-oob', !useRecovery);
+  const ways = [];
+  if (hasKind('totp', 'hotp')) ways.push('a code from the app');
+  if (hasKind('webauthn')) ways.push('a passkey');
+  if (hasKind('oob')) ways.push('a code by email or SMS');
+  const back = `Use ${ways.slice(0, -1).join(', ')}${ways.length > 1 ? ' or ' : ''}${ways[ways.length - 1] || 'another factor'} instead`;
   $('toggle-recovery').textContent = useRecovery ? back : 'Lost your phone or passkey? Use a recovery code';
-  $(useRecovery ? 'recovery-code' : 'verify-code').focus();
+  const next = useRecovery ? $('recovery-code') : hasKind('totp', 'hotp') ? $('verify-code') : $('verify-section').querySelector('button:not([hidden])');
+  next?.focus();
 });

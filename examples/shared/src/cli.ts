@@ -7,7 +7,7 @@ import { configFromEnv, type DemoConfig } from './config';
 import { demoSetup } from './demo';
 import { DEMO_DATA_ROOT } from './serve';
 import { openDemoStores } from './stores';
-import { DEMO_ACCOUNTS } from './users';
+import { listDemoUsers } from './users';
 
 /** The demo whose embedded database the command opens when MFA_DATA_DIR is unset. */
 export const CLI_DEFAULT_DEMO = 'express';
@@ -68,7 +68,7 @@ export async function mfakit(argv: string[], env: NodeJS.ProcessEnv = process.en
       logger,
       webauthn: { rpID: config.webauthn.rpID, origins: config.webauthn.origins ?? [`http://localhost:${config.port}`] },
     });
-    return await runCli(argv, { mfa, listUsers: () => DEMO_ACCOUNTS.map(({ id }) => ({ id })), ...io });
+    return await runCli(argv, { mfa, listUsers: listDemoUsers, ...io });
   } finally {
     await opened.close();
   }

@@ -64,12 +64,13 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 test('report --format json lists the demo users and the enrolled factor', async () => {
   const { users, totals } = await report();
   expect(users.map((u) => [u.userId, u.enrolled, u.exempt, u.factors.map((f) => f.kind)])).toEqual([
+    ['admin', false, false, []],
     ['alice', true, false, ['totp']],
     ['bob', false, false, []],
     ['carol', false, false, []],
     ['svc-reports', false, true, []],
   ]);
-  expect(totals).toEqual({ users: 4, required: 3, enrolled: 1, exempt: 1, missing: 2 });
+  expect(totals).toEqual({ users: 5, required: 4, enrolled: 1, exempt: 1, missing: 3 });
 }, 60_000);
 
 test('exempt with a reason and an end shows in the report; --lift ends it', async () => {

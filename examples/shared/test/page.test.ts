@@ -7,8 +7,16 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { PUBLIC_DIR, WEBAUTHN_BROWSER_BUNDLE } from '@mfakit/example-shared';
 
-const SCRIPTS = ['passkeys.js', 'app.js', 'actions.js'];
+const SCRIPTS = ['passkeys.js', 'app.js', 'actions.js', 'oob.js', 'inbox.js', 'admin.js'];
 const read = (file: string) => fs.readFileSync(path.join(PUBLIC_DIR, file), 'utf8');
+
+test('the page loads every script of the public folder, in order, deferred', () => {
+  const html = read('index.html');
+  const loaded = [...html.matchAll(/<script src="([^"]+)" defer><\/script>/g)].map((m) => m[1]);
+  expect(loaded).toEqual(['vendor/simplewebauthn-browser.js', ...SCRIPTS]);
+  const inFolder = fs.readdirSync(PUBLIC_DIR).filter((file) => file.endsWith('.js'));
+  expect(inFolder.sort()).toEqual([...SCRIPTS].sort());
+});
 
 test('the page loads nothing from another origin and writes no server text as HTML', () => {
   for (const text of ['index.html', 'style.css', ...SCRIPTS].map(read)) expect(text).not.toMatch(/(?:src|href)\s*=\s*["']?(?:https?:)?\/\//i);

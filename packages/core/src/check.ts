@@ -1,8 +1,7 @@
 import { stepUpChallenge } from './http/problems';
 import { type Outcome, denial, success } from './outcome';
-import type { ResolvedOptions } from './options';
+import type { MfaUser, ResolvedOptions } from './options';
 import { type MfaRequest, type Requirement, userIdOf } from './request';
-import type { MfaUser } from './options';
 import { liveExemption } from './policy';
 import { type MfaState, readSession, type SessionRecord, stateOf } from './session/sessions';
 import { proveAndIssue } from './verify';
@@ -63,15 +62,19 @@ export async function checkRequest(opts: ResolvedOptions, req: MfaRequest, requi
 
 /**
  * An upstream SSO's MFA as a session record: the user's primary credential carries a trusted
- * `amr` value and the time it was made (`authTime`, seconds). Null when not trusted.
+ * `amr` value and the time it was made (`authTime`, seconds). It lasts as long as an MFA session
+ * made then would (`session.lifetime`). Null when not trusted or too old.
  */
 function upstreamProof(opts: ResolvedOptions, user: MfaUser): SessionRecord | null {
   const { amr, authTime } = user;
   if (opts.policy.trustedAmr.length === 0 || !Array.isArray(amr) || typeof authTime !== 'number' || !Number.isFinite(authTime)) return null;
   if (!amr.some((value) => opts.policy.trustedAmr.includes(value))) return null;
-  const at = Math.min(authTime * 1000, opts.clock.now()); // a claim from the future is judged as made now
+  const now = opts.clock.now();
+  const at = Math.min(authTime * 1000, now); // a claim from the future is judged as made now
+  const expiresAt = at + opts.session.lifetimeMs;
+  if (now >= expiresAt) return null;
   const methods = Object.fromEntries(amr.filter((value) => typeof value === 'string').map((value) => [value, at]));
-  return { userId: user.id, methods, factorId: UPSTREAM_FACTOR_ID, authTime: at, createdAt: at, expiresAt: Number.MAX_SAFE_INTEGER, seenAt: at };
+  return { userId: user.id, methods, factorId: UPSTREAM_FACTOR_ID, authTime: at, createdAt: at, expiresAt, seenAt: at };
 }
 
 /** The `factorId` of a request that passed on an upstream SSO's MFA. */

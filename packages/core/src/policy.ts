@@ -25,7 +25,8 @@ export interface MfaPolicy {
    * Upstream SSO trust: a user whose primary credential carries one of these RFC 8176 `amr`
    * values (`user.amr`, e.g. from an OpenID Connect ID token) counts as having made an MFA proof
    * at `user.authTime` (seconds since the epoch, as OIDC's `auth_time`), judged by step-up windows
-   * like any other proof. Without `authTime` the claim is not trusted. @default [] (trust nothing)
+   * like any other proof and lasting as long as an MFA session would (`session.lifetime`). Without
+   * `authTime` the claim is not trusted. @default [] (trust nothing)
    */
   trustedAmr?: string[];
   /**

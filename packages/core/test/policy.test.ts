@@ -150,3 +150,12 @@ describe('the risk hook', () => {
     expect(h.logs.join('\n')).toContain('geo service down');
   });
 });
+
+test('an upstream proof lasts as long as an MFA session would (12 hours by default)', async () => {
+  const h = withPolicy({ trustedAmr: ['mfa'] });
+  const user: MfaUser = { id: 'alice', amr: ['mfa'], authTime: Math.floor(h.clock.now() / 1000) };
+  h.clock.advanceSeconds(12 * 3600 - 1);
+  expect((await h.mfa.check({ user })).allow).toBe(true);
+  h.clock.advanceSeconds(1);
+  expect((await h.mfa.check({ user })).allow).toBe(false);
+});

@@ -1,12 +1,15 @@
+import { describeAdmin } from './admin';
 import { describeEnrollment } from './enrollment';
 import { describeExempt } from './exempt';
 import { describeLockout } from './lockout';
 import { describeLogin } from './login';
 import { describeMalformedInput } from './malformedInput';
+import { describeOob } from './oob';
 import { describePage } from './page';
 import { describeRateLimit } from './rateLimit';
 import { describeRecovery } from './recovery';
 import { describeSessionBinding } from './sessionBinding';
+import { describeSso } from './sso';
 import { describeStartup } from './startup';
 import { describeStepUp } from './stepUp';
 import type { DemoFactory } from './types';
@@ -15,7 +18,9 @@ import { describeWebAuthn } from './webauthn';
 /**
  * The HTTP contract of the mfakit demos (DESIGN.md, "The HTTP contract"), run against one demo:
  * the same users and routes (POST /auth/login, GET /api/profile behind requireMfa, POST
- * /api/transfers behind the step-up check, the /mfa routes, the page at /), and the same
+ * /api/transfers behind the step-up check, GET /api/me, /api/notifications and /api/outbox
+ * behind the primary authentication only, the /mfa and /mfa/admin routes, the page at /), an
+ * SSO's tokens trusted for MFA (amr 'mfa', auth_time), and the same
  * statuses, headers and problem bodies, whatever the framework. Each area builds its own demos
  * through `makeDemo`, on a FakeClock, and fails if a demo logs an error.
  *
@@ -38,6 +43,9 @@ export function describeHttpContract(name: string, makeDemo: DemoFactory): void 
     describeLockout(makeDemo);
     describeRecovery(makeDemo);
     describeWebAuthn(makeDemo);
+    describeOob(makeDemo);
+    describeSso(makeDemo);
+    describeAdmin(makeDemo);
     describeRateLimit(makeDemo);
     describeMalformedInput(makeDemo);
     describePage(makeDemo);

@@ -4,14 +4,14 @@
  * never a framework's plain-text "Unauthorized".
  */
 import type { DemoFactory } from './types';
-import { bearer, expectProblem, login, TEST_JWT_SECRET, useDemo } from './lib/harness';
+import { bearer, expectProblem, login, PASSWORDS, ROLES, TEST_JWT_SECRET, useDemo } from './lib/harness';
 import { claimsFor, decodeJwt, signJwt } from './lib/jwt';
 
 export function describeLogin(makeDemo: DemoFactory): void {
   describe('POST /auth/login and the JWT gate', () => {
     const demo = useDemo(makeDemo);
 
-    test('the right password gives an HS256 JWT for the user, valid one hour', async () => {
+    test('the right password gives an HS256 JWT for the user, valid one hour, saying a password was used and when', async () => {
       const res = await demo.http.post('/auth/login').send({ username: 'alice', password: 'alice-password' });
       expect(res.status).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
@@ -19,6 +19,9 @@ export function describeLogin(makeDemo: DemoFactory): void {
       const { header, claims, validHs256 } = decodeJwt(res.body.accessToken, TEST_JWT_SECRET);
       expect(header.alg).toBe('HS256');
       expect(claims.sub).toBe('alice');
+      expect(claims.amr).toEqual(['pwd']);
+      expect(claims.auth_time).toBe(Math.floor(demo.clock.now() / 1000));
+      expect(claims).not.toHaveProperty('roles');
       expect((claims.exp as number) - (claims.iat as number)).toBe(3600);
       expect(validHs256).toBe(true);
     });
@@ -31,7 +34,7 @@ export function describeLogin(makeDemo: DemoFactory): void {
       expect(unknown.body.detail).toBe(wrong.body.detail);
     });
 
-    test.each(['/mfa', '/api/profile'])('GET %s without a token is a 401 authentication_required problem', async (path) => {
+    test.each(['/mfa', '/api/profile', '/api/me', '/api/notifications', '/api/outbox', '/mfa/admin/report'])('GET %s without a token is a 401 authentication_required problem', async (path) => {
       const res = await demo.http.get(path);
       expectProblem(res, 401, 'authentication_required');
       expect(res.headers['www-authenticate']).toBe('Bearer');
@@ -61,6 +64,14 @@ export function describeLogin(makeDemo: DemoFactory): void {
       const res = await bearer(demo.http.get('/api/profile'), token());
       expectProblem(res, 401, 'authentication_required');
       expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
+    });
+
+    test.each(Object.keys(PASSWORDS))('GET /api/me needs no MFA and names %s with the roles of the user table', async (username) => {
+      const res = await bearer(demo.http.get('/api/me'), await login(demo, username));
+      expect(res.status).toBe(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.body).toEqual({ id: username, roles: ROLES[username] });
     });
 
     test('a valid token passes the gate (and meets mfakit next)', async () => {

@@ -13,8 +13,11 @@ export interface DemoOptions {
   jwtSecret?: string;
   /** Passed to `createMfa`. */
   encryptionKeys?: MfaOptions['encryptionKeys'];
-  /** Where mfakit and the demo write warnings and failures; a failure logged is a failed suite. */
-  logger?: MfaLogger;
+  /**
+   * Where mfakit and the demo write warnings and failures (a failure logged is a failed suite),
+   * and, with `info`, one line per notice and per code sent.
+   */
+  logger?: MfaLogger & { info?(message: string): void };
   /** mfakit's audit events. */
   onEvent?: (event: MfaEvent) => void;
   /** The per-IP limit on the code-checking routes of `/mfa`. @default the adapter's (30 a minute) */

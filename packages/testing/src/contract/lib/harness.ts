@@ -11,12 +11,22 @@ export const TEST_JWT_SECRET = 'test-secret-of-at-least-thirty-two-characters';
 /** A fixed 32-byte key: the suite needs no key material from the environment. */
 export const TEST_ENCRYPTION_KEYS = [{ id: 'test', key: Buffer.alloc(32, 7) }];
 
-/** The demos' accounts (examples/shared/src/users.ts): three people and one exempt service user. */
+/** The demos' accounts (examples/shared/src/users.ts): three people, an administrator and one exempt service user. */
 export const PASSWORDS: Readonly<Record<string, string>> = {
   alice: 'alice-password',
   bob: 'bob-password',
   carol: 'carol-password',
+  admin: 'admin-password',
   'svc-reports': 'svc-reports-password',
+};
+
+/** The roles the demos give their accounts: what `GET /api/me` answers. */
+export const ROLES: Readonly<Record<string, string[]>> = {
+  alice: ['staff'],
+  bob: ['staff'],
+  carol: ['staff'],
+  admin: ['staff', 'admin'],
+  'svc-reports': ['service'],
 };
 
 /** The RFC 9470 challenge of a 401 that asks for (fresher) MFA. */
@@ -27,6 +37,8 @@ export interface RunningDemo {
   http: ReturnType<typeof request>;
   mfa: Mfa;
   clock: FakeClock;
+  /** The demo's one-line notes: notices and codes sent (never the code itself). */
+  infos: string[];
   warnings: string[];
   /** A 500 shows up here; every area expects it empty. */
   errors: string[];
@@ -57,6 +69,7 @@ function stop(server: Server): Promise<void> {
  */
 export async function startDemo(makeDemo: DemoFactory, options: Omit<DemoOptions, 'clock' | 'logger' | 'onEvent'> = {}): Promise<RunningDemo> {
   const clock = new FakeClock();
+  const infos: string[] = [];
   const warnings: string[] = [];
   const errors: string[] = [];
   const events: MfaEvent[] = [];
@@ -64,7 +77,7 @@ export async function startDemo(makeDemo: DemoFactory, options: Omit<DemoOptions
     clock,
     jwtSecret: TEST_JWT_SECRET,
     encryptionKeys: TEST_ENCRYPTION_KEYS,
-    logger: { warn: (m) => warnings.push(m), error: (m) => errors.push(m) },
+    logger: { info: (m) => infos.push(m), warn: (m) => warnings.push(m), error: (m) => errors.push(m) },
     onEvent: (event) => events.push(event),
     ...options,
   });
@@ -75,7 +88,7 @@ export async function startDemo(makeDemo: DemoFactory, options: Omit<DemoOptions
     if (owned) await stop(server);
     await demo.close?.();
   };
-  return { http: request(server), mfa: demo.mfa, clock, warnings, errors, events, close };
+  return { http: request(server), mfa: demo.mfa, clock, infos, warnings, errors, events, close };
 }
 
 /**

@@ -26,6 +26,14 @@ export function claimsFor(sub: string | undefined, ttlSeconds: number, issuedAt 
   return { ...(sub === undefined ? {} : { sub }), iat: issuedAt, exp: issuedAt + ttlSeconds };
 }
 
+/**
+ * An access token as an SSO in front of the demo would issue it: HS256 for `sub`, valid an hour by
+ * the wall clock, with whatever else `extra` says (`amr`, `auth_time` in seconds, forged `roles`).
+ */
+export function ssoJwt(sub: string, extra: Record<string, unknown>, secret: string): string {
+  return signJwt({ ...claimsFor(sub, 3600), ...extra }, secret);
+}
+
 /** A token's header and claims, and whether its HS256 signature is right for `secret`. */
 export function decodeJwt(token: string, secret: string): { header: Record<string, unknown>; claims: Record<string, unknown>; validHs256: boolean } {
   const [header = '', claims = '', signature = ''] = token.split('.');
