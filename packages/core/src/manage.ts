@@ -86,9 +86,10 @@ export async function endRequestSession(opts: ResolvedOptions, req: MfaRequest &
 }
 
 /**
- * Re-encrypts every stored secret (OTP secrets, email addresses and phone numbers) under the current (first) key. Safe to run while serving and
- * to run again: each secret is swapped only if nobody changed it meanwhile. Keep the old keys in
- * the ring until it has run and until pending enrollments have lapsed (`enrollmentTtl`).
+ * Re-encrypts every stored secret (OTP secrets, email addresses, phone numbers) under the current
+ * (first) key. Safe to run while serving and to run again: each secret is swapped only if nobody
+ * changed it meanwhile. Keep the old keys in the ring until it has run and until pending
+ * enrollments and sent codes have lapsed (`enrollmentTtl`, `oob.codeTtl`).
  */
 export async function rotateKeys(opts: ResolvedOptions): Promise<{ rotated: number; total: number }> {
   let rotated = 0;

@@ -4,7 +4,7 @@
 // into stores, events or answers, and an email code standing in for an authenticator app.
 import { MfaError, type OobMessage } from '@mfakit/core';
 import { totpCode } from '@mfakit/testing';
-import { codeOf, deepDump, enrollTotp, setup, unwrap } from './helpers';
+import { codeOf, deepDump, enrollTotp, KEY_1, KEY_2, setup, unwrap } from './helpers';
 
 function withOutbox(options: { maxSends?: number } = {}) {
   const outbox: OobMessage[] = [];
@@ -141,4 +141,16 @@ test('without the oob option the flows answer not_found; a sender that is not a 
   expect(codeOf(await h.mfa.startOobEnrollment({ user: alice }, 'email', 'a@example.com'))).toBe('not_found');
   expect(codeOf(await h.mfa.sendChallenge({ user: alice }, 'fac_x'))).toBe('not_found');
   expect(() => setup({ oob: { send: 'smtp://' as never } })).toThrow(MfaError);
+});
+
+test('key rotation re-encrypts addresses too: codes still reach the user under the new key alone', async () => {
+  const { h, lastCode } = withOutbox();
+  const { started } = await enrollEmail(h, lastCode);
+  const outbox: OobMessage[] = [];
+  const send = (message: OobMessage) => void outbox.push(message);
+  const both = setup({ stores: { factors: h.store, state: h.store }, encryptionKeys: [KEY_2, KEY_1], oob: { send } }, h.clock);
+  expect(await both.mfa.rotateKeys()).toEqual({ rotated: 1, total: 1 });
+  const newOnly = setup({ stores: { factors: h.store, state: h.store }, encryptionKeys: [KEY_2], oob: { send } }, h.clock);
+  unwrap(await newOnly.mfa.sendChallenge({ user: alice }, started.factorId));
+  expect(outbox.at(-1)).toMatchObject({ to: 'Alice@example.com', purpose: 'verification' });
 });

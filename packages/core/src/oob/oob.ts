@@ -47,8 +47,8 @@ const PHONE = /^\+[1-9]\d{6,14}$/; // E.164
 /** The RFC 8176 method of a proof by each channel ("sms"; email has no registered value). */
 export const OOB_AMR = { email: ['email'], sms: ['sms'] } as const;
 
-/** The associated data that binds an encrypted destination or code to its user and factor. */
-const destinationContext = (userId: string, factorId: string) => `mfakit:oob:${userId}:${factorId}`;
+/** The associated data that binds an encrypted destination (or code) to its user and factor. */
+export const oobSecretContext = (userId: string, factorId: string) => `mfakit:oob:${userId}:${factorId}`;
 const codeContext = (userId: string, factorId: string) => `mfakit:oob-code:${userId}:${factorId}`;
 
 /** The destination in its canonical form, or null when it is not one: a lower-case-domain email, or an E.164 number. */
@@ -81,14 +81,11 @@ export function pendingOobFactor(opts: ResolvedOptions, user: MfaUser, channel: 
     channel,
     label,
     createdAt: opts.clock.now(),
-    secret: opts.keyRing.encrypt(destination, destinationContext(user.id, id)),
+    secret: opts.keyRing.encrypt(destination, oobSecretContext(user.id, id)),
     hint: hintOf(channel, destination),
     counter: 0,
   };
 }
-
-/** The destination of a factor, decrypted. */
-export const oobSecretContext = destinationContext;
 
 /**
  * Sends a new code to a factor's destination; a code sent before is void. Refused with 429
@@ -105,7 +102,7 @@ export async function sendCode(opts: ResolvedOptions, factor: OobFactorRecord, p
   const code = randomDigits(opts);
   const expiresAt = opts.clock.now() + oob.codeTtlMs;
   await opts.state.set(stateKeys.oobCode(factor.userId, factor.id), opts.keyRing.encrypt(code, codeContext(factor.userId, factor.id)), oob.codeTtlMs);
-  const to = opts.keyRing.decrypt(factor.secret, destinationContext(factor.userId, factor.id));
+  const to = opts.keyRing.decrypt(factor.secret, oobSecretContext(factor.userId, factor.id));
   await oob.send({ channel: factor.channel, to, code, userId: factor.userId, purpose });
   return success({ factorId: factor.id, channel: factor.channel, hint: factor.hint, expiresAt });
 }
