@@ -114,7 +114,7 @@ function adminScenario(name: string, create: DemoFactory): void {
       await expect(item.locator('.kind').textContent()).resolves.toBe('Email');
       await expect(item.textContent()).resolves.toContain(`Codes go to ${HINT}.`);
       await page.locator('#status-list dt:text-is("MFA session") + dd', { hasText: `Verified with email address ${HINT} at ` }).waitFor();
-      await page.locator('#notices-list li', { hasText: 'Codes by email or SMS were added to your account.' }).waitFor();
+      await page.locator('#notices-list li', { hasText: 'Codes by email were added to your account.' }).waitFor();
       await shot('email-factor-and-outbox');
     });
 
@@ -243,7 +243,7 @@ function adminScenario(name: string, create: DemoFactory): void {
       await page.locator('#notices-list li', { hasText: 'An administrator removed all your factors (1)' }).waitFor();
       const notices = await page.locator('#notices-list li .text').allTextContents();
       expect(notices[0]).toMatch(/^An administrator removed all your factors/);
-      expect(notices).toContain('Codes by email or SMS were added to your account.');
+      expect(notices).toContain('Codes by email were added to your account.');
       expect(await page.locator('#factors-block').isHidden()).toBe(true);
     });
 

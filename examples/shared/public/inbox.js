@@ -7,15 +7,17 @@
 const inbox = (() => {
   const PURPOSES = { enrollment: 'to confirm a new email address or phone number', verification: 'to verify it is you' };
 
-  /** What a user is told, in words; `kind` names the factor kind ('oob' for email or SMS). */
+  /** What a user is told, in words; `kind` names the factor kind ('oob' for email or SMS, with its `channel`). */
   const KIND_ADDED = {
     totp: 'An authenticator app',
     hotp: 'A hardware token',
     webauthn: 'A passkey',
     oob: 'Codes by email or SMS',
+    email: 'Codes by email',
+    sms: 'Codes by SMS',
   };
   function noticeText(notice) {
-    const what = KIND_ADDED[notice.kind] || 'A factor';
+    const what = KIND_ADDED[notice.channel || notice.kind] || 'A factor';
     const plural = notice.kind === 'oob';
     switch (notice.type) {
       case 'factor.added':

@@ -11,7 +11,7 @@ export function describeNotice(notice: UserNotice | AdminNotice): string {
   switch (notice.type) {
     case 'factor.added':
     case 'factor.removed':
-      return `${notice.type} (${notice.kind})`;
+      return `${notice.type} (${notice.channel ?? notice.kind})`;
     case 'factors.revoked':
       return `${notice.type} (${notice.count} ${notice.count === 1 ? 'factor' : 'factors'})`;
     case 'recovery.used':

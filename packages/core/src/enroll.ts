@@ -37,6 +37,9 @@ export function viewOf(factor: FactorRecord): FactorView {
   return isOobFactor(factor) ? { ...view, channel: factor.channel, hint: factor.hint } : view;
 }
 
+/** The channel of an email or SMS factor, for events and notices. */
+export const channelOf = (factor: FactorRecord) => (isOobFactor(factor) ? { channel: factor.channel } : {});
+
 /** A further factor needs a fresh proof, so a stolen primary credential cannot add the attacker's own. */
 async function freshIfEnrolled(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }): Promise<Outcome<null>> {
   if ((await opts.factors.listFactors(req.user.id)).length === 0) return success(null);
@@ -138,7 +141,7 @@ export async function activateFactor(opts: ResolvedOptions, req: MfaRequest & { 
   const userId = req.user.id;
   const firstFactor = (await opts.factors.listFactors(userId)).length === 0;
   await opts.factors.createFactor(factor);
-  opts.emit({ type: 'factor.enrolled', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, kind: factor.kind });
+  opts.emit({ type: 'factor.enrolled', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, kind: factor.kind, ...channelOf(factor) });
   if (!firstFactor) return undefined;
   const fresh = await newRecoveryCodes(opts);
   await opts.factors.replaceRecoveryCodes(userId, { salt: fresh.salt, hashes: fresh.hashes, createdAt: opts.clock.now() });

@@ -16,8 +16,8 @@ interface EventBase {
 
 export type MfaEvent =
   | (EventBase & { type: 'enrollment.started'; factorId: string; kind: FactorKind })
-  | (EventBase & { type: 'factor.enrolled'; factorId: string; kind: FactorKind })
-  | (EventBase & { type: 'factor.removed'; factorId: string; kind: FactorKind })
+  | (EventBase & { type: 'factor.enrolled'; factorId: string; kind: FactorKind; channel?: 'email' | 'sms' })
+  | (EventBase & { type: 'factor.removed'; factorId: string; kind: FactorKind; channel?: 'email' | 'sms' })
   | (EventBase & { type: 'verification.succeeded'; factorId: string; kind: FactorKind; amr: string[] })
   | (EventBase & { type: 'verification.failed'; reason: ProblemCode })
   | (EventBase & { type: 'replay.rejected'; factorId: string; kind: FactorKind })

@@ -1,5 +1,5 @@
 import { checkRequest } from './check';
-import { type FactorView, viewOf } from './enroll';
+import { channelOf, type FactorView, viewOf } from './enroll';
 import { type Outcome, denial, success } from './outcome';
 import type { MfaUser, ResolvedOptions } from './options';
 import { liveExemption } from './policy';
@@ -75,7 +75,7 @@ export async function removeFactor(opts: ResolvedOptions, req: MfaRequest & { us
   if (!fresh.ok) return fresh;
   const factor = await opts.factors.getFactor(req.user.id, factorId);
   if (!factor || !(await opts.factors.deleteFactor(req.user.id, factorId))) return denial('factor_not_found', 'This user has no factor with this id.');
-  opts.emit({ type: 'factor.removed', userId: req.user.id, at: opts.clock.now(), ip: req.ip, factorId, kind: factor.kind });
+  opts.emit({ type: 'factor.removed', userId: req.user.id, at: opts.clock.now(), ip: req.ip, factorId, kind: factor.kind, ...channelOf(factor) });
   return success(null, fresh.headers);
 }
 

@@ -4,8 +4,8 @@ import type { MfaLogger } from './options';
 
 /** What a user is told about their own account. Never a secret or a code. */
 export type UserNotice =
-  | { type: 'factor.added'; userId: string; at: number; kind: FactorKind }
-  | { type: 'factor.removed'; userId: string; at: number; kind: FactorKind }
+  | { type: 'factor.added'; userId: string; at: number; kind: FactorKind; channel?: 'email' | 'sms' }
+  | { type: 'factor.removed'; userId: string; at: number; kind: FactorKind; channel?: 'email' | 'sms' }
   | { type: 'factors.revoked'; userId: string; at: number; count: number }
   | { type: 'recovery.used'; userId: string; at: number; remaining: number }
   | { type: 'account.locked'; userId: string; at: number; until: number };
@@ -35,9 +35,10 @@ export function noticesOf(event: MfaEvent): { user?: UserNotice; admins?: AdminN
   const { userId, at } = event;
   switch (event.type) {
     case 'factor.enrolled':
-      return { user: { type: 'factor.added', userId, at, kind: event.kind } };
-    case 'factor.removed':
-      return { user: { type: 'factor.removed', userId, at, kind: event.kind } };
+    case 'factor.removed': {
+      const type = event.type === 'factor.enrolled' ? 'factor.added' : 'factor.removed';
+      return { user: { type, userId, at, kind: event.kind, ...(event.channel ? { channel: event.channel } : {}) } };
+    }
     case 'user.revoked':
       return { user: { type: 'factors.revoked', userId, at, count: event.factorsRemoved } };
     case 'recovery.used':

@@ -81,8 +81,8 @@ export function describeOob(makeDemo: DemoFactory): void {
       const res = await get('/api/notifications');
       expect(res.status).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
-      expect(res.body).toEqual({ notices: [{ type: 'factor.added', userId: 'alice', at: demo.clock.now(), kind: 'oob' }] });
-      expect(demo.infos).toContain('notice for alice: factor.added (oob)');
+      expect(res.body).toEqual({ notices: [{ type: 'factor.added', userId: 'alice', at: demo.clock.now(), kind: 'oob', channel: 'email' }] });
+      expect(demo.infos).toContain('notice for alice: factor.added (email)');
     });
 
     test('POST /mfa/challenge sends a new code (202); POST /mfa/verify with it opens a session', async () => {
