@@ -26,23 +26,33 @@ const passed = (userId: string, exempt: boolean): MfaState => ({ userId, exempt,
 export async function checkRequest(opts: ResolvedOptions, req: MfaRequest, requirement: Requirement, honourExemption = true): Promise<Outcome<MfaState>> {
   const userId = userIdOf(req.user);
   if (!userId) return denial('authentication_required', 'Sign in first.', { 'WWW-Authenticate': 'Bearer' });
-  const user = { ...req.user!, id: userId };
-  if (honourExemption && (await opts.exempt(user))) return success(passed(userId, true));
-
-  if (req.inlineCode !== undefined) {
-    const proved = await proveAndIssue(opts, { ...req, user }, { code: req.inlineCode });
-    if (!proved.ok) return proved;
-    const issued = { [SESSION_TOKEN_HEADER]: proved.value.token };
-    const judged = judge(opts, proved.value.session, requirement);
-    return judged.ok ? success(judged.value, issued) : { ok: false, problem: { ...judged.problem, headers: { ...judged.problem.headers, ...issued } } };
+  const user = req.user!; // userIdOf answered its id, so user.id is that string
+  if (honourExemption) {
+    const exempt = opts.exempt(user);
+    if (isThenable(exempt) ? await exempt : exempt) return success(passed(userId, true)); // a sync hook costs no await
   }
+  if (req.inlineCode !== undefined) return inlineProof(opts, { ...req, user }, req.inlineCode, requirement);
 
   const session = (await readSession(opts, userId, req.sessionToken)) ?? upstreamProof(opts, user);
   if (session) {
     const judged = judge(opts, session, requirement);
-    return judged.ok ? weighRisk(opts, { ...req, user }, judged.value) : judged;
+    return judged.ok && opts.policy.risk ? weighRisk(opts, { ...req, user }, judged.value) : judged;
   }
+  return withoutSession(opts, req, user, requirement, honourExemption);
+}
 
+/** An inline code: a proof that also issues a session, whose token goes back in a header. */
+async function inlineProof(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, code: string, requirement: Requirement): Promise<Outcome<MfaState>> {
+  const proved = await proveAndIssue(opts, req, { code });
+  if (!proved.ok) return proved;
+  const issued = { [SESSION_TOKEN_HEADER]: proved.value.token };
+  const judged = judge(opts, proved.value.session, requirement);
+  return judged.ok ? success(judged.value, issued) : { ok: false, problem: { ...judged.problem, headers: { ...judged.problem.headers, ...issued } } };
+}
+
+/** No live session: a granted exemption, the policy and the grace period decide. */
+async function withoutSession(opts: ResolvedOptions, req: MfaRequest, user: MfaUser, requirement: Requirement, honourExemption: boolean): Promise<Outcome<MfaState>> {
+  const userId = user.id;
   const record = honourExemption ? await opts.factors.getUser(userId) : null;
   if (liveExemption(record?.exemption, opts.clock.now())) return success(passed(userId, true));
   const enrolled = (await opts.factors.listFactors(userId)).length > 0;
@@ -59,6 +69,8 @@ export async function checkRequest(opts: ResolvedOptions, req: MfaRequest, requi
   const detail = req.sessionToken ? 'The MFA session has expired or is not valid for this user.' : 'A second factor is required.';
   return denial('mfa_required', detail, stepUpChallenge(detail));
 }
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 /**
  * An upstream SSO's MFA as a session record: the user's primary credential carries a trusted

@@ -17,3 +17,9 @@ export const stateKeys = {
   /** When every session of the user was ended (revocation): sessions created up to then are void. */
   revoked: (userId: string) => `revoked:${tag(userId)}`,
 };
+
+/** What every MFA check reads in one step: the session's key and the user's revocation mark (one tag made for both). */
+export function sessionReadKeys(userId: string, tokenHash: string): [session: string, revoked: string] {
+  const userTag = tag(userId);
+  return [`session:${userTag}:${tokenHash}`, `revoked:${userTag}`];
+}

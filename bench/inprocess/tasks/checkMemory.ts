@@ -1,0 +1,47 @@
+// check.memory.us: the CPU cost of one `mfa.check` on a live MFA session, state in the
+// MemoryStore: what every `requireMfa` on a protected route costs in-process. Target: at most
+// 1 µs of CPU per check (absolute; the issue's target).
+import { systemClock } from '@mfakit/core';
+import { round } from '../../lib/measurement';
+import { benchMfa, enrollTotp } from '../lib/fixtures';
+import { type Task, runFor } from '../lib/task';
+import { medianCost, spread, timeBatch } from '../lib/timing';
+
+const TARGET_US = 1;
+
+async function liveCheck() {
+  const bench = benchMfa(systemClock);
+  const { user, sessionToken } = await enrollTotp(bench, 'alice');
+  // As an adapter calls it: a new MfaRequest per HTTP request.
+  return async () => {
+    const decision = await bench.mfa.check({ user, sessionToken });
+    if (!decision.allow) throw new Error(`check denied a live session: ${JSON.stringify(decision.response)}`);
+  };
+}
+
+export const checkMemory: Task = {
+  async run({ quick }) {
+    const check = await liveCheck();
+    const [rounds, perRound, warmup] = quick ? [7, 20_000, 30_000] : [21, 50_000, 100_000];
+    await timeBatch(warmup, check);
+    const costs = [];
+    for (let r = 0; r < rounds; r++) costs.push(await timeBatch(perRound, check));
+    const { cpuUs, wallUs } = medianCost(costs);
+    const value = round(cpuUs, 3);
+    return [
+      {
+        name: 'check.memory.us',
+        value,
+        unit: 'us CPU/check',
+        target: `<= ${TARGET_US} us`,
+        met: cpuUs <= TARGET_US,
+        note: `mfa.check({ user, sessionToken }) on a live session, MemoryStore; CPU per check, median of ${rounds} rounds of ${perRound} sequential checks after ${warmup} to warm up (rounds ${spread(costs.map((c) => c.cpuUs))}; wall ${round(wallUs, 3)} us)`,
+      },
+    ];
+  },
+  async profile(_name, seconds) {
+    const check = await liveCheck();
+    await runFor(0.3, check); // warm-up (a no-op when the measurement just ran)
+    return () => runFor(seconds, check);
+  },
+};
