@@ -1,0 +1,43 @@
+import { requireMfa } from '@mfakit/express';
+import express, { type Express, type RequestHandler } from 'express';
+import type jwt from 'jsonwebtoken';
+import { Passport } from 'passport';
+import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
+import { BENCH_USER, type Fixture, JWT_ALGORITHMS, ROUTE, userOfPayload, type Variant } from './lib/fixture';
+
+/**
+ * The Express server of a variant: `bare` answers the route with nothing in front; `jwt` puts
+ * passport-jwt in front (the baseline); `mfa-*` put requireMfa after it, as the README does.
+ */
+export function expressApp(variant: Variant, fixture: Fixture): Express {
+  const app = express();
+  if (variant === 'bare') {
+    app.get(ROUTE, (_req, res) => {
+      res.json({ userId: BENCH_USER });
+    });
+    return app;
+  }
+  const chain: RequestHandler[] = [passportJwt(fixture)];
+  if (fixture.mfa) chain.push(requireMfa(fixture.mfa));
+  app.get(ROUTE, ...chain, (req, res) => {
+    res.json({ userId: req.user!.id });
+  });
+  return app;
+}
+
+/** passport-jwt with the key as a KeyObject, on a passport instance of its own. */
+function passportJwt(fixture: Fixture): RequestHandler {
+  const authenticator = new Passport();
+  authenticator.use(
+    new JwtStrategy(
+      {
+        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+        // @types/passport-jwt says string | Buffer; passport-jwt hands the key to jsonwebtoken, which takes a KeyObject.
+        secretOrKey: fixture.key as unknown as Buffer,
+        algorithms: JWT_ALGORITHMS,
+      },
+      (payload: jwt.JwtPayload, done: (err: unknown, user?: Express.User | false) => void) => done(null, userOfPayload(payload) ?? false),
+    ),
+  );
+  return authenticator.authenticate('jwt', { session: false }) as RequestHandler;
+}

@@ -1,0 +1,111 @@
+import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import { createMfa, MemoryStore, type Mfa, systemClock } from '@mfakit/core';
+import { RedisStateStore } from '@mfakit/redis';
+import { totpCode } from '@mfakit/testing';
+import { Redis } from 'ioredis';
+import jwt from 'jsonwebtoken';
+
+/** The servers of the HTTP benchmark: bare Express, the primary authentication alone, and that plus requireMfa on each store. */
+export const VARIANTS = ['bare', 'jwt', 'mfa-memory', 'mfa-redis'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export const FRAMEWORKS = ['express', 'koa', 'nestjs'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
+/** The route every server answers, the same small JSON on every variant. */
+export const ROUTE = '/api/profile';
+
+/** The user of the access token and of the MFA session. */
+export const BENCH_USER = 'bench-user';
+
+/** Pinned, as an application should: no 'none', no RS/HS confusion. */
+export const JWT_ALGORITHMS: jwt.Algorithm[] = ['HS256'];
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ACCESS_TOKEN_TTL_SECONDS = 3600; // outlives any run
+
+/** What a server needs to answer the load generator: the JWT key, and the core with a live session for the MFA variants. */
+export interface Fixture {
+  /** The HS256 key as a KeyObject: given as a string, jsonwebtoken 9 spends ~40x longer per verify. */
+  key: KeyObject;
+  /** The request headers the load generator sends on every request, to every variant alike. */
+  headers: Record<string, string>;
+  /** The core, on the MFA variants. */
+  mfa?: Mfa;
+  /** Ends what the fixture opened (the Redis client and its keys). */
+  close(): Promise<void>;
+}
+
+/** The user as the primary authentication leaves it (passport's `req.user`, Koa's `ctx.state.user`), or null. */
+export function userOfPayload(payload: string | jwt.JwtPayload): { id: string } | null {
+  return typeof payload === 'object' && typeof payload.sub === 'string' ? { id: payload.sub } : null;
+}
+
+/**
+ * Builds the key, an access token, and for the MFA variants a core whose user enrolled a TOTP
+ * factor (confirmed with the code an authenticator would show now), so that the session the
+ * confirmation opened is what every request presents.
+ */
+export async function makeFixture(variant: Variant): Promise<Fixture> {
+  const key = createSecretKey(randomBytes(32));
+  const accessToken = jwt.sign({ amr: ['pwd'] }, key, { algorithm: 'HS256', subject: BENCH_USER, expiresIn: ACCESS_TOKEN_TTL_SECONDS });
+  const headers: Record<string, string> = { authorization: `Bearer ${accessToken}` };
+  if (variant === 'bare' || variant === 'jwt') {
+    // The same bytes on the wire as the MFA variants, so only the server's work differs.
+    return { key, headers: { ...headers, 'x-session-token': `mfa_${randomBytes(32).toString('base64url')}` }, close: async () => {} };
+  }
+  const redis = variant === 'mfa-redis' ? await connectRedis() : null;
+  const prefix = `mfakit-bench:${process.pid}:${randomBytes(4).toString('hex')}:`;
+  const mfa = createMfa({
+    issuer: 'mfakit-bench',
+    encryptionKeys: `bench:${randomBytes(32).toString('base64')}`,
+    stores: redis ? { factors: new MemoryStore(), state: new RedisStateStore(redis, { prefix }) } : undefined,
+  });
+  const sessionToken = await openSession(mfa);
+  return {
+    key,
+    headers: { ...headers, 'x-session-token': sessionToken },
+    mfa,
+    close: async () => {
+      if (!redis) return;
+      await deleteKeys(redis, prefix);
+      await redis.quit();
+    },
+  };
+}
+
+/** Enrolls a TOTP factor through the core and confirms it: the confirmation opens the session. */
+async function openSession(mfa: Mfa): Promise<string> {
+  const req = { user: { id: BENCH_USER } };
+  const started = await mfa.startEnrollment(req, 'totp');
+  if (!started.ok) throw new Error(`enrollment failed: ${started.problem.code}`);
+  const confirmed = await mfa.confirmEnrollment(req, 'totp', started.value.factorId, totpCode(started.value.secret, systemClock));
+  if (!confirmed.ok) throw new Error(`confirmation failed: ${confirmed.problem.code}`);
+  return confirmed.value.session.sessionToken;
+}
+
+/**
+ * The client as the README configures it for production (a command timeout, one retry, no
+ * offline queue), with auto-pipelining: concurrent requests' commands leave in one write.
+ * `BENCH_REDIS_AUTOPIPELINING=0` turns it off to compare.
+ */
+async function connectRedis(): Promise<Redis> {
+  const redis = new Redis(REDIS_URL, {
+    commandTimeout: 1000,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    enableAutoPipelining: process.env.BENCH_REDIS_AUTOPIPELINING !== '0',
+  });
+  await redis.connect();
+  return redis;
+}
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
