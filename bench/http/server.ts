@@ -1,5 +1,6 @@
 // One server of the HTTP benchmark, in a process of its own:
 //   node --import tsx bench/http/server.ts <framework> <variant> <port>
+// (the suite runs it compiled, as production would: see lib/build.ts).
 // Port 0 takes a free one. When it listens on 127.0.0.1 it prints one JSON line,
 //   {"ready":true,"port":N,"headers":{"authorization":"Bearer <jwt>","x-session-token":"mfa_..."}}
 // the headers the load generator must send on every request. It stops on SIGTERM or SIGINT, or

@@ -11,8 +11,9 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { compared, type Measurement, median, round, type Suite } from '../lib/measurement';
 import { FRAMEWORKS, type Framework, type Variant } from './lib/fixture';
+import { buildServer } from './lib/build';
 import { load, type Sample } from './lib/load';
-import { describeDifference, type ProfileSummary, summariseProfile } from './lib/profile';
+import { describeDifference, summariseProfile } from './lib/profile';
 import { preflight, type RunningServer, startServer } from './lib/servers';
 
 const PLAN: Record<Framework, Variant[]> = {
@@ -25,7 +26,7 @@ const BASELINE: Variant = 'jwt';
 const TARGETS: Partial<Record<Variant, number>> = { 'mfa-memory': 0.97, 'mfa-redis': 0.85 };
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10); // autocannon's default
 const PROFILES = path.join(__dirname, '../results/profiles');
-const PROFILE_SECONDS = 3;
+const PROFILE_SLICES = 6;
 
 interface Settings {
   connections: number;
@@ -42,26 +43,29 @@ interface Settings {
 const suite = (async ({ quick, log }) => {
   const settings: Settings = quick
     ? { rounds: 3, duration: 0.5, warmup: { duration: 2 }, connections: CONNECTIONS }
-    : { rounds: 12, duration: 1, warmup: { amount: 10_000 }, connections: CONNECTIONS };
+    : { rounds: 20, duration: 0.5, warmup: { amount: 10_000 }, connections: CONNECTIONS };
   await assertRedis();
   const profileOnly = new Set((process.env.BENCH_HTTP_PROFILE ?? '').split(',').filter(Boolean));
   const results: Measurement[] = [];
+  const built = process.env.BENCH_HTTP_TSX === '1' ? null : await buildServer();
+  const compiled = built?.file;
   // Every server starts at once, before any load: start-up is most of a quick run's fixed cost,
   // and an idle server takes no CPU from the ones being measured.
-  const all = await startAll(log);
+  const all = await startAll(compiled, log).catch((err: unknown) => {
+    built?.remove();
+    throw err;
+  });
   try {
     for (const framework of FRAMEWORKS) {
       const servers = all.filter((s) => s.framework === framework);
       const samples = await measure(framework, servers, settings, log);
       await Promise.all(servers.map((s) => s.stop()));
       const measurements = measurementsOf(framework, samples, settings, quick);
-      let baseline: ProfileSummary | undefined;
       for (const m of measurements) {
         const variant = m.name.split('.')[2] as Variant;
         const wanted = profileOnly.has(`${framework}:${variant}`) || (!quick && m.met === false);
         if (!wanted || !m.name.endsWith('.rps') || variant === BASELINE) continue;
-        baseline ??= await profile(framework, BASELINE, settings);
-        const note = describeDifference(baseline, await profile(framework, variant, settings), `bench/results/profiles/http-${framework}-{${BASELINE},${variant}}.cpuprofile`);
+        const note = await profilePair(framework, variant, settings, compiled);
         log(`${framework} ${variant}: ${note}`);
         m.note = m.note ? `${m.note}. ${note}` : note;
       }
@@ -69,15 +73,16 @@ const suite = (async ({ quick, log }) => {
     }
   } finally {
     await Promise.all(all.map((s) => s.stop()));
+    built?.remove();
   }
   return results;
 }) satisfies Suite;
 export default suite;
 
 /** Starts the server of every framework and variant; if one fails, stops the others and throws its error. */
-async function startAll(log: (line: string) => void): Promise<RunningServer[]> {
+async function startAll(compiled: string | undefined, log: (line: string) => void): Promise<RunningServer[]> {
   const t0 = Date.now();
-  const started = await Promise.allSettled(FRAMEWORKS.flatMap((framework) => PLAN[framework].map((variant) => startServer(framework, variant))));
+  const started = await Promise.allSettled(FRAMEWORKS.flatMap((framework) => PLAN[framework].map((variant) => startServer(framework, variant, { compiled }))));
   const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
@@ -112,7 +117,7 @@ async function measure(framework: Framework, servers: RunningServer[], settings:
 function measurementsOf(framework: Framework, samples: Map<Variant, Sample[]>, settings: Settings, quick: boolean): Measurement[] {
   const base = samples.get(BASELINE)!;
   const name = (variant: Variant, what: string) => `http.${framework}.${variant}.${what}`;
-  const how = `autocannon, ${settings.connections} connections, warm-up ${'amount' in settings.warmup ? `${settings.warmup.amount} requests` : `${settings.warmup.duration} s`} per server (all at once), ${settings.rounds} rounds x ${settings.duration} s interleaved (${[...samples.keys()].join(' ')}); server, autocannon and Redis share the machine's ${os.cpus().length} cores, nothing pinned; load average ${os.loadavg()[0]!.toFixed(2)} after the rounds${quick ? '; a quick run: indicative only' : ''}`;
+  const how = method(settings, [...samples.keys()], quick);
   const rps: Measurement[] = [];
   const p99: Measurement[] = [];
   const cpu: Measurement[] = [];
@@ -138,29 +143,48 @@ function measurementsOf(framework: Framework, samples: Map<Variant, Sample[]>, s
   return [...rps, ...p99, ...cpu];
 }
 
+/** How the numbers were made, for the baseline's note. */
+function method(settings: Settings, variants: Variant[], quick: boolean): string {
+  const warmup = 'amount' in settings.warmup ? `${settings.warmup.amount} requests` : `${settings.warmup.duration} s`;
+  return [
+    `autocannon, ${settings.connections} connections, warm-up ${warmup} per server (all at once), ${settings.rounds} rounds x ${settings.duration} s interleaved (${variants.join(' ')})`,
+    process.env.BENCH_HTTP_TSX === '1' ? 'servers under tsx' : 'servers compiled by esbuild, not under tsx (see lib/build.ts)',
+    `server, autocannon and Redis share the machine's ${os.cpus().length} cores, nothing pinned: per-round ratios scatter, the median holds`,
+    ...(quick ? ['a quick run: indicative only'] : []),
+  ].join('; ');
+}
+
 function describeSample(variant: Variant, sample: Sample): string {
   const cpu = sample.cpuPerRequest === null ? '' : ` ${Math.round(sample.cpuPerRequest)} us cpu`;
   return `${variant} ${Math.round(sample.rps)}/s p99 ${sample.p99} ms${cpu}`;
 }
 
 /**
- * Profiles one server (after its warm-up) for PROFILE_SECONDS of load and sums where its CPU
- * time went, per request. The profile stays in bench/results/profiles/http-<framework>-<variant>.cpuprofile.
+ * Profiles a variant's server and a baseline server side by side: both warmed, both profiled
+ * while they take turns under load (PROFILE_SLICES turns of half a second each), so that the
+ * machine's changing speed falls on both alike. Answers the note: where the variant spent its
+ * extra CPU per request. The profiles stay in bench/results/profiles/.
  */
-async function profile(framework: Framework, variant: Variant, settings: Settings): Promise<ProfileSummary> {
+async function profilePair(framework: Framework, variant: Variant, settings: Settings, compiled: string | undefined): Promise<string> {
   mkdirSync(PROFILES, { recursive: true });
-  const file = path.join(PROFILES, `http-${framework}-${variant}.cpuprofile`);
-  const server = await startServer(framework, variant, { cpuProfile: file });
-  let requests: number;
+  const files = [path.join(PROFILES, `http-${framework}-${variant}.baseline.cpuprofile`), path.join(PROFILES, `http-${framework}-${variant}.cpuprofile`)] as const;
+  const started = await Promise.allSettled([startServer(framework, BASELINE, { compiled, cpuProfile: files[0] }), startServer(framework, variant, { compiled, cpuProfile: files[1] })]);
+  const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const requests = [0, 0];
   try {
-    await preflight(server);
-    await load(server, { connections: settings.connections, ...settings.warmup });
-    await server.command('profile');
-    requests = (await load(server, { connections: settings.connections, duration: PROFILE_SECONDS })).requests;
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const server of servers) await preflight(server);
+    await Promise.all(servers.map((server) => load(server, { connections: settings.connections, ...settings.warmup })));
+    for (const server of servers) await server.command('profile');
+    for (let turn = 0; turn < PROFILE_SLICES; turn++) {
+      for (const [i, server] of servers.entries()) requests[i]! += (await load(server, { connections: settings.connections, duration: 0.5 })).requests;
+    }
   } finally {
-    await server.stop();
+    await Promise.all(servers.map((s) => s.stop()));
   }
-  return summariseProfile(file, requests);
+  const [base, measured] = files.map((file, i) => summariseProfile(file, requests[i]!));
+  return describeDifference(base!, measured!, `bench/results/profiles/http-${framework}-${variant}{.baseline,}.cpuprofile`);
 }
 
 /**

@@ -1,10 +1,22 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap, type SourceMapping } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 /** The parts of a V8 `.cpuprofile` (what `node --cpu-prof` writes) that a summary needs. */
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: { id: number; callFrame: CallFrame }[];
   samples: number[];
   timeDeltas: number[];
+}
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  /** 0-based, as is columnNumber. */
+  lineNumber: number;
+  columnNumber: number;
+  /** Mapped back to the TypeScript source through the compiled server's source map. */
+  mapped?: boolean;
 }
 
 /** Where a server spent its CPU time while it answered `requests` requests: self time per function and per package, µs per request. */
@@ -23,7 +35,7 @@ export interface ProfileSummary {
  */
 export function summariseProfile(file: string, requests: number): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const byId = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const byId = new Map(profile.nodes.map((node) => [node.id, original(node.callFrame)]));
   const functions = new Map<string, number>();
   const packages = new Map<string, number>();
   let busy = 0;
@@ -32,8 +44,8 @@ export function summariseProfile(file: string, requests: number): ProfileSummary
     const micros = (profile.timeDeltas[i] ?? 0) / requests;
     if (!frame || frame.functionName === '(idle)') return;
     busy += micros;
-    // tsx compiles the workspace's TypeScript on the fly, so its line numbers are not the source's.
-    const where = frame.url ? ` ${shortPath(frame.url)}${frame.url.includes('/node_modules/') || frame.url.startsWith('node:') ? `:${frame.lineNumber + 1}` : ''}` : '';
+    // Under tsx, the profile's lines in the workspace's TypeScript are those of tsx's output: left out.
+    const where = frame.url ? ` ${shortPath(frame.url)}${frame.url.endsWith('.ts') && !frame.mapped ? '' : `:${frame.lineNumber + 1}`}` : '';
     const name = `${frame.functionName || '(anonymous)'}${where}`;
     functions.set(name, (functions.get(name) ?? 0) + micros);
     const pkg = packageOf(frame.url, frame.functionName);
@@ -56,9 +68,25 @@ export function describeDifference(base: ProfileSummary, variant: ProfileSummary
       .map(({ name, delta }) => `${name} ${us(delta)}`)
       .join(', ');
   return (
-    `profiles ${files}: busy CPU ${base.perRequest.toFixed(1)} -> ${variant.perRequest.toFixed(1)} us/req (${us(variant.perRequest - base.perRequest)}, under the profiler); ` +
+    `profiles ${files}: busy CPU ${base.perRequest.toFixed(1)} -> ${variant.perRequest.toFixed(1)} us/req (${us(variant.perRequest - base.perRequest)}, under the profiler, ` +
+    `taking turns under load); ` +
     `grown most, us/req: packages ${grown(base.packages, variant.packages, 6)}; functions ${grown(base.functions, variant.functions, 6)}`
   );
+}
+
+const sourceMaps = new Map<string, SourceMap | null>();
+
+/**
+ * The TypeScript source of a function in a compiled server (lib/build.ts writes a source map
+ * beside it): the profile then names packages/core/src/check.ts, not the bundle.
+ */
+function original(frame: CallFrame): CallFrame {
+  if (!frame.url.startsWith('file://') || !frame.url.endsWith('.js')) return frame;
+  const file = fileURLToPath(frame.url);
+  if (!sourceMaps.has(file)) sourceMaps.set(file, existsSync(`${file}.map`) ? new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8'))) : null);
+  const entry = sourceMaps.get(file)?.findEntry(frame.lineNumber, frame.columnNumber) as SourceMapping | undefined;
+  if (!entry?.originalSource) return frame;
+  return { ...frame, url: entry.originalSource, lineNumber: entry.originalLine, columnNumber: entry.originalColumn, mapped: true };
 }
 
 function packageOf(url: string, functionName: string): string {

@@ -38,13 +38,15 @@ process.once('exit', () => {
 });
 
 /**
- * Starts `node --import tsx bench/http/server.ts <framework> <variant> 0` with NODE_ENV=production
- * and waits for its ready line. With `cpuProfile`, a file, the server profiles from
- * `startProfiling()` until it stops and writes the profile there (V8's `.cpuprofile`, as
+ * Starts `node <compiled> <framework> <variant> 0` (see `buildServer`), or without `compiled`
+ * `node --import tsx bench/http/server.ts <framework> <variant> 0`, with NODE_ENV=production, and
+ * waits for its ready line. With `cpuProfile`, a file, the server profiles from
+ * `command('profile')` until it stops and writes the profile there (V8's `.cpuprofile`, as
  * `node --cpu-prof` writes it, but without the start-up).
  */
-export function startServer(framework: Framework, variant: Variant, options: { cpuProfile?: string } = {}): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, framework, variant, '0'], {
+export function startServer(framework: Framework, variant: Variant, options: { compiled?: string; cpuProfile?: string } = {}): Promise<RunningServer> {
+  const script = options.compiled ? [options.compiled] : ['--import', 'tsx', SERVER];
+  const child = spawn(process.execPath, [...script, framework, variant, '0'], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', ...(options.cpuProfile ? { BENCH_CPU_PROFILE: options.cpuProfile } : {}) },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -75,7 +77,13 @@ export function startServer(framework: Framework, variant: Variant, options: { c
     const lines = createInterface({ input: child.stdout });
     const command = (name: string) =>
       new Promise<void>((done, refused) => {
-        lines.once('line', (answer) => (answer === JSON.stringify({ [name]: true }) ? done() : refused(new Error(`${framework} ${variant}: ${name} answered ${answer}${stderr ? `:\n${stderr}` : ''}`))));
+        const gone = () => refused(new Error(`${framework} ${variant} server exited before it answered ${name}${stderr ? `:\n${stderr}` : ''}`));
+        child.once('exit', gone);
+        lines.once('line', (answer) => {
+          child.off('exit', gone);
+          if (answer === JSON.stringify({ [name]: true })) done();
+          else refused(new Error(`${framework} ${variant}: ${name} answered ${answer}${stderr ? `:\n${stderr}` : ''}`));
+        });
         child.stdin.write(`${name}\n`);
       });
     lines.once('line', (line) => {
