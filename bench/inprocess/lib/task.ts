@@ -17,5 +17,8 @@ export interface Task {
 /** Runs `op(0), op(1), ...` for about `seconds` (looking at the clock every 100 calls), at most `limit` times. */
 export async function runFor(seconds: number, op: (i: number) => unknown, limit = Infinity): Promise<void> {
   const end = Date.now() + seconds * 1000;
-  for (let i = 0; i < limit && (i % 100 !== 0 || Date.now() < end); i++) await op(i);
+  for (let i = 0; i < limit && (i % 100 !== 0 || Date.now() < end); i++) {
+    const result = op(i);
+    if (result instanceof Promise) await result;
+  }
 }

@@ -2,6 +2,7 @@ import { stepUpChallenge } from './http/problems';
 import { type Outcome, denial, success } from './outcome';
 import type { MfaUser, ResolvedOptions } from './options';
 import { type MfaRequest, type Requirement, userIdOf } from './request';
+import { andThen, type MaybePromise } from './lib/maybe';
 import { liveExemption } from './policy';
 import { type MfaState, readSession, type SessionRecord, stateOf } from './session/sessions';
 import { proveAndIssue } from './verify';
@@ -23,22 +24,24 @@ const passed = (userId: string, exempt: boolean): MfaState => ({ userId, exempt,
  * has no factor) passes, as does a required user without a factor before the grace deadline.
  * Only the first steps touch the stores on the usual path: one state read for a session.
  */
-export async function checkRequest(opts: ResolvedOptions, req: MfaRequest, requirement: Requirement, honourExemption = true): Promise<Outcome<MfaState>> {
+export function checkRequest(opts: ResolvedOptions, req: MfaRequest, requirement: Requirement, honourExemption = true): MaybePromise<Outcome<MfaState>> {
   const userId = userIdOf(req.user);
   if (!userId) return denial('authentication_required', 'Sign in first.', { 'WWW-Authenticate': 'Bearer' });
   const user = req.user!; // userIdOf answered its id, so user.id is that string
-  if (honourExemption) {
-    const exempt = opts.exempt(user);
-    if (isThenable(exempt) ? await exempt : exempt) return success(passed(userId, true)); // a sync hook costs no await
-  }
-  if (req.inlineCode !== undefined) return inlineProof(opts, { ...req, user }, req.inlineCode, requirement);
+  if (!honourExemption) return checkProof(opts, req, user, requirement, false);
+  // A sync hook and a store that answers at once (the memory store) cost no await.
+  return andThen(opts.exempt(user), (exempt) => (exempt ? success(passed(userId, true)) : checkProof(opts, req, user, requirement, true)));
+}
 
-  const session = (await readSession(opts, userId, req.sessionToken)) ?? upstreamProof(opts, user);
-  if (session) {
+/** An inline code, else the session (or an upstream SSO's MFA) judged against the requirement. */
+function checkProof(opts: ResolvedOptions, req: MfaRequest, user: MfaUser, requirement: Requirement, honourExemption: boolean): MaybePromise<Outcome<MfaState>> {
+  if (req.inlineCode !== undefined) return inlineProof(opts, { ...req, user }, req.inlineCode, requirement);
+  return andThen(readSession(opts, user.id, req.sessionToken), (stored) => {
+    const session = stored ?? upstreamProof(opts, user);
+    if (!session) return withoutSession(opts, req, user, requirement, honourExemption);
     const judged = judge(opts, session, requirement);
     return judged.ok && opts.policy.risk ? weighRisk(opts, { ...req, user }, judged.value) : judged;
-  }
-  return withoutSession(opts, req, user, requirement, honourExemption);
+  });
 }
 
 /** An inline code: a proof that also issues a session, whose token goes back in a header. */
@@ -69,8 +72,6 @@ async function withoutSession(opts: ResolvedOptions, req: MfaRequest, user: MfaU
   const detail = req.sessionToken ? 'The MFA session has expired or is not valid for this user.' : 'A second factor is required.';
   return denial('mfa_required', detail, stepUpChallenge(detail));
 }
-
-const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 /**
  * An upstream SSO's MFA as a session record: the user's primary credential carries a trusted

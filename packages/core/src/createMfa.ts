@@ -2,6 +2,7 @@ import { type Actor, grantExemption, liftExemption, type Report, report, revokeU
 import { checkRequest } from './check';
 import { type Confirmed, confirmEnrollment, confirmOobEnrollment, startEnrollment, startOobEnrollment } from './enroll';
 import { describe } from './lib/describe';
+import { isThenable, type MaybePromise } from './lib/maybe';
 import { type HttpResult, problemResponse } from './http/problems';
 import { endRequestSession, type MfaStatus, regenerateRecoveryCodes, removeFactor, rotateKeys, statusOf } from './manage';
 import { type MfaOptions, type MfaUser, type ResolvedOptions, resolveOptions } from './options';
@@ -16,132 +17,377 @@ import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequest
 import { authenticationOptions, verifyAuthentication } from './webauthn/authentication';
 import { registrationOptions, verifyRegistration } from './webauthn/registration';
 
-/** What `mfa.check` decides for a protected route: pass with the MFA state, or this answer. */
-export type Decision = { allow: true; state: MfaState; headers: Record<string, string> } | { allow: false; response: HttpResult };
+/**
+ * What `mfa.check` decides for a protected route: `{ allow: true, state, headers }` to pass, with
+ * the {@link MfaState} for the handler and headers to add to its answer (a new `X-Session-Token`
+ * after an inline code, an `Mfa-Enrollment-Deadline`); or `{ allow: false, response }`, the
+ * answer to send instead (401, 403, 429 or 503, as RFC 9457 problem details).
+ */
+export type Decision = { allow: true; state: MfaState; headers: Readonly<Record<string, string>> } | { allow: false; response: HttpResult };
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+const decisionOf = (outcome: Outcome<MfaState>): Decision =>
+  outcome.ok ? { allow: true, state: outcome.value, headers: outcome.headers ?? NO_HEADERS } : { allow: false, response: problemResponse(outcome.problem) };
+
+/**
+ * A request with a signed-in user: what every method but `check` needs.
+ * @inline
+ */
 type WithUser = MfaRequest & { user: MfaUser };
 
 const oobNotConfigured = () => denial('not_found', 'Codes by email or SMS are not configured on this server.');
 
 /**
  * mfakit's core: every decision about factors, sessions, step-up and throttling. Adapters turn a
- * request into an `MfaRequest`, call one method, and write what it returns.
+ * request into an `MfaRequest`, call one method, and write what it returns. Make it with
+ * {@link createMfa}; one instance serves the whole application.
+ *
+ * Methods answer an {@link Outcome}: a wrong code, a missing session or a lockout is a result.
+ * Only `check` and `decide` absorb a store failure (into a 503 decision); the other methods
+ * reject with the store's error (the HTTP contract's {@link handleRoute} answers it with 503), or
+ * with `MfaError` `secret_undecryptable` when a stored secret no key of the ring decrypts.
+ *
+ * @example
+ * const mfa = createMfa({ issuer: 'Acme', encryptionKeys: process.env.MFA_ENCRYPTION_KEYS });
+ * const decision = await mfa.check(mfaRequestOf(mfaUserOf(req.user), req.headers, req.ip));
+ * if (!decision.allow) return res.status(decision.response.status).set(decision.response.headers).json(decision.response.body);
  */
 export class Mfa {
   /** The options with every default filled in. */
   readonly options: ResolvedOptions;
 
+  /**
+   * Prefer {@link createMfa}, which does the same.
+   * @param options - Checked here, once.
+   * @throws MfaError `invalid_option` for a bad option; `encryption_key_required` without keys when `NODE_ENV=production`.
+   */
   constructor(options: MfaOptions) {
     this.options = resolveOptions(options);
   }
 
   /**
    * Decides a request to a protected route. Fails closed: a store error is a 503 answer, never a
-   * pass.
-   * @param requirement `maxAge` in seconds for step-up (RFC 9470), `methods` for a factor kind.
+   * pass. In order: a user of the `exempt` option passes; an inline code (`X-MFA-Token`) is
+   * verified and issues a session; a live session of this user, or an upstream SSO's MFA
+   * (`policy.trustedAmr`), is judged against the requirement and the risk hook; a granted
+   * exemption passes; a user without a factor passes when the policy does not require them, or
+   * within the enrollment grace period.
+   * @param req - The request (see {@link mfaRequestOf}).
+   * @param requirement - `maxAge` in seconds for step-up (RFC 9470), `methods` for a factor kind,
+   *   `always`; see {@link requirementOf}.
+   * @returns Never rejects.
+   * @see RFC 9470 (step-up challenge); NIST SP 800-63B 7.1 and 7.2 (sessions, reauthentication)
+   * @example
+   * const decision = await mfa.check(request, { maxAge: 300 });
+   * if (decision.allow) req.mfa = decision.state;
    */
   async check(req: MfaRequest, requirement: Requirement = {}): Promise<Decision> {
-    try {
-      const outcome = await checkRequest(this.options, req, requirement);
-      return outcome.ok ? { allow: true, state: outcome.value, headers: outcome.headers ?? {} } : { allow: false, response: problemResponse(outcome.problem) };
-    } catch (err) {
-      this.options.logger.error(`check failed: ${describe(err)}`);
-      return { allow: false, response: problemResponse({ code: 'mfa_unavailable', detail: 'Multi-factor authentication is unavailable; try again shortly.' }) };
-    }
+    return this.decide(req, requirement);
   }
 
-  /** Where the user stands: required, exempt, factors, recovery codes left, current session. */
+  /**
+   * `check` as the adapters call it on every request: the decision itself when the stores answer
+   * at once (the memory store), else a Promise of it. Same decisions, same failing closed.
+   * @param req - The request (see {@link mfaRequestOf}).
+   * @param requirement - As for {@link Mfa.check}.
+   * @returns A {@link Decision}, or a Promise of one that never rejects.
+   * @example
+   * const decision = mfa.decide(request);
+   * const settled = decision instanceof Promise ? await decision : decision;
+   */
+  decide(req: MfaRequest, requirement: Requirement = {}): Decision | Promise<Decision> {
+    let outcome: MaybePromise<Outcome<MfaState>>;
+    try {
+      outcome = checkRequest(this.options, req, requirement);
+    } catch (err) {
+      return this.unavailable(err);
+    }
+    return isThenable(outcome) ? Promise.resolve(outcome).then(decisionOf, (err: unknown) => this.unavailable(err)) : decisionOf(outcome);
+  }
+
+  private unavailable(err: unknown): Decision {
+    this.options.logger.error(`check failed: ${describe(err)}`);
+    return { allow: false, response: problemResponse({ code: 'mfa_unavailable', detail: 'Multi-factor authentication is unavailable; try again shortly.' }) };
+  }
+
+  /**
+   * Where the user stands: required, exempt, factors, recovery codes left, current session.
+   * @param req - The request of a signed-in user.
+   * @returns What `GET /mfa` answers; never a secret.
+   * @example
+   * const { enrolled, factors } = await mfa.status({ user });
+   */
   status(req: WithUser): Promise<MfaStatus> {
     return statusOf(this.options, req);
   }
 
-  /** Starts a TOTP or HOTP enrollment; a user with a factor already needs a fresh proof. */
+  /**
+   * Starts a TOTP or HOTP enrollment: a new secret, its `otpauth://` URI and QR code, pending in
+   * the state store until confirmed (within `enrollmentTtl`). A user with a factor already needs
+   * a fresh proof (401 `mfa_required` / `mfa_stale` otherwise).
+   * @param req - The request of a signed-in user.
+   * @param kind - `'totp'` (RFC 6238) or `'hotp'` (RFC 4226).
+   * @param label - The user's name for the factor (default "Authenticator app" / "Hardware token").
+   * @returns The {@link OtpEnrollment}, to show once: the application must not store the secret.
+   * @see RFC 6238; RFC 4226; Key URI Format (otpauth://)
+   * @example
+   * const started = await mfa.startEnrollment({ user }, 'totp');
+   * if (started.ok) showQrCode(started.value.qrCode, started.value.factorId);
+   */
   startEnrollment(req: WithUser, kind: 'totp' | 'hotp', label?: string): Promise<Outcome<OtpEnrollment>> {
     return startEnrollment(this.options, req, kind, label);
   }
 
-  /** Activates a pending factor with a valid code; the first one also returns recovery codes. */
+  /**
+   * Activates a pending TOTP or HOTP factor with a valid code (under the account throttle), and
+   * opens an MFA session. The user's first factor also gets recovery codes, returned once.
+   * @param req - The request of a signed-in user (its session, if any, is replaced).
+   * @param kind - The kind the enrollment was started with.
+   * @param factorId - From {@link OtpEnrollment.factorId}.
+   * @param code - The code the authenticator shows.
+   * @returns The factor, the new session and, for a first factor, the recovery codes; or
+   *   `enrollment_not_found`, `mfa_invalid_code`, `mfa_locked`.
+   * @see NIST SP 800-63B 5.1.4.2 / 5.1.5.2 (each OTP accepted once)
+   * @example
+   * const confirmed = await mfa.confirmEnrollment({ user }, 'totp', factorId, '123456');
+   * if (confirmed.ok && confirmed.value.recoveryCodes) showOnce(confirmed.value.recoveryCodes);
+   */
   confirmEnrollment(req: WithUser, kind: 'totp' | 'hotp', factorId: string, code: string): Promise<Outcome<Confirmed>> {
     return confirmEnrollment(this.options, req, kind, factorId, code);
   }
 
-  /** Starts enrolling an email address or phone number: a code goes there (needs the `oob` option). */
+  /**
+   * Starts enrolling an email address or phone number: a code goes there (needs the `oob`
+   * option, else 404 `not_found`). Like any further factor, it needs a fresh proof when the user
+   * has one. The destination is stored encrypted; only a masked hint is shown.
+   * @param req - The request of a signed-in user.
+   * @param channel - `'email'` or `'sms'`.
+   * @param to - The email address, or the phone number in E.164 form (checked here: 400 `invalid_request`).
+   * @param label - The user's name for the factor (default "Codes by email" / "Codes by SMS").
+   * @returns Where the code went (masked) and when it lapses; or `rate_limited` beyond `oob.maxSends`.
+   * @see NIST SP 800-63B 5.1.3 (out-of-band; SMS restricted, email not out-of-band)
+   * @example
+   * const sent = await mfa.startOobEnrollment({ user }, 'sms', '+14155550123');
+   */
   startOobEnrollment(req: WithUser, channel: 'email' | 'sms', to: unknown, label?: string): Promise<Outcome<OobChallenge>> {
     return this.options.oob ? startOobEnrollment(this.options, req, channel, to, label) : Promise.resolve(oobNotConfigured());
   }
 
-  /** Activates a pending email or SMS factor with the code sent to it; the first factor also returns recovery codes. */
+  /**
+   * Activates a pending email or SMS factor with the code sent to it (under the account throttle)
+   * and opens an MFA session; the first factor also returns recovery codes.
+   * @param req - The request of a signed-in user.
+   * @param channel - The channel the enrollment was started with.
+   * @param factorId - From the {@link OobChallenge} of `startOobEnrollment`.
+   * @param code - The six digits sent.
+   * @returns As {@link Mfa.confirmEnrollment}.
+   * @example
+   * const confirmed = await mfa.confirmOobEnrollment({ user }, 'sms', factorId, '481516');
+   */
   confirmOobEnrollment(req: WithUser, channel: 'email' | 'sms', factorId: string, code: string): Promise<Outcome<Confirmed>> {
     return this.options.oob ? confirmOobEnrollment(this.options, req, channel, factorId, code) : Promise.resolve(oobNotConfigured());
   }
 
-  /** Sends a code to one of the user's email or SMS factors, to verify with `{ factorId, code }`. */
+  /**
+   * Sends a code to one of the user's email or SMS factors, to verify with `{ factorId, code }`.
+   * Needs no proof; at most `oob.maxSends` per factor in `oob.sendWindow` (429 `rate_limited`).
+   * A new code voids the one sent before.
+   * @param req - The request of a signed-in user.
+   * @param factorId - An email or SMS factor of the user (else 404 `factor_not_found`).
+   * @returns Where the code went (masked) and when it lapses.
+   * @example
+   * const sent = await mfa.sendChallenge({ user }, factorId);
+   * // then: await mfa.verify({ user }, { factorId, code })
+   */
   sendChallenge(req: WithUser, factorId: string): Promise<Outcome<OobChallenge>> {
     return this.options.oob ? sendChallenge(this.options, req, factorId) : Promise.resolve(oobNotConfigured());
   }
 
-  /** Verifies a code or a recovery code and issues a new MFA session. */
+  /**
+   * Verifies a code or a recovery code under the account throttle and issues a new MFA session,
+   * which replaces the one the request carried (its proofs carry over). A code is spent when it
+   * is accepted: a TOTP step, an HOTP counter value, a sent code or a recovery code works once.
+   * @param req - The request of a signed-in user.
+   * @param proof - What the user typed; see {@link Proof}.
+   * @returns The session token (the client keeps it and sends it as `X-Session-Token`; the store
+   *   keeps only its hash); or `mfa_invalid_code`, `mfa_locked`, `factor_not_found`,
+   *   `mfa_enrollment_required`.
+   * @see RFC 6238; RFC 4226; NIST SP 800-63B 5.1.2 (recovery codes), 5.1.4.2 / 5.1.5.2 (OTP), 5.2.2 (throttling)
+   * @example
+   * const verified = await mfa.verify({ user, ip: req.ip }, { code: req.body.code });
+   * if (verified.ok) res.json({ sessionToken: verified.value.sessionToken });
+   */
   verify(req: WithUser, proof: Proof): Promise<Outcome<Verified>> {
     return verifyProof(this.options, req, proof);
   }
 
-  /** WebAuthn creation options for the user (fresh proof needed when the user has a factor). */
+  /**
+   * WebAuthn creation options for the user (fresh proof needed when the user has a factor), with
+   * a new challenge kept in the state store for five minutes. 404 `not_found` without the
+   * `webauthn` option.
+   * @param req - The request of a signed-in user.
+   * @returns `PublicKeyCredentialCreationOptionsJSON`, for `startRegistration()` of @simplewebauthn/browser.
+   * @see https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
+   * @example
+   * const options = await mfa.webauthnRegistrationOptions({ user });
+   * if (options.ok) res.json(options.value);
+   */
   webauthnRegistrationOptions(req: WithUser): Promise<Outcome<PublicKeyCredentialCreationOptionsJSON>> {
     return registrationOptions(this.options, req);
   }
 
-  /** Verifies a WebAuthn attestation and adds the credential as a factor. */
+  /**
+   * Verifies a WebAuthn attestation and adds the credential as a factor; the proof of
+   * possession opens an MFA session, and a first factor also gets recovery codes. The challenge
+   * is spent first, so a response is accepted once.
+   * @param req - The request of a signed-in user.
+   * @param response - The `RegistrationResponseJSON` of `startRegistration()`.
+   * @param label - The user's name for it (default "Passkey").
+   * @returns As {@link Mfa.confirmEnrollment}; or `invalid_request`, `webauthn_challenge_invalid`,
+   *   `webauthn_verification_failed`, `factor_exists`.
+   * @see https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
+   * @example
+   * const registered = await mfa.registerWebAuthn({ user }, req.body.response, 'YubiKey');
+   */
   registerWebAuthn(req: WithUser, response: unknown, label?: string): Promise<Outcome<Confirmed>> {
     return verifyRegistration(this.options, req, response, label);
   }
 
-  /** WebAuthn request options listing the user's credentials. */
+  /**
+   * WebAuthn request options listing the user's credentials, with a new challenge kept for five
+   * minutes; 404 `factor_not_found` when the user has none, `not_found` without the `webauthn` option.
+   * @param req - The request of a signed-in user.
+   * @returns `PublicKeyCredentialRequestOptionsJSON`, for `startAuthentication()` of @simplewebauthn/browser.
+   * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
+   * @example
+   * const options = await mfa.webauthnAuthenticationOptions({ user });
+   */
   webauthnAuthenticationOptions(req: WithUser): Promise<Outcome<PublicKeyCredentialRequestOptionsJSON>> {
     return authenticationOptions(this.options, req);
   }
 
-  /** Verifies a WebAuthn assertion and issues a new MFA session. */
+  /**
+   * Verifies a WebAuthn assertion under the account throttle and issues a new MFA session. The
+   * challenge is spent first; the signature counter must grow (unless the authenticator keeps
+   * none), else the answer is `webauthn_counter_regressed` and the event reports a possible clone.
+   * @param req - The request of a signed-in user.
+   * @param response - The `AuthenticationResponseJSON` of `startAuthentication()`.
+   * @returns As {@link Mfa.verify}; or `webauthn_challenge_invalid`, `webauthn_verification_failed`,
+   *   `webauthn_counter_regressed`, `mfa_locked`.
+   * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion; RFC 8176 (`hwk`, `swk`, `user`, `mfa`)
+   * @example
+   * const verified = await mfa.authenticateWebAuthn({ user }, req.body.response);
+   */
   async authenticateWebAuthn(req: WithUser, response: unknown): Promise<Outcome<Verified>> {
     const opened = await verifyAuthentication(this.options, req, response);
     return opened.ok ? { ok: true, value: verifiedOf(opened.value) } : opened;
   }
 
-  /** A new set of recovery codes (fresh proof needed); the old set is void. */
+  /**
+   * A new set of recovery codes (fresh proof needed); the old set is void at once. Only salted
+   * scrypt hashes are stored.
+   * @param req - The request of a signed-in user with a recent proof (`freshProofMaxAge`).
+   * @returns The codes, to show once: the application must not store or log them.
+   * @see NIST SP 800-63B 5.1.2 (look-up secrets)
+   * @example
+   * const fresh = await mfa.regenerateRecoveryCodes({ user, sessionToken });
+   * if (fresh.ok) showOnce(fresh.value.recoveryCodes);
+   */
   regenerateRecoveryCodes(req: WithUser): Promise<Outcome<{ recoveryCodes: string[] }>> {
     return regenerateRecoveryCodes(this.options, req);
   }
 
-  /** Removes a factor (fresh proof needed). */
+  /**
+   * Removes a factor (fresh proof needed); 404 `factor_not_found` for an id the user has not.
+   * @param req - The request of a signed-in user with a recent proof (`freshProofMaxAge`).
+   * @param factorId - The factor to remove.
+   * @returns `null` on success.
+   * @example
+   * await mfa.removeFactor({ user, sessionToken }, 'fac_...');
+   */
   removeFactor(req: WithUser, factorId: string): Promise<Outcome<null>> {
     return removeFactor(this.options, req, factorId);
   }
 
-  /** Ends the MFA session the request carries. */
+  /**
+   * Ends the MFA session the request carries; idempotent.
+   * @param req - The request of a signed-in user, with the session token to end.
+   * @example
+   * await mfa.endSession({ user, sessionToken });
+   */
   endSession(req: WithUser): Promise<void> {
     return endRequestSession(this.options, req);
   }
 
-  /** Where every user stands (see `Report`); pass the application's users to count those the stores never saw. */
+  /**
+   * Where every user stands (see {@link Report}); pass the application's users to count those the
+   * stores never saw. Reads every factor and user record: an administrative call, not a hot path.
+   * @param users - The application's users (an array, iterable or async iterable, e.g. a paged
+   *   query), with their roles for the policy (default: only the users the stores know).
+   * @returns One line per user, sorted by id, and the totals.
+   * @example
+   * const { totals } = await mfa.report(db.users.stream());
+   * console.log(`${totals.missing} required users have no factor yet`);
+   */
   report(users?: UserSource): Promise<Report> {
     return report(this.options, users);
   }
 
-  /** Revokes every factor and recovery code of a user and ends all their MFA sessions (a lost device). */
+  /**
+   * Revokes every factor and recovery code of a user and ends all their MFA sessions, on every
+   * instance (a lost device). The user enrolls again; an exemption, if any, stays. Audited
+   * (`user.revoked`) and notified (`factors.revoked`).
+   * @param userId - The user whose factors go.
+   * @param actor - Who does it, for the audit event.
+   * @returns How many factors were removed.
+   * @see NIST SP 800-63B 6.2 (loss, theft, damage of authenticators)
+   * @example
+   * const { factorsRemoved } = await mfa.revokeUser('alice', { by: 'admin-7', ip: req.ip });
+   */
   revokeUser(userId: string, actor: Actor): Promise<{ factorsRemoved: number }> {
     return revokeUser(this.options, userId, actor);
   }
 
-  /** Exempts a user from MFA until `expiresAt`, for `reason` (both required); audited. */
+  /**
+   * Exempts a user from MFA until `expiresAt`, for `reason` (both required); audited. The
+   * exemption is kept in the FactorStore, replaces any earlier one and lapses by itself. It never
+   * stands in for the fresh proof that account changes and admin routes need.
+   * @param userId - The user to exempt.
+   * @param input - `reason` (1 to 500 characters) and `expiresAt` (an ISO 8601 time or ms since
+   *   the epoch, in the future and at most a year away); else 400 `invalid_request`.
+   * @param actor - Who grants it.
+   * @returns The exemption as stored.
+   * @example
+   * await mfa.grantExemption('bob', { reason: 'Phone lost, new one on Monday', expiresAt: '2026-12-01T00:00:00Z' }, { by: 'admin-7' });
+   */
   grantExemption(userId: string, input: { reason?: unknown; expiresAt?: unknown }, actor: Actor): Promise<Outcome<Exemption>> {
     return grantExemption(this.options, userId, input, actor);
   }
 
-  /** Lifts a user's exemption; false when there was none. */
+  /**
+   * Lifts a user's exemption; false when there was none.
+   * @param userId - The exempt user.
+   * @param actor - Who lifts it, for the audit event.
+   * @returns Whether there was an exemption to lift.
+   * @example
+   * await mfa.liftExemption('bob', { by: 'admin-7' });
+   */
   liftExemption(userId: string, actor: Actor): Promise<boolean> {
     return liftExemption(this.options, userId, actor);
   }
 
-  /** Re-encrypts every stored secret under the current key; see `KeyRing`. */
+  /**
+   * Re-encrypts every stored secret (OTP secrets, email addresses, phone numbers) under the
+   * current (first) key; see {@link KeyRing}. Safe to run while serving and to run again: each
+   * secret is swapped by compare-and-set. Keep the old keys in the ring until it has run and
+   * until pending enrollments and sent codes have lapsed (`enrollmentTtl`, `oob.codeTtl`).
+   * @returns How many secrets were re-encrypted (`rotated`) of how many there are (`total`).
+   * @throws MfaError `secret_undecryptable` when a secret is under a key no longer in the ring.
+   * @example
+   * // MFA_ENCRYPTION_KEYS='k2:<new key>,k1:<old key>' on every instance, then once:
+   * const { rotated, total } = await mfa.rotateKeys();
+   */
   rotateKeys(): Promise<{ rotated: number; total: number }> {
     return rotateKeys(this.options);
   }
@@ -151,6 +397,11 @@ export class Mfa {
  * Creates the MFA core. Options are validated here, once: a bad one throws an `MfaError` with
  * code `invalid_option` (or `encryption_key_required` in production without keys).
  *
+ * @param options - Only `issuer` is required; see {@link MfaOptions} for the defaults and for
+ *   what the application must keep (the encryption keys, durable stores).
+ * @returns The core, to hand to the adapters (`requireMfa(mfa)`, `mfaRouter(mfa)`, `MfaModule`).
+ * @throws MfaError `invalid_option` for a missing, mistyped or unsafe option;
+ *   `encryption_key_required` when `NODE_ENV=production` and no `encryptionKeys` are set.
  * @example
  * const mfa = createMfa({
  *   issuer: 'Acme',

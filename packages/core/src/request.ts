@@ -2,7 +2,13 @@ import { MfaError } from './errors';
 import { type Duration, toMs } from './lib/duration';
 import type { MfaUser } from './options';
 
-/** A request as an adapter hands it to the core: plain data, no framework objects. */
+/**
+ * A request as an adapter hands it to the core: plain data, no framework objects. Build one with
+ * {@link mfaRequestOf}.
+ *
+ * @example
+ * const decision = await mfa.check({ user: { id: 'alice' }, sessionToken: req.get('x-session-token'), ip: req.ip });
+ */
 export interface MfaRequest {
   /** The user of the primary authentication, or null when there is none. */
   user: MfaUser | null;
@@ -10,16 +16,26 @@ export interface MfaRequest {
   sessionToken?: string;
   /** A one-time code sent inline in `X-MFA-Token`. */
   inlineCode?: string;
+  /** The client's address, for the audit events, the risk hook and the record of the last proof. */
   ip?: string;
   /** The client's User-Agent, for the risk hook and the record of the last proof. */
   userAgent?: string;
 }
 
-/** What a route demands of the MFA session. */
+/**
+ * What a route demands of the MFA session, as {@link requirementOf} makes it from a route's
+ * options. A session that falls short is answered 401 with the RFC 9470 challenge: `mfa_stale`
+ * (`max_age`) or `mfa_method_required` (`acr_values`).
+ * @see RFC 9470 (step-up authentication challenge); RFC 8176 (amr values)
+ */
 export interface Requirement {
-  /** The last proof must be at most this old, in seconds (step-up). */
+  /** The last proof must be at most this old, in seconds (step-up); with `methods`, the last proof of one of them. */
   maxAge?: number;
-  /** At least one of these RFC 8176 methods must have been proved (e.g. `['hwk']`). */
+  /**
+   * At least one of these RFC 8176 methods must have been proved (e.g. `['hwk']`). mfakit records
+   * `otp` (TOTP, HOTP, recovery codes), `sms`, `email`, `hwk` / `swk` (a device-bound key / a
+   * synced passkey), `user` (presence only) and `mfa` (see `webauthn.userVerifiedIsMfa`).
+   */
   methods?: string[];
   /** Demand MFA of every user who is not exempt, whatever `policy.required` says. */
   always?: boolean;
@@ -39,6 +55,9 @@ export function userIdOf(user: MfaUser | null): string | null {
  * right types, `roles`, `amr` and the time of the primary authentication (`authTime` or OIDC's
  * `auth_time`, seconds). Null without a usable id. The adapters' default `getUser`.
  *
+ * @param principal - The authenticated principal, of any shape.
+ * @returns The user, or null when `id` / `sub` is neither a string nor a number.
+ * @see RFC 8176 and OpenID Connect Core 1.0 section 2 (`amr`, `auth_time`)
  * @example
  * mfaUserOf({ sub: 'alice', amr: ['pwd', 'mfa'], auth_time: 1767225600 }); // { id: 'alice', amr: [...], authTime: 1767225600 }
  */
@@ -47,22 +66,35 @@ export function mfaUserOf(principal: unknown): MfaUser | null {
   const p = principal as Record<string, unknown>;
   const id = p.id ?? p.sub;
   if (typeof id !== 'string' && typeof id !== 'number') return null;
-  const strings = (value: unknown) => (Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined);
-  const roles = strings(p.roles);
-  const amr = strings(p.amr);
+  // Called on every protected request: plain assignments, no spreads or closures.
+  const user: MfaUser = { id: typeof id === 'string' ? id : String(id) };
+  if (isStringList(p.roles)) user.roles = p.roles;
+  if (isStringList(p.amr)) user.amr = p.amr;
   const authTime = p.authTime ?? p.auth_time;
-  return {
-    id: String(id),
-    ...(roles ? { roles } : {}),
-    ...(amr ? { amr } : {}),
-    ...(typeof authTime === 'number' && Number.isFinite(authTime) ? { authTime } : {}),
-  };
+  if (typeof authTime === 'number' && Number.isFinite(authTime)) user.authTime = authTime;
+  return user;
+}
+
+function isStringList(value: unknown): value is string[] {
+  if (!Array.isArray(value)) return false;
+  for (const item of value) if (typeof item !== 'string') return false;
+  return true;
 }
 
 /**
  * Validates a route's requirement once, when the middleware is built: `maxAge` as a Duration
  * (`300`, `'5m'`), `methods` as RFC 8176 values, `always` to demand MFA of users the policy does
  * not require. Throws `invalid_option`.
+ *
+ * @param options - The route's `maxAge`, `methods` and `always`.
+ * @param route - The name of the route's builder in error messages (default `'requireMfa'`).
+ * @returns The requirement for {@link Mfa.check}, `maxAge` in seconds.
+ * @throws MfaError `invalid_option` for a malformed `maxAge`, an empty or malformed `methods`
+ *   list (lower-case letters, 2 to 16), or an `always` that is not a boolean.
+ * @see RFC 9470 (step-up); RFC 8176 (amr values)
+ * @example
+ * const requirement = requirementOf({ maxAge: '5m', methods: ['hwk'] }); // { maxAge: 300, methods: ['hwk'] }
+ * const decision = await mfa.check(request, requirement);
  */
 export function requirementOf(options: { maxAge?: Duration; methods?: string[]; always?: boolean }, route = 'requireMfa'): Requirement {
   const requirement: Requirement = {};

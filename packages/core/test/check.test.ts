@@ -69,3 +69,26 @@ test('requirementOf validates a route requirement once', () => {
   expect(() => requirementOf({ methods: ['HWK!'] })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
   expect(() => requirementOf({ maxAge: 'soon' as never })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
 });
+
+describe('mfa.decide, what the adapters call on every request', () => {
+  test('answers at once on the memory store, with the same decision as check', async () => {
+    const h = setup();
+    const alice = await enrollTotp(h);
+    const req = { user: alice.user, sessionToken: alice.sessionToken };
+    const now = h.mfa.decide(req);
+    expect(now).not.toBeInstanceOf(Promise);
+    expect(now).toEqual(await h.mfa.check(req));
+    expect(await h.mfa.decide({ user: alice.user })).toMatchObject({ allow: false, response: { body: { code: 'mfa_required' } } }); // no session: the factors are read, later
+  });
+
+  test('a store or hook that throws at once still fails closed with 503, like one that rejects', async () => {
+    const h = setup({ exempt: () => { throw new Error('directory down'); } });
+    const alice = await enrollTotp(h);
+    expect(h.mfa.decide({ user: alice.user, sessionToken: alice.sessionToken })).toMatchObject({ allow: false, response: { status: 503, body: { code: 'mfa_unavailable' } } });
+    const rejecting = setup({ exempt: () => Promise.reject(new Error('directory down')) });
+    const bob = await enrollTotp(rejecting, 'bob');
+    const later = rejecting.mfa.decide({ user: bob.user, sessionToken: bob.sessionToken });
+    expect(later).toBeInstanceOf(Promise);
+    expect(await later).toMatchObject({ allow: false, response: { status: 503, body: { code: 'mfa_unavailable' } } });
+  });
+});

@@ -1,4 +1,4 @@
-import { type Duration, type Mfa, MfaError, type MfaState, requirementOf } from '@mfakit/core';
+import { type Decision, type Duration, type Mfa, MfaError, type MfaState, requirementOf } from '@mfakit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type GetUser, passportUser, toMfaRequest, writeResult } from './lib/http';
 
@@ -12,10 +12,29 @@ declare global {
   }
 }
 
+/**
+ * What a route protected by `requireMfa` or `requireFreshMfa` demands of the MFA session, and
+ * where the primary user is. Checked once, when the middleware is built.
+ *
+ * @example
+ * const stepUp: RequireMfaOptions = { maxAge: '5m', methods: ['hwk'] };
+ * app.delete('/api/account', auth, requireMfa(mfa, stepUp), handler);
+ */
 export interface RequireMfaOptions {
-  /** Step-up: the last proof must be at most this old (seconds, or '5m'). */
+  /**
+   * Step-up: the last proof must be at most this old (seconds, or a Duration such as '5m'), else
+   * 401 `mfa_stale` with the RFC 9470 challenge (`max_age`). With `methods`, the last proof of one
+   * of those methods counts.
+   * @default `undefined`: any live session passes
+   * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up challenge)
+   */
   maxAge?: Duration;
-  /** At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']`. */
+  /**
+   * At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']` for a security
+   * key, `['otp']` for an app code; else 401 `mfa_method_required` with `acr_values`.
+   * @default `undefined`: any factor
+   * @see https://www.rfc-editor.org/rfc/rfc8176 (authentication method reference values)
+   */
   methods?: string[];
   /** Demand MFA even of users whom the policy (`policy.required`) does not require; exempt users still pass. @default false */
   always?: boolean;
@@ -28,24 +47,61 @@ export interface RequireMfaOptions {
  * `mfa_session` cookie) or a valid inline code (`X-MFA-Token`, answered with a new
  * `X-Session-Token`). Place it after the primary authentication. Sets `req.mfa`.
  *
+ * The core decides (`mfa.decide`, as `mfa.check`): an exempt user passes; so does a user whom the policy does not
+ * require and who has no factor, and a required user without a factor before the enrollment
+ * deadline (with a `Mfa-Enrollment-Deadline` header). A denial is written as an RFC 9457 problem
+ * and `next` is not called: 401 `authentication_required`, `mfa_required`, `mfa_stale`,
+ * `mfa_method_required` or `mfa_invalid_code` (with the RFC 9470 `WWW-Authenticate` challenge
+ * where a proof would help), 403 `mfa_enrollment_required`, 429 `mfa_locked` (with
+ * `Retry-After`), 503 `mfa_unavailable` when a store fails (fail closed).
+ *
+ * The client must keep the session token it was given (`X-Session-Token` or the body of
+ * `POST /mfa/verify`) and send it on every request; mfakit stores only its hash.
+ *
+ * @param mfa - The instance from `createMfa`.
+ * @param options - What the route demands (`maxAge`, `methods`, `always`) and where the user is
+ *   (`getUser`).
+ * @returns A named Express `RequestHandler` (`requireMfa`).
+ * @throws MfaError `invalid_option` for a bad `maxAge` or `methods`, or an `always` that is not a
+ *   boolean: here, when the middleware is built, never on a request.
+ * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up challenge)
+ * @see NIST SP 800-63B 7.1 (session bindings) and 7.2 (reauthentication): the session's
+ *   lifetime and idle timeout are the core's `session` options.
+ *
  * @example
  * app.get('/api/profile', passport.authenticate('jwt', { session: false }), requireMfa(mfa), handler);
  */
 export function requireMfa(mfa: Mfa, options: RequireMfaOptions = {}): RequestHandler {
   const requirement = requirementOf(options);
   const getUser = options.getUser ?? passportUser;
-  return async function requireMfa(req: Request, res: Response, next: NextFunction) {
-    const decision = await mfa.check(toMfaRequest(req, getUser), requirement);
-    if (!decision.allow) return writeResult(res, decision.response);
-    req.mfa = decision.state;
-    res.set(decision.headers);
-    next();
+  return function requireMfa(req: Request, res: Response, next: NextFunction) {
+    // On the memory store the decision comes at once, and the request goes on without an await.
+    const decision = mfa.decide(toMfaRequest(req, getUser), requirement);
+    // Express 5 hands an error thrown later, in the returned Promise, to the error handlers.
+    return decision instanceof Promise ? decision.then((settled) => follow(settled, req, res, next)) : follow(decision, req, res, next);
   };
+}
+
+/** Writes a denial, or sets `req.mfa` and the decision's headers and calls `next`. */
+function follow(decision: Decision, req: Request, res: Response, next: NextFunction): void {
+  if (!decision.allow) return writeResult(res, decision.response);
+  req.mfa = decision.state;
+  for (const name in decision.headers) res.setHeader(name, decision.headers[name]!);
+  next();
 }
 
 /**
  * Step-up for a sensitive action: like `requireMfa`, and the last proof must be at most `maxAge`
- * old, else a 401 with the RFC 9470 challenge (`max_age`).
+ * old, else a 401 `mfa_stale` with the RFC 9470 challenge (`max_age`). The client then proves a
+ * factor again (`POST /mfa/verify`, or an inline `X-MFA-Token` on the retried request).
+ *
+ * @param mfa - The instance from `createMfa`.
+ * @param options - `maxAge` (seconds, or a Duration such as `'5m'`) is required; the other
+ *   options are those of `requireMfa`.
+ * @returns A named Express `RequestHandler` (`requireMfa`).
+ * @throws MfaError `invalid_option` without a `maxAge`, or for any bad option, when built.
+ * @see NIST SP 800-63B 7.2 (reauthentication)
+ * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up challenge)
  *
  * @example
  * app.post('/api/transfers', auth, requireFreshMfa(mfa, { maxAge: '5m' }), handler);

@@ -1,4 +1,4 @@
-import { type Duration, type Mfa, MfaError, type MfaState, requirementOf } from '@mfakit/core';
+import { type Decision, type Duration, type Mfa, MfaError, type MfaState, requirementOf } from '@mfakit/core';
 import type { Context, Middleware, Next } from 'koa';
 import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
 
@@ -9,10 +9,29 @@ declare module 'koa' {
   }
 }
 
+/**
+ * What a route protected by `requireMfa` or `requireFreshMfa` demands of the MFA session, and
+ * where the primary user is. Checked once, when the middleware is built.
+ *
+ * @example
+ * const stepUp: RequireMfaOptions = { maxAge: '5m', methods: ['hwk'] };
+ * router.delete('/api/account', jwt({ secret }), requireMfa(mfa, stepUp), handler);
+ */
 export interface RequireMfaOptions {
-  /** Step-up: the last proof must be at most this old (seconds, or '5m'). */
+  /**
+   * Step-up: the last proof must be at most this old (seconds, or a Duration such as '5m'), else
+   * 401 `mfa_stale` with the RFC 9470 challenge (`max_age`). With `methods`, the last proof of one
+   * of those methods counts.
+   * @default `undefined`: any live session passes
+   * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up challenge)
+   */
   maxAge?: Duration;
-  /** At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']`. */
+  /**
+   * At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']` for a security
+   * key, `['otp']` for an app code; else 401 `mfa_method_required` with `acr_values`.
+   * @default `undefined`: any factor
+   * @see https://www.rfc-editor.org/rfc/rfc8176 (authentication method reference values)
+   */
   methods?: string[];
   /** Demand MFA even of users whom the policy (`policy.required`) does not require; exempt users still pass. @default false */
   always?: boolean;
@@ -26,10 +45,25 @@ export interface RequireMfaOptions {
  * `X-Session-Token`). Place it after the primary authentication. Sets `ctx.state.mfa`; a denial
  * is the core's answer (401/403/429/503 problem+json), written unchanged, and `next` is not called.
  *
+ * The core decides (`mfa.decide`, as `mfa.check`): an exempt user passes; so does a user whom the policy does not
+ * require and who has no factor, and a required user without a factor before the enrollment
+ * deadline (with a `Mfa-Enrollment-Deadline` header). The denials: 401 `authentication_required`,
+ * `mfa_required`, `mfa_stale`, `mfa_method_required` or `mfa_invalid_code`, 403
+ * `mfa_enrollment_required`, 429 `mfa_locked` (with `Retry-After`), 503 `mfa_unavailable` when a
+ * store fails (fail closed).
+ *
+ * The client must keep the session token it was given (`X-Session-Token` or the body of
+ * `POST /mfa/verify`) and send it on every request; mfakit stores only its hash.
+ *
  * @param mfa - The instance from `createMfa`.
  * @param options - What the route demands (`maxAge`, `methods`, `always`) and where the user is (`getUser`).
  *   Checked here, once: a bad option throws `MfaError` `invalid_option`.
+ * @returns A named Koa middleware (`requireMfa`).
+ * @throws MfaError `invalid_option` for a bad `maxAge` or `methods`, or an `always` that is not a
+ *   boolean: here, when the middleware is built, never on a request.
  * @see RFC 9470 for the challenge of a denial; RFC 8176 for `methods`.
+ * @see NIST SP 800-63B 7.1 (session bindings) and 7.2 (reauthentication): the session's
+ *   lifetime and idle timeout are the core's `session` options.
  *
  * @example
  * router.get('/api/profile', jwt({ secret }), requireMfa(mfa), (ctx) => {
@@ -39,21 +73,30 @@ export interface RequireMfaOptions {
 export function requireMfa(mfa: Mfa, options: RequireMfaOptions = {}): Middleware {
   const requirement = requirementOf(options);
   const getUser = options.getUser ?? stateUser;
-  return async function requireMfa(ctx: Context, next: Next) {
-    const decision = await mfa.check(toMfaRequest(ctx, getUser), requirement);
-    if (!decision.allow) return writeResult(ctx, decision.response);
-    ctx.state.mfa = decision.state;
-    ctx.set(decision.headers);
-    await next();
+  return function requireMfa(ctx: Context, next: Next) {
+    // On the memory store the decision comes at once, and the request goes on without an await.
+    const decision = mfa.decide(toMfaRequest(ctx, getUser), requirement);
+    return decision instanceof Promise ? decision.then((settled) => follow(settled, ctx, next)) : follow(decision, ctx, next);
   };
+}
+
+/** Writes a denial, or sets `ctx.state.mfa` and the decision's headers and goes on to `next`. */
+function follow(decision: Decision, ctx: Context, next: Next): Promise<void> | void {
+  if (!decision.allow) return writeResult(ctx, decision.response);
+  ctx.state.mfa = decision.state;
+  for (const name in decision.headers) ctx.set(name, decision.headers[name]!);
+  return next();
 }
 
 /**
  * Step-up for a sensitive action: like `requireMfa`, and the last proof must be at most `maxAge`
  * old, else a 401 `mfa_stale` with the RFC 9470 challenge (`max_age`).
  *
+ * @param mfa - The instance from `createMfa`.
  * @param options - `maxAge` (seconds, or a Duration such as `'5m'`) is required: without it this
  *   throws `MfaError` `invalid_option`.
+ * @returns A named Koa middleware (`requireMfa`).
+ * @throws MfaError `invalid_option` without a `maxAge`, or for any bad option, when built.
  * @see NIST SP 800-63B 7.2 (reauthentication); RFC 9470 (the step-up challenge).
  *
  * @example

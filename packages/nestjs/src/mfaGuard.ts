@@ -1,4 +1,4 @@
-import { Mfa, MfaError, type MfaState, type Requirement } from '@mfakit/core';
+import { type Decision, Mfa, MfaError, type MfaState, type Requirement } from '@mfakit/core';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { GUARDS_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
@@ -21,6 +21,20 @@ declare global {
 // @UseGuards(MfaGuard) is checked once, so an inline code is not spent twice.
 const passed = new WeakSet<object>();
 
+/** A denial is thrown (`MfaDenied`); a pass sets `req.mfa` and the decision's headers. */
+function follow(decision: Decision, req: MfaHttpRequest, res: MfaHttpResponse): true {
+  if (!decision.allow) {
+    // Set here as well as by MfaDeniedFilter: an application's own catch-all filter may answer
+    // the exception instead, and the challenge and Retry-After must reach the client even then.
+    setHeaders(res, decision.response.headers);
+    throw new MfaDenied(decision.response);
+  }
+  passed.add(req);
+  req.mfa = decision.state;
+  setHeaders(res, decision.headers);
+  return true;
+}
+
 /**
  * Lets a request through only with a valid MFA session of its user (`X-Session-Token` or the
  * `mfa_session` cookie) or a valid inline code (`X-MFA-Token`, answered with a new
@@ -31,6 +45,13 @@ const passed = new WeakSet<object>();
  * and everywhere when global with `requireByDefault: true`; never under `@SkipMfa()`. It runs
  * after the primary authentication: put it after `AuthGuard('jwt')` in `@UseGuards()`, or, as a
  * global guard, register it after a global authentication guard.
+ *
+ * The client must keep the session token it was given (`X-Session-Token` or the body of
+ * `POST /mfa/verify`) and send it on every request; mfakit stores only its hash.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up challenge)
+ * @see NIST SP 800-63B 7.1 (session bindings) and 7.2 (reauthentication): the session's
+ *   lifetime and idle timeout are the core's `session` options.
  *
  * @example
  * ```ts
@@ -55,7 +76,22 @@ export class MfaGuard implements CanActivate {
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Nest calls it for every route the guard is bound to. Reads the route's requirement
+   * (`@RequireMFA()` / `@SkipMfa()`, the handler's over the controller's) and asks the core
+   * (`mfa.decide`); a request it has let through once is not checked again. The route's
+   * requirement is read once per route and remembered.
+   *
+   * @param context - Nest's execution context of the request.
+   * @returns true (at once, or as a Promise when a store answers asynchronously) when the route
+   *   needs no MFA or the request passes; `req.mfa` is then set, and
+   *   any header of the core (a new `X-Session-Token`, `Mfa-Enrollment-Deadline`) is on the response.
+   * @throws MfaDenied with the core's answer (401 `mfa_required`, `mfa_stale`...; 403; 429; 503)
+   *   when the request does not pass.
+   * @throws MfaError `invalid_option` when MFA is required on a handler that is not HTTP
+   *   (a microservice or WebSocket handler).
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const requirement = this.requirementOf(context);
     if (!requirement) return true;
     if (context.getType() !== 'http') {
@@ -64,23 +100,27 @@ export class MfaGuard implements CanActivate {
     const http = context.switchToHttp();
     const req = http.getRequest<MfaHttpRequest>();
     if (passed.has(req)) return true;
-    const decision = await this.mfa.check(toMfaRequest(req, this.settings.getUser), requirement);
+    // On the memory store the decision comes at once, and the guard answers without an await.
+    const decision = this.mfa.decide(toMfaRequest(req, this.settings.getUser), requirement);
     const res = http.getResponse<MfaHttpResponse>();
-    if (!decision.allow) {
-      // Set here as well as by MfaDeniedFilter: an application's own catch-all filter may answer
-      // the exception instead, and the challenge and Retry-After must reach the client even then.
-      setHeaders(res, decision.response.headers);
-      throw new MfaDenied(decision.response);
-    }
-    passed.add(req);
-    req.mfa = decision.state;
-    setHeaders(res, decision.headers);
-    return true;
+    return decision instanceof Promise ? decision.then((settled) => follow(settled, req, res)) : follow(decision, req, res);
   }
 
-  /** The route's requirement, or null where the guard lets everything through. */
+  /** The route's requirement, or null where the guard lets everything through: read once per route, then remembered. */
   private requirementOf(context: ExecutionContext): Requirement | null {
-    const targets: Function[] = [context.getHandler(), context.getClass()];
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byClass = this.requirements.get(handler);
+    if (!byClass) this.requirements.set(handler, (byClass = new WeakMap()));
+    let requirement = byClass.get(controller);
+    if (requirement === undefined) byClass.set(controller, (requirement = this.readRequirement([handler, controller])));
+    return requirement;
+  }
+
+  // Metadata is fixed once the application has started: a route's requirement never changes.
+  private readonly requirements = new WeakMap<Function, WeakMap<Function, Requirement | null>>();
+
+  private readRequirement(targets: Function[]): Requirement | null {
     const marked = this.reflector.getAllAndOverride<Requirement | false | undefined>(MFA_REQUIREMENT, targets);
     if (marked === false) return null;
     if (marked) return marked;

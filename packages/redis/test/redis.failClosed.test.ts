@@ -37,7 +37,7 @@ describe('RedisStateStore without a reachable Redis', () => {
     factors.close();
   });
 
-  const operations: [keyof StateStore, (s: StateStore) => Promise<unknown>][] = [
+  const operations: [keyof StateStore, (s: StateStore) => unknown][] = [
     ['get', (s) => s.get('k:{u}')],
     ['getMany', (s) => s.getMany(['k:{u}', 'l:{u}'])],
     ['set', (s) => s.set('k:{u}', 'v', 1000)],

@@ -29,7 +29,7 @@ export class FlakyStateStore implements StateStore {
     return this.run('get', () => this.inner.get(key));
   }
   getMany(keys: string[]) {
-    return this.run('getMany', () => this.inner.getMany(keys));
+    return this.run('getMany', async () => this.inner.getMany(keys));
   }
   set(key: string, value: string, ttlMs: number) {
     return this.run('set', () => this.inner.set(key, value, ttlMs));

@@ -1,9 +1,16 @@
 import { sessionReadKeys, stateKeys } from '../lib/keys';
+import { andThen, type MaybePromise } from '../lib/maybe';
 import { sha256 } from '../lib/random';
 import type { ResolvedOptions } from '../options';
 
-/** What the store keeps of an MFA session; the token itself is never stored, only its hash. */
+/**
+ * What the state store keeps of an MFA session, as JSON under the SHA-256 hash of its token; the
+ * token itself is never stored. It lives until `expiresAt` or the idle timeout, whichever comes
+ * first: losing the state store ends every session, which users answer with a new proof.
+ * @see NIST SP 800-63B 7.1 (session bindings)
+ */
 export interface SessionRecord {
+  /** The user the session belongs to; a token presented for another user is no session. */
   userId: string;
   /** RFC 8176 method -> time of the last proof with it (ms). */
   methods: Record<string, number>;
@@ -11,6 +18,7 @@ export interface SessionRecord {
   factorId: string;
   /** Time of the last proof of any factor (ms): what step-up windows are judged against. */
   authTime: number;
+  /** When this record was issued (ms); a revocation (`mfa.revokeUser`) voids sessions created up to then. */
   createdAt: number;
   /** Absolute end (ms); the idle timeout may end it sooner. */
   expiresAt: number;
@@ -18,24 +26,45 @@ export interface SessionRecord {
   seenAt: number;
 }
 
-/** The MFA state of a request, as adapters expose it to handlers (`req.mfa`, `ctx.state.mfa`). */
+/**
+ * The MFA state of a request, as adapters expose it to handlers (`req.mfa`, `ctx.state.mfa`).
+ * A request that passed without a proof (an exempt user, a user the policy does not require, or
+ * one within the enrollment grace period) has empty `amr` and null times and `factorId`.
+ *
+ * @example
+ * app.post('/api/transfers', requireMfa(mfa, { maxAge: '5m' }), (req, res) => {
+ *   const { userId, amr, authTime } = req.mfa!; // set by requireMfa of @mfakit/express
+ *   audit('transfer', { userId, amr, provedAt: authTime });
+ * });
+ */
 export interface MfaState {
+  /** The user's id. */
   userId: string;
-  /** True when the user needs no MFA (an exempt service user); the other fields are then empty. */
+  /** True when the user passed as exempt: the `exempt` option, or a granted exemption in force. */
   exempt: boolean;
   /** RFC 8176 authentication method references of the proofs in this session. */
   amr: string[];
   /** When the last proof was made (ms since the epoch). */
   authTime: number | null;
+  /** When the session ends at the latest (ms since the epoch); the idle timeout may end it sooner. */
   expiresAt: number | null;
+  /** The factor of the last proof; `'upstream'` ({@link UPSTREAM_FACTOR_ID}) for an upstream SSO's MFA. */
   factorId: string | null;
 }
 
 /** A newly issued session: the token goes to the client once and is never readable again. */
 export interface IssuedSession {
+  /**
+   * The session token (`mfa_` and 43 base64url characters, 256 random bits). The client keeps it
+   * and sends it as `X-Session-Token` (or the `mfa_session` cookie); mfakit keeps only its hash,
+   * so it cannot be shown again.
+   */
   sessionToken: string;
+  /** When the session ends at the latest (ms since the epoch); the idle timeout may end it sooner. */
   expiresAt: number;
+  /** RFC 8176 methods proved in this session, this proof's and those carried over from the session it replaced. */
   amr: string[];
+  /** When this proof was made (ms since the epoch). */
   authTime: number;
 }
 
@@ -65,21 +94,22 @@ export function issuedOf(token: string, session: SessionRecord): IssuedSession {
  * and the user's revocation mark are read in one round trip (same hash tag): a session created
  * before the user's sessions were revoked is void. The record answered is frozen: it may be shared.
  */
-export async function readSession(opts: ResolvedOptions, userId: string, token: string | undefined): Promise<SessionRecord | null> {
+export function readSession(opts: ResolvedOptions, userId: string, token: string | undefined): MaybePromise<SessionRecord | null> {
   if (!token || token.length > MAX_TOKEN_LENGTH || !token.startsWith(TOKEN_PREFIX)) return null;
   const keys = sessionReadKeys(userId, sha256(token));
-  const values = await opts.state.getMany(keys);
-  const raw = values[0];
-  const revokedAt = values[1] ?? null;
-  if (!raw) return null;
-  const session = parsed(raw);
-  const now = opts.clock.now();
-  if (session.userId !== userId || now >= session.expiresAt || now - session.seenAt >= opts.session.idleTimeoutMs) return null;
-  if (revokedAt !== null && session.createdAt <= Number(revokedAt)) return null;
-  if (now - session.seenAt < TOUCH_INTERVAL_MS) return session;
-  const touched: SessionRecord = { ...session, seenAt: now };
-  await opts.state.set(keys[0], JSON.stringify(touched), ttl(opts, touched, now));
-  return touched;
+  // The memory store answers at once: then so does this, without an await.
+  return andThen(opts.state.getMany(keys), (values) => {
+    const raw = values[0];
+    const revokedAt = values[1];
+    if (!raw) return null;
+    const session = parsed(raw);
+    const now = opts.clock.now();
+    if (session.userId !== userId || now >= session.expiresAt || now - session.seenAt >= opts.session.idleTimeoutMs) return null;
+    if (revokedAt != null && session.createdAt <= Number(revokedAt)) return null;
+    if (now - session.seenAt < TOUCH_INTERVAL_MS) return session;
+    const touched: SessionRecord = { ...session, seenAt: now };
+    return opts.state.set(keys[0], JSON.stringify(touched), ttl(opts, touched, now)).then(() => touched);
+  });
 }
 
 // Every check reads a session, and JSON.parse was a fifth of its cost. Records are memoised by

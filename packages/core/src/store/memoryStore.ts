@@ -32,6 +32,8 @@ function compact(text: string): string {
  * in and out, so callers cannot change stored state by mutating what they hold.
  *
  * Not for a fleet: each process has its own state. Use `@mfakit/redis` and `@mfakit/postgres`.
+ * Nothing persists: a restart loses every factor, recovery code and session (development and
+ * tests only; with the default ephemeral key, factors would be unreadable after a restart anyway).
  *
  * @example
  * const store = new MemoryStore();
@@ -45,6 +47,11 @@ export class MemoryStore implements FactorStore, StateStore {
   private readonly users = new Map<string, UserRecord>();
   private readonly sweeper: NodeJS.Timeout;
 
+  /**
+   * Starts an unref'd sweep of expired entries once a minute (it never keeps the process alive).
+   * @param options - `clock`: the time that expiries are judged by (default {@link systemClock});
+   *   give it the core's clock in tests.
+   */
   constructor(options: { clock?: Clock } = {}) {
     this.clock = options.clock ?? systemClock;
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
@@ -62,7 +69,8 @@ export class MemoryStore implements FactorStore, StateStore {
     return this.live(key)?.value ?? null;
   }
 
-  async getMany(keys: string[]): Promise<(string | null)[]> {
+  /** Answers at once (no Promise): the check of a protected route then needs no await. */
+  getMany(keys: string[]): (string | null)[] {
     const now = this.clock.now(); // one reading for all: every MFA check asks for two keys
     const values: (string | null)[] = [];
     for (const key of keys) values.push(this.live(key, now)?.value ?? null);

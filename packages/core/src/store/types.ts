@@ -5,11 +5,16 @@
  * `@mfakit/testing`.
  */
 
-/** The hash algorithms of RFC 6238 that mfakit accepts. */
+/**
+ * The hash algorithms of RFC 6238 that mfakit accepts (HMAC-SHA-1, -SHA-256, -SHA-512).
+ * @see RFC 6238 section 1.2; RFC 4226 section 5
+ */
 export type OtpAlgorithm = 'sha1' | 'sha256' | 'sha512';
 
 interface FactorBase {
+  /** The factor id: `fac_` and 128 random bits (base64url); unique per user. */
   id: string;
+  /** The user it belongs to. */
   userId: string;
   /** A name the user chose or the kind's default, e.g. "Authenticator app". */
   label: string;
@@ -17,12 +22,21 @@ interface FactorBase {
   createdAt: number;
 }
 
-/** A time-based (RFC 6238) or counter-based (RFC 4226) one-time password factor. */
+/**
+ * A time-based (RFC 6238) or counter-based (RFC 4226) one-time password factor.
+ * @see RFC 6238; RFC 4226; NIST SP 800-63B 5.1.4 / 5.1.5 (OTP devices)
+ */
 export interface OtpFactorRecord extends FactorBase {
+  /** `totp` (time-based) or `hotp` (counter-based). */
   kind: 'totp' | 'hotp';
-  /** The shared secret, encrypted by the key ring (never plaintext). */
+  /**
+   * The shared secret (base32, 160 bits), encrypted by the key ring and bound to the user and
+   * factor (never plaintext): unreadable without the key that encrypted it.
+   */
   secret: string;
+  /** The HMAC hash the factor was enrolled with. */
   algorithm: OtpAlgorithm;
+  /** Digits per code. */
   digits: 6 | 8;
   /** TOTP time step in seconds. */
   period: number;
@@ -30,8 +44,12 @@ export interface OtpFactorRecord extends FactorBase {
   counter: number;
 }
 
-/** A WebAuthn credential: a passkey or a security key. */
+/**
+ * A WebAuthn credential: a passkey or a security key.
+ * @see https://www.w3.org/TR/webauthn-3/#sctn-credential-record (the credential record)
+ */
 export interface WebAuthnFactorRecord extends FactorBase {
+  /** Always `webauthn`. */
   kind: 'webauthn';
   /** The credential id, base64url. */
   credentialId: string;
@@ -39,9 +57,11 @@ export interface WebAuthnFactorRecord extends FactorBase {
   publicKey: string;
   /** The signature counter last seen; 0 for authenticators that do not count. */
   counter: number;
+  /** How the browser can reach the authenticator (`usb`, `nfc`, `ble`, `internal`, `hybrid`, ...), as it reported them. */
   transports: string[];
   /** 'multiDevice' for a synced passkey, 'singleDevice' for a key bound to one authenticator. */
   deviceType: 'singleDevice' | 'multiDevice';
+  /** Whether the credential was backed up (synced) at registration. */
   backedUp: boolean;
   /** The authenticator model's AAGUID (all zeros when attestation is 'none'). */
   aaguid: string;
@@ -52,7 +72,9 @@ export interface WebAuthnFactorRecord extends FactorBase {
  * 800-63B 5.1.3). The code itself lives in the StateStore, encrypted, for ten minutes.
  */
 export interface OobFactorRecord extends FactorBase {
+  /** Always `oob`. */
   kind: 'oob';
+  /** Where codes go: `email` or `sms`. */
   channel: 'email' | 'sms';
   /** The email address or phone number, encrypted by the key ring (it is personal data). */
   secret: string;
@@ -62,18 +84,36 @@ export interface OobFactorRecord extends FactorBase {
   counter: number;
 }
 
-/** A durable factor record. */
+/**
+ * A durable factor record, as the {@link FactorStore} keeps it. It holds no plaintext secret:
+ * OTP secrets and destinations are encrypted, WebAuthn keeps a public key.
+ */
 export type FactorRecord = OtpFactorRecord | WebAuthnFactorRecord | OobFactorRecord;
 
+/**
+ * Whether a factor is a TOTP or HOTP factor.
+ * @example
+ * const otpFactors = (await store.listFactors(userId)).filter(isOtpFactor);
+ */
 export const isOtpFactor = (factor: FactorRecord): factor is OtpFactorRecord => factor.kind === 'totp' || factor.kind === 'hotp';
+/**
+ * Whether a factor receives codes by email or SMS.
+ * @example
+ * const phones = (await store.listFactors(userId)).filter(isOobFactor).filter((f) => f.channel === 'sms');
+ */
 export const isOobFactor = (factor: FactorRecord): factor is OobFactorRecord => factor.kind === 'oob';
 
-/** A set of recovery codes, stored only as salted slow hashes. */
+/**
+ * A set of recovery codes, stored only as salted slow hashes (scrypt): the codes themselves are
+ * shown to the user once and never stored.
+ * @see NIST SP 800-63B 5.1.2 (look-up secrets)
+ */
 export interface RecoveryCodeSet {
   /** Salt shared by the set's hashes (base64url); a new set has a new salt. */
   salt: string;
   /** The hashes of the codes not yet used (base64url). */
   hashes: string[];
+  /** When the set was made (ms since the epoch). */
   createdAt: number;
 }
 
@@ -82,11 +122,13 @@ export interface RecoveryCodeSet {
  * it stops applying by itself. Both the reason and the expiry are required.
  */
 export interface Exemption {
+  /** Why, as the administrator wrote it (1 to 500 characters). */
   reason: string;
   /** Milliseconds since the epoch. */
   expiresAt: number;
   /** Who granted it (the administrator's user id, or the tool that did). */
   grantedBy: string;
+  /** When it was granted (ms since the epoch). */
   grantedAt: number;
 }
 
@@ -94,21 +136,44 @@ export interface Exemption {
 export interface ProofContext {
   /** Milliseconds since the epoch. */
   at: number;
+  /** The client address of that proof, when known. */
   ip?: string;
+  /** The User-Agent of that proof (at most 256 characters), when sent. */
   userAgent?: string;
 }
 
 /** What mfakit keeps of a user besides factors: an exemption and the last proof's context. */
 export interface UserRecord {
+  /** The user's id. */
   userId: string;
+  /** The exemption granted, or null; an expired one may linger here and no longer applies. */
   exemption: Exemption | null;
+  /** Where and when the user last proved a factor, or null before the first proof. */
   lastProof: ProofContext | null;
 }
 
-/** Durable records: factors, encrypted secrets, counters, recovery code hashes, user records. */
+/**
+ * Durable records: factors, encrypted secrets, counters, recovery code hashes, user records.
+ *
+ * What must persist: everything here, across restarts and deploys, shared by every instance
+ * (`@mfakit/postgres`). Losing it loses every enrolled factor and recovery code, and users must
+ * enroll again; restoring an old backup rewinds HOTP counters, so codes used since can be used
+ * again. The secrets in it are encrypted: back up the encryption keys separately.
+ *
+ * Implementations keep records as plain JSON-like data, hand out copies, and make each method
+ * one atomic step; `@mfakit/testing`'s conformance suite checks them.
+ *
+ * @example
+ * const factors = new PostgresFactorStore(pool); // a FactorStore
+ * await factors.migrate();
+ * const mfa = createMfa({ issuer: 'Acme', stores: { factors, state: new RedisStateStore(redis) } });
+ */
 export interface FactorStore {
+  /** Stores a new, confirmed factor as given (its secret encrypted already). */
   createFactor(factor: FactorRecord): Promise<void>;
+  /** One factor of the user, or null (also for another user's factor id). */
   getFactor(userId: string, factorId: string): Promise<FactorRecord | null>;
+  /** The user's factors, in no set order; `[]` for none. */
   listFactors(userId: string): Promise<FactorRecord[]>;
   /** Every factor of every user, for key rotation and reports. */
   allFactors(): AsyncIterable<FactorRecord>;
@@ -120,6 +185,7 @@ export interface FactorStore {
   compareAndSetSecret(userId: string, factorId: string, expected: string, next: string): Promise<boolean>;
   /** Replaces the user's recovery codes; the old set is void at once. */
   replaceRecoveryCodes(userId: string, set: RecoveryCodeSet): Promise<void>;
+  /** The user's recovery code set, or null when none was made. */
   getRecoveryCodes(userId: string): Promise<RecoveryCodeSet | null>;
   /** Removes `hash` from the user's set if present; true for exactly one caller. */
   consumeRecoveryCode(userId: string, hash: string): Promise<boolean>;
@@ -135,20 +201,38 @@ export interface FactorStore {
   recordProof(userId: string, context: ProofContext): Promise<void>;
 }
 
-/** Short-lived state with a time to live: sessions, pending enrollments, counters, used steps. */
+/**
+ * Short-lived state with a time to live: sessions, pending enrollments, counters, used steps.
+ * Keys are strings that carry the user in braces (a Redis Cluster hash tag, e.g.
+ * `session:{alice}:<hash>`); values are opaque strings; every entry expires by itself.
+ *
+ * What must persist: every instance must share it (`@mfakit/redis`), or sessions, locks and
+ * replay guards hold per process only. It may lose data without losing a factor: losing it ends
+ * every session, pending enrollment and sent code, and resets the throttle and the marks of
+ * used TOTP steps (a code accepted just before could then be accepted once more in its window).
+ * A store that fails must throw or reject: the core then denies with 503 (fail closed).
+ *
+ * @example
+ * const state = new RedisStateStore(new Redis(process.env.REDIS_URL!)); // a StateStore
+ * const mfa = createMfa({ issuer: 'Acme', stores: { factors, state } });
+ */
 export interface StateStore {
+  /** The value, or null when the key is absent or expired. */
   get(key: string): Promise<string | null>;
   /**
    * Reads several keys in one step (one round trip): the values in the order of `keys`. The core
-   * only ever asks for keys of one user, which share a Redis Cluster hash tag.
+   * only ever asks for keys of one user, which share a Redis Cluster hash tag. Every MFA check
+   * calls it, and only it: a store in the process's memory may answer at once, without a Promise,
+   * and the check then runs to its end without an await.
    */
-  getMany(keys: string[]): Promise<(string | null)[]>;
+  getMany(keys: string[]): Promise<(string | null)[]> | (string | null)[];
   /** Stores a value for `ttlMs` milliseconds, replacing any. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Stores a value only if the key is absent; true when stored. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Reads and deletes in one step: one caller gets the value, the others null. */
   consume(key: string): Promise<string | null>;
+  /** Removes the key; nothing happens when it is absent. */
   delete(key: string): Promise<void>;
   /** Adds one and returns the new count; the TTL is set when the key is created, not extended. */
   increment(key: string, ttlMs: number): Promise<number>;

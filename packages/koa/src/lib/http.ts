@@ -1,10 +1,13 @@
 import type { HttpResult, MfaRequest, MfaUser } from '@mfakit/core';
-import { mfaUserOf, readCredentials } from '@mfakit/core';
+import { mfaRequestOf, mfaUserOf } from '@mfakit/core';
 import type { Context } from 'koa';
 
 /**
- * Reads the primary user off a request; return null when there is none. The id keys every piece
- * of MFA state, so it must be stable for the user (not a session or token id).
+ * Reads the primary user off a request; return null when there is none, and the request is
+ * answered 401 `authentication_required`. The id keys every piece of MFA state, so it must be
+ * stable for the user (not a session or token id). Return `roles` when `policy.required` or an
+ * admin `authorize` checks them, and `amr` / `authTime` when `policy.trustedAmr` should accept an
+ * upstream SSO's MFA (RFC 8176, OIDC `auth_time`).
  *
  * @example
  * mfaRouter(mfa, { getUser: (ctx) => (ctx.state.account ? { id: ctx.state.account.uid } : null) });
@@ -23,7 +26,7 @@ export const stateUser: GetUser = (ctx) => mfaUserOf((ctx.state as { user?: unkn
 
 /** Turns a Koa context into the plain request the core decides on. */
 export function toMfaRequest(ctx: Context, getUser: GetUser): MfaRequest {
-  return { user: getUser(ctx) ?? null, ...readCredentials((name) => ctx.headers[name]), ip: ctx.ip };
+  return mfaRequestOf(getUser(ctx) ?? null, ctx.headers, ctx.ip);
 }
 
 /**

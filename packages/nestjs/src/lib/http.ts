@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { type HttpResult, type MfaRequest, type MfaState, type MfaUser, mfaUserOf, readCredentials } from '@mfakit/core';
+import { type HttpResult, type MfaRequest, type MfaState, type MfaUser, mfaRequestOf, mfaUserOf } from '@mfakit/core';
 
 /**
  * The parts of a platform-express request that mfakit reads and writes. Typed structurally, so
@@ -9,11 +9,15 @@ import { type HttpResult, type MfaRequest, type MfaState, type MfaUser, mfaUserO
  * MfaModule.forRoot(mfa, { getUser: (req: MfaHttpRequest) => (req.user ? { id: String((req.user as { id: number }).id) } : null) });
  */
 export interface MfaHttpRequest {
+  /** The request headers, by lower-case name: `X-Session-Token`, `X-MFA-Token`, `Cookie`, `User-Agent` are read. */
   headers: IncomingHttpHeaders;
   /** What the primary authentication left, e.g. passport's `req.user`. */
   user?: unknown;
+  /** The client's address (Express's `req.ip`: set `trust proxy` behind a proxy), for the rate limit, the audit events and the last proof. */
   ip?: string;
+  /** The route parameters (`factorId`, `userId`). */
   params?: Record<string, string | undefined>;
+  /** The body Nest's parser read; the controllers use it only when it is JSON. */
   body?: unknown;
   /** Express's content-type test (`type-is`). */
   is?(type: string): string | false | null;
@@ -28,15 +32,24 @@ export interface MfaHttpRequest {
  * writeResult(host.switchToHttp().getResponse<MfaHttpResponse>(), denied.result);
  */
 export interface MfaHttpResponse {
+  /** The status to send. */
   statusCode: number;
+  /** True once the answer has started: `writeResult` then writes nothing. */
   headersSent: boolean;
+  /** Sets one response header. */
   setHeader(name: string, value: string): unknown;
+  /** Reads a response header set so far. */
   getHeader(name: string): unknown;
+  /** Ends the answer, with the body text if any. */
   end(chunk?: string): unknown;
 }
 
 /**
- * Reads the primary user off a request; returns null (or undefined) when there is none.
+ * Reads the primary user off a request; returns null (or undefined) when there is none, and the
+ * request is answered 401 `authentication_required`. The id keys every piece of MFA state, so it
+ * must be stable for the user (not a session or token id). Return `roles` when `policy.required`
+ * or an admin `authorize` checks them, and `amr` / `authTime` when `policy.trustedAmr` should
+ * accept an upstream SSO's MFA (RFC 8176, OIDC `auth_time`).
  *
  * @example
  * const getUser: GetUser = (req) => (req.user ? { id: (req.user as { uid: string }).uid } : null);
@@ -54,18 +67,23 @@ export const passportUser: GetUser = (req) => mfaUserOf(req.user);
 
 /** Turns a request into the plain request the core decides on. */
 export function toMfaRequest(req: MfaHttpRequest, getUser: GetUser): MfaRequest {
-  return { user: getUser(req) ?? null, ...readCredentials((name) => req.headers[name]), ip: req.ip };
+  return mfaRequestOf(getUser(req) ?? null, req.headers, req.ip);
 }
 
 /** Sets each header on the response, unless it is sent already. */
-export function setHeaders(res: MfaHttpResponse, headers: Record<string, string>): void {
+export function setHeaders(res: MfaHttpResponse, headers: Readonly<Record<string, string>>): void {
   if (res.headersSent) return;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  for (const name in headers) res.setHeader(name, headers[name]!);
 }
 
 /**
  * Writes a core answer out unchanged: status, headers, and the body as JSON (the core's problem
- * answers carry their own `application/problem+json`).
+ * answers carry their own `application/problem+json`), with its `Content-Length`; no body when
+ * the answer has none. Does nothing when the answer has started already.
+ *
+ * @param res - The Node.js response (an Express `Response` under platform-express).
+ * @param result - The core's answer, e.g. `MfaDenied`'s `result`.
+ * @see https://www.rfc-editor.org/rfc/rfc9457 (problem details)
  *
  * @example
  * // in an application's own catch-all exception filter:
