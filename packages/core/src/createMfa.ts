@@ -382,13 +382,14 @@ export class Mfa {
    * current (first) key; see {@link KeyRing}. Safe to run while serving and to run again: each
    * secret is swapped by compare-and-set. Keep the old keys in the ring until it has run and
    * until pending enrollments and sent codes have lapsed (`enrollmentTtl`, `oob.codeTtl`).
-   * @returns How many secrets were re-encrypted (`rotated`) of how many there are (`total`).
+   * @returns How many secrets were re-encrypted (`rotated`), were under the current key already
+   *   (`current`), and there are (`total`); the rest changed while it ran: run it again.
    * @throws MfaError `secret_undecryptable` when a secret is under a key no longer in the ring.
    * @example
    * // MFA_ENCRYPTION_KEYS='k2:<new key>,k1:<old key>' on every instance, then once:
    * const { rotated, total } = await mfa.rotateKeys();
    */
-  rotateKeys(): Promise<{ rotated: number; total: number }> {
+  rotateKeys(): Promise<{ rotated: number; current: number; total: number }> {
     return rotateKeys(this.options);
   }
 }

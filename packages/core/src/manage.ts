@@ -12,20 +12,26 @@ import { otpSecretContext } from './totp/otp';
 
 /** Where a user stands: what `GET /mfa` answers. Never a secret. */
 export interface MfaStatus {
+  /** The user's id. */
   userId: string;
   /** True when the policy requires MFA of the user (see `policy.required`); false for users of the `exempt` option, who never need it. */
   required: boolean;
   /** True when the user needs no MFA now: the `exempt` option, or a granted exemption in force. */
   exempt: boolean;
-  /** The granted exemption in force: why, and until when. */
+  /** The granted exemption in force: its `reason`, and `expiresAt` (ms since the epoch); null without one. */
   exemption: { reason: string; expiresAt: number } | null;
   /** A required user without a factor may go on until then (ms since the epoch); null when no grace period applies. */
   enrollBy: number | null;
   /** True when the user has at least one active factor. */
   enrolled: boolean;
+  /** The user's active factors, without secrets. */
   factors: FactorView[];
+  /** Unused recovery codes; 0 for a user without a factor. */
   recoveryCodesRemaining: number;
-  /** The MFA session the request carried, if live. */
+  /**
+   * The MFA session the request carried, if live: its RFC 8176 `amr` values, `authTime` of the
+   * last proof and `expiresAt` (ms since the epoch), and the `factorId` of the last proof.
+   */
   session: { amr: string[]; authTime: number; expiresAt: number; factorId: string } | null;
 }
 
@@ -91,16 +97,20 @@ export async function endRequestSession(opts: ResolvedOptions, req: MfaRequest &
  * changed it meanwhile. Keep the old keys in the ring until it has run and until pending
  * enrollments and sent codes have lapsed (`enrollmentTtl`, `oob.codeTtl`).
  */
-export async function rotateKeys(opts: ResolvedOptions): Promise<{ rotated: number; total: number }> {
+export async function rotateKeys(opts: ResolvedOptions): Promise<{ rotated: number; current: number; total: number }> {
   let rotated = 0;
+  let current = 0; // under the current key already
   let total = 0;
   for await (const factor of opts.factors.allFactors()) {
     if (!isOtpFactor(factor) && !isOobFactor(factor)) continue;
     total += 1;
-    if (!opts.keyRing.isStale(factor.secret)) continue;
+    if (!opts.keyRing.isStale(factor.secret)) {
+      current += 1;
+      continue;
+    }
     const context = (isOobFactor(factor) ? oobSecretContext : otpSecretContext)(factor.userId, factor.id);
     const next = opts.keyRing.encrypt(opts.keyRing.decrypt(factor.secret, context), context);
     if (await opts.factors.compareAndSetSecret(factor.userId, factor.id, factor.secret, next)) rotated += 1;
   }
-  return { rotated, total };
+  return { rotated, current, total }; // the rest changed while this ran: run it again
 }

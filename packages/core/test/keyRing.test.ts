@@ -79,8 +79,8 @@ test('rotateKeys re-encrypts under the new first key; the factor still verifies 
   expect(old).toMatch(/^v1:k1:/);
 
   const during = setup({ encryptionKeys: [KEY_2, KEY_1], stores: { factors: before.store, state: before.store } }, before.clock);
-  await expect(during.mfa.rotateKeys()).resolves.toEqual({ rotated: 1, total: 1 });
-  await expect(during.mfa.rotateKeys()).resolves.toEqual({ rotated: 0, total: 1 }); // idempotent
+  await expect(during.mfa.rotateKeys()).resolves.toEqual({ rotated: 1, current: 0, total: 1 });
+  await expect(during.mfa.rotateKeys()).resolves.toEqual({ rotated: 0, current: 1, total: 1 }); // idempotent
 
   const stored = ((await before.store.getFactor('alice', alice.factorId)) as OtpFactorRecord).secret;
   expect(stored).toMatch(/^v1:k2:/);

@@ -149,7 +149,7 @@ test('key rotation re-encrypts addresses too: codes still reach the user under t
   const outbox: OobMessage[] = [];
   const send = (message: OobMessage) => void outbox.push(message);
   const both = setup({ stores: { factors: h.store, state: h.store }, encryptionKeys: [KEY_2, KEY_1], oob: { send } }, h.clock);
-  expect(await both.mfa.rotateKeys()).toEqual({ rotated: 1, total: 1 });
+  expect(await both.mfa.rotateKeys()).toEqual({ rotated: 1, current: 0, total: 1 });
   const newOnly = setup({ stores: { factors: h.store, state: h.store }, encryptionKeys: [KEY_2], oob: { send } }, h.clock);
   unwrap(await newOnly.mfa.sendChallenge({ user: alice }, started.factorId));
   expect(outbox.at(-1)).toMatchObject({ to: 'Alice@example.com', purpose: 'verification' });

@@ -1,4 +1,4 @@
-import { ADMIN_ROUTES, type AdminOptions, handleAdminRoute, type Mfa, resolveAdminOptions } from '@mfakit/core';
+import { ADMIN_ROUTES, type AdminOptions, bodyLimitOf, handleAdminRoute, type Mfa, resolveAdminOptions } from '@mfakit/core';
 import express, { type Request, type Response, type Router } from 'express';
 import { type GetUser, passportUser, toMfaRequest, writeResult } from './lib/http';
 import { notFound, requestErrors } from './lib/routing';
@@ -13,10 +13,10 @@ import { notFound, requestErrors } from './lib/routing';
 export interface MfaAdminRouterOptions extends AdminOptions {
   /**
    * Where the primary user is. `authorize` sees what this returns, so return the roles it checks.
-   * @default passport's `req.user` (`id`, else `sub`; no roles)
+   * @default passport's `req.user` (`id`, else `sub`; its `roles` when they are a list of strings)
    */
   getUser?: GetUser;
-  /** The largest JSON body accepted. @default '16kb' */
+  /** The largest JSON body accepted, as `express.json({ limit })` reads it. @default '16kb' */
   bodyLimit?: string;
 }
 
@@ -32,10 +32,18 @@ export interface MfaAdminRouterOptions extends AdminOptions {
  * router's mount point (`/mfa/admin` under `/mfa`): that router answers 404 for every path it
  * does not know.
  *
+ * The audit events (`user.revoked`, `exemption.granted`, `exemption.lifted`) reach the core's
+ * `onEvent` option: keep them there if you need an audit trail; mfakit stores none.
+ *
  * @param mfa - The instance from `createMfa`.
  * @param options - `authorize` is required; checked here, once: a bad option throws `MfaError`
  *   `invalid_option`.
+ * @returns An Express `Router` to mount with `app.use()`: `GET /report`,
+ *   `DELETE /users/:userId/factors`, `PUT` and `DELETE /users/:userId/exemption`.
+ * @throws MfaError `invalid_option` when `authorize` is not a function, `listUsers` is given and
+ *   is not one, or `maxAge` is not a Duration.
  * @see NIST SP 800-63B 6.1.2.3 (replacing a lost authenticator)
+ * @see https://www.rfc-editor.org/rfc/rfc9470 (the step-up challenge of a stale administrator)
  *
  * @example
  * app.use('/mfa/admin', auth, mfaAdminRouter(mfa, {
@@ -49,7 +57,7 @@ export function mfaAdminRouter(mfa: Mfa, options: MfaAdminRouterOptions): Router
   const admin = resolveAdminOptions(mfa, options);
   const getUser = options.getUser ?? passportUser;
   const router = express.Router();
-  router.use(express.json({ limit: options.bodyLimit ?? '16kb' }));
+  router.use(express.json({ limit: bodyLimitOf(options.bodyLimit, 'mfaAdminRouter') }));
 
   for (const route of ADMIN_ROUTES) {
     const handle = async (req: Request, res: Response) => {

@@ -7,6 +7,7 @@
  */
 import { CONTRACT_ROUTES } from '@mfakit/core';
 import request from 'supertest';
+import { mfaAdminRouter, mfaRouter } from '../src';
 import { enrollTotp, expectProblem, makeHarness } from './helpers';
 
 describe('no primary user', () => {
@@ -111,5 +112,17 @@ describe('body errors', () => {
     const res = await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-MFA-Token', '1'.repeat(1000));
     expectProblem(res, 401, 'mfa_invalid_code');
     expect(res.headers['x-session-token']).toBeUndefined();
+  });
+});
+
+describe('options', () => {
+  test('a bad bodyLimit or rateLimit throws invalid_option at construction, not a TypeError or a logged warning later', () => {
+    const h = makeHarness();
+    const bad = [{ bodyLimit: 'lots' }, { bodyLimit: 0 }, { rateLimit: { windowMs: 0, limit: 5 } }, { rateLimit: { windowMs: 60_000, limit: -1 } }, { rateLimit: true }];
+    for (const options of bad) {
+      expect(() => mfaRouter(h.mfa, options as never)).toThrow(expect.objectContaining({ name: 'MfaError', code: 'invalid_option' }));
+    }
+    expect(() => mfaAdminRouter(h.mfa, { authorize: () => true, bodyLimit: 'lots' })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+    expect(() => mfaRouter(h.mfa, { rateLimit: false, bodyLimit: '8kb' })).not.toThrow();
   });
 });

@@ -8,7 +8,7 @@ import Router from '@koa/router';
 import { problemResponse } from '@mfakit/core';
 import Koa from 'koa';
 import request from 'supertest';
-import { mfaRouter, writeResult } from '../src';
+import { jsonBody, mfaRouter, writeResult } from '../src';
 import { expectProblem, makeHarness, testAuth } from './helpers';
 
 describe('prefix', () => {
@@ -43,6 +43,13 @@ describe('prefix', () => {
     for (const options of [{ prefix: '' }, { prefix: '/' }, { prefix: 'mfa' }, { prefix: '/mfa/' }, { bodyLimit: 'lots' }, { bodyLimit: 0 }]) {
       expect(() => mfaRouter(h.mfa, options)).toThrow(expect.objectContaining({ name: 'MfaError', code: 'invalid_option' }));
     }
+  });
+
+  test('jsonBody with a limit that is not a size throws invalid_option at once, not no limit at all', () => {
+    for (const limit of ['abc', 0, -1, 1.5]) {
+      expect(() => jsonBody(limit)).toThrow(expect.objectContaining({ name: 'MfaError', code: 'invalid_option' }));
+    }
+    expect(jsonBody('8kb').name).toBe('jsonBody');
   });
 });
 

@@ -1,6 +1,7 @@
 // Threat: a deploy that migrates twice, or several instances migrating at once at start-up,
 // breaks the schema or fails to start. `migrate` must be safe to run again and concurrently.
 import { migrate, MIGRATIONS, PostgresFactorStore } from '@mfakit/postgres';
+import { Client } from 'pg';
 import { type DatabaseTarget, targets, type TestDatabase } from './helpers';
 
 describe.each(targets.map((target): [string, DatabaseTarget] => [target.name, target]))('migrate on %s', (_name, target) => {
@@ -43,5 +44,7 @@ describe.each(targets.map((target): [string, DatabaseTarget] => [target.name, ta
     expect(() => new PostgresFactorStore(db.client, { tablePrefix: 'x"; DROP TABLE y; --' })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
     expect(() => new PostgresFactorStore(db.client, { schema: 'Has Space' })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
     expect(() => new PostgresFactorStore({} as never)).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+    // A single pg Client cannot run the store's concurrent transactions: refused before any query.
+    expect(() => new PostgresFactorStore(new Client() as never)).toThrow(expect.objectContaining({ code: 'invalid_option' }));
   });
 });

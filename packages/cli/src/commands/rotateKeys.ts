@@ -8,12 +8,10 @@ export const rotateKeysCommand: Command = {
   options: {},
   async run({ positionals }, { mfa, stdout }) {
     noArguments('rotate-keys', positionals);
-    const { rotated, total } = await mfa.rotateKeys();
-    const current = printable(mfa.options.keyRing.currentId);
-    stdout(
-      `Rotated ${rotated}/${total} secrets to key ${current}` +
-        (rotated < total ? ` (the other ${total - rotated} were under it already).\n` : '.\n'),
-    );
+    const { rotated, current, total } = await mfa.rotateKeys();
+    const raced = total - rotated - current;
+    const notes = [current > 0 ? `${current} under it already` : '', raced > 0 ? `${raced} changed while it ran: run it again` : ''].filter(Boolean);
+    stdout(`Rotated ${rotated}/${total} secrets to key ${printable(mfa.options.keyRing.currentId)}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.\n`);
     return EXIT_OK;
   },
 };

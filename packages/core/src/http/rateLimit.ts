@@ -18,12 +18,35 @@ export interface RateLimit {
   limit: number;
 }
 
-/** The default per-IP limit of every adapter: 30 requests a minute. */
+/** The default per-IP limit of every adapter: 30 requests a minute (`{ windowMs: 60_000, limit: 30 }`). */
 export const DEFAULT_RATE_LIMIT: RateLimit = { windowMs: 60_000, limit: 30 };
+
+/**
+ * Checks a router's `rateLimit` option once, at construction: `{ windowMs, limit }` with positive
+ * integers, or `false` for none; undefined gives {@link DEFAULT_RATE_LIMIT}.
+ *
+ * @param value - The option as given.
+ * @returns The limit, or `false` for no per-IP limit.
+ * @throws MfaError `invalid_option` for anything else.
+ * @example
+ * const limit = rateLimitOf(options.rateLimit); // { windowMs: 60_000, limit: 30 } when not given
+ * const hit = limit ? createRateLimiter(limit, mfa.options.clock) : null;
+ */
+export function rateLimitOf(value: unknown): RateLimit | false {
+  if (value === undefined) return DEFAULT_RATE_LIMIT;
+  if (value === false) return false;
+  const { windowMs, limit } = (value ?? {}) as Partial<RateLimit>;
+  if (!Number.isSafeInteger(windowMs) || windowMs! < 1 || !Number.isSafeInteger(limit) || limit! < 1) {
+    throw new MfaError('invalid_option', 'rateLimit must be { windowMs, limit } with positive integers, or false');
+  }
+  return { windowMs: windowMs!, limit: limit! };
+}
 
 /** One request counted: the headers to send, and the 429 answer when it is over the limit. */
 export interface RateLimitHit {
+  /** `RateLimit` and `RateLimit-Policy` (IETF draft-8), for every answer. */
   headers: Record<string, string>;
+  /** The 429 `rate_limited` answer (with `Retry-After`) to send instead, or null within the limit. */
   denied: HttpResult | null;
 }
 
@@ -32,14 +55,23 @@ export interface RateLimitHit {
  * framework has no standard limiter (the Express adapter uses express-rate-limit, and this
  * answers as it does: the same windows, keys, IETF draft-8 `RateLimit`/`RateLimit-Policy` headers,
  * `Retry-After`, and `429 rate_limited`). Time is the core's clock. Expired windows are swept at
- * most once a window, on a request: no timer keeps the process alive. Throws `invalid_option`
- * for a bad limit.
+ * most once a window, on a request: no timer keeps the process alive. Each process counts on
+ * its own; the account throttle in the state store is what holds across a fleet.
+ *
+ * @param rateLimit - The window and the requests allowed in it, e.g. {@link DEFAULT_RATE_LIMIT}.
+ * @param clock - The time source, usually `mfa.options.clock`.
+ * @returns A function that counts one request of an address (see {@link clientKey}).
+ * @throws MfaError `invalid_option` unless `windowMs` and `limit` are positive integers.
+ * @example
+ * const hit = createRateLimiter(DEFAULT_RATE_LIMIT, mfa.options.clock);
+ * const { headers, denied } = hit(ctx.ip);
+ * ctx.set(headers);
+ * if (denied) return writeResult(ctx, denied);
  */
 export function createRateLimiter(rateLimit: RateLimit, clock: Clock): (ip: string | undefined) => RateLimitHit {
-  const { windowMs, limit } = rateLimit ?? ({} as RateLimit);
-  if (!Number.isSafeInteger(windowMs) || windowMs < 1 || !Number.isSafeInteger(limit) || limit < 1) {
-    throw new MfaError('invalid_option', 'rateLimit must be { windowMs, limit } with positive integers, or false');
-  }
+  const checked = rateLimitOf(rateLimit ?? null); // null is no limit: it throws, as false does below
+  if (!checked) throw new MfaError('invalid_option', 'createRateLimiter needs { windowMs, limit }');
+  const { windowMs, limit } = checked;
   const name = `${limit}-in-${windowName(windowMs)}`;
   const policy = `q=${limit}; w=${Math.ceil(windowMs / 1000)}`;
   const windows = new Map<string, { hits: number; resetAt: number }>();
@@ -89,6 +121,12 @@ function partitionKey(key: string): string {
 /**
  * The counter's key for an address, as express-rate-limit's `ipKeyGenerator`: IPv4 as is (also
  * when written IPv4-mapped, `::ffff:127.0.0.1`), IPv6 as its /56 network (`2001:db8:1234:5600::/56`).
+ *
+ * @param ip - The client address, or undefined (keyed as `''`: all such requests share one count).
+ * @returns The key the rate limiter counts under.
+ * @example
+ * clientKey('::ffff:192.0.2.7'); // '192.0.2.7'
+ * clientKey('2001:db8:1234:5678::1'); // '2001:db8:1234:5600::/56'
  */
 export function clientKey(ip: string | undefined): string {
   if (!ip || !isIPv6(ip)) return ip ?? '';

@@ -1,3 +1,4 @@
+import { bodyLimitOf } from '@mfakit/core';
 import coBody from 'co-body';
 import type { Context, Middleware } from 'koa';
 
@@ -17,8 +18,28 @@ export function bodyOf(ctx: Context): unknown {
  * parser under `@koa/bodyparser`; that wrapper is not used because it reads every body as UTF-8
  * whatever its charset, cannot narrow its JSON types to `application/json`, and gives unparsed
  * requests `{}` instead of no body.
+ *
+ * The routers use it on their own routes; export it for routes of yours that should read bodies
+ * exactly as they do, with a handler upstream that turns the errors into problems.
+ *
+ * @param limit - The largest body: a number of bytes, or a size such as `'16kb'`.
+ * @returns A named Koa middleware (`jsonBody`).
+ * @throws MfaError `invalid_option` at once when `limit` is not a size.
+ * @throws At request time, to the middleware upstream: raw-body's errors with `status` and `type`
+ *   (400, 413, 415), which `requestErrorProblem` of `@mfakit/core` maps to RFC 9457 problems.
+ *
+ * @example
+ * app.use(async (ctx, next) => {
+ *   try { await next(); } catch (err) {
+ *     const problem = requestErrorProblem(err);
+ *     if (!problem) throw err;
+ *     writeResult(ctx, problemResponse(problem));
+ *   }
+ * });
+ * router.post('/api/transfers', jwt({ secret }), jsonBody('16kb'), requireFreshMfa(mfa, { maxAge: '5m' }), handler);
  */
 export function jsonBody(limit: string | number): Middleware {
+  const checked = bodyLimitOf(limit, 'jsonBody'); // 'abc' would otherwise be no limit at all
   return async function jsonBody(ctx, next) {
     const request = ctx.request as { body?: unknown };
     if (request.body === undefined && ctx.is('application/json')) {
@@ -28,7 +49,7 @@ export function jsonBody(limit: string | number): Middleware {
         throw Object.assign(new Error(`unsupported charset "${charset.toUpperCase().slice(0, 40)}"`), { status: 415, type: 'charset.unsupported' });
       }
       try {
-        request.body = await coBody.json(ctx, { limit, encoding: charset, strict: true });
+        request.body = await coBody.json(ctx, { limit: checked, encoding: charset, strict: true });
       } catch (err) {
         // co-body's JSON syntax errors and inflation's unknown Content-Encoding carry a status but
         // not raw-body's `type`: name them as body-parser does.

@@ -1,8 +1,7 @@
-import { MfaError, problemResponse, requestErrorProblem } from '@mfakit/core';
+import { bodyLimitOf, MfaError, problemResponse, requestErrorProblem } from '@mfakit/core';
 import type { Context, Next } from 'koa';
 import { writeResult } from './http';
 
-const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i; // what raw-body's `bytes` reads
 
 /** Errors of reading a request (bad JSON, too large, unknown charset) become problems; others go on up. */
 export async function requestErrors(ctx: Context, next: Next): Promise<void> {
@@ -33,9 +32,5 @@ export function routerMount(router: string, options: { prefix?: string; bodyLimi
   if (typeof prefix !== 'string' || !/^\/[^?#]*[^/?#]$/.test(prefix)) {
     throw new MfaError('invalid_option', `${router} prefix must be a path such as '${defaultPrefix}' (not '/' or empty: the router answers 404 for every path under it)`);
   }
-  const bodyLimit = options.bodyLimit ?? '16kb';
-  if (!(typeof bodyLimit === 'string' ? SIZE.test(bodyLimit) : Number.isSafeInteger(bodyLimit) && bodyLimit > 0)) {
-    throw new MfaError('invalid_option', `${router} bodyLimit must be a size such as '16kb' or a number of bytes`);
-  }
-  return { prefix, bodyLimit };
+  return { prefix, bodyLimit: bodyLimitOf(options.bodyLimit, router) };
 }

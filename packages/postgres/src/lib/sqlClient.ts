@@ -5,7 +5,11 @@ import { MfaError } from '@mfakit/core';
  * rows. A `pg` Pool, a checked-out `pg` client, PGlite and PGlite's transaction object all fit.
  */
 export interface SqlClient {
-  query(text: string, params?: unknown[]): Promise<{ rows: any[] }>;
+  /** Runs one statement with `$1`, `$2`... bound to `params`; never string-built from values. */
+  query(text: string, params?: unknown[]): Promise<{
+    /** The rows, as objects by column name. */
+    rows: any[];
+  }>;
 }
 
 /** A `SqlClient` that can also run a callback inside one transaction. */
@@ -16,15 +20,30 @@ export interface SqlDatabase extends SqlClient {
 
 /** The part of a `pg` Pool the store uses (pg 8.x). */
 export interface PgPoolLike extends SqlClient {
-  connect(): Promise<SqlClient & { release(err?: Error | boolean): void }>;
+  /** Checks a client out of the pool for one transaction; the store releases it afterwards. */
+  connect(): Promise<
+    SqlClient & {
+      /** Returns the client to the pool; with an error, discards it. */
+      release(err?: Error | boolean): void;
+    }
+  >;
 }
 
 /** The part of a PGlite instance the store uses (`@electric-sql/pglite`). */
 export interface PGliteLike extends SqlClient {
+  /** PGlite's own transaction: `work` runs between BEGIN and COMMIT; ROLLBACK when it throws. */
   transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
 }
 
-/** What `PostgresFactorStore` and `migrate` accept as their database. */
+/**
+ * What `PostgresFactorStore` and `migrate` accept as their database: a `pg` Pool (not a single
+ * `pg.Client`, which cannot run concurrent transactions), a PGlite instance, or an object of your
+ * own with `query` and `transaction`.
+ *
+ * @example
+ * import { Pool } from 'pg';
+ * const client: DatabaseClient = new Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+ */
 export type DatabaseClient = PgPoolLike | PGliteLike | SqlDatabase;
 
 /**
@@ -35,7 +54,8 @@ export type DatabaseClient = PgPoolLike | PGliteLike | SqlDatabase;
  */
 export function toDatabase(client: DatabaseClient): SqlDatabase {
   if (client && typeof (client as PGliteLike).transaction === 'function') return client as SqlDatabase;
-  if (client && typeof (client as PgPoolLike).connect === 'function' && typeof client.query === 'function') {
+  // A pg Client has connect and query too, but no pool counters: refused here, at construction.
+  if (client && typeof (client as PgPoolLike).connect === 'function' && typeof client.query === 'function' && 'totalCount' in client) {
     const pool = client as PgPoolLike;
     return {
       query: (text, params) => pool.query(text, params),
