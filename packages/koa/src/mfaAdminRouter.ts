@@ -15,7 +15,7 @@ import { assertDecodable, requestErrors, routerMount } from './lib/routing';
 export interface MfaAdminRouterOptions extends AdminOptions {
   /**
    * Where the primary user is. `authorize` sees what this returns, so return the roles it checks.
-   * @default `ctx.state.user` (`id`, else `sub`; no roles), as koa-passport and koa-jwt set it
+   * @default `ctx.state.user` (`id`, else `sub`; its `roles` when they are a list of strings), as koa-passport and koa-jwt set it
    */
   getUser?: GetUser;
   /** The largest JSON body accepted: bytes, or a size such as '16kb'. @default '16kb' */
@@ -36,11 +36,19 @@ export interface MfaAdminRouterOptions extends AdminOptions {
  * Mount it behind the primary authentication, and before `mfaRouter` when its prefix lies under
  * that router's (`/mfa/admin` under `/mfa`): that router answers 404 for every path it does not know.
  *
+ * The audit events (`user.revoked`, `exemption.granted`, `exemption.lifted`) reach the core's
+ * `onEvent` option: keep them there if you need an audit trail; mfakit stores none.
+ *
  * @param mfa - The instance from `createMfa`.
  * @param options - `authorize` is required; checked here, once: a bad option throws `MfaError`
  *   `invalid_option`.
- * @returns A @koa/router Router: mount its `routes()`.
+ * @returns A @koa/router Router: mount its `routes()`. Its routes: `GET <prefix>/report`,
+ *   `DELETE <prefix>/users/:userId/factors`, `PUT` and `DELETE <prefix>/users/:userId/exemption`.
+ * @throws MfaError `invalid_option` when `authorize` is not a function, `listUsers` is given and
+ *   is not one, `maxAge` is not a Duration, `prefix` is not a path such as '/mfa/admin', or
+ *   `bodyLimit` is not a size.
  * @see NIST SP 800-63B 6.1.2.3 (replacing a lost authenticator)
+ * @see https://www.rfc-editor.org/rfc/rfc9470 (the step-up challenge of a stale administrator)
  *
  * @example
  * app.use(jwt({ secret }));

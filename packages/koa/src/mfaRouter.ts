@@ -6,14 +6,24 @@ import { bodyOf, jsonBody } from './lib/jsonBody';
 import { rateLimit } from './lib/rateLimit';
 import { assertDecodable, requestErrors, routerMount } from './lib/routing';
 
+/**
+ * The options of `mfaRouter`: where the primary user is, the per-IP rate limit, the body limit
+ * and where the routes live. None of them is a security decision of the core.
+ *
+ * @example
+ * const options: MfaRouterOptions = { prefix: '/auth/mfa', rateLimit: { windowMs: 15 * 60_000, limit: 100 } };
+ */
 export interface MfaRouterOptions {
   /** Where the primary user is. @default `ctx.state.user` (`id`, else `sub`), as koa-passport and koa-jwt set it */
   getUser?: GetUser;
   /**
    * Per-IP limit on the routes that check codes, on top of the per-account lockout; `false`
    * turns it off (e.g. when a gateway limits). Counted in this process's memory, a fixed window
-   * per address (IPv6: per /56) from its first request.
+   * per address (IPv6: per /56) from its first request, with the IETF draft-8 `RateLimit`
+   * headers; past the limit a 429 `rate_limited` problem with `Retry-After`. Behind a proxy, set
+   * `app.proxy = true` so that `ctx.ip` is the client's address.
    * @default { windowMs: 60_000, limit: 30 }
+   * @see NIST SP 800-63B 5.2.2 (rate limiting)
    */
   rateLimit?: RateLimit | false;
   /** The largest JSON body accepted: bytes, or a size such as '16kb'. @default '16kb' */
@@ -24,15 +34,27 @@ export interface MfaRouterOptions {
 
 /**
  * The enrollment and verification routes of the HTTP contract (`CONTRACT_ROUTES`): status, TOTP
- * and HOTP enrollment, verification with a code or a recovery code, the four WebAuthn routes,
- * recovery-code regeneration, factor removal and session end, under `prefix`. It parses JSON
- * bodies itself (body errors become 400/413/415 problems), puts a per-IP rate limit in front of
- * the routes that check proofs, and answers every other path under the prefix with a 404
- * `not_found` problem. Mount it behind the primary authentication.
+ * and HOTP enrollment, verification with a code or a recovery code, email and SMS enrollment and
+ * challenges, the four WebAuthn routes, recovery-code regeneration, factor removal and session
+ * end, under `prefix`. It parses JSON bodies itself (body errors become 400/413/415 problems),
+ * puts a per-IP rate limit in front of the routes that check proofs, and answers every other
+ * path under the prefix with a 404 `not_found` problem. Every answer is `Cache-Control:
+ * no-store`; errors are RFC 9457 problems; a failing store is a 503 `mfa_unavailable` (fail
+ * closed). Mount it behind the primary authentication.
+ *
+ * The client must keep what it is shown once: the session token of a proof (send it as
+ * `X-Session-Token`), and the recovery codes of the first factor (mfakit keeps only their salted
+ * hashes).
  *
  * @param mfa - The instance from `createMfa`.
  * @param options - Checked here, once: a bad option throws `MfaError` `invalid_option`.
  * @returns A @koa/router Router: mount its `routes()`.
+ * @throws MfaError `invalid_option` when `prefix` is not a path such as '/mfa', `bodyLimit` is
+ *   not a size, or `rateLimit` is neither `false` nor positive integers.
+ * @see https://www.rfc-editor.org/rfc/rfc9457 (problem details)
+ * @see https://www.rfc-editor.org/rfc/rfc6238 (TOTP) and https://www.rfc-editor.org/rfc/rfc4226 (HOTP)
+ * @see NIST SP 800-63B 5.1.2 (look-up secrets: recovery codes), 5.1.3 (out-of-band: email, SMS),
+ *   5.1.4 (OTP devices), 5.2.2 (rate limiting)
  *
  * @example
  * const app = new Koa();

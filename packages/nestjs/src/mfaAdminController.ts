@@ -17,6 +17,12 @@ import { SkipMfa } from './requireMfa';
  *
  * `MfaModule.forRoot()` mounts it at `<path>/admin` when given the `admin` option, behind the
  * module's `guards`; the core checks the administrator's MFA itself, so `MfaGuard` skips it.
+ * The module's `getUser` must return the roles that `authorize` checks. The audit events
+ * (`user.revoked`, `exemption.granted`, `exemption.lifted`) reach the core's `onEvent` option:
+ * keep them there if you need an audit trail; mfakit stores none.
+ *
+ * @see NIST SP 800-63B 6.1.2.3 (replacing a lost authenticator)
+ * @see https://www.rfc-editor.org/rfc/rfc9470 (the step-up challenge of a stale administrator)
  *
  * @example
  * MfaModule.forRoot(mfa, { guards: [AuthGuard('jwt')], admin: { authorize: (user) => user.roles?.includes('admin') ?? false } });
@@ -33,21 +39,29 @@ export class MfaAdminController implements OnModuleInit {
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {}
 
+  /** `GET /mfa/admin/report`: where every user stands (required, enrolled, exempt, factors, last proof), then the totals; 200. */
   @Get('report')
   report(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
     return this.answer('report', req, res);
   }
 
+  /** `DELETE /mfa/admin/users/:userId/factors`: removes every factor and recovery code of the user and ends all their MFA sessions (a lost device); 200 `{ factorsRemoved }`. */
   @Delete('users/:userId/factors')
   revoke(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
     return this.answer('revoke', req, res);
   }
 
+  /**
+   * `PUT /mfa/admin/users/:userId/exemption`, body `{ reason, expiresAt }` (ISO 8601 or ms since
+   * the epoch, in the future and at most a year away): exempts the user from MFA until then,
+   * replacing any earlier exemption; 200, or 400 `invalid_request`.
+   */
   @Put('users/:userId/exemption')
   grantExemption(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
     return this.answer('grantExemption', req, res);
   }
 
+  /** `DELETE /mfa/admin/users/:userId/exemption`: ends the user's exemption; 204, or 404 `not_found` when there is none. */
   @Delete('users/:userId/exemption')
   liftExemption(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
     return this.answer('liftExemption', req, res);
@@ -60,6 +74,11 @@ export class MfaAdminController implements OnModuleInit {
     writeResult(res, problemResponse({ code: 'not_found', detail }));
   }
 
+  /**
+   * Nest's start-up hook: on platform-express, installs the handler that answers body-parser
+   * errors on this controller's routes as 400/413/415 problems; once per mount path. Not for the
+   * application to call.
+   */
   onModuleInit(): void {
     const mount = normalizePath(String(Reflect.getMetadata(PATH_METADATA, this.constructor) ?? ''));
     if (mount) installRequestErrorHandler(this.adapterHost, mount, ADMIN_ROUTES);
@@ -84,7 +103,11 @@ export class MfaAdminController implements OnModuleInit {
  * lies under that controller's path: that controller answers 404 for every path it does not know.
  *
  * @param path where to mount, under the global prefix, e.g. 'auth/mfa/admin'
- * @param guards put in front of every route, e.g. `[AuthGuard('jwt')]`
+ * @param guards put in front of every route, e.g. `[AuthGuard('jwt')]`; none by default
+ * @returns A subclass of `MfaAdminController` with its own `@Controller(path)`, for a module's
+ *   `controllers`; it needs `MFA_ADMIN_OPTIONS`, which `MfaModule` provides with its `admin` option.
+ * @throws MfaError `invalid_option` for an empty path (or '/'): at the root, the controller's
+ *   catch-all would answer every unknown route of the application.
  *
  * @example
  * ```ts

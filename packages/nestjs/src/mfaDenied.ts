@@ -15,6 +15,10 @@ import { type MfaHttpResponse, writeResult } from './lib/http';
  * if (exception instanceof MfaDenied) return writeResult(host.switchToHttp().getResponse(), exception.result);
  */
 export class MfaDenied extends HttpException {
+  /**
+   * @param result - The core's answer, as `mfa.check` or `mfa.decide` gave it (`decision.response`); kept
+   *   unchanged in `result`.
+   */
   constructor(readonly result: HttpResult) {
     super(result.body as Record<string, unknown>, result.status);
   }
@@ -30,6 +34,13 @@ export class MfaDenied extends HttpException {
  */
 @Catch(MfaDenied)
 export class MfaDeniedFilter implements ExceptionFilter<MfaDenied> {
+  /**
+   * Writes `exception.result` to the HTTP response with `writeResult`; nothing when the answer
+   * has started already.
+   *
+   * @param exception - The denial `MfaGuard` threw.
+   * @param host - Nest's arguments host of the request.
+   */
   catch(exception: MfaDenied, host: ArgumentsHost): void {
     writeResult(host.switchToHttp().getResponse<MfaHttpResponse>(), exception.result);
   }

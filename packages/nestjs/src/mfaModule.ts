@@ -12,6 +12,13 @@ import { MFA, MFA_ADMIN_OPTIONS, MFA_MODULE_OPTIONS, type MfaModuleAsyncOptions,
  * enrollment controller, and writes MFA denials as the contract's problem answers.
  * Global by default.
  *
+ * What the application must persist and configure lives in the core's options: durable
+ * `stores` (e.g. `@mfakit/postgres` for factors, after its `migrate()`, and `@mfakit/redis` for
+ * the short-lived state; memory by default, lost on restart and not shared between
+ * instances), and `encryptionKeys`, kept for as long as a secret is encrypted under them.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9457 (problem details of every denial)
+ *
  * @example
  * ```ts
  * @Module({
@@ -32,6 +39,12 @@ export class MfaModule {
    * @param mfa the options of `createMfa`, or an `Mfa`
    * @param options where the controller goes, how to find the user, `requireByDefault`, `global`,
    *   and `admin` to mount the admin controller at `<path>/admin`
+   * @returns The dynamic module: providers `MFA` (and the class `Mfa`), `MFA_MODULE_OPTIONS`,
+   *   `MFA_ADMIN_OPTIONS` with `admin`, `MfaGuard`, and `MfaDeniedFilter` as a global filter;
+   *   the controllers at `path` and, with `admin`, `<path>/admin` (none when `path` is false).
+   * @throws MfaError `invalid_option` for a bad option of the core, of the module or of `admin`,
+   *   and `encryption_key_required` under `NODE_ENV=production` without `encryptionKeys`: here,
+   *   when the module is declared.
    *
    * @example
    * MfaModule.forRoot({ issuer: 'Acme', encryptionKeys: process.env.MFA_ENCRYPTION_KEYS }, { path: 'mfa' })
@@ -44,6 +57,12 @@ export class MfaModule {
   /**
    * The module around a core whose options come from a factory that may inject providers,
    * e.g. configuration; the factory may also return a ready `Mfa`.
+   *
+   * @param options `useFactory` (and its `inject` and `imports`) for the core, and the same
+   *   module options as `forRoot`.
+   * @returns The dynamic module, as `forRoot`'s.
+   * @throws MfaError `invalid_option` for a bad module option, here; the core's and `admin`'s
+   *   options are checked when Nest runs the factory, so a bad one fails the application's start-up.
    *
    * @example
    * MfaModule.forRootAsync({

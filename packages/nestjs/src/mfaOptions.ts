@@ -52,7 +52,10 @@ export const MFA_ADMIN_OPTIONS = Symbol('MFA_ADMIN_OPTIONS');
  * @example
  * const { maxAgeSeconds } = moduleRef.get<MfaAdminSettings>(MFA_ADMIN_OPTIONS);
  */
-export type MfaAdminSettings = AdminOptions & { maxAgeSeconds: number };
+export type MfaAdminSettings = AdminOptions & {
+  /** `maxAge` in seconds; without `maxAge`, the core's `freshProofMaxAge` (by default '5m'). */
+  maxAgeSeconds: number;
+};
 
 /**
  * How `MfaModule` fits mfakit into a Nest application; none of it is a security decision.
@@ -84,19 +87,27 @@ export interface MfaModuleOptions {
    * @default []
    */
   guards?: ControllerGuard[];
-  /** The largest JSON body the enrollment routes accept, in bytes. @default 16384 (16 kB) */
+  /**
+   * The largest JSON body the enrollment and admin routes accept, in bytes, from 1024 to 1048576;
+   * a larger `Content-Length` is a 413 `payload_too_large` problem. Nest's own body parser and
+   * its limit still read the body first.
+   * @default 16384 (16 kB)
+   */
   bodyLimit?: number;
   /**
    * Per-IP limit on the routes that check proofs, on top of the per-account lockout, as in the
    * Express and Koa adapters; `false` turns it off (e.g. when a gateway or @nestjs/throttler
-   * limits). Counted in this process's memory. @default { windowMs: 60_000, limit: 30 }
+   * limits). Counted in this process's memory, a fixed window per address (IPv6: per /56).
+   * Behind a proxy, set Express's `trust proxy` so that `req.ip` is the client's address.
+   * @default { windowMs: 60_000, limit: 30 }
+   * @see NIST SP 800-63B 5.2.2 (rate limiting)
    */
   rateLimit?: RateLimit | false;
   /**
    * Mounts the admin controller (`MfaAdminController`) at `<path>/admin`, behind `guards`: the
    * report, revoking a user's factors, granting and lifting exemptions. `authorize` decides who
    * may; `getUser` must then return the roles it checks. With `path: false`, mount
-   * `createMfaAdminController(path)` yourself. @default none: no admin routes
+   * `createMfaAdminController(path)` yourself. @default `undefined`: no admin routes
    *
    * @example
    * admin: { authorize: (user) => user.roles?.includes('admin') ?? false, maxAge: '5m' }
@@ -132,9 +143,13 @@ export interface MfaModuleAsyncOptions extends MfaModuleOptions, Pick<ModuleMeta
  * const { getUser } = moduleRef.get<MfaModuleSettings>(MFA_MODULE_OPTIONS);
  */
 export interface MfaModuleSettings {
+  /** The module's `getUser`, or `passportUser`. */
   getUser: GetUser;
+  /** Whether a global `MfaGuard` enforces MFA on every route not marked `@SkipMfa()`. */
   requireByDefault: boolean;
+  /** The largest body the controllers accept, in bytes (16384 unless set). */
   bodyLimit: number;
+  /** The per-IP limit of the routes that check proofs, or `false` for none. */
   rateLimit: RateLimit | false;
 }
 

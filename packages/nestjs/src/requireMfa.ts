@@ -18,9 +18,20 @@ export const MFA_REQUIREMENT = 'mfakit:requirement';
  * const stepUp: RequireMfaOptions = { maxAge: '5m', methods: ['hwk'] };
  */
 export interface RequireMfaOptions {
-  /** Step-up: the last proof must be at most this old (seconds, or a Duration such as '5m'). */
+  /**
+   * Step-up: the last proof must be at most this old (seconds, or a Duration such as '5m'), else
+   * 401 `mfa_stale` with the RFC 9470 challenge (`max_age`). With `methods`, the last proof of one
+   * of those methods counts.
+   * @default `undefined`: any live session passes
+   * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up challenge)
+   */
   maxAge?: Duration;
-  /** At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']`. */
+  /**
+   * At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']` for a security
+   * key, `['otp']` for an app code; else 401 `mfa_method_required` with `acr_values`.
+   * @default `undefined`: any factor
+   * @see https://www.rfc-editor.org/rfc/rfc8176 (authentication method reference values)
+   */
   methods?: string[];
   /** Demand MFA even of users whom the policy (`policy.required`) does not require; exempt users still pass. @default false */
   always?: boolean;
@@ -34,6 +45,10 @@ export interface RequireMfaOptions {
  *
  * @param options `maxAge` for step-up (RFC 9470 `max_age`), `methods` for a kind of factor,
  *   `always` to demand MFA of users the policy does not require.
+ * @returns A decorator that sets `MFA_REQUIREMENT` to the checked requirement.
+ * @throws MfaError `invalid_option` for a bad `maxAge` or `methods`, or an `always` that is not
+ *   a boolean, when the class is decorated.
+ * @see NIST SP 800-63B 7.2 (reauthentication), for `maxAge`
  * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up challenge)
  * @see https://www.rfc-editor.org/rfc/rfc8176 (authentication method reference values)
  *
@@ -58,6 +73,8 @@ export function RequireMFA(options: RequireMfaOptions = {}): CustomDecorator<str
  * Lets a handler (or a whole controller) through without MFA where `MfaGuard` would otherwise
  * enforce it: under a global guard with `requireByDefault: true`, or inside a controller marked
  * `@RequireMFA()`. The primary authentication still applies.
+ *
+ * @returns A decorator that sets `MFA_REQUIREMENT` to `false`.
  *
  * @example
  * ```ts

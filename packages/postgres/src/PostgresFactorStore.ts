@@ -4,7 +4,13 @@ import { type DatabaseClient, type SqlDatabase, toDatabase } from './lib/sqlClie
 import { type TableNames, type TableOptions, tableNames } from './lib/tables';
 import { migrate, type MigrationResult } from './migrate';
 
-/** The options of `PostgresFactorStore`. */
+/**
+ * The options of `PostgresFactorStore`: where its tables live (pass the same to `migrate`) and
+ * the page size of its full scans.
+ *
+ * @example
+ * new PostgresFactorStore(pool, { schema: 'auth', tablePrefix: 'mfa_', pageSize: 1000 });
+ */
 export interface PostgresFactorStoreOptions extends TableOptions {
   /** Rows fetched per query by `allFactors` and `allUsers` (keyset pagination). @default 500 */
   pageSize?: number;
@@ -22,6 +28,14 @@ const DEFAULT_PAGE_SIZE = 500;
  * The tables must exist: call `await store.migrate()` (or `migrate(client)`) once at start-up.
  * The store never closes the client it was given.
  *
+ * What the caller must keep: this database is the only copy of every enrolled factor, so back it
+ * up with the application's own user data. The OTP secrets and email/SMS destinations in it are encrypted by the
+ * core's key ring: keep every key of `encryptionKeys` that a stored secret is still under (until
+ * `mfa.rotateKeys()` has moved them to the current key), or those factors stop working
+ * (`MfaError` `secret_undecryptable`). Recovery codes are kept only as salted hashes.
+ *
+ * @see NIST SP 800-63B 5.1.2.2 (look-up secrets stored hashed) and 5.1.4.2 (OTP secrets protected at rest)
+ *
  * @example
  * const pool = new Pool({ connectionString: process.env.DATABASE_URL });
  * const factors = new PostgresFactorStore(pool);
@@ -34,7 +48,10 @@ export class PostgresFactorStore implements FactorStore {
   private readonly pageSize: number;
 
   /**
-   * @param client a `pg` Pool (pg 8.x) or a PGlite instance
+   * Checks the client and the options once; runs no query.
+   *
+   * @param client a `pg` Pool (pg 8.x) or a PGlite instance, owned (and ended) by the caller
+   * @param options `schema` and `tablePrefix` of the tables (as given to `migrate`), `pageSize`
    * @throws MfaError `invalid_option` for another client, a bad schema or prefix, or page size
    */
   constructor(
@@ -47,20 +64,33 @@ export class PostgresFactorStore implements FactorStore {
     if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new MfaError('invalid_option', 'pageSize must be a positive integer.');
   }
 
-  /** Creates or updates the tables (see `migrate`); idempotent. */
+  /**
+   * Creates or updates the tables, with this store's client and table options (see `migrate`);
+   * idempotent and safe to run from several processes at once.
+   *
+   * @returns The versions it applied and the version now in place.
+   * @example
+   * const { applied, version } = await store.migrate();
+   */
   migrate(): Promise<MigrationResult> {
     return migrate(this.client, this.options);
   }
 
+  /** One INSERT of the factor (its secret as the core encrypted it); rejects on a duplicate `(userId, id)`. */
   async createFactor(factor: FactorRecord): Promise<void> {
     await this.db.query(`INSERT INTO ${this.t.factors} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`, factorParams(factor));
   }
 
+  /**
+   * The user's factor with this id, or null.
+   * @throws MfaError `store_corrupt` for a row the store cannot read back (an unknown kind, an OTP factor without a secret).
+   */
   async getFactor(userId: string, factorId: string): Promise<FactorRecord | null> {
     const { rows } = await this.db.query(`SELECT * FROM ${this.t.factors} WHERE user_id = $1 AND id = $2`, [userId, factorId]);
     return rows[0] ? factorOf(rows[0]) : null;
   }
 
+  /** The user's factors, oldest first. */
   async listFactors(userId: string): Promise<FactorRecord[]> {
     const { rows } = await this.db.query(`SELECT * FROM ${this.t.factors} WHERE user_id = $1 ORDER BY created_at, id`, [userId]);
     return rows.map(factorOf);
@@ -80,11 +110,16 @@ export class PostgresFactorStore implements FactorStore {
     }
   }
 
+  /** One DELETE ... RETURNING; false when the user had no such factor. */
   async deleteFactor(userId: string, factorId: string): Promise<boolean> {
     const { rows } = await this.db.query(`DELETE FROM ${this.t.factors} WHERE user_id = $1 AND id = $2 RETURNING id`, [userId, factorId]);
     return rows.length > 0;
   }
 
+  /**
+   * One conditional UPDATE: sets the HOTP (RFC 4226) or WebAuthn signature counter to `next` only
+   * if it is still `expected`, so of racing proofs with the same counter exactly one wins.
+   */
   async compareAndSetCounter(userId: string, factorId: string, expected: number, next: number): Promise<boolean> {
     const { rows } = await this.db.query(`UPDATE ${this.t.factors} SET counter = $4 WHERE user_id = $1 AND id = $2 AND counter = $3 RETURNING id`, [
       userId,
@@ -95,6 +130,10 @@ export class PostgresFactorStore implements FactorStore {
     return rows.length > 0;
   }
 
+  /**
+   * One conditional UPDATE: replaces an OTP or email/SMS factor's encrypted secret only if it is
+   * still `expected` (key rotation racing another change loses, and leaves the row alone).
+   */
   async compareAndSetSecret(userId: string, factorId: string, expected: string, next: string): Promise<boolean> {
     const { rows } = await this.db.query(
       `UPDATE ${this.t.factors} SET secret = $4 WHERE user_id = $1 AND id = $2 AND kind IN ('totp', 'hotp', 'oob') AND secret = $3 RETURNING id`,
@@ -122,6 +161,7 @@ export class PostgresFactorStore implements FactorStore {
     });
   }
 
+  /** The user's recovery-code set (salt, the hashes not yet used, in their order), or null when there is none. */
   async getRecoveryCodes(userId: string): Promise<RecoveryCodeSet | null> {
     const { rows } = await this.db.query(
       `SELECT s.salt, s.created_at, coalesce(array_agg(c.hash ORDER BY c.position) FILTER (WHERE c.hash IS NOT NULL), '{}') AS hashes
@@ -139,6 +179,7 @@ export class PostgresFactorStore implements FactorStore {
     return rows.length > 0;
   }
 
+  /** One transaction: removes every factor and the recovery codes of the user (a revocation); the user record stays. */
   async deleteUser(userId: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query(`DELETE FROM ${this.t.factors} WHERE user_id = $1`, [userId]);
@@ -146,6 +187,7 @@ export class PostgresFactorStore implements FactorStore {
     });
   }
 
+  /** The user's record (exemption, last proof), or null when nothing was ever recorded. */
   async getUser(userId: string): Promise<UserRecord | null> {
     const { rows } = await this.db.query(`SELECT * FROM ${this.t.users} WHERE user_id = $1`, [userId]);
     return rows[0] ? userOf(rows[0]) : null;
@@ -178,6 +220,7 @@ export class PostgresFactorStore implements FactorStore {
     });
   }
 
+  /** One upsert: records where and when the user last proved a factor, replacing the previous record. */
   async recordProof(userId: string, context: ProofContext): Promise<void> {
     await this.db.query(
       `INSERT INTO ${this.t.users} (user_id, last_proof) VALUES ($1, $2::jsonb)

@@ -2,7 +2,13 @@ import { type DatabaseClient, toDatabase } from './lib/sqlClient';
 import { type TableOptions, tableNames } from './lib/tables';
 import { MIGRATIONS } from './migrations';
 
-/** What `migrate` did. */
+/**
+ * What `migrate` did.
+ *
+ * @example
+ * const { applied, version } = await migrate(pool);
+ * if (applied.length > 0) logger.info(`mfakit schema now at version ${version}`);
+ */
 export interface MigrationResult {
   /** The versions applied by this call, in order; empty when the schema was already current. */
   applied: number[];
@@ -17,8 +23,16 @@ export interface MigrationResult {
  * transaction-scoped advisory lock, so one caller migrates and the others wait, then find nothing
  * to do.
  *
+ * Run it before the store serves a request (at start-up, or as a deploy step), with a role that
+ * may create tables (and the schema, if one is configured). A failure rolls the whole call back:
+ * no version is half applied.
+ *
  * @param client a `pg` Pool or a PGlite instance
  * @param options the same `schema` and `tablePrefix` as the store's
+ * @returns The versions applied by this call and the version now in place.
+ * @throws MfaError `invalid_option` for a client that is not a Pool or PGlite, or a bad schema or
+ *   prefix; the database's own error when a statement fails.
+ * @see https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS (advisory locks)
  * @example
  * const pool = new Pool({ connectionString: process.env.DATABASE_URL });
  * await migrate(pool);

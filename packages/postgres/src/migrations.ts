@@ -10,6 +10,13 @@ import type { TableNames } from './lib/tables';
  * row per hash, so using one is a single atomic DELETE. User records (version 2) keep the
  * exemption and the last proof's context as JSONB, NULL when there is none; version 2 also admits
  * out-of-band factors (kind 'oob', encrypted destination in `secret`, channel and hint in `data`).
+ *
+ * Apply them with `migrate`, never by hand: it records each version in `<prefix>migrations`.
+ *
+ * @example
+ * const latest = MIGRATIONS.length; // the version `migrate` brings the tables to
+ * const { version } = await migrate(pool);
+ * if (version < latest) throw new Error('the mfakit tables are behind');
  */
 export const MIGRATIONS: ReadonlyArray<(t: TableNames) => string> = [
   (t) => `

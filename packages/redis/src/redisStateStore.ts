@@ -2,10 +2,21 @@ import { MfaError, type StateStore } from '@mfakit/core';
 import type { Cluster, Redis } from 'ioredis';
 import { ADVANCE, INCREMENT, type LuaScript } from './scripts';
 
-/** The ioredis client the store runs on: a single node (`Redis`) or a `Cluster`. */
+/**
+ * The ioredis client the store runs on: a single node (`Redis`) or a `Cluster`. The caller
+ * creates, configures and closes it.
+ *
+ * @example
+ * const client: RedisClient = new Cluster([{ host: 'redis-1', port: 6379 }], { redisOptions: { commandTimeout: 500 } });
+ */
 export type RedisClient = Redis | Cluster;
 
-/** Options of {@link RedisStateStore}. */
+/**
+ * Options of {@link RedisStateStore}.
+ *
+ * @example
+ * new RedisStateStore(redis, { prefix: 'acme:mfa:' });
+ */
 export interface RedisStateStoreOptions {
   /**
    * Put before every key, so mfakit's keys do not meet the application's. It may not contain
@@ -29,8 +40,15 @@ export interface RedisStateStoreOptions {
  * requests, configure the client with a short `commandTimeout` (e.g. 500 ms) and a small
  * `maxRetriesPerRequest` (e.g. 1), and consider `enableOfflineQueue: false`.
  *
- * @param client An ioredis 5 or 6 client (`Redis` or `Cluster`), configured by the caller.
- * @param options `prefix` for every key. @default `{ prefix: 'mfa:' }`
+ * What the caller must configure on the Redis server: the keys are security state (attempt
+ * counters and lockouts, TOTP replay guards, session revocation marks), so Redis must not drop
+ * them early. Use `maxmemory-policy noeviction`: every key has a TTL, so the `volatile-*` policies
+ * would evict them too, while with `noeviction` a full Redis refuses writes and mfakit answers 503
+ * (fail closed). Losing the data (a restart without persistence, a failover to a lagging replica)
+ * ends MFA sessions and forgets lockouts and used TOTP steps, so a code used just before could be
+ * accepted once more while it is still valid: keep AOF persistence on if that matters. Factors
+ * are durable records and do not belong here (`@mfakit/postgres`).
+ *
  * @example
  * import Redis from 'ioredis';
  * import { createMfa } from '@mfakit/core';
@@ -39,11 +57,21 @@ export interface RedisStateStoreOptions {
  * const redis = new Redis(process.env.REDIS_URL!, { commandTimeout: 500, maxRetriesPerRequest: 1 });
  * const mfa = createMfa({ issuer: 'Acme', stores: { state: new RedisStateStore(redis) } });
  * @see https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags
+ * @see https://redis.io/docs/latest/commands/eval/ (a Lua script runs atomically)
  */
 export class RedisStateStore implements StateStore {
   /** The prefix put before every key. */
   readonly prefix: string;
 
+  /**
+   * Checks the client and the options once; connects nothing.
+   *
+   * @param client An ioredis 5 or 6 client (`Redis` or `Cluster`), configured, connected and
+   *   eventually quit by the caller.
+   * @param options `prefix` for every key (default `'mfa:'`).
+   * @throws MfaError `invalid_option` when `client` is not an ioredis client, or `prefix` is not a
+   *   string or holds `{` or `}`.
+   */
   constructor(
     private readonly client: RedisClient,
     options: RedisStateStoreOptions = {},
@@ -58,6 +86,7 @@ export class RedisStateStore implements StateStore {
     this.prefix = prefix;
   }
 
+  /** `GET`: the value, or null when the key is absent or expired. */
   async get(key: string): Promise<string | null> {
     return this.client.get(this.key(key));
   }
@@ -72,26 +101,54 @@ export class RedisStateStore implements StateStore {
     return this.client.mget(...keys.map((key) => this.key(key)));
   }
 
+  /**
+   * `SET key value PX ttl`: stores the value for `ttlMs` milliseconds (rounded up, at least 1),
+   * replacing any.
+   * @throws MfaError `invalid_option` for a TTL that is not a finite number.
+   */
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     await this.client.set(this.key(key), value, 'PX', ttl(ttlMs));
   }
 
+  /**
+   * `SET key value PX ttl NX`: stores the value only if the key is absent, in one step.
+   * @returns true when it stored the value.
+   * @throws MfaError `invalid_option` for a TTL that is not a finite number.
+   */
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     return (await this.client.set(this.key(key), value, 'PX', ttl(ttlMs), 'NX')) === 'OK';
   }
 
+  /**
+   * `GETDEL` (Redis 6.2+): reads and deletes in one step, so of racing callers one gets the value
+   * and the others null (a challenge or pending enrollment is used once).
+   */
   async consume(key: string): Promise<string | null> {
     return this.client.getdel(this.key(key));
   }
 
+  /** `DEL`: removes the key; no error when it is absent. */
   async delete(key: string): Promise<void> {
     await this.client.del(this.key(key));
   }
 
+  /**
+   * Lua `INCR`, with `PEXPIRE` only when the key was just created (or has no TTL): adds one and
+   * answers the new count; later increments never extend the window (the failure counter of NIST
+   * SP 800-63B 5.2.2 throttling).
+   * @throws MfaError `invalid_option` for a TTL that is not a finite number.
+   */
   async increment(key: string, ttlMs: number): Promise<number> {
     return Number(await this.run(INCREMENT, this.key(key), ttl(ttlMs)));
   }
 
+  /**
+   * Lua: stores `value` with the TTL only if the key is absent or holds a smaller number, in one
+   * step; the TOTP replay guard (a time step is accepted only if greater than the last one, RFC
+   * 6238 section 5.2).
+   * @returns true when it stored the value.
+   * @throws MfaError `invalid_option` for a value or TTL that is not a finite number.
+   */
   async advance(key: string, value: number, ttlMs: number): Promise<boolean> {
     if (!Number.isFinite(value)) throw new MfaError('invalid_option', 'RedisStateStore.advance needs a finite number');
     return Number(await this.run(ADVANCE, this.key(key), String(value), ttl(ttlMs))) === 1;

@@ -1,4 +1,10 @@
-/** What `mfakit help`, `mfakit --help` and a bare `mfakit` print. */
+/**
+ * What `mfakit help`, `mfakit --help` and a bare `mfakit` print: every command, its options and
+ * the exit codes.
+ *
+ * @example
+ * process.stdout.write(USAGE);
+ */
 export const USAGE = `Usage: mfakit <command> [options]
 
 Commands:

@@ -1,6 +1,13 @@
 import { MfaError } from '@mfakit/core';
 
-/** Where the store's tables live. */
+/**
+ * Where the store's tables live: `<schema>.<tablePrefix>factors`, `...recovery_sets`,
+ * `...recovery_codes`, `...users` and `...migrations`. Give the same to the store and to
+ * `migrate`. Names are lower-case identifiers (letters, digits, `_`; up to 40 characters).
+ *
+ * @example
+ * await migrate(pool, { schema: 'auth', tablePrefix: 'mfa_' }); // "auth"."mfa_factors", ...
+ */
 export interface TableOptions {
   /** A PostgreSQL schema for the tables, created by `migrate` if missing. @default the search_path (usually `public`) */
   schema?: string;
@@ -8,12 +15,22 @@ export interface TableOptions {
   tablePrefix?: string;
 }
 
-/** The quoted, schema-qualified names of the store's tables. */
+/**
+ * The quoted, schema-qualified names of the store's tables, as each migration renders them.
+ *
+ * @example
+ * // { schema: 'auth', tablePrefix: 'mfa_' } gives factors: '"auth"."mfa_factors"'
+ */
 export interface TableNames {
+  /** The schema, or undefined for the search_path. */
   schema: string | undefined;
+  /** The versions `migrate` applied. */
   migrations: string;
+  /** One row per factor; the encrypted secret in `secret`. */
   factors: string;
+  /** One row per user with recovery codes: the set's salt. */
   recoverySets: string;
+  /** One row per unused recovery code hash. */
   recoveryCodes: string;
   /** One row per user with an exemption or a recorded proof (migration 2). */
   users: string;
