@@ -124,6 +124,7 @@ async function redisState(url: string, logger: MfaLogger, closers: (() => Promis
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    enableAutoPipelining: true, // concurrent requests' checks share one write
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   });
   let status: 'starting' | 'up' | 'down' | 'closing' = 'starting';
