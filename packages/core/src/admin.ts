@@ -7,6 +7,7 @@ import type { Exemption, FactorRecord, UserRecord } from './store/types';
 
 /** One user's line of the report. */
 export interface ReportUser {
+  /** The user's id. */
   userId: string;
   /** The policy requires MFA of this user (never of a user of the `exempt` option, like a service account). */
   required: boolean;
@@ -16,18 +17,28 @@ export interface ReportUser {
   exempt: boolean;
   /** The granted exemption in force, if any. */
   exemption: Exemption | null;
+  /** The user's factors, without secrets. */
   factors: FactorView[];
   /** The last successful proof (ms since the epoch), or null. */
   lastVerifiedAt: number | null;
 }
 
-/** `GET /mfa/admin/report`: every user and the totals. */
+/**
+ * `GET /mfa/admin/report`: every user and the totals, for tracking a rollout. Made by
+ * `mfa.report()` (and the `mfakit report` command) from the stores and the application's users.
+ */
 export interface Report {
+  /** One line per user, sorted by id. */
   users: ReportUser[];
+  /** Counts over `users`. */
   totals: {
+    /** Users in the report. */
     users: number;
+    /** Users the policy requires MFA of. */
     required: number;
+    /** Users with at least one factor. */
     enrolled: number;
+    /** Users exempt now (the `exempt` option or a granted exemption). */
     exempt: number;
     /** Required, not exempt, and without a factor: who the rollout is waiting for. */
     missing: number;
@@ -39,7 +50,9 @@ export type UserSource = Iterable<MfaUser> | AsyncIterable<MfaUser>;
 
 /** Who did an administrative action, for the audit events. */
 export interface Actor {
+  /** The administrator's user id, or the tool and account that acted (the CLI's default: `'cli:<os user>'`). */
   by: string;
+  /** The administrator's client address, when known. */
   ip?: string;
 }
 

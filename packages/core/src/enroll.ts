@@ -11,22 +11,33 @@ import { throttled } from './throttle/throttle';
 import { checkOtp, type OtpEnrollment, pendingOtpFactor, startOtpEnrollment } from './totp/otp';
 import { type Opened, OTP_AMR, openSession, wrongCode } from './verify';
 
-/** A factor as the API shows it: never its secret. */
+/** A factor as the API shows it: never its secret, its destination or its public key. */
 export interface FactorView {
+  /** The factor id (`fac_...`), for `verify`, `removeFactor` and `sendChallenge`. */
   id: string;
+  /** `totp`, `hotp`, `webauthn` or `oob` (a code by email or SMS). */
   kind: FactorRecord['kind'];
+  /** The user's name for it, or the kind's default, e.g. "Authenticator app". */
   label: string;
+  /** When it was enrolled (ms since the epoch). */
   createdAt: number;
-  /** For a code by email or SMS: the channel and the masked destination. */
+  /** For a code by email or SMS: the channel. */
   channel?: 'email' | 'sms';
+  /** For a code by email or SMS: the masked destination, e.g. `'a***@example.com'`. */
   hint?: string;
 }
 
 /** The answer to a confirmed enrollment: the factor, a session, and for a first factor the codes. */
 export interface Confirmed {
+  /** The factor now active. */
   factor: FactorView;
+  /** The MFA session the confirming proof opened (it replaces the one the request carried). */
   session: IssuedSession;
-  /** Shown once, for the first factor only; the store keeps salted hashes. */
+  /**
+   * Shown once, for the first factor only; the store keeps salted hashes. The application must
+   * show them to the user at once (to print or save) and never store or log them.
+   * @see NIST SP 800-63B 5.1.2 (look-up secrets)
+   */
   recoveryCodes?: string[];
 }
 

@@ -1,7 +1,7 @@
 /**
  * Stable codes of the errors mfakit throws. Callers switch on `err.code`, never on a message.
- * These are misuse and configuration errors; a wrong code or an expired session is a result,
- * not an exception.
+ * These are misuse and configuration errors; a wrong code or an expired session is a result
+ * (an {@link Outcome} or a {@link Decision}), not an exception.
  */
 export type MfaErrorCode =
   /** An option passed to `createMfa` is missing, of the wrong type or unsafe. */
@@ -10,20 +10,32 @@ export type MfaErrorCode =
   | 'encryption_key_required'
   /** A stored secret could not be decrypted: unknown key id, wrong key, or tampered data. */
   | 'secret_undecryptable'
-  /** A store answered with something the core cannot use. */
+  /** A store answered with something the core cannot use (e.g. a `@mfakit/postgres` row of an unknown kind). */
   | 'store_corrupt';
 
 /**
- * The one error class of mfakit.
+ * The one error class of mfakit. It is thrown for misuse only: a bad option at start-up
+ * (`invalid_option`, `encryption_key_required`), a secret that no key of the ring decrypts
+ * (`secret_undecryptable`), a store that answers nonsense (`store_corrupt`). Its message names
+ * the problem and never holds a secret.
  *
  * @example
- * try { createMfa({ issuer: '' }) } catch (err) {
- *   if (err instanceof MfaError && err.code === 'invalid_option') { ... }
+ * try {
+ *   createMfa({ issuer: '' });
+ * } catch (err) {
+ *   if (err instanceof MfaError && err.code === 'invalid_option') console.error(err.message);
+ *   else throw err;
  * }
  */
 export class MfaError extends Error {
+  /** The stable code to switch on. */
   readonly code: MfaErrorCode;
 
+  /**
+   * @param code - The stable code.
+   * @param message - What went wrong, for logs; never a secret.
+   * @param options - `cause`: the underlying error, if any.
+   */
   constructor(code: MfaErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

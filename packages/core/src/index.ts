@@ -1,3 +1,13 @@
+/**
+ * Every decision of mfakit, with no HTTP framework and no database driver: TOTP (RFC 6238) and
+ * HOTP (RFC 4226) factors, passkeys and security keys (WebAuthn Level 3), codes by email or SMS,
+ * recovery codes, MFA sessions and step-up (RFC 9470), the per-account throttle, secrets
+ * encrypted at rest, audit events, the store contracts with an in-memory store, and the HTTP
+ * contract (RFC 9457 problem details) that the framework adapters mount. Start at
+ * {@link createMfa}.
+ *
+ * @packageDocumentation
+ */
 export type { Actor, Report, ReportUser, UserSource } from './admin';
 export * from './clock';
 export * from './createMfa';
@@ -11,7 +21,7 @@ export * from './http/problems';
 export * from './http/rateLimit';
 export { ENROLLMENT_DEADLINE_HEADER, SESSION_TOKEN_HEADER, UPSTREAM_FACTOR_ID } from './check';
 export type { AdminNotice, Notifications, UserNotice } from './notifications';
-export type { Deadline, MfaPolicy, RiskContext } from './policy';
+export type { Deadline, MfaPolicy, ResolvedPolicy, RiskContext } from './policy';
 export type { Confirmed, FactorView } from './enroll';
 export type { Duration } from './lib/duration';
 export type { RandomBytes } from './lib/random';

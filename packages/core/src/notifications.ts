@@ -2,7 +2,15 @@ import { MfaError } from './errors';
 import type { FactorKind, MfaEvent } from './events';
 import type { MfaLogger } from './options';
 
-/** What a user is told about their own account. Never a secret or a code. */
+/**
+ * What a user is told about their own account, each with `userId` and `at` (ms since the epoch).
+ * Never a secret or a code.
+ *
+ * - `factor.added` / `factor.removed`: a factor of `kind` (and `channel` for email or SMS).
+ * - `factors.revoked`: an administrator removed all `count` factors and ended every session.
+ * - `recovery.used`: a recovery code was used; `remaining` are left.
+ * - `account.locked`: too many failed attempts; locked `until` (ms since the epoch).
+ */
 export type UserNotice =
   | { type: 'factor.added'; userId: string; at: number; kind: FactorKind; channel?: 'email' | 'sms' }
   | { type: 'factor.removed'; userId: string; at: number; kind: FactorKind; channel?: 'email' | 'sms' }
@@ -10,13 +18,23 @@ export type UserNotice =
   | { type: 'recovery.used'; userId: string; at: number; remaining: number }
   | { type: 'account.locked'; userId: string; at: number; until: number };
 
-/** What administrators are told: a recovery code used is worth a look (a lost device, or an attacker). */
+/**
+ * What administrators are told: a recovery code used is worth a look (a lost device, or an
+ * attacker).
+ * @property type - Always `recovery.used`.
+ * @property userId - The user who used a recovery code.
+ * @property at - When (ms since the epoch).
+ * @property ip - The client address, when known.
+ * @property remaining - How many unused codes the user has left.
+ */
 export type AdminNotice = { type: 'recovery.used'; userId: string; at: number; ip?: string; remaining: number };
 
 /**
  * Notification hooks, called after the change they report (a failure is logged, never undoes it).
- * Deliver them as the application does (email, push, a message on the next page).
+ * Deliver them as the application does (email, push, a message on the next page); mfakit keeps
+ * no record of a notice, so deliver it durably if it must not be lost.
  *
+ * @see NIST SP 800-63B 6.1.2 (post-enrollment binding: tell the subscriber of a new authenticator)
  * @example
  * notify: {
  *   user: (notice) => mailer.send(notice.userId, templates[notice.type], notice),

@@ -10,8 +10,16 @@ import { type EncryptionKey, KeyRing, parseEncryptionKeys } from './secrets/keyR
 import { MemoryStore } from './store/memoryStore';
 import type { FactorStore, OtpAlgorithm, StateStore } from './store/types';
 
-/** The user the application's primary authentication established. */
+/**
+ * The user the application's primary authentication established, as the adapters hand it to the
+ * core (by default {@link mfaUserOf} of passport's `req.user` or Koa's `ctx.state.user`). mfakit
+ * keys all its state on `id`.
+ *
+ * @example
+ * const user: MfaUser = { id: 'u_42', roles: ['admin'], amr: ['pwd'], authTime: 1767225600 };
+ */
 export interface MfaUser {
+  /** The user's stable id, 1 to 256 characters; without a usable one a request answers 401 `authentication_required`. */
   id: string;
   /** The user's roles, for `policy.required: { roles }`. */
   roles?: string[];
@@ -21,36 +29,79 @@ export interface MfaUser {
   authTime?: number;
 }
 
-/** Where mfakit writes its warnings and failures; never a secret. */
+/**
+ * Where mfakit writes its warnings and failures; never a secret, a code or a token.
+ *
+ * @example
+ * createMfa({ issuer: 'Acme', logger: { warn: (m) => log.warn(m), error: (m) => log.error(m) } });
+ */
 export interface MfaLogger {
+  /** Something to fix that does not stop service, e.g. running on an ephemeral encryption key. */
   warn(message: string): void;
+  /** A failure: a store that threw (the request was denied with 503), a hook that threw. */
   error(message: string): void;
 }
 
-/** The options of `createMfa`. Only `issuer` is required; every other has a safe default. */
+/**
+ * The options of {@link createMfa}. Only `issuer` is required; every other has a safe default.
+ * All are checked once, at construction: a bad one throws `MfaError` `invalid_option`.
+ *
+ * What the application must keep: the `encryptionKeys` (in a secret store; every key that still
+ * has secrets under it), and a durable `stores.factors` shared by every instance (factors and
+ * their encrypted secrets, counters, recovery-code hashes, exemptions), with a `stores.state`
+ * shared by every instance too (sessions, locks, used codes). The default memory store keeps all
+ * of it in one process and loses it on restart: development only.
+ *
+ * @example
+ * const mfa = createMfa({
+ *   issuer: 'Acme',
+ *   encryptionKeys: process.env.MFA_ENCRYPTION_KEYS, // 'k1:<32 bytes, base64>'
+ *   stores: { factors: new PostgresFactorStore(pool), state: new RedisStateStore(redis) },
+ *   webauthn: { rpID: 'example.com', rpName: 'Acme', origins: ['https://app.example.com'] },
+ *   policy: { required: { roles: ['admin'] } },
+ * });
+ */
 export interface MfaOptions {
-  /** Shown in authenticator apps and put in every `otpauth://` URI; no colon. */
+  /** Shown in authenticator apps and put in every `otpauth://` URI; no colon (Key URI Format). */
   issuer: string;
-  /** Where factors and short-lived state live. @default one MemoryStore for both */
+  /**
+   * Where factors and short-lived state live: `factors`, a {@link FactorStore} that must be
+   * durable (e.g. `@mfakit/postgres`), and `state`, a {@link StateStore} with expiry (e.g.
+   * `@mfakit/redis`). Every instance of the application must share both.
+   * @defaultValue one {@link MemoryStore} for whichever is left out (development only)
+   */
   stores?: { factors?: FactorStore; state?: StateStore };
   /**
-   * Keys that encrypt TOTP secrets at rest, the first one current: `'kid:base64key,...'` or a
-   * list. @default none: an ephemeral key with a loud warning, or an error when
-   * `NODE_ENV=production`.
+   * Keys that encrypt secrets at rest with AES-256-GCM (TOTP and HOTP secrets, email addresses
+   * and phone numbers, codes sent): `'kid:base64key,...'` (see {@link parseEncryptionKeys}) or a
+   * list of {@link EncryptionKey}, the first one current. Persist them outside the database and
+   * give every instance the same list: a lost key makes every secret under it unreadable
+   * (`secret_undecryptable`), and those users must enroll again. Rotate with `mfa.rotateKeys()`.
+   * @defaultValue none: an ephemeral key made for the process with a loud warning (every factor
+   * breaks on restart), or `MfaError` `encryption_key_required` when `NODE_ENV=production`
    */
   encryptionKeys?: string | EncryptionKey[];
+  /**
+   * How new TOTP factors are made, and how codes are checked. `algorithm` and `digits` apply to
+   * new HOTP factors too; a factor keeps the algorithm, digits and period it was enrolled with.
+   * @see RFC 6238 (TOTP); NIST SP 800-63B 5.1.4.2 and 5.1.5.2 (OTP verifiers: each code accepted once)
+   */
   totp?: {
-    /** @default 'sha1' (what every authenticator app supports) */
+    /** The HMAC hash of new factors. @defaultValue `'sha1'` (what every authenticator app supports) */
     algorithm?: OtpAlgorithm;
-    /** @default 6 */
+    /** Digits per code. @defaultValue `6` */
     digits?: 6 | 8;
-    /** Time step in seconds, 15 to 120. @default 30 (RFC 6238 section 5.2) */
+    /** Time step in seconds, an integer from 15 to 120. @defaultValue `30` (RFC 6238 section 5.2) */
     period?: number;
-    /** Steps accepted either side of now, for clock drift. @default 1 (RFC 6238 section 5.2) */
+    /** Steps accepted either side of now, for clock drift: an integer from 0 to 5. @defaultValue `1` (RFC 6238 section 5.2) */
     window?: number;
   };
+  /**
+   * How HOTP codes are checked.
+   * @see RFC 4226 (HOTP)
+   */
   hotp?: {
-    /** Counter values accepted ahead of the stored one. @default 10 (RFC 4226 section 7.4) */
+    /** Counter values accepted ahead of the stored one: an integer from 0 to 100. @defaultValue `10` (RFC 4226 section 7.4) */
     lookAhead?: number;
   };
   /**
@@ -58,45 +109,79 @@ export interface MfaOptions {
    * @see https://www.w3.org/TR/webauthn-3/
    */
   webauthn?: WebAuthnOptions;
-  /** How long an unconfirmed TOTP or HOTP enrollment waits. @default '10m' */
+  /** How long an unconfirmed TOTP, HOTP, email or SMS enrollment waits. @defaultValue `'10m'` */
   enrollmentTtl?: Duration;
+  /**
+   * MFA sessions: a proof issues a random token (256 bits) that the client sends back in
+   * `X-Session-Token` or the `mfa_session` cookie; the state store keeps only its SHA-256 hash.
+   * @see NIST SP 800-63B 7.1 (session bindings) and 7.2 (reauthentication)
+   */
   session?: {
-    /** Absolute lifetime of an MFA session. @default '12h' (NIST SP 800-63B 7.2, AAL2) */
+    /** Absolute lifetime of an MFA session. @defaultValue `'12h'` (NIST SP 800-63B 7.2, AAL2) */
     lifetime?: Duration;
-    /** A session unused for this long ends. @default '30m' (NIST SP 800-63B 7.2, AAL2) */
+    /** A session unused for this long ends. @defaultValue `'30m'` (NIST SP 800-63B 7.2, AAL2) */
     idleTimeout?: Duration;
   };
-  /** How recent a proof must be to add a second factor, remove one or regenerate codes. @default '5m' */
+  /**
+   * How recent a proof must be to add a further factor, remove one or regenerate recovery codes
+   * (and, by default, for the admin routes). @defaultValue `'5m'`
+   * @see NIST SP 800-63B 7.2 (reauthentication)
+   */
   freshProofMaxAge?: Duration;
+  /**
+   * The account throttle: failed proofs of all the user's factors together, counted in the state
+   * store so that it holds across instances. Reaching `maxFailures` within `window` locks the
+   * account for the next `backoff` step; while locked even a right code is refused (429
+   * `mfa_locked`, with `Retry-After`). A success clears the count and the backoff.
+   * @see NIST SP 800-63B 5.2.2 (rate limiting: at most 100 consecutive failures)
+   */
   throttle?: {
-    /** Failed attempts, all factors together, that lock the account. @default 3 */
+    /** Failed attempts, all factors together, that lock the account: an integer from 1 to 100. @defaultValue `3` */
     maxFailures?: number;
-    /** The span in which failures add up. @default '5m' */
+    /** The span in which failures add up. @defaultValue `'5m'` */
     window?: Duration;
-    /** Successive lock durations; the last repeats. @default ['30s', '1m', '2m', '5m'] */
+    /** Successive lock durations; the last repeats. @defaultValue `['30s', '1m', '2m', '5m']` */
     backoff?: Duration[];
   };
   /**
    * Users who need no MFA at all, ever (service accounts): they pass every check. For people, grant
-   * an exemption with a reason and an expiry instead (`mfa.grantExemption`). @default none
+   * an exemption with a reason and an expiry instead (`mfa.grantExemption`). Called on every
+   * check, so keep it fast. @defaultValue none: nobody is exempt this way
    */
   exempt?: (user: MfaUser) => boolean | Promise<boolean>;
-  /** Codes by email or SMS, through the application's sender. Without it those routes answer 404. */
+  /**
+   * Codes by email or SMS, through the application's sender. Without it those routes answer 404.
+   * @see NIST SP 800-63B 5.1.3 (out-of-band devices): SMS is a restricted authenticator there
+   * (5.1.3.3), and email does not count as out-of-band (5.1.3.1)
+   */
   oob?: OobOptions;
-  /** Who must use MFA, a grace period, upstream SSO trust, a risk hook. @default everyone must */
+  /** Who must use MFA, a grace period, upstream SSO trust, a risk hook. @defaultValue everyone must use MFA */
   policy?: MfaPolicy;
-  /** Tells users (and administrators) about changes to their account; see `Notifications`. */
+  /** Tells users (and administrators) about changes to their account; see {@link Notifications}. @defaultValue no notices */
   notify?: Notifications;
-  /** The account name shown in authenticator apps. @default the user id */
+  /** The account name shown in authenticator apps and passkey prompts. @defaultValue the user id */
   accountName?: (user: MfaUser) => string;
-  /** Receives every audit event; exceptions it throws are logged and ignored. */
+  /** Receives every audit event ({@link MfaEvent}); exceptions it throws are logged and ignored. @defaultValue none */
   onEvent?: (event: MfaEvent) => void;
+  /** Where warnings and failures go. @defaultValue `console.warn` and `console.error`, each line prefixed `[mfakit]` */
   logger?: MfaLogger;
+  /** The time source. @defaultValue {@link systemClock} */
   clock?: Clock;
+  /** The source of every secret, code, token and id. @defaultValue Node's `crypto.randomBytes` */
   randomBytes?: RandomBytes;
 }
 
-/** The relying party that passkeys are bound to, and what it asks of authenticators. */
+/**
+ * The relying party that passkeys are bound to, and what it asks of authenticators. Checked at
+ * construction: `rpID` must be a domain name and every origin must lie on it or a subdomain.
+ *
+ * @example
+ * createMfa({
+ *   issuer: 'Acme',
+ *   webauthn: { rpID: 'example.com', rpName: 'Acme', origins: ['https://app.example.com'], userVerification: 'required' },
+ * });
+ * @see https://www.w3.org/TR/webauthn-3/ (W3C Web Authentication Level 3)
+ */
 export interface WebAuthnOptions {
   /** The relying party id: the site's registrable domain, e.g. 'example.com' ('localhost' in development). */
   rpID: string;
@@ -104,40 +189,66 @@ export interface WebAuthnOptions {
   rpName: string;
   /** The origins pages may register and sign in from, e.g. ['https://app.example.com']. */
   origins: string | string[];
-  /** @default 'preferred' */
+  /**
+   * Whether the authenticator must verify the user (PIN, biometric); with `'required'` a response
+   * without user verification is refused. @defaultValue `'preferred'`
+   */
   userVerification?: 'required' | 'preferred' | 'discouraged';
-  /** The attestation to ask for; 'direct' has the statement checked (no trust anchors). @default 'none' */
+  /** The attestation to ask for; 'direct' has the statement checked (no trust anchors). @defaultValue `'none'` */
   attestation?: 'none' | 'direct';
-  /** Whether to ask for a discoverable credential (a passkey). @default 'preferred' */
+  /** Whether to ask for a discoverable credential (a passkey). @defaultValue `'preferred'` */
   residentKey?: 'required' | 'preferred' | 'discouraged';
   /**
    * Let a user-verified WebAuthn proof (a passkey unlocked with a PIN or biometric) count as
    * multi-factor on its own: its session gets the RFC 8176 value `mfa`, which a route can demand
-   * with `methods: ['mfa']`. @default false
+   * with `methods: ['mfa']`. @defaultValue `false`
    */
   userVerifiedIsMfa?: boolean;
 }
 
-/** Options with every default filled in and every value checked: what the core reads. */
+/**
+ * Options with every default filled in and every value checked: what the core reads, as
+ * `mfa.options`. Durations are in milliseconds (`...Ms`), except `totp.period` (seconds). Adapters
+ * read it for the `logger`, the `clock` and the stores; treat it as read-only.
+ */
 export interface ResolvedOptions {
+  /** {@link MfaOptions.issuer}, trimmed. */
   issuer: string;
+  /** The durable store: the one given, or the default {@link MemoryStore}. */
   factors: FactorStore;
+  /** The short-lived store: the one given, or the default {@link MemoryStore}. */
   state: StateStore;
+  /** The keys of {@link MfaOptions.encryptionKeys} (or the ephemeral one), ready to encrypt and decrypt. */
   keyRing: KeyRing;
+  /** `algorithm`, `digits`, `period` (seconds) and `window` (steps), as {@link MfaOptions.totp}. */
   totp: { algorithm: OtpAlgorithm; digits: 6 | 8; period: number; window: number };
+  /** `lookAhead`, as {@link MfaOptions.hotp}. */
   hotp: { lookAhead: number };
+  /** {@link WebAuthnOptions} with every default filled in and `origins` as a list; null when WebAuthn is off. */
   webauthn: Required<Omit<WebAuthnOptions, 'origins'>> & { origins: string[] } | null;
+  /** The `send` hook, `maxSends`, `sendWindowMs` and `codeTtlMs` of {@link OobOptions}; null when codes by email or SMS are off. */
   oob: { send: OobOptions['send']; maxSends: number; sendWindowMs: number; codeTtlMs: number } | null;
+  /** {@link MfaOptions.enrollmentTtl} in milliseconds. */
   enrollmentTtlMs: number;
+  /** `lifetimeMs` and `idleTimeoutMs` of {@link MfaOptions.session}. */
   session: { lifetimeMs: number; idleTimeoutMs: number };
+  /** {@link MfaOptions.freshProofMaxAge} in milliseconds. */
   freshProofMaxAgeMs: number;
+  /** `maxFailures`, `windowMs` and `backoffMs` (one per step) of {@link MfaOptions.throttle}. */
   throttle: { maxFailures: number; windowMs: number; backoffMs: number[] };
+  /** {@link MfaOptions.exempt}, or a function that answers false. */
   exempt: (user: MfaUser) => boolean | Promise<boolean>;
+  /** {@link MfaOptions.policy}, checked and with its defaults. */
   policy: ResolvedPolicy;
+  /** {@link MfaOptions.accountName}, or the user id. */
   accountName: (user: MfaUser) => string;
+  /** Hands an audit event to `onEvent` and the `notify` hooks; never throws. */
   emit: (event: MfaEvent) => void;
+  /** {@link MfaOptions.logger}, or the console. */
   logger: MfaLogger;
+  /** {@link MfaOptions.clock}, or {@link systemClock}. */
   clock: Clock;
+  /** {@link MfaOptions.randomBytes}, or `crypto.randomBytes`. */
   randomBytes: RandomBytes;
 }
 

@@ -5,20 +5,32 @@ import type { Exemption, ProofContext } from './store/types';
 
 /**
  * Who must use MFA, and what else counts. Every part is optional; without a policy every user
- * must use MFA, with no grace period, no upstream trust and no risk hook.
+ * must use MFA, with no grace period, no upstream trust and no risk hook. Checked once, at
+ * construction (`MfaError` `invalid_option`).
+ *
+ * @example
+ * createMfa({
+ *   issuer: 'Acme',
+ *   policy: {
+ *     required: { roles: ['admin', 'finance'] },
+ *     enrollmentDeadline: '2027-01-31T00:00:00Z',
+ *     trustedAmr: ['mfa', 'hwk'],
+ *     risk: ({ ip, last }) => last !== null && last.ip !== ip,
+ *   },
+ * });
  */
 export interface MfaPolicy {
   /**
    * Who must use MFA: `'everyone'`, the users holding one of some roles (`{ roles: ['admin'] }`,
    * read from `user.roles`), or a predicate. A user who is not required but enrolled a factor
-   * anyway must still use it: an opt-in cannot be bypassed. @default 'everyone'
+   * anyway must still use it: an opt-in cannot be bypassed. @defaultValue `'everyone'`
    */
   required?: 'everyone' | { roles: string[] } | ((user: MfaUser) => boolean | Promise<boolean>);
   /**
    * The enrollment grace period: a required user without a factor passes until this deadline
    * (a Date, an ISO 8601 string or milliseconds since the epoch; or a function of the user
    * answering one, or null for none), each answer carrying an `Mfa-Enrollment-Deadline` header;
-   * after it, `403 mfa_enrollment_required`. @default no grace period
+   * after it, `403 mfa_enrollment_required`. @defaultValue no grace period
    */
   enrollmentDeadline?: Deadline | ((user: MfaUser) => Deadline | null | undefined | Promise<Deadline | null | undefined>);
   /**
@@ -26,13 +38,16 @@ export interface MfaPolicy {
    * values (`user.amr`, e.g. from an OpenID Connect ID token) counts as having made an MFA proof
    * at `user.authTime` (seconds since the epoch, as OIDC's `auth_time`), judged by step-up windows
    * like any other proof and lasting as long as an MFA session would (`session.lifetime`). Without
-   * `authTime` the claim is not trusted. @default [] (trust nothing)
+   * `authTime` the claim is not trusted. @defaultValue `[]` (trust nothing)
+   * @see RFC 8176 (amr values); OpenID Connect Core 1.0 section 2 (`amr`, `auth_time`)
    */
   trustedAmr?: string[];
   /**
    * The risk hook: sees each request that would pass, with the user's last proof (where and when),
    * and answers true to demand a fresh proof (answered `401 mfa_stale` with `max_age=0`). Typical
-   * use: a new network or device. An exception counts as true (fail closed). @default none
+   * use: a new network or device. An exception counts as true (fail closed). Called for each
+   * request that would pass on a session or an upstream SSO's MFA (not on an inline code), after
+   * one read of the user's record from the FactorStore. @defaultValue none
    */
   risk?: (context: RiskContext) => boolean | Promise<boolean>;
 }
@@ -40,10 +55,13 @@ export interface MfaPolicy {
 /** A point in time: a Date, an ISO 8601 string, or milliseconds since the epoch. */
 export type Deadline = Date | string | number;
 
-/** What the risk hook sees. */
+/** What the risk hook ({@link MfaPolicy.risk}) sees. */
 export interface RiskContext {
+  /** The user of the request. */
   user: MfaUser;
+  /** The client address of the request, when the adapter knows it. */
   ip?: string;
+  /** The request's User-Agent, when it sent one. */
   userAgent?: string;
   /** Where and when the user last proved a factor; null before the first proof. */
   last: ProofContext | null;
@@ -51,12 +69,15 @@ export interface RiskContext {
   state: MfaState;
 }
 
-/** The policy with its defaults filled in, as the core reads it. */
+/** The policy with its defaults filled in, as the core reads it (`mfa.options.policy`). */
 export interface ResolvedPolicy {
+  /** Whether {@link MfaPolicy.required} requires MFA of the user. */
   isRequired(user: MfaUser): Promise<boolean>;
   /** The grace deadline of a user in ms, or null. */
   deadlineOf(user: MfaUser): Promise<number | null>;
+  /** {@link MfaPolicy.trustedAmr}, checked. */
   trustedAmr: string[];
+  /** {@link MfaPolicy.risk}, or null without a risk hook. */
   risk: MfaPolicy['risk'] | null;
 }
 

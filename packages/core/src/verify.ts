@@ -10,14 +10,23 @@ import { throttled } from './throttle/throttle';
 import { checkOtp } from './totp/otp';
 
 /**
- * What a user offers as proof: a code from an authenticator app or token (any of the user's, or
- * the one `factorId` names), a code sent by email or SMS (`factorId` required), or a recovery code.
+ * What a user offers as proof: `{ code }`, a code from an authenticator app or token (checked
+ * against each TOTP and HOTP factor of the user, or only the one `factorId` names); `{ code,
+ * factorId }` for a code sent by email or SMS (`factorId` required); or `{ recoveryCode }`.
+ * Spaces and dashes in a code are ignored.
+ *
+ * @example
+ * await mfa.verify(request, { code: '123 456' });
+ * await mfa.verify(request, { code: '481516', factorId: 'fac_...' }); // a code sent by SMS
+ * await mfa.verify(request, { recoveryCode: 'ABCD-EFGH-JKMN-PQRS' });
  */
 export type Proof = { code: string; factorId?: string } | { recoveryCode: string };
 
 /** A successful verification: the new session, and for a recovery code how many are left. */
 export interface Verified extends IssuedSession {
+  /** The factor that made the proof; `'recovery'` for a recovery code. */
   factorId: string;
+  /** For a recovery code: how many unused codes are left (offer new ones when few remain). */
   recoveryCodesRemaining?: number;
 }
 

@@ -9,26 +9,44 @@ import { userIdOf } from '../request';
 import type { RouteInput } from './contract';
 import { type HttpResult, NO_STORE, problemResponse } from './problems';
 
-/** The options of the admin router, on every framework. */
+/**
+ * The options of the admin router, on every framework (`mfaAdminRouter` of `@mfakit/express` and
+ * `@mfakit/koa`, `MfaModule`'s admin controller in `@mfakit/nestjs`).
+ *
+ * @example
+ * mfaAdminRouter(mfa, {
+ *   authorize: (user) => user.roles?.includes('admin') ?? false,
+ *   listUsers: () => db.users.findAll(), // so the report counts users who never came near MFA
+ *   maxAge: '5m',
+ * });
+ */
 export interface AdminOptions {
   /** Whether this (signed-in) user may administer MFA, e.g. `(user) => user.roles?.includes('admin')`. */
   authorize: (user: MfaUser) => boolean | Promise<boolean>;
-  /** The application's users, so the report counts those who never came near MFA. @default only users the stores know */
+  /** The application's users, so the report counts those who never came near MFA. @defaultValue only users the stores know */
   listUsers?: () => UserSource | Promise<UserSource>;
-  /** How recent the administrator's own proof must be, as a Duration. @default the core's `freshProofMaxAge` ('5m') */
+  /** How recent the administrator's own proof must be, as a Duration. @defaultValue the core's `freshProofMaxAge` (`'5m'`) */
   maxAge?: Duration;
 }
 
+/** The names of the admin routes, as in {@link ADMIN_ROUTES}. */
 export type AdminRouteName = 'report' | 'revoke' | 'grantExemption' | 'liftExemption';
 
+/** One admin route of the HTTP contract: what an adapter mounts, and the handler to call. */
 export interface AdminRoute {
+  /** The route's name, to pass to {@link handleAdminRoute}. */
   name: AdminRouteName;
+  /** The HTTP method. */
   method: 'GET' | 'PUT' | 'DELETE';
   /** Relative to the admin router's mount point (`/mfa/admin` in the demos). */
   path: string;
 }
 
-/** The admin routes of the HTTP contract, for adapters to mount as is. */
+/**
+ * The admin routes of the HTTP contract, for adapters to mount as is: `GET /report`,
+ * `DELETE /users/:userId/factors` (revoke), `PUT` and `DELETE /users/:userId/exemption`.
+ * @see the README's "The HTTP contract"
+ */
 export const ADMIN_ROUTES: readonly AdminRoute[] = [
   { name: 'report', method: 'GET', path: '/report' },
   { name: 'revoke', method: 'DELETE', path: '/users/:userId/factors' },
@@ -36,7 +54,17 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   { name: 'liftExemption', method: 'DELETE', path: '/users/:userId/exemption' },
 ];
 
-/** Checks the admin options once, when the router is built; throws `invalid_option`. */
+/**
+ * Checks the admin options once, when the router is built, and turns `maxAge` into seconds.
+ *
+ * @param mfa - The core, for its default `freshProofMaxAge`.
+ * @param options - The admin router's options.
+ * @returns The options, with `maxAgeSeconds`: what {@link handleAdminRoute} takes.
+ * @throws MfaError `invalid_option` without an `authorize` function, with a `listUsers` that is not
+ *   a function, or with a malformed `maxAge`.
+ * @example
+ * const admin = resolveAdminOptions(mfa, { authorize: (user) => user.roles?.includes('admin') ?? false });
+ */
 export function resolveAdminOptions(mfa: Mfa, options: AdminOptions): AdminOptions & { maxAgeSeconds: number } {
   if (typeof options?.authorize !== 'function') throw new MfaError('invalid_option', 'The admin router needs authorize(user), a function');
   if (options.listUsers !== undefined && typeof options.listUsers !== 'function') throw new MfaError('invalid_option', 'listUsers must be a function');
@@ -63,7 +91,18 @@ const handlers: Record<AdminRouteName, Handler> = {
 /**
  * Answers one admin route. In order: a signed-in user (401), allowed by `authorize` (403
  * `forbidden`), with a proof of their own at most `maxAge` old, which no exemption stands in for
- * (401 `mfa_required` / `mfa_stale` with the RFC 9470 challenge); then the action. Never throws.
+ * (401 `mfa_required` / `mfa_stale` with the RFC 9470 challenge); then the action. Never throws:
+ * a failing store is a 503 `mfa_unavailable`, its cause logged.
+ *
+ * @param mfa - The core.
+ * @param name - The route, from {@link ADMIN_ROUTES}.
+ * @param input - The request: the administrator as `user`, `params.userId`, the parsed body.
+ * @param options - What {@link resolveAdminOptions} returned.
+ * @returns The HTTP answer to write out unchanged.
+ * @see RFC 9470 (step-up challenge); RFC 9457 (problem details)
+ * @example
+ * const result = await handleAdminRoute(mfa, 'report', { user, params: {}, body: undefined }, admin);
+ * res.status(result.status).set(result.headers).json(result.body);
  */
 export async function handleAdminRoute(mfa: Mfa, name: AdminRouteName, input: RouteInput, options: AdminOptions & { maxAgeSeconds: number }): Promise<HttpResult> {
   const id = userIdOf(input.user);

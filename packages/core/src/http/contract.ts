@@ -6,11 +6,13 @@ import { type HttpResult, NO_STORE, problemResponse } from './problems';
 
 /** A request to a route of the contract, as an adapter hands it over: parsed, plain data. */
 export interface RouteInput extends MfaRequest {
+  /** The route's path parameters, decoded (`factorId`, `userId`). */
   params: Record<string, string | undefined>;
   /** The parsed JSON body, or undefined when there was none. */
   body: unknown;
 }
 
+/** The names of the enrollment and verification routes, as in {@link CONTRACT_ROUTES}. */
 export type RouteName =
   | 'status'
   | 'enrollTotp'
@@ -31,8 +33,11 @@ export type RouteName =
   | 'removeFactor'
   | 'endSession';
 
+/** One route of the HTTP contract: what an adapter mounts, and the handler to call. */
 export interface ContractRoute {
+  /** The route's name, to pass to {@link handleRoute}. */
   name: RouteName;
+  /** The HTTP method. */
   method: 'GET' | 'POST' | 'DELETE';
   /** Relative to the router's mount point, with `:param` segments. */
   path: string;
@@ -40,7 +45,12 @@ export interface ContractRoute {
   verification: boolean;
 }
 
-/** The enrollment router of the HTTP contract (see DESIGN.md), for adapters to mount as is. */
+/**
+ * The enrollment and verification routes of the HTTP contract, for adapters to mount as is
+ * (`/mfa` in the demos): status, TOTP and HOTP enrollment, codes by email or SMS, verification,
+ * WebAuthn registration and authentication, recovery codes, factor removal, ending the session.
+ * @see the README's "The HTTP contract"
+ */
 export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   { name: 'status', method: 'GET', path: '/', verification: false },
   { name: 'enrollTotp', method: 'POST', path: '/totp', verification: false },
@@ -135,6 +145,20 @@ const handlers: Record<RouteName, Handler> = {
 /**
  * Answers one route of the contract. Never throws: bad input is a 400, a failing store a 503
  * (fail closed), and the cause of an unexpected failure goes to the logger, not to the client.
+ * Every answer carries `Cache-Control: no-store`.
+ *
+ * @param mfa - The core.
+ * @param name - The route, from {@link CONTRACT_ROUTES}.
+ * @param input - The request: user, session token, path `params` and the parsed JSON `body`.
+ * @returns The HTTP answer to write out unchanged; errors as RFC 9457 problem details.
+ * @example
+ * for (const route of CONTRACT_ROUTES) {
+ *   router[route.method.toLowerCase()](route.path, async (req, res) => {
+ *     const input = { ...mfaRequestOf(mfaUserOf(req.user), req.headers, req.ip), params: req.params, body: req.body };
+ *     const result = await handleRoute(mfa, route.name, input);
+ *     res.status(result.status).set(result.headers).json(result.body);
+ *   });
+ * }
  */
 export async function handleRoute(mfa: Mfa, name: RouteName, input: RouteInput): Promise<HttpResult> {
   const id = userIdOf(input.user);

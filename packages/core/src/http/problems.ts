@@ -1,51 +1,92 @@
 /**
  * RFC 9457 problem details: the body of every error answer of the HTTP contract, with a stable
- * `code` that clients switch on. The status goes with the code; adapters write both unchanged.
+ * `code` that clients switch on. Each code maps to its HTTP `status` and a short `title`; the
+ * status goes with the code, and adapters write both unchanged.
+ * @see RFC 9457 (problem details for HTTP APIs); the README's error table
  */
 export const PROBLEMS = {
+  /** Malformed JSON, wrong types, missing fields, a malformed id. */
   invalid_request: { status: 400, title: 'The request is malformed' },
+  /** No user from the primary authentication (with `WWW-Authenticate: Bearer`). */
   authentication_required: { status: 401, title: 'Primary authentication is required' },
+  /** No valid MFA session (with the RFC 9470 `insufficient_user_authentication` challenge). */
   mfa_required: { status: 401, title: 'Multi-factor authentication is required' },
+  /** The last proof is older than the route's `maxAge`, or the risk hook asked for a new one (challenge with `max_age`). */
   mfa_stale: { status: 401, title: 'A more recent multi-factor proof is required' },
+  /** The route needs an RFC 8176 method the session lacks (challenge with `acr_values`). */
   mfa_method_required: { status: 401, title: 'A different authentication method is required' },
+  /** A wrong, expired or already used code. */
   mfa_invalid_code: { status: 401, title: 'The code is not valid' },
+  /** The WebAuthn response answers no live challenge of this user and ceremony (replayed, expired). */
   webauthn_challenge_invalid: { status: 401, title: 'The WebAuthn challenge is unknown, expired or used' },
+  /** The WebAuthn response does not verify (signature, origin, RP id, flags); `detail` says why. */
   webauthn_verification_failed: { status: 401, title: "The authenticator's response could not be verified" },
+  /** The signature counter went backwards: a cloned authenticator. */
   webauthn_counter_regressed: { status: 401, title: 'The signature counter went backwards: the authenticator may be cloned' },
+  /** MFA is required and the user has no factor, or the action needs a proof the user cannot make. */
   mfa_enrollment_required: { status: 403, title: 'A second factor must be enrolled first' },
+  /** An admin route, and `authorize` said no. */
   forbidden: { status: 403, title: 'Not allowed' },
+  /** No such route, or the feature (WebAuthn, codes by email or SMS) is not configured. */
   not_found: { status: 404, title: 'No such route' },
+  /** The user has no factor with this id (of the kind the action needs). */
   factor_not_found: { status: 404, title: 'No such factor' },
+  /** The authenticator is registered for this user already. */
   factor_exists: { status: 409, title: 'This factor is registered already' },
+  /** No pending enrollment with this id: confirmed already, lapsed, or never started. */
   enrollment_not_found: { status: 404, title: 'No such pending enrollment' },
+  /** The body is over the router's `bodyLimit`. */
   payload_too_large: { status: 413, title: 'The request body is too large' },
+  /** The body is in an unsupported charset or encoding. */
   unsupported_media_type: { status: 415, title: 'The request body must be JSON' },
+  /** Too many failed proofs: the account is locked (with `Retry-After`). NIST SP 800-63B 5.2.2. */
   mfa_locked: { status: 429, title: 'Too many failed attempts' },
+  /** Too many requests from one address, or too many codes sent to one factor (with `Retry-After`). */
   rate_limited: { status: 429, title: 'Too many requests' },
+  /** A store failed: the request is denied, never let through (fail closed). */
   mfa_unavailable: { status: 503, title: 'Multi-factor authentication is unavailable' },
 } as const;
 
+/** The stable code of a problem, e.g. `'mfa_required'`: what clients switch on. */
 export type ProblemCode = keyof typeof PROBLEMS;
 
-/** A denial as the core decides it; `toResponse` makes the HTTP answer. */
+/** A denial as the core decides it; {@link problemResponse} makes the HTTP answer. */
 export interface Problem {
+  /** The stable code; it decides the status and title. */
   code: ProblemCode;
+  /** A sentence for the client about this case; never a secret. */
   detail: string;
+  /** Headers the answer must carry, e.g. `WWW-Authenticate` or `Retry-After`. */
   headers?: Record<string, string>;
 }
 
 /** An HTTP answer for an adapter to write out unchanged. */
 export interface HttpResult {
+  /** The HTTP status. */
   status: number;
+  /** Every header to set (always `Cache-Control: no-store`). */
   headers: Record<string, string>;
+  /** The JSON body, or undefined for none (204). */
   body?: unknown;
 }
 
-/** Every answer of the contract carries this: tokens, secrets and codes are never cached. */
+/** Every answer of the contract carries this header, `Cache-Control: no-store`: tokens, secrets and codes are never cached. */
 export const NO_STORE = { 'Cache-Control': 'no-store' } as const;
 
 const TYPE_BASE = 'urn:mfakit:problem:';
 
+/**
+ * The RFC 9457 answer to a problem: its status, `Content-Type: application/problem+json`,
+ * `Cache-Control: no-store` and the problem's headers, and a body of `type`
+ * (`urn:mfakit:problem:<code>`), `title`, `status`, `detail` and `code`.
+ *
+ * @param problem - The denial, e.g. `outcome.problem` of a failed {@link Outcome}.
+ * @returns The answer for an adapter to write out unchanged.
+ * @see RFC 9457 (problem details for HTTP APIs)
+ * @example
+ * const answer = problemResponse({ code: 'mfa_required', detail: 'A second factor is required.' });
+ * // answer.status === 401; answer.body.type === 'urn:mfakit:problem:mfa_required'
+ */
 export function problemResponse({ code, detail, headers }: Problem): HttpResult {
   const { status, title } = PROBLEMS[code];
   return {
@@ -55,7 +96,19 @@ export function problemResponse({ code, detail, headers }: Problem): HttpResult 
   };
 }
 
-/** The RFC 9470 challenge that tells a client to come back with (fresher, other) MFA. */
+/**
+ * The RFC 9470 challenge that tells a client to come back with (fresher, other) MFA: a
+ * `WWW-Authenticate: Bearer error="insufficient_user_authentication"` header, with `acr_values`
+ * and `max_age` when given.
+ *
+ * @param description - The `error_description`; it must not contain a double quote.
+ * @param extra - `maxAgeSeconds` for a stale proof, `acrValues` for the methods the route needs.
+ * @returns The header to add to the 401 answer.
+ * @see RFC 9470 section 3 (the authentication challenge)
+ * @example
+ * stepUpChallenge('This action needs a proof made in the last 300 seconds.', { maxAgeSeconds: 300 });
+ * // { 'WWW-Authenticate': 'Bearer error="insufficient_user_authentication", error_description="...", max_age=300' }
+ */
 export function stepUpChallenge(description: string, extra: { maxAgeSeconds?: number; acrValues?: string[] } = {}): Record<string, string> {
   let value = `Bearer error="insufficient_user_authentication", error_description="${description}"`;
   if (extra.acrValues) value += `, acr_values="${extra.acrValues.join(' ')}"`;

@@ -1,6 +1,13 @@
 import { MfaError } from '../errors';
 
-/** A duration: a number of seconds, or a string such as `'30s'`, `'5m'`, `'12h'`, `'7d'`. */
+/**
+ * A duration: a number of seconds (fractions allowed), or a string of a number and one unit
+ * (`s`, `m`, `h`, `d`), such as `'30s'`, `'5m'`, `'12h'`, `'7d'`. A malformed or negative one
+ * throws `MfaError` `invalid_option` at start-up, as does an option duration under one second.
+ *
+ * @example
+ * createMfa({ issuer: 'Acme', session: { lifetime: '8h', idleTimeout: 900 } });
+ */
 export type Duration = number | `${number}${'s' | 'm' | 'h' | 'd'}`;
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;

@@ -1,6 +1,16 @@
 import { hash, randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto';
 
-/** Returns `size` cryptographically random bytes; injected so tests can make them predictable. */
+/**
+ * Returns `size` cryptographically random bytes; injected so tests can make them predictable.
+ * Every secret, code, token, challenge and id mfakit makes comes from it. The default is Node's
+ * `crypto.randomBytes`; never pass anything weaker outside tests.
+ *
+ * @example
+ * // tests only: predictable bytes, different on every call
+ * let call = 0;
+ * const predictable: RandomBytes = (size) => Buffer.alloc(size, ++call % 256);
+ * const mfa = createMfa({ issuer: 'Acme', randomBytes: predictable });
+ */
 export type RandomBytes = (size: number) => Buffer;
 
 export const defaultRandomBytes: RandomBytes = (size) => nodeRandomBytes(size);

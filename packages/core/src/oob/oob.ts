@@ -7,31 +7,49 @@ import type { OobFactorRecord } from '../store/types';
 
 /** What the application's sender delivers: a code, to an address or phone number, for a user. */
 export interface OobMessage {
+  /** How to deliver it: `email` or `sms`. */
   channel: 'email' | 'sms';
   /** The email address or the phone number (E.164). */
   to: string;
   /** Six digits, valid for `oob.codeTtl` and once. */
   code: string;
+  /** The user the code is for. */
   userId: string;
   /** Whether the code confirms a new factor or proves an enrolled one. */
   purpose: 'enrollment' | 'verification';
 }
 
-/** Codes by email or SMS. Without this option the email, SMS and challenge routes answer 404. */
+/**
+ * Codes by email or SMS. Without this option the email, SMS and challenge routes answer 404.
+ * Codes are six random digits, stored encrypted for `codeTtl` and accepted once.
+ *
+ * @example
+ * createMfa({
+ *   issuer: 'Acme',
+ *   oob: { send: ({ channel, to, code }) => (channel === 'email' ? mailer.send(to, `Your code: ${code}`) : sms.send(to, code)) },
+ * });
+ * @see NIST SP 800-63B 5.1.3 (out-of-band): SMS is a restricted authenticator there (5.1.3.3),
+ *   and email does not count as out-of-band (5.1.3.1)
+ */
 export interface OobOptions {
-  /** Delivers a code (an email, an SMS). An error makes the request answer 503; the code is then void. */
+  /**
+   * Delivers a code (an email, an SMS); the code must not be logged. An error (thrown or
+   * rejected) makes the request answer 503.
+   */
   send: (message: OobMessage) => void | Promise<void>;
-  /** Codes sent per factor within `sendWindow`; more are refused with 429 `rate_limited`. @default 3 */
+  /** Codes sent per factor within `sendWindow`: an integer from 1 to 20; more are refused with 429 `rate_limited`. @defaultValue `3` */
   maxSends?: number;
-  /** @default '10m' */
+  /** The span in which `maxSends` counts, from the first code sent. @defaultValue `'10m'` */
   sendWindow?: Duration;
-  /** How long a sent code is valid. @default '10m' (NIST SP 800-63B 5.1.3.2 asks for a short one) */
+  /** How long a sent code is valid. @defaultValue `'10m'` (NIST SP 800-63B 5.1.3.2 asks for a short one) */
   codeTtl?: Duration;
 }
 
 /** What the client is told when a code was sent. Never the code or the full destination. */
 export interface OobChallenge {
+  /** The factor the code is for; send it with the code to `verify` or `confirmOobEnrollment`. */
   factorId: string;
+  /** Where the code went: `email` or `sms`. */
   channel: 'email' | 'sms';
   /** The destination masked: 'a***@example.com'. */
   hint: string;

@@ -2,9 +2,11 @@ import { scrypt } from 'node:crypto';
 import type { ResolvedOptions } from '../options';
 
 /**
- * Recovery codes: 16 characters of Crockford's base32 (80 bits each), shown in four groups of
- * four. Only a salted scrypt hash of each is stored. All codes of a set share the set's salt, so
- * checking a code costs one slow hash however many codes are left.
+ * How many recovery codes a set holds: 10. Recovery codes: 16 characters of Crockford's base32
+ * (80 bits each), shown in four groups of four. Only a salted scrypt hash of each is stored. All
+ * codes of a set share the set's salt, so checking a code costs one slow hash however many codes
+ * are left. Each works once; a new set voids the old one.
+ * @see NIST SP 800-63B 5.1.2 (look-up secrets)
  */
 export const RECOVERY_CODE_COUNT = 10;
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford: no I, L, O, U
@@ -23,7 +25,14 @@ export async function newRecoveryCodes(opts: ResolvedOptions): Promise<{ codes: 
   return { codes, salt, hashes };
 }
 
-/** Upper-cases, drops spaces and dashes, reads I and L as 1 and O as 0; null if not a code. */
+/**
+ * Upper-cases, drops spaces and dashes, reads I and L as 1 and O as 0; null if not a code.
+ * @param input - What the user typed.
+ * @returns The 16 characters that are hashed, or null when it cannot be a recovery code.
+ * @example
+ * normalizeRecoveryCode('abcd-efgh jkmn-pqrs'); // 'ABCDEFGHJKMNPQRS'
+ * normalizeRecoveryCode('1234'); // null
+ */
 export function normalizeRecoveryCode(input: string): string | null {
   const code = input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
   if (code.length !== CODE_LENGTH) return null;

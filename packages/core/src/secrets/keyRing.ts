@@ -2,9 +2,17 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { MfaError } from '../errors';
 import type { RandomBytes } from '../lib/random';
 
-/** One encryption key: an id that travels with every ciphertext, and 32 bytes of key. */
+/**
+ * One encryption key: an id that travels with every ciphertext, and 32 bytes of key. Keep it in
+ * a secret store, never in the database it protects, for as long as any secret is under it.
+ *
+ * @example
+ * const key: EncryptionKey = { id: 'k2', key: Buffer.from(process.env.MFA_KEY_K2!, 'base64') };
+ */
 export interface EncryptionKey {
+  /** The key id: 1 to 32 letters, digits, `_` or `-`; unique in the ring. */
   id: string;
+  /** 32 bytes (AES-256), e.g. from `openssl rand -base64 32`. */
   key: Buffer;
 }
 
@@ -22,11 +30,27 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
  * A ciphertext reads `v1:<keyId>:<iv>:<ciphertext+tag>` (base64url). The caller binds it to its
  * owner with associated data (mfakit uses the user and factor ids), so a ciphertext copied to
  * another user's record does not decrypt.
+ *
+ * What must persist: every key that still has a ciphertext under it. A key dropped too early
+ * makes those secrets unreadable (`secret_undecryptable`).
+ *
+ * @example
+ * const ring = new KeyRing(parseEncryptionKeys(process.env.MFA_ENCRYPTION_KEYS!), randomBytes);
+ * const sealed = ring.encrypt('JBSWY3DPEHPK3PXP', 'mfakit:otp:alice:fac_1');
+ * ring.decrypt(sealed, 'mfakit:otp:alice:fac_1'); // 'JBSWY3DPEHPK3PXP'
+ * @see NIST SP 800-38D (GCM); NIST SP 800-63B 5.1.4.2 / 5.1.5.2 (OTP secrets protected at rest)
  */
 export class KeyRing {
   private readonly keys: Map<string, Buffer>;
+  /** The id of the current key, the first of the list: what `encrypt` uses. */
   readonly currentId: string;
 
+  /**
+   * @param keys - The keys, the current one first.
+   * @param random - The source of the 96-bit IVs.
+   * @throws MfaError `invalid_option` for no key, a malformed or repeated id, or a key that is
+   *   not 32 bytes.
+   */
   constructor(
     keys: EncryptionKey[],
     private readonly random: RandomBytes,
@@ -43,6 +67,12 @@ export class KeyRing {
     this.currentId = keys[0]!.id;
   }
 
+  /**
+   * Encrypts under the current key, with a new random IV.
+   * @param plaintext - The secret.
+   * @param associatedData - What binds the ciphertext to its owner; `decrypt` needs the same.
+   * @returns `v1:<keyId>:<iv>:<ciphertext+tag>`.
+   */
   encrypt(plaintext: string, associatedData: string): string {
     const iv = this.random(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId)!, iv, { authTagLength: TAG_BYTES });
@@ -51,6 +81,14 @@ export class KeyRing {
     return [FORMAT, this.currentId, iv.toString('base64url'), body.toString('base64url')].join(':');
   }
 
+  /**
+   * Decrypts with the key the ciphertext names.
+   * @param ciphertext - What `encrypt` returned.
+   * @param associatedData - The same as at encryption.
+   * @returns The plaintext.
+   * @throws MfaError `secret_undecryptable` when the key is not in the ring, or the ciphertext,
+   *   key or associated data does not authenticate.
+   */
   decrypt(ciphertext: string, associatedData: string): string {
     const [format, keyId, iv, body] = ciphertext.split(':');
     const key = keyId === undefined ? undefined : this.keys.get(keyId);
@@ -76,7 +114,14 @@ export class KeyRing {
 
 /**
  * Reads keys from the text form used in environment variables: `kid:base64key,kid2:base64key`,
- * the first one current. Generate a key with `openssl rand -base64 32`.
+ * the first one current. Generate a key with `openssl rand -base64 32`. Key lengths and ids are
+ * checked when the {@link KeyRing} is made (by `createMfa`).
+ *
+ * @param spec - The text, e.g. `process.env.MFA_ENCRYPTION_KEYS`.
+ * @returns The keys, in order.
+ * @throws MfaError `invalid_option` for an entry without `kid:`.
+ * @example
+ * parseEncryptionKeys('k2:3q2+7w...=,k1:oY1v...='); // [{ id: 'k2', key: <Buffer> }, { id: 'k1', key: <Buffer> }]
  */
 export function parseEncryptionKeys(spec: string): EncryptionKey[] {
   return spec

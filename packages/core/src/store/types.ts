@@ -69,7 +69,8 @@ export interface WebAuthnFactorRecord extends FactorBase {
 
 /**
  * A factor that receives one-time codes by email or SMS: an out-of-band authenticator (NIST SP
- * 800-63B 5.1.3). The code itself lives in the StateStore, encrypted, for ten minutes.
+ * 800-63B 5.1.3, where SMS is restricted (5.1.3.3) and email does not qualify (5.1.3.1)). The
+ * code itself lives in the StateStore, encrypted, for `oob.codeTtl` (default ten minutes).
  */
 export interface OobFactorRecord extends FactorBase {
   /** Always `oob`. */
@@ -222,8 +223,9 @@ export interface StateStore {
   /**
    * Reads several keys in one step (one round trip): the values in the order of `keys`. The core
    * only ever asks for keys of one user, which share a Redis Cluster hash tag. Every MFA check
-   * calls it, and only it: a store in the process's memory may answer at once, without a Promise,
-   * and the check then runs to its end without an await.
+   * on a live session calls it (and, once a minute, `set` to note the session's use): a store in
+   * the process's memory may answer at once, without a Promise, and the check then runs to its
+   * end without an await.
    */
   getMany(keys: string[]): Promise<(string | null)[]> | (string | null)[];
   /** Stores a value for `ttlMs` milliseconds, replacing any. */

@@ -6,8 +6,14 @@ import { randomId } from '../lib/random';
 import type { MfaUser, ResolvedOptions } from '../options';
 import type { OtpFactorRecord } from '../store/types';
 
-/** What a user needs to add an OTP factor to an authenticator app; shown once. */
+/**
+ * What a user needs to add an OTP factor to an authenticator app; shown once. The application
+ * shows it and must not store or log it: the pending factor lives in the state store, its secret
+ * encrypted, until confirmed or `expiresAt`.
+ * @see RFC 6238; RFC 4226; Key URI Format (`otpauth://`)
+ */
 export interface OtpEnrollment {
+  /** The pending factor's id, for `confirmEnrollment`. */
   factorId: string;
   /** The base32 secret, for typing in by hand. */
   secret: string;
@@ -23,7 +29,16 @@ const SECRET_BYTES = 20; // 160 bits: RFC 4226 section 4 R6 recommends 160
 const crypto = new NodeCryptoPlugin();
 const base32 = new ScureBase32Plugin();
 
-/** The associated data that binds an encrypted OTP secret to its user and factor. */
+/**
+ * The associated data that binds an encrypted OTP secret to its user and factor: what
+ * `KeyRing.encrypt` and `decrypt` are given for an {@link OtpFactorRecord}'s secret. Stores and
+ * tools that re-encrypt secrets need it.
+ * @param userId - The factor's user.
+ * @param factorId - The factor's id.
+ * @returns `mfakit:otp:<userId>:<factorId>`.
+ * @example
+ * const secret = mfa.options.keyRing.decrypt(factor.secret, otpSecretContext(factor.userId, factor.id));
+ */
 export const otpSecretContext = (userId: string, factorId: string) => `mfakit:otp:${userId}:${factorId}`;
 
 /**
