@@ -2,7 +2,7 @@ import { stateKeys } from '../lib/keys';
 import { denial, type Outcome } from '../outcome';
 import type { ResolvedOptions } from '../options';
 
-const LOCK_LEVEL_TTL_MS = 24 * 3600_000; // backoff steps back to the first after a day without a lock
+const LOCK_LEVEL_TTL_MS = 24 * 3600_000; // the backoff steps back to the first a day after the first lock of a series (or on a success); the attempts a day stay bounded by the lock schedule
 
 /**
  * Runs one verification attempt under the account's throttle: all factors of a user together,
