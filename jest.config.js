@@ -29,4 +29,12 @@ module.exports = {
   },
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/summaryReporter.js'],
+  // With --coverage (as `pnpm test` runs): the line coverage of @mfakit/core, measured over the
+  // whole run (adapter and contract tests drive the core's HTTP contract too), must stay at 90%.
+  // A summary on stdout, and lcov (coverage/lcov.info, coverage/lcov-report/) for tools.
+  collectCoverageFrom: ['packages/core/src/**/*.ts'],
+  coverageProvider: 'v8',
+  coverageDirectory: '<rootDir>/coverage',
+  coverageReporters: ['text-summary', 'lcov'],
+  coverageThreshold: { './packages/core/src/': { lines: 90 } },
 };

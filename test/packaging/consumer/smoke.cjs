@@ -1,0 +1,19 @@
+// A CommonJS application: loads every published package with require() and runs checks.cjs.
+'use strict';
+require('reflect-metadata');
+const { runChecks } = require('./checks.cjs');
+
+const names = ['@mfakit/core', '@mfakit/express', '@mfakit/koa', '@mfakit/nestjs', '@mfakit/redis', '@mfakit/postgres', '@mfakit/cli'];
+
+runChecks({
+  format: 'cjs',
+  resolved: Object.fromEntries(names.map((name) => [name, require.resolve(name)])),
+  mfakit: Object.fromEntries(names.map((name) => [name, require(name)])),
+  peers: { express: require('express'), Koa: require('koa'), NestFactory: require('@nestjs/core').NestFactory, Redis: require('ioredis').Redis, Pool: require('pg').Pool },
+}).then(
+  () => console.log('ok'),
+  (err) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);
