@@ -19,11 +19,18 @@ export function expressApp(variant: Variant, fixture: Fixture): Express {
   }
   const chain: RequestHandler[] = [passportJwt(fixture)];
   if (fixture.mfa) chain.push(requireMfa(fixture.mfa));
+  if (variant === 'jwt-noop') chain.push(noop);
   app.get(ROUTE, ...chain, (req, res) => {
     res.json({ userId: req.user!.id });
   });
   return app;
 }
+
+/** The floor of any middleware: a layer of Express's router that sets what requireMfa sets and goes on, synchronously. */
+const noop: RequestHandler = function noop(req, _res, next) {
+  (req as { mfa?: unknown }).mfa = null;
+  next();
+};
 
 /** passport-jwt with the key as a KeyObject, on a passport instance of its own. */
 function passportJwt(fixture: Fixture): RequestHandler {

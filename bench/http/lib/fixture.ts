@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 
 /** The servers of the HTTP benchmark: bare Express, the primary authentication alone, and that plus requireMfa on each store. */
-export const VARIANTS = ['bare', 'jwt', 'mfa-memory', 'mfa-redis'] as const;
+export const VARIANTS = ['bare', 'jwt', 'jwt-noop', 'mfa-memory', 'mfa-redis'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 export const FRAMEWORKS = ['express', 'koa', 'nestjs'] as const;
@@ -50,7 +50,7 @@ export async function makeFixture(variant: Variant): Promise<Fixture> {
   const key = createSecretKey(randomBytes(32));
   const accessToken = jwt.sign({ amr: ['pwd'] }, key, { algorithm: 'HS256', subject: BENCH_USER, expiresIn: ACCESS_TOKEN_TTL_SECONDS });
   const headers: Record<string, string> = { authorization: `Bearer ${accessToken}` };
-  if (variant === 'bare' || variant === 'jwt') {
+  if (variant === 'bare' || variant === 'jwt' || variant === 'jwt-noop') {
     // The same bytes on the wire as the MFA variants, so only the server's work differs.
     return { key, headers: { ...headers, 'x-session-token': `mfa_${randomBytes(32).toString('base64url')}` }, close: async () => {} };
   }
