@@ -21,7 +21,12 @@ async function main(): Promise<void> {
     const suite = (require(file) as { default: Suite }).default;
     results.push(...(await suite({ quick, log: (line) => console.log(`  ${line}`) })));
   }
-  const machine = { cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown'}`, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+  const machine = {
+    cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
   const report = { when: new Date().toISOString(), quick, seconds: Math.round((Date.now() - started) / 1000), machine, results };
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
@@ -34,9 +39,7 @@ async function main(): Promise<void> {
 }
 
 function markdown(results: Measurement[]): string {
-  const rows = results.map((r) =>
-    [r.name, `${r.value} ${r.unit}`, r.baseline ?? '', r.ratio ?? '', r.target ?? '', r.met === undefined ? '' : r.met ? 'yes' : '**no**', r.note ?? ''].join(' | '),
-  );
+  const rows = results.map((r) => [r.name, `${r.value} ${r.unit}`, r.baseline ?? '', r.ratio ?? '', r.target ?? '', r.met === undefined ? '' : r.met ? 'yes' : '**no**', r.note ?? ''].join(' | '));
   return ['| measurement | value | baseline | ratio | target | met | note |', '|---|---|---|---|---|---|---|', ...rows.map((row) => `| ${row} |`)].join('\n');
 }
 

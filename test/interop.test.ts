@@ -63,11 +63,7 @@ describe('interop with oathtool and zbarimg', () => {
     expect(code).toMatch(/^\d{6}$/);
     const confirmed = await request(h.app).post(`/mfa/totp/${factorId}/confirm`).set('X-Test-User', 'alice@example.com').send({ code });
     expect({ status: confirmed.status, problem: confirmed.body.code }).toEqual({ status: 200, problem: undefined });
-    await request(h.app)
-      .get('/protected')
-      .set('X-Test-User', 'alice@example.com')
-      .set('X-Session-Token', confirmed.body.session.sessionToken)
-      .expect(200);
+    await request(h.app).get('/protected').set('X-Test-User', 'alice@example.com').set('X-Session-Token', confirmed.body.session.sessionToken).expect(200);
 
     // The same oathtool code a second time is a replay.
     expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice@example.com').send({ code }), 401, 'mfa_invalid_code');

@@ -45,10 +45,13 @@ async function main(): Promise<void> {
       const run = commands[line.trim()];
       const answer = (ok: boolean) => process.stdout.write(`${JSON.stringify({ [line.trim()]: ok })}\n`);
       if (!run) return answer(false);
-      run().then(() => answer(true), (err: unknown) => {
-        console.error(err);
-        answer(false);
-      });
+      run().then(
+        () => answer(true),
+        (err: unknown) => {
+          console.error(err);
+          answer(false);
+        },
+      );
     })
     .on('close', () => void stop());
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop());
@@ -65,9 +68,7 @@ async function listen(framework: Framework, variant: Variant, fixture: Awaited<R
     return { server: app.getHttpServer() as Server, close: () => app.close() };
   }
   const handler =
-    framework === 'express'
-      ? (require('./express') as typeof import('./express')).expressApp(variant, fixture)
-      : (require('./koa') as typeof import('./koa')).koaApp(variant, fixture).callback();
+    framework === 'express' ? (require('./express') as typeof import('./express')).expressApp(variant, fixture) : (require('./koa') as typeof import('./koa')).koaApp(variant, fixture).callback();
   const server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -132,7 +132,15 @@ function measurementsOf(framework: Framework, samples: Map<Variant, Sample[]>, s
     const perRound = `per-round ratios ${ratios.map((x) => x.toFixed(3)).join(', ')}`;
     const target = TARGETS[variant];
     if (variant === BASELINE) rps.push({ name: name(variant, 'rps'), value, unit: 'req/s', note: `the baseline: ${how}` });
-    else if (target === undefined) rps.push({ name: name(variant, 'rps'), value, unit: 'req/s', baseline: name(BASELINE, 'rps'), ratio: round(median(ratios), 3), note: `reference, no target: ${REFERENCES[variant] ?? variant}; ${perRound}` });
+    else if (target === undefined)
+      rps.push({
+        name: name(variant, 'rps'),
+        value,
+        unit: 'req/s',
+        baseline: name(BASELINE, 'rps'),
+        ratio: round(median(ratios), 3),
+        note: `reference, no target: ${REFERENCES[variant] ?? variant}; ${perRound}`,
+      });
     else rps.push(compared(name(variant, 'rps'), value, 'req/s', name(BASELINE, 'rps'), median(ratios), { atLeast: target }, perRound));
     p99.push({ name: name(variant, 'p99'), value: round(median(runs.map((s) => s.p99)), 2), unit: 'ms', note: "median over rounds of autocannon's p99 latency" });
     const cpus = runs.map((s) => s.cpuPerRequest);
@@ -142,7 +150,14 @@ function measurementsOf(framework: Framework, samples: Map<Variant, Sample[]>, s
     if (variant === BASELINE) cpu.push({ name: name(variant, 'cpu'), value: cpuValue, unit: 'us/req', note: cpuNote });
     else {
       const cpuRatios = runs.map((s, i) => s.cpuPerRequest! / base[i]!.cpuPerRequest!);
-      cpu.push({ name: name(variant, 'cpu'), value: cpuValue, unit: 'us/req', baseline: name(BASELINE, 'cpu'), ratio: round(median(cpuRatios), 3), note: `${cpuNote}; ratio: median of per-round ratios` });
+      cpu.push({
+        name: name(variant, 'cpu'),
+        value: cpuValue,
+        unit: 'us/req',
+        baseline: name(BASELINE, 'cpu'),
+        ratio: round(median(cpuRatios), 3),
+        note: `${cpuNote}; ratio: median of per-round ratios`,
+      });
     }
   }
   return [...rps, ...p99, ...cpu];

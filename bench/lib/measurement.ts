@@ -28,15 +28,7 @@ export function median(values: number[]): number {
 }
 
 /** A comparison against a ratio target: `atLeast` for throughput, `atMost` for cost. */
-export function compared(
-  name: string,
-  value: number,
-  unit: string,
-  baseline: string,
-  ratio: number,
-  bound: { atLeast: number } | { atMost: number },
-  note?: string,
-): Measurement {
+export function compared(name: string, value: number, unit: string, baseline: string, ratio: number, bound: { atLeast: number } | { atMost: number }, note?: string): Measurement {
   const met = 'atLeast' in bound ? ratio >= bound.atLeast : ratio <= bound.atMost;
   const target = 'atLeast' in bound ? `>= ${bound.atLeast}` : `<= ${bound.atMost}`;
   return { name, value, unit, baseline, ratio: round(ratio, 3), target, met, ...(note ? { note } : {}) };

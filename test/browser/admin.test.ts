@@ -83,7 +83,10 @@ function adminScenario(name: string, create: DemoFactory): void {
 
   /** Waits until the newest code in the outbox is a new one, and returns it. */
   async function newCodeInOutbox(count: number): Promise<string> {
-    await page.locator('#outbox-list li.message').nth(count - 1).waitFor();
+    await page
+      .locator('#outbox-list li.message')
+      .nth(count - 1)
+      .waitFor();
     expect(await page.locator('#outbox-list li.message').count()).toBe(count);
     const code = (await outboxCodes().first().textContent())!;
     expect(code).toMatch(/^\d{6}$/);
@@ -191,7 +194,9 @@ function adminScenario(name: string, create: DemoFactory): void {
       await page.fill('#exempt-reason', REASON);
       await page.getByRole('button', { name: 'Exempt', exact: true }).click();
       await page.getByText(/^bob is exempt from MFA until /).waitFor();
-      await reportCell('bob', 4).locator('.reason', { hasText: `"${REASON}" (by admin)` }).waitFor();
+      await reportCell('bob', 4)
+        .locator('.reason', { hasText: `"${REASON}" (by admin)` })
+        .waitFor();
       await expect(total('Exempt').textContent()).resolves.toBe('2');
       await expect(total('Missing a factor').textContent()).resolves.toBe('1');
       const granted = events.find((e) => e.type === 'exemption.granted');
@@ -202,7 +207,7 @@ function adminScenario(name: string, create: DemoFactory): void {
       expect(days).toBeLessThanOrEqual(7);
     });
 
-    test('the administrator revokes alice\'s factors after a confirm step, and the report shows her without one', async () => {
+    test("the administrator revokes alice's factors after a confirm step, and the report shows her without one", async () => {
       await reportRow('alice').getByRole('button', { name: 'Revoke the factors of alice' }).click();
       await page.locator('#admin-table .confirm', { hasText: 'Revoke the only factor of alice?' }).waitFor();
       await shot('admin-revoke-confirm', '#admin-section');
@@ -247,7 +252,7 @@ function adminScenario(name: string, create: DemoFactory): void {
       expect(await page.locator('#factors-block').isHidden()).toBe(true);
     });
 
-    test('the administrator verifies again and lifts bob\'s exemption', async () => {
+    test("the administrator verifies again and lifts bob's exemption", async () => {
       await logOut();
       await signIn('admin');
       await page.locator('#admin-hint', { hasText: 'Verify it is you first (below), and the report shows here.' }).waitFor();

@@ -37,7 +37,13 @@ let project: string;
 function newest(target: string): number {
   const stat = fs.statSync(target);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...fs.readdirSync(target).filter((entry) => entry !== 'node_modules' && entry !== 'dist').map((entry) => newest(path.join(target, entry))));
+  return Math.max(
+    0,
+    ...fs
+      .readdirSync(target)
+      .filter((entry) => entry !== 'node_modules' && entry !== 'dist')
+      .map((entry) => newest(path.join(target, entry))),
+  );
 }
 
 /** True when some package has no build, or a build older than its sources or the build's config. */
@@ -103,12 +109,16 @@ test('import from an ES module loads the ES module build, and it works', () => {
   expect(run('node', ['smoke.mjs'], project).trim()).toBe('ok');
 }, 120_000);
 
-test.each(['tsconfig.cjs.json', 'tsconfig.esm.json'])('tsc (strict, module nodenext) compiles an application against the declarations: %s', (tsconfig) => {
-  // skipLibCheck is off so that errors inside our declarations count; those inside other
-  // packages' declarations (@types/koa against a newer content-disposition, say) are not ours.
-  const result = spawnSync(path.join(project, 'node_modules', '.bin', 'tsc'), ['-p', tsconfig, '--pretty', 'false'], { cwd: project, encoding: 'utf8' });
-  const errors = result.stdout.split('\n').filter((line) => /error TS\d+:/.test(line));
-  expect(errors.filter((line) => !line.startsWith('node_modules/') || line.startsWith('node_modules/@mfakit/'))).toEqual([]);
-  // A tsc that fails without naming an error (a crash, a bad option) fails too.
-  if (result.status !== 0 && errors.length === 0) throw new Error(`tsc exited with ${result.status}:\n${result.stdout}\n${result.stderr}`);
-}, 120_000);
+test.each(['tsconfig.cjs.json', 'tsconfig.esm.json'])(
+  'tsc (strict, module nodenext) compiles an application against the declarations: %s',
+  (tsconfig) => {
+    // skipLibCheck is off so that errors inside our declarations count; those inside other
+    // packages' declarations (@types/koa against a newer content-disposition, say) are not ours.
+    const result = spawnSync(path.join(project, 'node_modules', '.bin', 'tsc'), ['-p', tsconfig, '--pretty', 'false'], { cwd: project, encoding: 'utf8' });
+    const errors = result.stdout.split('\n').filter((line) => /error TS\d+:/.test(line));
+    expect(errors.filter((line) => !line.startsWith('node_modules/') || line.startsWith('node_modules/@mfakit/'))).toEqual([]);
+    // A tsc that fails without naming an error (a crash, a bad option) fails too.
+    if (result.status !== 0 && errors.length === 0) throw new Error(`tsc exited with ${result.status}:\n${result.stdout}\n${result.stderr}`);
+  },
+  120_000,
+);

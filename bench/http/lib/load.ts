@@ -43,7 +43,9 @@ export async function load(server: RunningServer, options: LoadOptions): Promise
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0 || result.requests.total === 0) {
     const codes = JSON.stringify(result.statusCodeStats ?? {});
-    throw new Error(`${name}: ${result.non2xx} non-2xx answers (${codes}), ${result.errors} errors, ${result.timeouts} timeouts in ${result.requests.total} requests: the run is invalid${server.stderr() ? `; the server said:\n${server.stderr()}` : ''}`);
+    throw new Error(
+      `${name}: ${result.non2xx} non-2xx answers (${codes}), ${result.errors} errors, ${result.timeouts} timeouts in ${result.requests.total} requests: the run is invalid${server.stderr() ? `; the server said:\n${server.stderr()}` : ''}`,
+    );
   }
   const cpuAfter = cpuTimeMs(server.pid);
   const cpuPerRequest = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / result.requests.total;

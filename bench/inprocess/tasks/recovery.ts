@@ -21,8 +21,7 @@ async function wallMs(op: () => Promise<unknown>): Promise<number> {
 
 const WRONG_CODES = ['ZZZZ-ZZZZ-ZZZZ-ZZZZ', 'YYYY-YYYY-YYYY-YYYY'];
 
-const hashOnce = () =>
-  new Promise<Buffer>((resolve, reject) => scrypt('0123456789ABCDEF', Buffer.alloc(16, 1), 32, SCRYPT, (err, key) => (err ? reject(err) : resolve(key))));
+const hashOnce = () => new Promise<Buffer>((resolve, reject) => scrypt('0123456789ABCDEF', Buffer.alloc(16, 1), 32, SCRYPT, (err, key) => (err ? reject(err) : resolve(key))));
 
 export const recovery: Task = {
   async run({ quick }) {

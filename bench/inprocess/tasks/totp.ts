@@ -70,10 +70,12 @@ async function fixture(): Promise<Fixture> {
 }
 
 /** One round: fresh codes, then the timed calls. */
-const batch = (f: Fixture, n: number, op: (code: Code) => Promise<void>): Batch => () => {
-  const codes = f.codes(n);
-  return timeBatch(n, (i) => op(codes[i]!));
-};
+const batch =
+  (f: Fixture, n: number, op: (code: Code) => Promise<void>): Batch =>
+  () => {
+    const codes = f.codes(n);
+    return timeBatch(n, (i) => op(codes[i]!));
+  };
 
 export const totp: Task = {
   async run({ quick }) {

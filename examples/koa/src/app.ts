@@ -115,16 +115,23 @@ export function createApp(options: DemoAppOptions = {}): { app: Koa; mfa: Mfa } 
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { user: { id: ctx.state.user.id }, mfa: ctx.state.mfa };
   });
-  routes.post('/api/transfers', auth, ...json, async (ctx, next) => {
-    // Checked before the step-up check, so a malformed transfer does not spend the user's code.
-    const transfer = parseTransfer(bodyOf(ctx));
-    if (!transfer) return writeResult(ctx, problem('invalid_request', TRANSFER_HELP));
-    ctx.state.transfer = transfer;
-    await next();
-  }, requireFreshMfa(mfa, { maxAge: freshMaxAgeSeconds }), (ctx) => {
-    ctx.status = 201;
-    ctx.body = transferMade(ctx.state.user.id, ctx.state.transfer, clock);
-  });
+  routes.post(
+    '/api/transfers',
+    auth,
+    ...json,
+    async (ctx, next) => {
+      // Checked before the step-up check, so a malformed transfer does not spend the user's code.
+      const transfer = parseTransfer(bodyOf(ctx));
+      if (!transfer) return writeResult(ctx, problem('invalid_request', TRANSFER_HELP));
+      ctx.state.transfer = transfer;
+      await next();
+    },
+    requireFreshMfa(mfa, { maxAge: freshMaxAgeSeconds }),
+    (ctx) => {
+      ctx.status = 201;
+      ctx.body = transferMade(ctx.state.user.id, ctx.state.transfer, clock);
+    },
+  );
   app.use(routes.routes());
   // The enrollment and admin routers answer only signed-in users (as Express's app.use('/mfa', auth, ...)).
   app.use(async (ctx, next) => (MFA_PATH.test(ctx.path) ? auth(ctx, next) : next()));

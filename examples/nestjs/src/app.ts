@@ -2,36 +2,9 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Mfa } from '@mfakit/core';
-import {
-  type DemoAppOptions,
-  demoSetup,
-  jwtKey,
-  login,
-  parseTransfer,
-  problem,
-  PUBLIC_DIR,
-  TRANSFER_HELP,
-  type TransferRequest,
-  transferMade,
-  WEBAUTHN_BROWSER_BUNDLE,
-} from '@mfakit/example-shared';
+import { type DemoAppOptions, demoSetup, jwtKey, login, parseTransfer, problem, PUBLIC_DIR, TRANSFER_HELP, type TransferRequest, transferMade, WEBAUTHN_BROWSER_BUNDLE } from '@mfakit/example-shared';
 import { MfaGuard, MfaModule, MfaState, RequireMFA, writeResult } from '@mfakit/nestjs';
-import {
-  type CanActivate,
-  Controller,
-  type ExecutionContext,
-  Get,
-  Header,
-  HttpCode,
-  type INestApplication,
-  Injectable,
-  type LoggerService,
-  Module,
-  Post,
-  Req,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { type CanActivate, Controller, type ExecutionContext, Get, Header, HttpCode, type INestApplication, Injectable, type LoggerService, Module, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express';

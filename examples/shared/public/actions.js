@@ -101,7 +101,11 @@ function setChallengeMode(mode) {
   const withPasskey = hasKind('webauthn');
   const withOob = hasKind('oob');
   show('stepup-form', mode === 'code' || recovery || (mode === 'oob' && Boolean(challengeSent)));
-  $('stepup-label').textContent = recovery ? 'One of your recovery codes (each works once)' : mode === 'oob' && challengeSent ? `6-digit code sent to ${challengeSent.hint}` : '6-digit code from your authenticator app';
+  $('stepup-label').textContent = recovery
+    ? 'One of your recovery codes (each works once)'
+    : mode === 'oob' && challengeSent
+      ? `6-digit code sent to ${challengeSent.hint}`
+      : '6-digit code from your authenticator app';
   $('stepup-code').inputMode = recovery ? 'text' : 'numeric';
   $('stepup-code').placeholder = recovery ? 'XXXX-XXXX-XXXX-XXXX' : '';
   $('stepup-code').classList.toggle('wide', recovery);
@@ -112,11 +116,13 @@ function setChallengeMode(mode) {
   $('stepup-passkey').className = mode === 'passkey' ? '' : 'secondary';
   $('stepup-passkey').textContent = withCode ? 'Use a passkey instead' : 'Use your passkey';
   // "Send a code to a***@example.com": the main way in 'oob' mode, an alternative in the others.
-  const sendButtons = recovery ? [] : oobFactors().map((factor) => {
-    const again = challengeSent?.factorId === factor.id;
-    const node = button(again ? `Send a new code to ${factor.hint}` : `Send a code to ${factor.hint}`, mode === 'oob' && !challengeSent ? '' : 'secondary', () => sendChallengeCode(factor));
-    return node;
-  });
+  const sendButtons = recovery
+    ? []
+    : oobFactors().map((factor) => {
+        const again = challengeSent?.factorId === factor.id;
+        const node = button(again ? `Send a new code to ${factor.hint}` : `Send a code to ${factor.hint}`, mode === 'oob' && !challengeSent ? '' : 'secondary', () => sendChallengeCode(factor));
+        return node;
+      });
   $('stepup-oob').replaceChildren(...sendButtons);
   show('stepup-oob', sendButtons.length > 0);
   show('stepup-oob-sent', mode === 'oob' && Boolean(challengeSent));

@@ -129,7 +129,11 @@ const admin = (() => {
     const box = element('div', 'confirm');
     const n = row.factors.length;
     box.append(
-      element('p', '', `${n === 1 ? `Revoke the only factor of ${row.userId}?` : `Revoke all ${n} factors of ${row.userId}?`} The recovery codes go too, and every MFA session of ${row.userId} ends, on every device. ${row.userId} will have to set up a factor again. (For a lost or stolen phone.)`),
+      element(
+        'p',
+        '',
+        `${n === 1 ? `Revoke the only factor of ${row.userId}?` : `Revoke all ${n} factors of ${row.userId}?`} The recovery codes go too, and every MFA session of ${row.userId} ends, on every device. ${row.userId} will have to set up a factor again. (For a lost or stolen phone.)`,
+      ),
       button(`Revoke ${row.userId}'s factors`, 'danger small', () => revoke(row.userId)),
       button('Keep them', 'secondary small', () => {
         revoking = null;

@@ -52,11 +52,7 @@ const inbox = (() => {
     const item = element('li', 'message');
     item.dataset.channel = message.channel;
     const head = element('p', 'head');
-    head.append(
-      element('span', `kind kind-${message.channel}`, message.channel === 'sms' ? 'SMS' : 'Email'),
-      element('span', 'to', `to ${message.to}`),
-      element('time', 'muted', when(message.at)),
-    );
+    head.append(element('span', `kind kind-${message.channel}`, message.channel === 'sms' ? 'SMS' : 'Email'), element('span', 'to', `to ${message.to}`), element('time', 'muted', when(message.at)));
     head.lastChild.dateTime = new Date(message.at).toISOString();
     if (newest) head.append(element('span', 'in-use', 'newest'));
     const body = element('p', 'body');

@@ -65,10 +65,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv, warn: (message: string) =>
       `MFA_ENCRYPTION_KEYS is required ${databaseUrl ? 'with DATABASE_URL, so that every instance reads the same secrets' : 'when NODE_ENV=production'} (e.g. MFA_ENCRYPTION_KEYS=k1:$(openssl rand -base64 32))`,
     );
   }
-  if (databaseUrl && !redisUrl) warn('DATABASE_URL without REDIS_URL: sessions, used codes and lockouts stay in this process, so other instances neither see nor honour them. Set REDIS_URL for a fleet.');
+  if (databaseUrl && !redisUrl)
+    warn('DATABASE_URL without REDIS_URL: sessions, used codes and lockouts stay in this process, so other instances neither see nor honour them. Set REDIS_URL for a fleet.');
   const dataDir = nonEmpty(env.MFA_DATA_DIR);
   const rpID = env.WEBAUTHN_RP_ID?.trim() || DEFAULT_RP_ID;
-  const origins = env.WEBAUTHN_ORIGINS?.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  const origins = env.WEBAUTHN_ORIGINS?.split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
   if (rpID !== DEFAULT_RP_ID && !origins?.length) {
     throw new RangeError(`WEBAUTHN_ORIGINS is required when WEBAUTHN_RP_ID is not ${DEFAULT_RP_ID} (e.g. WEBAUTHN_ORIGINS=https://app.${rpID})`);
   }

@@ -72,7 +72,11 @@ test('an empty report says so and still prints the totals', async () => {
 
 test('an unknown format or an argument is a usage error (exit 2) with nothing on stdout', async () => {
   const h = setup();
-  for (const argv of [['report', '--format', 'xml'], ['report', '--format'], ['report', 'alice']]) {
+  for (const argv of [
+    ['report', '--format', 'xml'],
+    ['report', '--format'],
+    ['report', 'alice'],
+  ]) {
     const { code, out, err } = await h.run(argv);
     expect({ argv, code, out }).toEqual({ argv, code: 2, out: '' });
     expect(err).toMatch(/^mfakit report: /);

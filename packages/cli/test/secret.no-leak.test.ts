@@ -8,7 +8,15 @@ test('no command prints a secret, an encrypted secret or a recovery code, in any
   const h = old.withKeys([KEY_2, KEY_1]);
   const stored = (await h.store.listFactors('alice')).map((f) => (f as { secret: string }).secret);
   const outputs: string[] = [];
-  for (const argv of [['report'], ['report', '--format', 'json'], ['report', '--format', 'csv'], ['rotate-keys'], ['exempt', 'alice', '--reason', 'x', '--until', '1d'], ['exempt', 'alice', '--lift'], ['revoke', 'alice']]) {
+  for (const argv of [
+    ['report'],
+    ['report', '--format', 'json'],
+    ['report', '--format', 'csv'],
+    ['rotate-keys'],
+    ['exempt', 'alice', '--reason', 'x', '--until', '1d'],
+    ['exempt', 'alice', '--lift'],
+    ['revoke', 'alice'],
+  ]) {
     const { out, err } = await h.run(argv);
     outputs.push(out, err);
   }

@@ -62,12 +62,7 @@ async function freshIfEnrolled(opts: ResolvedOptions, req: MfaRequest & { user: 
  * Starts enrolling a TOTP or HOTP factor. The first factor needs no MFA; a further one needs a
  * fresh proof, so a stolen primary credential cannot add the attacker's own authenticator.
  */
-export async function startEnrollment(
-  opts: ResolvedOptions,
-  req: MfaRequest & { user: MfaUser },
-  kind: 'totp' | 'hotp',
-  label?: string,
-): Promise<Outcome<OtpEnrollment>> {
+export async function startEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, kind: 'totp' | 'hotp', label?: string): Promise<Outcome<OtpEnrollment>> {
   const fresh = await freshIfEnrolled(opts, req);
   if (!fresh.ok) return fresh;
   const enrollment = await startOtpEnrollment(opts, req.user, kind, label ?? DEFAULT_LABELS[kind]);
@@ -79,13 +74,7 @@ export async function startEnrollment(
  * Starts enrolling an email address or a phone number: sends a code there, to be confirmed with
  * `confirmOobEnrollment`. Like any further factor, needs a fresh proof when the user has one.
  */
-export async function startOobEnrollment(
-  opts: ResolvedOptions,
-  req: MfaRequest & { user: MfaUser },
-  channel: 'email' | 'sms',
-  to: unknown,
-  label?: string,
-): Promise<Outcome<OobChallenge>> {
+export async function startOobEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, channel: 'email' | 'sms', to: unknown, label?: string): Promise<Outcome<OobChallenge>> {
   const destination = destinationOf(channel, to);
   if (!destination) return denial('invalid_request', channel === 'email' ? 'Send {"email": "<an email address>"}.' : 'Send {"phone": "<a number in E.164 form, e.g. +14155550123>"}.');
   const fresh = await freshIfEnrolled(opts, req);
@@ -99,13 +88,7 @@ export async function startOobEnrollment(
 }
 
 /** Activates a pending email or SMS factor with the code sent to it (throttled like any verification). */
-export async function confirmOobEnrollment(
-  opts: ResolvedOptions,
-  req: MfaRequest & { user: MfaUser },
-  channel: 'email' | 'sms',
-  factorId: string,
-  code: string,
-): Promise<Outcome<Confirmed>> {
+export async function confirmOobEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, channel: 'email' | 'sms', factorId: string, code: string): Promise<Outcome<Confirmed>> {
   const userId = req.user.id;
   const raw = await opts.state.get(stateKeys.enrollment(userId, factorId));
   const pending = raw ? (JSON.parse(raw) as FactorRecord) : null;
@@ -124,13 +107,7 @@ export async function confirmOobEnrollment(
  * Activates a pending factor with a valid code (throttled like any verification). The first
  * factor of a user also gets a new set of recovery codes. The proof opens an MFA session.
  */
-export async function confirmEnrollment(
-  opts: ResolvedOptions,
-  req: MfaRequest & { user: MfaUser },
-  kind: 'totp' | 'hotp',
-  factorId: string,
-  code: string,
-): Promise<Outcome<Confirmed>> {
+export async function confirmEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, kind: 'totp' | 'hotp', factorId: string, code: string): Promise<Outcome<Confirmed>> {
   const userId = req.user.id;
   const pending = await pendingOtpFactor(opts, userId, factorId);
   if (!pending || pending.kind !== kind) return denial('enrollment_not_found', 'No pending enrollment with this id: it was confirmed, has lapsed, or never existed.');

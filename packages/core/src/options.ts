@@ -225,7 +225,7 @@ export interface ResolvedOptions {
   /** `lookAhead`, as {@link MfaOptions.hotp}. */
   hotp: { lookAhead: number };
   /** {@link WebAuthnOptions} with every default filled in and `origins` as a list; null when WebAuthn is off. */
-  webauthn: Required<Omit<WebAuthnOptions, 'origins'>> & { origins: string[] } | null;
+  webauthn: (Required<Omit<WebAuthnOptions, 'origins'>> & { origins: string[] }) | null;
   /** The `send` hook, `maxSends`, `sendWindowMs` and `codeTtlMs` of {@link OobOptions}; null when codes by email or SMS are off. */
   oob: { send: OobOptions['send']; maxSends: number; sendWindowMs: number; codeTtlMs: number } | null;
   /** {@link MfaOptions.enrollmentTtl} in milliseconds. */

@@ -35,7 +35,7 @@ test('freshness is judged on the last proof, not on the last use of the session'
   expect((await h.mfa.check(req)).allow).toBe(true); // still fine without a step-up requirement
 });
 
-test('a new proof resets freshness but keeps the session\'s methods', async () => {
+test("a new proof resets freshness but keeps the session's methods", async () => {
   const h = setup();
   const alice = await enrollTotp(h);
   h.clock.advanceSeconds(600);
@@ -82,7 +82,11 @@ describe('mfa.decide, what the adapters call on every request', () => {
   });
 
   test('a store or hook that throws at once still fails closed with 503, like one that rejects', async () => {
-    const h = setup({ exempt: () => { throw new Error('directory down'); } });
+    const h = setup({
+      exempt: () => {
+        throw new Error('directory down');
+      },
+    });
     const alice = await enrollTotp(h);
     expect(h.mfa.decide({ user: alice.user, sessionToken: alice.sessionToken })).toMatchObject({ allow: false, response: { status: 503, body: { code: 'mfa_unavailable' } } });
     const rejecting = setup({ exempt: () => Promise.reject(new Error('directory down')) });

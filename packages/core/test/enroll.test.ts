@@ -16,7 +16,11 @@ test('otpauth URI per the Key URI Format: Issuer:account label, equal issuer par
   expect(started.secret).toMatch(/^[A-Z2-7]{32}$/);
   expect(new ScureBase32Plugin().decode(started.secret)).toHaveLength(20);
   // defaults (SHA1, 6 digits, 30 s) may be left out; if present they must say so
-  for (const [name, value] of [['algorithm', 'SHA1'], ['digits', '6'], ['period', '30']]) {
+  for (const [name, value] of [
+    ['algorithm', 'SHA1'],
+    ['digits', '6'],
+    ['period', '30'],
+  ]) {
     expect([null, value]).toContain(url.searchParams.get(name!));
   }
 });

@@ -6,8 +6,7 @@ import { totpCode } from '@mfakit/testing';
 import { enrollTotp, setup, unwrap } from './helpers';
 
 const withPolicy = (policy: MfaPolicy) => setup({ policy });
-const check = (h: ReturnType<typeof setup>, user: MfaUser, extra: { sessionToken?: string; ip?: string; userAgent?: string } = {}, requirement = {}) =>
-  h.mfa.check({ user, ...extra }, requirement);
+const check = (h: ReturnType<typeof setup>, user: MfaUser, extra: { sessionToken?: string; ip?: string; userAgent?: string } = {}, requirement = {}) => h.mfa.check({ user, ...extra }, requirement);
 
 describe('who must use MFA', () => {
   test('by default everyone: a user without a factor must enroll', async () => {

@@ -51,9 +51,9 @@ describe('RFC 4226 Appendix D (HOTP)', () => {
     const h = setup({ hotp: { lookAhead: 0 } });
     await h.store.createFactor(factorFor(h, 'fac_seq', 'hotp', RFC4226_SEED, 'sha1', 6));
     for (const { code } of RFC4226_VECTORS) {
-      const factor = ((await h.store.getFactor('rfc', 'fac_seq')) as OtpFactorRecord);
+      const factor = (await h.store.getFactor('rfc', 'fac_seq')) as OtpFactorRecord;
       await expect(checkOtp(h.mfa.options, factor, code)).resolves.toBe(true);
-      const after = ((await h.store.getFactor('rfc', 'fac_seq')) as OtpFactorRecord);
+      const after = (await h.store.getFactor('rfc', 'fac_seq')) as OtpFactorRecord;
       await expect(checkOtp(h.mfa.options, after, code)).resolves.toBe(false);
     }
   });

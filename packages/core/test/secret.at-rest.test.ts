@@ -41,7 +41,7 @@ test('nothing stored holds a secret or a recovery code in plaintext', async () =
 test('a stored secret is an AES-GCM ciphertext under the current key', async () => {
   const h = setup();
   const alice = await enrollTotp(h);
-  const { secret } = ((await h.store.getFactor('alice', alice.factorId)) as OtpFactorRecord);
+  const { secret } = (await h.store.getFactor('alice', alice.factorId)) as OtpFactorRecord;
   expect(secret).toMatch(/^v1:k1:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$/);
   expect(h.mfa.options.keyRing.decrypt(secret, otpSecretContext('alice', alice.factorId))).toBe(alice.secret);
 });

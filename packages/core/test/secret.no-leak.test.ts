@@ -14,14 +14,17 @@ test('no event, log line or problem answer of a whole flow holds a secret, code,
   const state = new Proxy(backing, {
     get: (target, prop, receiver) => ((prop === 'get' || prop === 'getMany') && down ? () => Promise.reject(new Error('connection refused')) : Reflect.get(target, prop, receiver)),
   });
-  const h = setup({
-    encryptionKeys: undefined, // the development warning goes to the logger too
-    stores: { factors: backing, state },
-    onEvent: (event) => {
-      h.events.push(event);
-      if (event.type === 'account.locked') throw new Error('listener failed'); // logged by the core
+  const h = setup(
+    {
+      encryptionKeys: undefined, // the development warning goes to the logger too
+      stores: { factors: backing, state },
+      onEvent: (event) => {
+        h.events.push(event);
+        if (event.type === 'account.locked') throw new Error('listener failed'); // logged by the core
+      },
     },
-  }, clock);
+    clock,
+  );
   h.store.close(); // the harness's own store, unused here
   const { mfa } = h;
 

@@ -260,7 +260,9 @@ describe('failed assertions count toward the account lockout like wrong codes', 
     const options = unwrap(await h.mfa.webauthnAuthenticationOptions({ user: alice.user }));
     const stranger = new SoftAuthenticator({ origin: ORIGIN });
     stranger.register(unwrap(await h.mfa.webauthnRegistrationOptions({ user: { id: 'mallory' } })));
-    expect(codeOf(await h.mfa.authenticateWebAuthn({ user: alice.user }, alice.authenticator.authenticate(options, { challenge: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })))).toBe('webauthn_challenge_invalid');
+    expect(codeOf(await h.mfa.authenticateWebAuthn({ user: alice.user }, alice.authenticator.authenticate(options, { challenge: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })))).toBe(
+      'webauthn_challenge_invalid',
+    );
     expect(codeOf(await h.mfa.authenticateWebAuthn({ user: alice.user }, stranger.authenticate(options, { credentialId: stranger.credential.id })))).toBe('webauthn_verification_failed');
     expect(codeOf(await h.mfa.authenticateWebAuthn({ user: alice.user }, await assertion(h, alice, { tamperSignature: true })))).toBe('mfa_locked');
     expect(codeOf(await h.mfa.authenticateWebAuthn({ user: alice.user }, await assertion(h, alice)))).toBe('mfa_locked');

@@ -399,7 +399,8 @@ describe('the software authenticator of these tests', () => {
     expect(Object.keys(registration.response)).toEqual(['attestationObject', 'clientDataJSON', 'transports', 'publicKeyAlgorithm', 'publicKey', 'authenticatorData']);
     expect(registration).toMatchObject({ type: 'public-key', authenticatorAttachment: 'cross-platform', clientExtensionResults: { credProps: { rk: true } } });
     expect(Buffer.from(registration.response.clientDataJSON, 'base64url').toString()).toBe(`{"type":"webauthn.create","challenge":"${creation.challenge}","origin":"${ORIGIN}","crossOrigin":false}`);
-    for (const value of [registration.id, registration.response.attestationObject, registration.response.publicKey!, registration.response.authenticatorData!]) expect(value).toMatch(/^[A-Za-z0-9_-]+$/);
+    for (const value of [registration.id, registration.response.attestationObject, registration.response.publicKey!, registration.response.authenticatorData!])
+      expect(value).toMatch(/^[A-Za-z0-9_-]+$/);
     const attestation = isoCBOR.decodeFirst<Map<string, unknown>>(new Uint8Array(Buffer.from(registration.response.attestationObject, 'base64url')));
     expect([...attestation.keys()]).toEqual(['fmt', 'attStmt', 'authData']);
     expect(attestation.get('fmt')).toBe('none');

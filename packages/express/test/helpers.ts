@@ -120,7 +120,10 @@ export async function enrollTotp(h: Harness, user: string): Promise<Enrolled> {
 export async function enrollHotp(h: Harness, user: string): Promise<Enrolled> {
   const started = await request(h.app).post('/mfa/hotp').set('X-Test-User', user).expect(201);
   const { factorId, secret } = started.body as { factorId: string; secret: string };
-  const confirmed = await request(h.app).post(`/mfa/hotp/${factorId}/confirm`).set('X-Test-User', user).send({ code: hotpCode(secret, 0) });
+  const confirmed = await request(h.app)
+    .post(`/mfa/hotp/${factorId}/confirm`)
+    .set('X-Test-User', user)
+    .send({ code: hotpCode(secret, 0) });
   if (confirmed.status !== 200) throw new Error(`HOTP confirmation answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}`);
   return { factorId, secret, sessionToken: confirmed.body.session.sessionToken, recoveryCodes: confirmed.body.recoveryCodes };
 }

@@ -89,11 +89,7 @@ describe('requireMfa: passing', () => {
   test('the mfa_session cookie works like X-Session-Token', async () => {
     const h = makeHarness();
     const { sessionToken } = await enrollTotp(h, 'alice');
-    const res = await request(h.app)
-      .get('/protected')
-      .set('X-Test-User', 'alice')
-      .set('Cookie', `theme=dark; mfa_session=${sessionToken}; lang=en`)
-      .expect(200);
+    const res = await request(h.app).get('/protected').set('X-Test-User', 'alice').set('Cookie', `theme=dark; mfa_session=${sessionToken}; lang=en`).expect(200);
     expect(res.body.mfa.userId).toBe('alice');
     const other = await request(h.app).get('/protected').set('X-Test-User', 'alice').set('Cookie', `not_mfa_session=${sessionToken}`);
     expectProblem(other, 401, 'mfa_required');
@@ -105,7 +101,10 @@ describe('requireMfa: passing', () => {
     const analytics = `_ga=GA1.1.${'7'.repeat(400)}; consent=${'y'.repeat(200)}`;
     await request(h.app).get('/protected').set('X-Test-User', 'alice').set('Cookie', `${analytics}; mfa_session=${sessionToken}`).expect(200);
     // An over-long value of the cookie itself is still not taken for a token.
-    const long = await request(h.app).get('/protected').set('X-Test-User', 'alice').set('Cookie', `mfa_session=${sessionToken}${'A'.repeat(300)}`);
+    const long = await request(h.app)
+      .get('/protected')
+      .set('X-Test-User', 'alice')
+      .set('Cookie', `mfa_session=${sessionToken}${'A'.repeat(300)}`);
     expectProblem(long, 401, 'mfa_required');
   });
 
@@ -128,7 +127,10 @@ describe('requireMfa: passing', () => {
     const replay = await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-MFA-Token', code);
     expectProblem(replay, 401, 'mfa_invalid_code');
     expect(replay.headers['x-session-token']).toBeUndefined();
-    const wrong = await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-MFA-Token', wrongCode(secret, fakeClockOf(h)));
+    const wrong = await request(h.app)
+      .get('/protected')
+      .set('X-Test-User', 'alice')
+      .set('X-MFA-Token', wrongCode(secret, fakeClockOf(h)));
     expectProblem(wrong, 401, 'mfa_invalid_code');
   });
 

@@ -37,7 +37,14 @@ describe('POST /mfa/totp', () => {
 
     const other = makeHarness();
     for (const body of [{ label: 42 }, { label: '' }, { label: 'x'.repeat(65) }, [{ label: 'a' }]]) {
-      expectProblem(await request(other.app).post('/mfa/totp').set('X-Test-User', 'bob').send(body as object), 400, 'invalid_request');
+      expectProblem(
+        await request(other.app)
+          .post('/mfa/totp')
+          .set('X-Test-User', 'bob')
+          .send(body as object),
+        400,
+        'invalid_request',
+      );
     }
   });
 
@@ -65,7 +72,11 @@ describe('POST /mfa/totp', () => {
     expectChallenge(stale, 'max_age=300');
 
     // A fresh inline proof does it, and the answer carries the new session token.
-    const inline = await request(h.app).post('/mfa/hotp').set('X-Test-User', 'alice').set('X-MFA-Token', totpCode(secret, fakeClockOf(h))).expect(201);
+    const inline = await request(h.app)
+      .post('/mfa/hotp')
+      .set('X-Test-User', 'alice')
+      .set('X-MFA-Token', totpCode(secret, fakeClockOf(h)))
+      .expect(201);
     expect(inline.headers['x-session-token']).toMatch(/^mfa_/);
   });
 });
@@ -113,11 +124,18 @@ describe('POST /mfa/totp/:factorId/confirm', () => {
     const started = await request(h.app).post('/mfa/totp').set('X-Test-User', 'alice').expect(201);
     const path = `/mfa/totp/${started.body.factorId}/confirm`;
     expectProblem(
-      await request(h.app).post(path).set('X-Test-User', 'alice').send({ code: wrongCode(started.body.secret, fakeClockOf(h)) }),
+      await request(h.app)
+        .post(path)
+        .set('X-Test-User', 'alice')
+        .send({ code: wrongCode(started.body.secret, fakeClockOf(h)) }),
       401,
       'mfa_invalid_code',
     );
-    await request(h.app).post(path).set('X-Test-User', 'alice').send({ code: totpCode(started.body.secret, fakeClockOf(h)) }).expect(200);
+    await request(h.app)
+      .post(path)
+      .set('X-Test-User', 'alice')
+      .send({ code: totpCode(started.body.secret, fakeClockOf(h)) })
+      .expect(200);
   });
 
   test('confirming twice, an unknown id, or another user’s enrollment: 404 enrollment_not_found', async () => {
@@ -125,12 +143,22 @@ describe('POST /mfa/totp/:factorId/confirm', () => {
     const started = await request(h.app).post('/mfa/totp').set('X-Test-User', 'alice').expect(201);
     const path = `/mfa/totp/${started.body.factorId}/confirm`;
     expectProblem(
-      await request(h.app).post(path).set('X-Test-User', 'bob').send({ code: totpCode(started.body.secret, fakeClockOf(h)) }),
+      await request(h.app)
+        .post(path)
+        .set('X-Test-User', 'bob')
+        .send({ code: totpCode(started.body.secret, fakeClockOf(h)) }),
       404,
       'enrollment_not_found',
     );
-    await request(h.app).post(path).set('X-Test-User', 'alice').send({ code: totpCode(started.body.secret, fakeClockOf(h)) }).expect(200);
-    const again = await request(h.app).post(path).set('X-Test-User', 'alice').send({ code: nextTotp(h, started.body.secret) });
+    await request(h.app)
+      .post(path)
+      .set('X-Test-User', 'alice')
+      .send({ code: totpCode(started.body.secret, fakeClockOf(h)) })
+      .expect(200);
+    const again = await request(h.app)
+      .post(path)
+      .set('X-Test-User', 'alice')
+      .send({ code: nextTotp(h, started.body.secret) });
     expectProblem(again, 404, 'enrollment_not_found');
     expectProblem(await request(h.app).post('/mfa/totp/fac_nope/confirm').set('X-Test-User', 'alice').send({ code: '123456' }), 404, 'enrollment_not_found');
   });
@@ -179,12 +207,41 @@ describe('POST /mfa/hotp and its confirm route', () => {
   test('after confirmation the counter has moved on: the confirm code is spent, the next one works once', async () => {
     const h = makeHarness();
     const { secret } = await enrollHotp(h, 'alice');
-    expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: hotpCode(secret, 0) }), 401, 'mfa_invalid_code');
-    await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: hotpCode(secret, 1) }).expect(200);
-    expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: hotpCode(secret, 1) }), 401, 'mfa_invalid_code');
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/verify')
+        .set('X-Test-User', 'alice')
+        .send({ code: hotpCode(secret, 0) }),
+      401,
+      'mfa_invalid_code',
+    );
+    await request(h.app)
+      .post('/mfa/verify')
+      .set('X-Test-User', 'alice')
+      .send({ code: hotpCode(secret, 1) })
+      .expect(200);
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/verify')
+        .set('X-Test-User', 'alice')
+        .send({ code: hotpCode(secret, 1) }),
+      401,
+      'mfa_invalid_code',
+    );
     // Look-ahead: a token pressed a few times without use still verifies, and earlier values die.
-    await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: hotpCode(secret, 5) }).expect(200);
-    expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: hotpCode(secret, 3) }), 401, 'mfa_invalid_code');
+    await request(h.app)
+      .post('/mfa/verify')
+      .set('X-Test-User', 'alice')
+      .send({ code: hotpCode(secret, 5) })
+      .expect(200);
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/verify')
+        .set('X-Test-User', 'alice')
+        .send({ code: hotpCode(secret, 3) }),
+      401,
+      'mfa_invalid_code',
+    );
   });
 
   test('a wrong HOTP code is 401 mfa_invalid_code', async () => {

@@ -15,7 +15,9 @@ describe('no primary user', () => {
     const h = makeHarness();
     const url = `/mfa${path === '/' ? '' : path.replace(':factorId', 'fac_x')}`;
     const verb = method.toLowerCase() as 'get' | 'post' | 'delete';
-    const res = await request(h.app)[verb](url).send(method === 'GET' ? undefined : { code: '123456' });
+    const res = await request(h.app)
+      [verb](url)
+      .send(method === 'GET' ? undefined : { code: '123456' });
     expectProblem(res, 401, 'authentication_required');
     expect(res.headers['www-authenticate']).toBe('Bearer');
   });
@@ -37,14 +39,28 @@ describe('body errors', () => {
 
   test('a body over the default 16kb limit: 413 payload_too_large', async () => {
     const h = makeHarness();
-    const res = await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: 'x'.repeat(17 * 1024) });
+    const res = await request(h.app)
+      .post('/mfa/verify')
+      .set('X-Test-User', 'alice')
+      .send({ code: 'x'.repeat(17 * 1024) });
     expectProblem(res, 413, 'payload_too_large');
   });
 
   test('bodyLimit is honoured', async () => {
     const h = makeHarness({ router: { bodyLimit: '1kb' } });
-    expectProblem(await request(h.app).post('/mfa/totp').set('X-Test-User', 'alice').send({ label: 'x'.repeat(2048) }), 413, 'payload_too_large');
-    await request(h.app).post('/mfa/totp').set('X-Test-User', 'alice').send({ label: 'x'.repeat(60) }).expect(201);
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/totp')
+        .set('X-Test-User', 'alice')
+        .send({ label: 'x'.repeat(2048) }),
+      413,
+      'payload_too_large',
+    );
+    await request(h.app)
+      .post('/mfa/totp')
+      .set('X-Test-User', 'alice')
+      .send({ label: 'x'.repeat(60) })
+      .expect(201);
   });
 
   test('an unsupported charset: 415 unsupported_media_type', async () => {
@@ -68,7 +84,14 @@ describe('body errors', () => {
   ])('POST /mfa/verify with %s: 400 invalid_request', async (_name, body) => {
     const h = makeHarness();
     await enrollTotp(h, 'alice');
-    expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send(body as object), 400, 'invalid_request');
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/verify')
+        .set('X-Test-User', 'alice')
+        .send(body as object),
+      400,
+      'invalid_request',
+    );
     // Malformed input is not a guess: it does not count towards the lockout.
     expect(h.events.filter((e) => e.type === 'verification.failed')).toEqual([]);
   });
@@ -87,7 +110,10 @@ describe('body errors', () => {
   ])('POST /mfa/totp/:id/confirm with %s: 400 invalid_request', async (_name, body) => {
     const h = makeHarness();
     const started = await request(h.app).post('/mfa/totp').set('X-Test-User', 'alice').expect(201);
-    const res = await request(h.app).post(`/mfa/totp/${started.body.factorId}/confirm`).set('X-Test-User', 'alice').send(body as object);
+    const res = await request(h.app)
+      .post(`/mfa/totp/${started.body.factorId}/confirm`)
+      .set('X-Test-User', 'alice')
+      .send(body as object);
     expectProblem(res, 400, 'invalid_request');
   });
 

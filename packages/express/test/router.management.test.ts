@@ -102,16 +102,8 @@ describe('DELETE /mfa/factors/:factorId', () => {
     const h = makeHarness();
     const alice = await enrollTotp(h, 'alice');
     const bob = await enrollTotp(h, 'bob');
-    expectProblem(
-      await request(h.app).delete('/mfa/factors/fac_unknown').set('X-Test-User', 'alice').set('X-Session-Token', alice.sessionToken),
-      404,
-      'factor_not_found',
-    );
-    expectProblem(
-      await request(h.app).delete(`/mfa/factors/${bob.factorId}`).set('X-Test-User', 'alice').set('X-Session-Token', alice.sessionToken),
-      404,
-      'factor_not_found',
-    );
+    expectProblem(await request(h.app).delete('/mfa/factors/fac_unknown').set('X-Test-User', 'alice').set('X-Session-Token', alice.sessionToken), 404, 'factor_not_found');
+    expectProblem(await request(h.app).delete(`/mfa/factors/${bob.factorId}`).set('X-Test-User', 'alice').set('X-Session-Token', alice.sessionToken), 404, 'factor_not_found');
     const status = await request(h.app).get('/mfa').set('X-Test-User', 'bob').expect(200);
     expect(status.body.factors).toHaveLength(1);
   });

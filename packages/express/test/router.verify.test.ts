@@ -23,14 +23,25 @@ describe('POST /mfa/verify with {code}', () => {
     const h = makeHarness();
     const { secret } = await enrollTotp(h, 'alice');
     const code = nextTotp(h, secret);
-    await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: `${code.slice(0, 3)} ${code.slice(3)}` }).expect(200);
+    await request(h.app)
+      .post('/mfa/verify')
+      .set('X-Test-User', 'alice')
+      .send({ code: `${code.slice(0, 3)} ${code.slice(3)}` })
+      .expect(200);
   });
 
   test('a wrong code is 401 mfa_invalid_code; a used code is refused (replay)', async () => {
     const h = makeHarness();
     const { secret } = await enrollTotp(h, 'alice');
     const code = nextTotp(h, secret);
-    expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: wrongCode(secret, fakeClockOf(h)) }), 401, 'mfa_invalid_code');
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/verify')
+        .set('X-Test-User', 'alice')
+        .send({ code: wrongCode(secret, fakeClockOf(h)) }),
+      401,
+      'mfa_invalid_code',
+    );
     await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code }).expect(200);
     const replay = await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code });
     expectProblem(replay, 401, 'mfa_invalid_code');
@@ -48,7 +59,12 @@ describe('POST /mfa/verify with {code}', () => {
   test('verifying with a session rotates it: the old token stops working', async () => {
     const h = makeHarness();
     const { secret, sessionToken } = await enrollTotp(h, 'alice');
-    const res = await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken).send({ code: nextTotp(h, secret) }).expect(200);
+    const res = await request(h.app)
+      .post('/mfa/verify')
+      .set('X-Test-User', 'alice')
+      .set('X-Session-Token', sessionToken)
+      .send({ code: nextTotp(h, secret) })
+      .expect(200);
     expect(res.body.sessionToken).not.toBe(sessionToken);
     expectProblem(await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken), 401, 'mfa_required');
     await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-Session-Token', res.body.sessionToken).expect(200);
@@ -102,12 +118,19 @@ describe('account lockout', () => {
     expectProblem(locked, 429, 'mfa_locked');
     expect(locked.headers['retry-after']).toBe('30');
 
-    const right = await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: totpCode(secret, clock) });
+    const right = await request(h.app)
+      .post('/mfa/verify')
+      .set('X-Test-User', 'alice')
+      .send({ code: totpCode(secret, clock) });
     expectProblem(right, 429, 'mfa_locked');
     expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
 
     clock.advanceSeconds(31);
-    await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: totpCode(secret, clock) }).expect(200);
+    await request(h.app)
+      .post('/mfa/verify')
+      .set('X-Test-User', 'alice')
+      .send({ code: totpCode(secret, clock) })
+      .expect(200);
   });
 
   test('failures of all factors add up: wrong TOTP codes also lock out a recovery code', async () => {
@@ -126,7 +149,11 @@ describe('account lockout', () => {
     const bob = await enrollTotp(h, 'bob');
     const wrong = wrongCode(alice.secret, fakeClockOf(h));
     for (let i = 0; i < 3; i += 1) await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: wrong });
-    await request(h.app).post('/mfa/verify').set('X-Test-User', 'bob').send({ code: nextTotp(h, bob.secret) }).expect(200);
+    await request(h.app)
+      .post('/mfa/verify')
+      .set('X-Test-User', 'bob')
+      .send({ code: nextTotp(h, bob.secret) })
+      .expect(200);
   });
 
   test('repeated locks back off: the second lock lasts longer than the first', async () => {

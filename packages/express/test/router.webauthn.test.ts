@@ -28,7 +28,9 @@ interface Registered {
 /** Registers a credential through the router; a user with a factor passes a fresh session. */
 async function register(h: Harness, user: string, key = new SoftAuthenticator({ origin: ORIGIN }), sessionToken?: string, label?: string): Promise<Registered> {
   const options = await post(h, '/webauthn/registration/options', user, sessionToken).expect(200);
-  const res = await post(h, '/webauthn/registration', user, sessionToken).send({ response: key.register(options.body), ...(label ? { label } : {}) }).expect(201);
+  const res = await post(h, '/webauthn/registration', user, sessionToken)
+    .send({ response: key.register(options.body), ...(label ? { label } : {}) })
+    .expect(201);
   return { key, factorId: res.body.factor.id, sessionToken: res.body.session.sessionToken, recoveryCodes: res.body.recoveryCodes };
 }
 
@@ -60,7 +62,9 @@ describe('registration', () => {
     const key = new SoftAuthenticator({ origin: ORIGIN });
     const options = await post(h, '/webauthn/registration/options', 'alice').expect(200);
     const now = fakeClockOf(h).now();
-    const res = await post(h, '/webauthn/registration', 'alice').send({ response: key.register(options.body), label: 'YubiKey 5' }).expect(201);
+    const res = await post(h, '/webauthn/registration', 'alice')
+      .send({ response: key.register(options.body), label: 'YubiKey 5' })
+      .expect(201);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual({
       factor: { id: expect.stringMatching(/^fac_/), kind: 'webauthn', label: 'YubiKey 5', createdAt: now },
@@ -84,7 +88,9 @@ describe('registration', () => {
     expectProblem(stale, 401, 'mfa_stale');
     expectChallenge(stale, 'max_age=300');
 
-    const verified = await post(h, '/webauthn/authentication', 'alice', first.sessionToken).send({ response: await signed(h, 'alice', first.key) }).expect(200);
+    const verified = await post(h, '/webauthn/authentication', 'alice', first.sessionToken)
+      .send({ response: await signed(h, 'alice', first.key) })
+      .expect(200);
     const second = await register(h, 'alice', new SoftAuthenticator({ origin: ORIGIN, backupEligible: true }), verified.body.sessionToken, 'Phone');
     expect(second.recoveryCodes).toBeUndefined();
     const status = await request(h.app).get('/mfa').set('X-Test-User', 'alice').expect(200);
@@ -132,7 +138,9 @@ describe('authentication', () => {
     const clock = fakeClockOf(h);
     clock.advanceSeconds(3600);
     const now = clock.now();
-    const res = await post(h, '/webauthn/authentication', 'alice').send({ response: await signed(h, 'alice', key) }).expect(200);
+    const res = await post(h, '/webauthn/authentication', 'alice')
+      .send({ response: await signed(h, 'alice', key) })
+      .expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual({ sessionToken: expect.stringMatching(/^mfa_[A-Za-z0-9_-]{43}$/), expiresAt: now + 12 * 3600_000, amr: ['hwk'], authTime: now, factorId });
     const protectedRes = await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-Session-Token', res.body.sessionToken).expect(200);
@@ -149,7 +157,9 @@ describe('authentication', () => {
     const stale = await request(h.app).post('/sensitive').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken);
     expectProblem(stale, 401, 'mfa_stale');
     expectChallenge(stale, `max_age=${SENSITIVE_MAX_AGE}`);
-    const res = await post(h, '/webauthn/authentication', 'alice', sessionToken).send({ response: await signed(h, 'alice', key) }).expect(200);
+    const res = await post(h, '/webauthn/authentication', 'alice', sessionToken)
+      .send({ response: await signed(h, 'alice', key) })
+      .expect(200);
     await request(h.app).post('/sensitive').set('X-Test-User', 'alice').set('X-Session-Token', res.body.sessionToken).expect(200);
     // The session presented was rotated out.
     expectProblem(await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken), 401, 'mfa_required');
@@ -198,8 +208,12 @@ describe('authentication', () => {
     const h = harness();
     const alice = await enrollTotp(h, 'alice');
     const { key } = await register(h, 'alice', undefined, alice.sessionToken);
-    await post(h, '/verify', 'alice').send({ code: wrongCode(alice.secret, fakeClockOf(h)) }).expect(401);
-    await post(h, '/webauthn/authentication', 'alice').send({ response: await signed(h, 'alice', key, { tamperSignature: true }) }).expect(401);
+    await post(h, '/verify', 'alice')
+      .send({ code: wrongCode(alice.secret, fakeClockOf(h)) })
+      .expect(401);
+    await post(h, '/webauthn/authentication', 'alice')
+      .send({ response: await signed(h, 'alice', key, { tamperSignature: true }) })
+      .expect(401);
     expectProblem(await post(h, '/webauthn/authentication', 'alice').send({ response: await signed(h, 'alice', key, { origin: 'https://evil.example' }) }), 429, 'mfa_locked');
   });
 });

@@ -77,8 +77,6 @@ export function mfaAdminRouter(mfa: Mfa, options: MfaAdminRouterOptions): Router
   }
 
   // Anything else under the prefix, the prefix itself included, is not an admin route.
-  router.all('{/*rest}', ...parse, (ctx: Context) =>
-    writeResult(ctx, problemResponse({ code: 'not_found', detail: `No such MFA admin route: ${ctx.method} ${ctx.path.slice(0, 100)}` })),
-  );
+  router.all('{/*rest}', ...parse, (ctx: Context) => writeResult(ctx, problemResponse({ code: 'not_found', detail: `No such MFA admin route: ${ctx.method} ${ctx.path.slice(0, 100)}` })));
   return router;
 }

@@ -82,9 +82,7 @@ export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): Router {
   }
 
   // Anything else under the prefix, the prefix itself included, is not a route of the contract.
-  router.all('{/*rest}', ...parse, (ctx: Context) =>
-    writeResult(ctx, problemResponse({ code: 'not_found', detail: `No such MFA route: ${ctx.method} ${ctx.path.slice(0, 100)}` })),
-  );
+  router.all('{/*rest}', ...parse, (ctx: Context) => writeResult(ctx, problemResponse({ code: 'not_found', detail: `No such MFA route: ${ctx.method} ${ctx.path.slice(0, 100)}` })));
   return router;
 }
 

@@ -46,7 +46,7 @@ describe('mfaAdminRouter on Koa', () => {
     }
   });
 
-  test('another prefix: the routes live under it; other paths stay the application\'s', async () => {
+  test("another prefix: the routes live under it; other paths stay the application's", async () => {
     const h = makeHarness();
     const { sessionToken } = await enrollTotp(h, 'root');
     const app = new Koa();

@@ -117,7 +117,9 @@ describe('the router when the state store fails', () => {
     const key = new SoftAuthenticator({ origin: ORIGIN });
     const post = (path: string) => request(h.app).post(`/mfa/webauthn${path}`).set('X-Test-User', 'alice');
     const created = await post('/registration/options').expect(200);
-    const registered = await post('/registration').send({ response: key.register(created.body) }).expect(201);
+    const registered = await post('/registration')
+      .send({ response: key.register(created.body) })
+      .expect(201);
     const requested = await post('/authentication/options').expect(200);
 
     state.failing = new Set(ALL);

@@ -119,7 +119,11 @@ export async function enrollTotp(h: Harness, user: string): Promise<Enrolled> {
 export async function enrollHotp(h: Harness, user: string): Promise<Enrolled> {
   const started = await request(h.app).post('/mfa/hotp').set('X-Test-User', user).expect(201);
   const { factorId, secret } = started.body as { factorId: string; secret: string };
-  const confirmed = await request(h.app).post(`/mfa/hotp/${factorId}/confirm`).set('X-Test-User', user).send({ code: hotpCode(secret, 0) }).expect(200);
+  const confirmed = await request(h.app)
+    .post(`/mfa/hotp/${factorId}/confirm`)
+    .set('X-Test-User', user)
+    .send({ code: hotpCode(secret, 0) })
+    .expect(200);
   return { factorId, secret, sessionToken: confirmed.body.session.sessionToken, recoveryCodes: confirmed.body.recoveryCodes };
 }
 

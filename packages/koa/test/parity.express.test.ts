@@ -106,7 +106,25 @@ describe('the same answers as the Express adapter', () => {
     const { express: e, koa: k } = await both(steps);
     expect(k).toEqual(e);
     // And not vacuously: what both answered.
-    expect(k.map((r) => r.code ?? r.status)).toEqual([200, 200, 200, 200, 'not_found', 'not_found', 'not_found', 'not_found', 'mfa_enrollment_required', 'enrollment_not_found', 'invalid_request', 'invalid_request', 'authentication_required', 'authentication_required', 200, 200, 'mfa_enrollment_required']);
+    expect(k.map((r) => r.code ?? r.status)).toEqual([
+      200,
+      200,
+      200,
+      200,
+      'not_found',
+      'not_found',
+      'not_found',
+      'not_found',
+      'mfa_enrollment_required',
+      'enrollment_not_found',
+      'invalid_request',
+      'invalid_request',
+      'authentication_required',
+      'authentication_required',
+      200,
+      200,
+      'mfa_enrollment_required',
+    ]);
   });
 
   test('bodies: types, charsets, strict JSON, limits, encodings and methods', async () => {
@@ -130,7 +148,23 @@ describe('the same answers as the Express adapter', () => {
     const { express: e, koa: k } = await both(steps);
     expect(k).toEqual(e);
     // And not vacuously: what both answered.
-    expect(k.map((r) => r.code ?? r.status)).toEqual(['invalid_request', 'invalid_request', 'mfa_enrollment_required', 201, 'invalid_request', 201, 'invalid_request', 'unsupported_media_type', 'unsupported_media_type', 'mfa_enrollment_required', 'unsupported_media_type', 'payload_too_large', 'invalid_request', 'invalid_request', 'invalid_request']);
+    expect(k.map((r) => r.code ?? r.status)).toEqual([
+      'invalid_request',
+      'invalid_request',
+      'mfa_enrollment_required',
+      201,
+      'invalid_request',
+      201,
+      'invalid_request',
+      'unsupported_media_type',
+      'unsupported_media_type',
+      'mfa_enrollment_required',
+      'unsupported_media_type',
+      'payload_too_large',
+      'invalid_request',
+      'invalid_request',
+      'invalid_request',
+    ]);
   });
 
   test('the rate limit: the same counts, headers and 429 on the verification routes only', async () => {
@@ -159,7 +193,10 @@ describe('the same answers as the Express adapter', () => {
       };
       const started = await request(app.handler).post('/mfa/totp').set('X-Test-User', 'alice');
       const { factorId, secret } = started.body as { factorId: string; secret: string };
-      const confirmed = await request(app.handler).post(`/mfa/totp/${factorId}/confirm`).set('X-Test-User', 'alice').send({ code: totpCode(secret, app.clock) });
+      const confirmed = await request(app.handler)
+        .post(`/mfa/totp/${factorId}/confirm`)
+        .set('X-Test-User', 'alice')
+        .send({ code: totpCode(secret, app.clock) });
       out.push([started.status, Object.keys(started.body).sort(), confirmed.status, Object.keys(confirmed.body).sort()]);
       const token = confirmed.body.session.sessionToken as string;
       await record(['get', '/protected', { user: 'alice', headers: { 'X-Session-Token': token } }]);

@@ -106,7 +106,10 @@ describe('requireMfa: passing', () => {
     const { sessionToken } = await enrollTotp(h, 'alice');
     const analytics = `_ga=GA1.1.${'7'.repeat(400)}; consent=${'y'.repeat(200)}`;
     await request(h.app).get('/protected').set('X-Test-User', 'alice').set('Cookie', `${analytics}; mfa_session=${sessionToken}`).expect(200);
-    const long = await request(h.app).get('/protected').set('X-Test-User', 'alice').set('Cookie', `mfa_session=${sessionToken}${'A'.repeat(300)}`);
+    const long = await request(h.app)
+      .get('/protected')
+      .set('X-Test-User', 'alice')
+      .set('Cookie', `mfa_session=${sessionToken}${'A'.repeat(300)}`);
     expectProblem(long, 401, 'mfa_required');
   });
 
@@ -185,12 +188,7 @@ describe('requireFreshMfa (step-up) and method requirements', () => {
     const h = makeHarness();
     const { sessionToken, secret } = await enrollTotp(h, 'alice');
     h.clock.advanceSeconds(SENSITIVE_MAX_AGE + 60);
-    const res = await request(h.app)
-      .post('/sensitive')
-      .set('X-Test-User', 'alice')
-      .set('X-Session-Token', sessionToken)
-      .set('X-MFA-Token', totpCode(secret, h.clock))
-      .expect(200);
+    const res = await request(h.app).post('/sensitive').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken).set('X-MFA-Token', totpCode(secret, h.clock)).expect(200);
     const issued = res.headers['x-session-token'] as string;
     expect(issued).toMatch(/^mfa_/);
     expect(issued).not.toBe(sessionToken);
@@ -226,8 +224,20 @@ describe('where the user comes from', () => {
 
   test("by default ctx.state.user's id, else its sub claim (koa-jwt); anything else is no user", async () => {
     const h = makeHarness({ mfa: { exempt: () => true } });
-    expect((await request(appWith(h, { user: { id: 42 } })).get('/').expect(200)).body.userId).toBe('42');
-    expect((await request(appWith(h, { user: { sub: 'auth0|alice' } })).get('/').expect(200)).body.userId).toBe('auth0|alice');
+    expect(
+      (
+        await request(appWith(h, { user: { id: 42 } }))
+          .get('/')
+          .expect(200)
+      ).body.userId,
+    ).toBe('42');
+    expect(
+      (
+        await request(appWith(h, { user: { sub: 'auth0|alice' } }))
+          .get('/')
+          .expect(200)
+      ).body.userId,
+    ).toBe('auth0|alice');
     for (const user of [undefined, {}, { id: { nested: 1 } }, 'alice']) {
       expectProblem(await request(appWith(h, { user })).get('/'), 401, 'authentication_required');
     }

@@ -35,7 +35,14 @@ describe('POST /mfa/totp', () => {
       .expect(200);
     expect(confirmed.body.factor.label).toBe('Work phone');
     for (const body of [{ label: 42 }, { label: '' }, { label: 'x'.repeat(65) }, [{ label: 'a' }]]) {
-      expectProblem(await request(h.app).post('/mfa/totp').set('X-Test-User', 'bob').send(body as object), 400, 'invalid_request');
+      expectProblem(
+        await request(h.app)
+          .post('/mfa/totp')
+          .set('X-Test-User', 'bob')
+          .send(body as object),
+        400,
+        'invalid_request',
+      );
     }
   });
 
@@ -104,17 +111,46 @@ describe('POST /mfa/totp/:factorId/confirm', () => {
     const h = makeHarness();
     const started = await request(h.app).post('/mfa/totp').set('X-Test-User', 'alice').expect(201);
     const path = `/mfa/totp/${started.body.factorId}/confirm`;
-    expectProblem(await request(h.app).post(path).set('X-Test-User', 'alice').send({ code: wrongCode(started.body.secret, h.clock) }), 401, 'mfa_invalid_code');
-    await request(h.app).post(path).set('X-Test-User', 'alice').send({ code: totpCode(started.body.secret, h.clock) }).expect(200);
+    expectProblem(
+      await request(h.app)
+        .post(path)
+        .set('X-Test-User', 'alice')
+        .send({ code: wrongCode(started.body.secret, h.clock) }),
+      401,
+      'mfa_invalid_code',
+    );
+    await request(h.app)
+      .post(path)
+      .set('X-Test-User', 'alice')
+      .send({ code: totpCode(started.body.secret, h.clock) })
+      .expect(200);
   });
 
   test("confirming twice, an unknown id, another user's enrollment, or a lapsed one: 404 enrollment_not_found", async () => {
     const h = makeHarness();
     const started = await request(h.app).post('/mfa/totp').set('X-Test-User', 'alice').expect(201);
     const path = `/mfa/totp/${started.body.factorId}/confirm`;
-    expectProblem(await request(h.app).post(path).set('X-Test-User', 'bob').send({ code: totpCode(started.body.secret, h.clock) }), 404, 'enrollment_not_found');
-    await request(h.app).post(path).set('X-Test-User', 'alice').send({ code: totpCode(started.body.secret, h.clock) }).expect(200);
-    expectProblem(await request(h.app).post(path).set('X-Test-User', 'alice').send({ code: nextTotp(h, started.body.secret) }), 404, 'enrollment_not_found');
+    expectProblem(
+      await request(h.app)
+        .post(path)
+        .set('X-Test-User', 'bob')
+        .send({ code: totpCode(started.body.secret, h.clock) }),
+      404,
+      'enrollment_not_found',
+    );
+    await request(h.app)
+      .post(path)
+      .set('X-Test-User', 'alice')
+      .send({ code: totpCode(started.body.secret, h.clock) })
+      .expect(200);
+    expectProblem(
+      await request(h.app)
+        .post(path)
+        .set('X-Test-User', 'alice')
+        .send({ code: nextTotp(h, started.body.secret) }),
+      404,
+      'enrollment_not_found',
+    );
     expectProblem(await request(h.app).post('/mfa/totp/fac_nope/confirm').set('X-Test-User', 'alice').send({ code: '123456' }), 404, 'enrollment_not_found');
 
     const lapsed = await request(h.app).post('/mfa/totp').set('X-Test-User', 'carol').expect(201);
@@ -151,8 +187,19 @@ describe('POST /mfa/hotp and its confirm route', () => {
     const valid = new Set(Array.from({ length: 11 }, (_, i) => hotpCode(started.body.secret, i)));
     let wrong = 0;
     while (valid.has(String(wrong).padStart(6, '0'))) wrong += 1;
-    expectProblem(await request(h.app).post(path).set('X-Test-User', 'alice').send({ code: String(wrong).padStart(6, '0') }), 401, 'mfa_invalid_code');
-    const res = await request(h.app).post(path).set('X-Test-User', 'alice').send({ code: hotpCode(started.body.secret, 0) }).expect(200);
+    expectProblem(
+      await request(h.app)
+        .post(path)
+        .set('X-Test-User', 'alice')
+        .send({ code: String(wrong).padStart(6, '0') }),
+      401,
+      'mfa_invalid_code',
+    );
+    const res = await request(h.app)
+      .post(path)
+      .set('X-Test-User', 'alice')
+      .send({ code: hotpCode(started.body.secret, 0) })
+      .expect(200);
     expect(res.body).toMatchObject({ factor: { kind: 'hotp', label: 'Hardware token' } });
     expect(res.body.recoveryCodes).toHaveLength(10);
     await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-Session-Token', res.body.session.sessionToken).expect(200);

@@ -15,7 +15,9 @@ describe('no primary user', () => {
     for (const { method, path } of CONTRACT_ROUTES) {
       const url = `/mfa${path === '/' ? '' : path.replace(':factorId', 'fac_x')}`;
       const verb = method.toLowerCase() as 'get' | 'post' | 'delete';
-      const res = await request(h.app)[verb](url).send(method === 'GET' ? undefined : { code: '123456' });
+      const res = await request(h.app)
+        [verb](url)
+        .send(method === 'GET' ? undefined : { code: '123456' });
       expectProblem(res, 401, 'authentication_required');
       expect(res.headers['www-authenticate']).toBe('Bearer');
     }
@@ -39,11 +41,32 @@ describe('body errors', () => {
 
   test('a body over the default 16kb limit: 413 payload_too_large; bodyLimit raises it', async () => {
     const h = makeHarness();
-    expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: 'x'.repeat(17 * 1024) }), 413, 'payload_too_large');
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/verify')
+        .set('X-Test-User', 'alice')
+        .send({ code: 'x'.repeat(17 * 1024) }),
+      413,
+      'payload_too_large',
+    );
     const small = makeHarness({ router: { bodyLimit: '50b' } });
-    expectProblem(await request(small.app).post('/mfa/totp').set('X-Test-User', 'alice').send({ label: 'x'.repeat(60) }), 413, 'payload_too_large');
+    expectProblem(
+      await request(small.app)
+        .post('/mfa/totp')
+        .set('X-Test-User', 'alice')
+        .send({ label: 'x'.repeat(60) }),
+      413,
+      'payload_too_large',
+    );
     const large = makeHarness({ router: { bodyLimit: '64kb' } });
-    expectProblem(await request(large.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: 'x'.repeat(17 * 1024) }), 400, 'invalid_request');
+    expectProblem(
+      await request(large.app)
+        .post('/mfa/verify')
+        .set('X-Test-User', 'alice')
+        .send({ code: 'x'.repeat(17 * 1024) }),
+      400,
+      'invalid_request',
+    );
   });
 
   test('a charset outside UTF, or an unknown content encoding: 415 unsupported_media_type', async () => {
@@ -60,7 +83,11 @@ describe('body errors', () => {
 
   test('the body of any method and of unknown paths is read too, as Express does', async () => {
     const h = makeHarness();
-    for (const [verb, path] of [['delete', '/mfa/session'], ['get', '/mfa'], ['get', '/mfa/nope']] as const) {
+    for (const [verb, path] of [
+      ['delete', '/mfa/session'],
+      ['get', '/mfa'],
+      ['get', '/mfa/nope'],
+    ] as const) {
       expectProblem(await request(h.app)[verb](path).set('X-Test-User', 'alice').set('Content-Type', 'application/json').send('{bad'), 400, 'invalid_request');
     }
   });
@@ -123,7 +150,14 @@ describe('body errors', () => {
 describe('paths under the prefix that are no route', () => {
   test('unknown paths and methods: 404 not_found problem, the prefix itself included', async () => {
     const h = makeHarness();
-    for (const [verb, path] of [['get', '/mfa/nope'], ['put', '/mfa/totp'], ['get', '/mfa/verify'], ['put', '/mfa'], ['options', '/mfa'], ['get', '/mfa/totp/x/y/z']] as const) {
+    for (const [verb, path] of [
+      ['get', '/mfa/nope'],
+      ['put', '/mfa/totp'],
+      ['get', '/mfa/verify'],
+      ['put', '/mfa'],
+      ['options', '/mfa'],
+      ['get', '/mfa/totp/x/y/z'],
+    ] as const) {
       const res = await request(h.app)[verb](path).set('X-Test-User', 'alice');
       expectProblem(res, 404, 'not_found');
     }

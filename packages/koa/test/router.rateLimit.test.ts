@@ -40,7 +40,14 @@ describe('per-IP rate limit on verification routes', () => {
       'webauthnAuthentication',
     ]);
     for (const route of limitedRoutes) {
-      expectProblem(await request(h.app).post(`/mfa${route.path.replace(':factorId', 'fac_x')}`).set('X-Test-User', 'u5').send({ code: '123456' }), 429, 'rate_limited');
+      expectProblem(
+        await request(h.app)
+          .post(`/mfa${route.path.replace(':factorId', 'fac_x')}`)
+          .set('X-Test-User', 'u5')
+          .send({ code: '123456' }),
+        429,
+        'rate_limited',
+      );
     }
   });
 

@@ -49,7 +49,9 @@ describe('POST /mfa/verify with {code}', () => {
   test('verifying with a session rotates it: the old token stops working', async () => {
     const h = makeHarness();
     const { secret, sessionToken } = await enrollTotp(h, 'alice');
-    const res = await verify(h, 'alice', { code: nextTotp(h, secret) }).set('X-Session-Token', sessionToken).expect(200);
+    const res = await verify(h, 'alice', { code: nextTotp(h, secret) })
+      .set('X-Session-Token', sessionToken)
+      .expect(200);
     expect(res.body.sessionToken).not.toBe(sessionToken);
     expectProblem(await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken), 401, 'mfa_required');
     await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-Session-Token', res.body.sessionToken).expect(200);

@@ -103,14 +103,7 @@ export class MfaModule {
       global: options.global ?? true,
       imports,
       controllers,
-      providers: [
-        core,
-        { provide: Mfa, useExisting: MFA },
-        { provide: MFA_MODULE_OPTIONS, useValue: settings },
-        ...adminProviders,
-        MfaGuard,
-        { provide: APP_FILTER, useClass: MfaDeniedFilter },
-      ],
+      providers: [core, { provide: Mfa, useExisting: MFA }, { provide: MFA_MODULE_OPTIONS, useValue: settings }, ...adminProviders, MfaGuard, { provide: APP_FILTER, useClass: MfaDeniedFilter }],
       exports: [MFA, Mfa, MFA_MODULE_OPTIONS, ...(admin ? [MFA_ADMIN_OPTIONS] : []), MfaGuard],
     };
   }

@@ -99,7 +99,12 @@ describe('the admin controller on Nest', () => {
   test('a global MfaGuard with requireByDefault leaves the admin routes to the core (the controller is @SkipMfa)', async () => {
     const h = await makeHarness({
       module: { guards: [], getUser, requireByDefault: true, admin: { authorize: (user) => user.roles?.includes('admin') ?? false } },
-      metadata: { providers: [{ provide: APP_GUARD, useClass: RolesAuthGuard }, { provide: APP_GUARD, useClass: MfaGuard }] },
+      metadata: {
+        providers: [
+          { provide: APP_GUARD, useClass: RolesAuthGuard },
+          { provide: APP_GUARD, useClass: MfaGuard },
+        ],
+      },
     });
     // MfaGuard would answer mfa_enrollment_required; the core answers first that bob is no administrator.
     expectProblem(await request(h.app).get('/mfa/admin/report').set('X-Test-User', 'bob'), 403, 'forbidden');

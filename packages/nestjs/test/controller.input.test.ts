@@ -15,7 +15,9 @@ describe('no primary user', () => {
     const h = await makeHarness();
     const url = `/mfa${path === '/' ? '' : path.replace(':factorId', 'fac_x')}`;
     const verb = method.toLowerCase() as 'get' | 'post' | 'delete';
-    const res = await request(h.app)[verb](url).send(method === 'GET' ? undefined : { code: '123456' });
+    const res = await request(h.app)
+      [verb](url)
+      .send(method === 'GET' ? undefined : { code: '123456' });
     expectProblem(res, 401, 'authentication_required');
     expect(res.headers['www-authenticate']).toBe('Bearer');
   });
@@ -40,16 +42,41 @@ describe("body errors of Nest's parser", () => {
     }
   });
 
-  test('a body over the 16kb limit: 413 payload_too_large; over Nest\'s own 100kb limit too', async () => {
+  test("a body over the 16kb limit: 413 payload_too_large; over Nest's own 100kb limit too", async () => {
     const h = await makeHarness();
-    expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: 'x'.repeat(17 * 1024) }), 413, 'payload_too_large');
-    expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: 'x'.repeat(200 * 1024) }), 413, 'payload_too_large');
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/verify')
+        .set('X-Test-User', 'alice')
+        .send({ code: 'x'.repeat(17 * 1024) }),
+      413,
+      'payload_too_large',
+    );
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/verify')
+        .set('X-Test-User', 'alice')
+        .send({ code: 'x'.repeat(200 * 1024) }),
+      413,
+      'payload_too_large',
+    );
   });
 
   test('bodyLimit is honoured', async () => {
     const h = await makeHarness({ module: { bodyLimit: 1024 } });
-    expectProblem(await request(h.app).post('/mfa/totp').set('X-Test-User', 'alice').send({ label: 'x'.repeat(2048) }), 413, 'payload_too_large');
-    await request(h.app).post('/mfa/totp').set('X-Test-User', 'alice').send({ label: 'x'.repeat(60) }).expect(201);
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/totp')
+        .set('X-Test-User', 'alice')
+        .send({ label: 'x'.repeat(2048) }),
+      413,
+      'payload_too_large',
+    );
+    await request(h.app)
+      .post('/mfa/totp')
+      .set('X-Test-User', 'alice')
+      .send({ label: 'x'.repeat(60) })
+      .expect(201);
   });
 
   test('an unsupported charset: 415 unsupported_media_type', async () => {
@@ -85,7 +112,14 @@ describe('bodies that are not JSON objects', () => {
   ])('POST /mfa/verify with %s: 400 invalid_request, not counted', async (_name, body) => {
     const h = await makeHarness();
     await enrollTotp(h, 'alice');
-    expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send(body as object), 400, 'invalid_request');
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/verify')
+        .set('X-Test-User', 'alice')
+        .send(body as object),
+      400,
+      'invalid_request',
+    );
     expect(h.events.filter((e) => e.type === 'verification.failed')).toEqual([]);
   });
 

@@ -75,7 +75,11 @@ describe('TOTP enrollment: POST /mfa/totp and /mfa/totp/:factorId/confirm', () =
     expect(expiresAt).toBe(h.clock.now() + 10 * 60_000);
 
     const now = h.clock.now();
-    const res = await request(h.app).post(`/mfa/totp/${factorId}/confirm`).set('X-Test-User', 'alice').send({ code: totpCode(secret, h.clock) }).expect(200);
+    const res = await request(h.app)
+      .post(`/mfa/totp/${factorId}/confirm`)
+      .set('X-Test-User', 'alice')
+      .send({ code: totpCode(secret, h.clock) })
+      .expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual({
       factor: { id: factorId, kind: 'totp', label: 'Work phone', createdAt: now },
@@ -90,8 +94,22 @@ describe('TOTP enrollment: POST /mfa/totp and /mfa/totp/:factorId/confirm', () =
     const h = await makeHarness();
     const started = await request(h.app).post('/mfa/totp').set('X-Test-User', 'alice').expect(201);
     const path = `/mfa/totp/${started.body.factorId}/confirm`;
-    expectProblem(await request(h.app).post(path).set('X-Test-User', 'alice').send({ code: wrongCode(started.body.secret, h.clock) }), 401, 'mfa_invalid_code');
-    expectProblem(await request(h.app).post(path).set('X-Test-User', 'bob').send({ code: totpCode(started.body.secret, h.clock) }), 404, 'enrollment_not_found');
+    expectProblem(
+      await request(h.app)
+        .post(path)
+        .set('X-Test-User', 'alice')
+        .send({ code: wrongCode(started.body.secret, h.clock) }),
+      401,
+      'mfa_invalid_code',
+    );
+    expectProblem(
+      await request(h.app)
+        .post(path)
+        .set('X-Test-User', 'bob')
+        .send({ code: totpCode(started.body.secret, h.clock) }),
+      404,
+      'enrollment_not_found',
+    );
     expectProblem(await request(h.app).post('/mfa/totp/fac_nope/confirm').set('X-Test-User', 'alice').send({ code: '123456' }), 404, 'enrollment_not_found');
   });
 
@@ -115,15 +133,30 @@ describe('HOTP enrollment: POST /mfa/hotp and /mfa/hotp/:factorId/confirm', () =
     const h = await makeHarness();
     const started = await request(h.app).post('/mfa/hotp').set('X-Test-User', 'alice').expect(201);
     expect(started.body.otpauthUrl).toBe(`otpauth://hotp/Acme:alice?secret=${started.body.secret}&issuer=Acme&counter=0`);
-    const res = await request(h.app).post(`/mfa/hotp/${started.body.factorId}/confirm`).set('X-Test-User', 'alice').send({ code: hotpCode(started.body.secret, 0) }).expect(200);
+    const res = await request(h.app)
+      .post(`/mfa/hotp/${started.body.factorId}/confirm`)
+      .set('X-Test-User', 'alice')
+      .send({ code: hotpCode(started.body.secret, 0) })
+      .expect(200);
     expect(res.body).toMatchObject({ factor: { kind: 'hotp', label: 'Hardware token' }, recoveryCodes: expect.any(Array) });
   });
 
   test('the counter moves on: the next code verifies once', async () => {
     const h = await makeHarness();
     const { secret } = await enrollHotp(h, 'alice');
-    await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: hotpCode(secret, 1) }).expect(200);
-    expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: hotpCode(secret, 1) }), 401, 'mfa_invalid_code');
+    await request(h.app)
+      .post('/mfa/verify')
+      .set('X-Test-User', 'alice')
+      .send({ code: hotpCode(secret, 1) })
+      .expect(200);
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/verify')
+        .set('X-Test-User', 'alice')
+        .send({ code: hotpCode(secret, 1) }),
+      401,
+      'mfa_invalid_code',
+    );
   });
 });
 

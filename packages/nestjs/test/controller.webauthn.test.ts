@@ -61,7 +61,9 @@ describe('registration', () => {
     const key = new SoftAuthenticator({ origin: ORIGIN });
     const options = await post(h, '/webauthn/registration/options', 'alice').expect(200);
     const now = h.clock.now();
-    const res = await post(h, '/webauthn/registration', 'alice').send({ response: key.register(options.body), label: 'YubiKey 5' }).expect(201);
+    const res = await post(h, '/webauthn/registration', 'alice')
+      .send({ response: key.register(options.body), label: 'YubiKey 5' })
+      .expect(201);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual({
       factor: { id: expect.stringMatching(/^fac_/), kind: 'webauthn', label: 'YubiKey 5', createdAt: now },
@@ -121,7 +123,9 @@ describe('authentication', () => {
     const { key, factorId } = await register(h, 'alice');
     h.clock.advanceSeconds(3600);
     const now = h.clock.now();
-    const res = await post(h, '/webauthn/authentication', 'alice').send({ response: await signed(h, 'alice', key) }).expect(200);
+    const res = await post(h, '/webauthn/authentication', 'alice')
+      .send({ response: await signed(h, 'alice', key) })
+      .expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual({ sessionToken: expect.stringMatching(/^mfa_[A-Za-z0-9_-]{43}$/), expiresAt: now + 12 * 3600_000, amr: ['hwk'], authTime: now, factorId });
     const guarded = await request(h.app).get('/hwk-only').set('X-Test-User', 'alice').set('X-Session-Token', res.body.sessionToken).expect(200);
@@ -135,7 +139,9 @@ describe('authentication', () => {
     const stale = await request(h.app).post('/sensitive').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken);
     expectProblem(stale, 401, 'mfa_stale');
     expectChallenge(stale, `max_age=${SENSITIVE_MAX_AGE}`);
-    const res = await post(h, '/webauthn/authentication', 'alice', sessionToken).send({ response: await signed(h, 'alice', key) }).expect(200);
+    const res = await post(h, '/webauthn/authentication', 'alice', sessionToken)
+      .send({ response: await signed(h, 'alice', key) })
+      .expect(200);
     await request(h.app).post('/sensitive').set('X-Test-User', 'alice').set('X-Session-Token', res.body.sessionToken).expect(200);
   });
 
@@ -163,7 +169,9 @@ describe('authentication', () => {
     const h = await harness();
     const alice = await enrollTotp(h, 'alice');
     const { key } = await register(h, 'alice', undefined, alice.sessionToken);
-    await post(h, '/verify', 'alice').send({ code: wrongCode(alice.secret, h.clock) }).expect(401);
+    await post(h, '/verify', 'alice')
+      .send({ code: wrongCode(alice.secret, h.clock) })
+      .expect(401);
     expectProblem(await post(h, '/webauthn/authentication', 'alice').send({ response: await signed(h, 'alice', key, { tamperSignature: true }) }), 401, 'webauthn_verification_failed');
     const locked = await post(h, '/webauthn/authentication', 'alice').send({ response: await signed(h, 'alice', key, { userPresent: false }) });
     expectProblem(locked, 429, 'mfa_locked');

@@ -130,7 +130,11 @@ describe('global MfaGuard, enforcing where @RequireMFA() applies', () => {
     await request(h.app).get('/mfa').set('X-Test-User', 'alice').expect(200);
     const { secret } = await enrollTotp(h, 'alice');
     await request(h.app).get('/mfa').set('X-Test-User', 'alice').expect(200);
-    await request(h.app).post('/mfa/verify').set('X-Test-User', 'alice').send({ code: nextTotp(h, secret) }).expect(200);
+    await request(h.app)
+      .post('/mfa/verify')
+      .set('X-Test-User', 'alice')
+      .send({ code: nextTotp(h, secret) })
+      .expect(200);
   });
 });
 

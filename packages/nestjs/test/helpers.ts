@@ -118,10 +118,7 @@ export async function makeHarness(options: HarnessOptions = {}): Promise<Harness
   const events: MfaEvent[] = [];
   const mfa = createMfa(testMfaOptions(clock, logs, events, options.mfa));
   const metadata = options.metadata ?? { controllers: [ProtectedController] };
-  const nest = await startApp(
-    { ...metadata, imports: [MfaModule.forRoot(mfa, { guards: [TestAuthGuard], ...options.module }), ...(metadata.imports ?? [])] },
-    options.configure,
-  );
+  const nest = await startApp({ ...metadata, imports: [MfaModule.forRoot(mfa, { guards: [TestAuthGuard], ...options.module }), ...(metadata.imports ?? [])] }, options.configure);
   return { app: nest.getHttpServer() as Server, nest, mfa, clock, logs, events };
 }
 
@@ -157,7 +154,10 @@ export async function enrollTotp(h: Harness, user: string, base = '/mfa'): Promi
 export async function enrollHotp(h: Harness, user: string): Promise<Enrolled> {
   const started = await request(h.app).post('/mfa/hotp').set('X-Test-User', user).expect(201);
   const { factorId, secret } = started.body as { factorId: string; secret: string };
-  const confirmed = await request(h.app).post(`/mfa/hotp/${factorId}/confirm`).set('X-Test-User', user).send({ code: hotpCode(secret, 0) });
+  const confirmed = await request(h.app)
+    .post(`/mfa/hotp/${factorId}/confirm`)
+    .set('X-Test-User', user)
+    .send({ code: hotpCode(secret, 0) });
   if (confirmed.status !== 200) throw new Error(`HOTP confirmation answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}`);
   return { factorId, secret, sessionToken: confirmed.body.session.sessionToken, recoveryCodes: confirmed.body.recoveryCodes };
 }

@@ -163,12 +163,7 @@ describe('@RequireMFA({ maxAge }) and @RequireMFA({ methods })', () => {
     const h = await makeHarness();
     const { sessionToken, secret } = await enrollTotp(h, 'alice');
     h.clock.advanceSeconds(SENSITIVE_MAX_AGE + 60);
-    const res = await request(h.app)
-      .post('/sensitive')
-      .set('X-Test-User', 'alice')
-      .set('X-Session-Token', sessionToken)
-      .set('X-MFA-Token', totpCode(secret, h.clock))
-      .expect(200);
+    const res = await request(h.app).post('/sensitive').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken).set('X-MFA-Token', totpCode(secret, h.clock)).expect(200);
     const issued = res.headers['x-session-token'] as string;
     expect(issued).toMatch(/^mfa_/);
     expect(issued).not.toBe(sessionToken);

@@ -121,12 +121,7 @@ export class PostgresFactorStore implements FactorStore {
    * if it is still `expected`, so of racing proofs with the same counter exactly one wins.
    */
   async compareAndSetCounter(userId: string, factorId: string, expected: number, next: number): Promise<boolean> {
-    const { rows } = await this.db.query(`UPDATE ${this.t.factors} SET counter = $4 WHERE user_id = $1 AND id = $2 AND counter = $3 RETURNING id`, [
-      userId,
-      factorId,
-      expected,
-      next,
-    ]);
+    const { rows } = await this.db.query(`UPDATE ${this.t.factors} SET counter = $4 WHERE user_id = $1 AND id = $2 AND counter = $3 RETURNING id`, [userId, factorId, expected, next]);
     return rows.length > 0;
   }
 
@@ -135,10 +130,12 @@ export class PostgresFactorStore implements FactorStore {
    * still `expected` (key rotation racing another change loses, and leaves the row alone).
    */
   async compareAndSetSecret(userId: string, factorId: string, expected: string, next: string): Promise<boolean> {
-    const { rows } = await this.db.query(
-      `UPDATE ${this.t.factors} SET secret = $4 WHERE user_id = $1 AND id = $2 AND kind IN ('totp', 'hotp', 'oob') AND secret = $3 RETURNING id`,
-      [userId, factorId, expected, next],
-    );
+    const { rows } = await this.db.query(`UPDATE ${this.t.factors} SET secret = $4 WHERE user_id = $1 AND id = $2 AND kind IN ('totp', 'hotp', 'oob') AND secret = $3 RETURNING id`, [
+      userId,
+      factorId,
+      expected,
+      next,
+    ]);
     return rows.length > 0;
   }
 

@@ -35,7 +35,6 @@ export const postgresReachable: boolean = (() => {
 
 const freshSchema = () => `mfakit_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
 
-
 export const pglite: DatabaseTarget = {
   name: 'PGlite (in memory)',
   async open() {

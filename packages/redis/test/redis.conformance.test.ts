@@ -72,11 +72,7 @@ withRedis(() => {
       await store.increment('attempts:{alice%40example.com}', 60_000);
       await store.advance('step:{alice%40example.com}:fac_1', 5, 60_000);
       const keys = (await client.keys(`${runPrefix}keys:*`)).sort();
-      expect(keys).toEqual([
-        `${runPrefix}keys:attempts:{alice%40example.com}`,
-        `${runPrefix}keys:session:{alice%40example.com}:abc`,
-        `${runPrefix}keys:step:{alice%40example.com}:fac_1`,
-      ]);
+      expect(keys).toEqual([`${runPrefix}keys:attempts:{alice%40example.com}`, `${runPrefix}keys:session:{alice%40example.com}:abc`, `${runPrefix}keys:step:{alice%40example.com}:fac_1`]);
       for (const key of keys) expect(await client.pttl(key)).toBeGreaterThan(0);
     });
 

@@ -54,7 +54,10 @@ interface Running {
   clock: FakeClock;
   events: MfaEvent[];
   /** Sends a request as this user (with these roles), or anonymously. */
-  as(userId: string | null, roles?: string): {
+  as(
+    userId: string | null,
+    roles?: string,
+  ): {
     get(path: string): request.Test;
     put(path: string): request.Test;
     delete(path: string): request.Test;
@@ -409,7 +412,13 @@ export function describeAdminRoutes(name: string, makeApp: AdminAppFactory): voi
         const put = () => admin('put', exemptionPath('carol'));
         const grant = validExemption(t);
         expect4xx(await put().set('Content-Type', 'application/json').send('{"reason": "x", '), 400, 'invalid_request');
-        expect4xx(await put().set('Content-Type', 'application/json').send(JSON.stringify([grant])), 400, 'invalid_request');
+        expect4xx(
+          await put()
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify([grant])),
+          400,
+          'invalid_request',
+        );
         expect4xx(await put().set('Content-Type', 'application/json').send('"a string"'), 400, 'invalid_request');
         expect4xx(await put().set('Content-Type', 'application/json').send('null'), 400, 'invalid_request');
         expect4xx(await put().set('Content-Type', 'text/plain').send(JSON.stringify(grant)), 400, 'invalid_request');

@@ -200,10 +200,7 @@ export class SoftAuthenticator {
       credential = this.find(overrides.credentialId);
     } else {
       const allowed = options.allowCredentials ?? [];
-      credential =
-        allowed.length > 0
-          ? allowed.map((c) => this.held.get(c.id)).find((c) => c !== undefined)
-          : this.credentials.filter((c) => c.rpId === rpId).pop();
+      credential = allowed.length > 0 ? allowed.map((c) => this.held.get(c.id)).find((c) => c !== undefined) : this.credentials.filter((c) => c.rpId === rpId).pop();
       if (!credential) throw new Error('SoftAuthenticator: NotAllowedError: no credential of this authenticator is allowed');
     }
     this.last = credential;

@@ -18,9 +18,7 @@ export interface HotpVector {
 export const RFC4226_SEED = '12345678901234567890';
 
 /** RFC 4226 Appendix D: HOTP values for counters 0 to 9 (6 digits, SHA-1). */
-export const RFC4226_VECTORS: readonly HotpVector[] = [
-  '755224', '287082', '359152', '969429', '338314', '254676', '287922', '162583', '399871', '520489',
-].map((code, counter) => ({ counter, code }));
+export const RFC4226_VECTORS: readonly HotpVector[] = ['755224', '287082', '359152', '969429', '338314', '254676', '287922', '162583', '399871', '520489'].map((code, counter) => ({ counter, code }));
 
 /** One TOTP test vector: the Unix time in seconds, the hash, its seed and the 8-digit code. */
 export interface TotpVector {

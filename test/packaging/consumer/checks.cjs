@@ -70,7 +70,11 @@ async function runChecks({ format, resolved, mfakit, peers }) {
   // injected, and they share the one core instance.
   const nest = mfakit['@mfakit/nestjs'];
   const paramtypes = Reflect.getMetadata('design:paramtypes', nest.MfaGuard);
-  assert.deepEqual(paramtypes?.map((type) => type.name), ['Mfa', 'Object', 'Reflector'], 'MfaGuard has no design:paramtypes');
+  assert.deepEqual(
+    paramtypes?.map((type) => type.name),
+    ['Mfa', 'Object', 'Reflector'],
+    'MfaGuard has no design:paramtypes',
+  );
   assert.equal(paramtypes[0], core.Mfa, "MfaGuard's Mfa is not @mfakit/core's");
   const nestApp = await peers.NestFactory.create(nest.MfaModule.forRoot(mfa), { logger: false });
   try {

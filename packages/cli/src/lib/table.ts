@@ -9,5 +9,13 @@ const GAP = '  ';
 export function toTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const lines = [header, ...rows].map((row) => row.map(printable));
   const widths = header.map((_, column) => Math.max(...lines.map((line) => (line[column] ?? '').length)));
-  return lines.map((line) => line.map((cell, column) => cell.padEnd(widths[column]!)).join(GAP).trimEnd() + '\n').join('');
+  return lines
+    .map(
+      (line) =>
+        line
+          .map((cell, column) => cell.padEnd(widths[column]!))
+          .join(GAP)
+          .trimEnd() + '\n',
+    )
+    .join('');
 }

@@ -41,9 +41,7 @@ export function normalizeRecoveryCode(input: string): string | null {
 }
 
 export function hashRecoveryCode(normalized: string, salt: string): Promise<string> {
-  return new Promise((resolve, reject) =>
-    scrypt(normalized, Buffer.from(salt, 'base64url'), HASH_BYTES, SCRYPT, (err, key) => (err ? reject(err) : resolve(key.toString('base64url')))),
-  );
+  return new Promise((resolve, reject) => scrypt(normalized, Buffer.from(salt, 'base64url'), HASH_BYTES, SCRYPT, (err, key) => (err ? reject(err) : resolve(key.toString('base64url')))));
 }
 
 function randomCode(opts: ResolvedOptions): string {

@@ -46,12 +46,7 @@ export const otpSecretContext = (userId: string, factorId: string) => `mfakit:ot
  * pending, in the StateStore, until confirmed with a valid code; unconfirmed, it lapses after
  * `enrollmentTtl`.
  */
-export async function startOtpEnrollment(
-  opts: ResolvedOptions,
-  user: MfaUser,
-  kind: 'totp' | 'hotp',
-  label: string,
-): Promise<OtpEnrollment> {
+export async function startOtpEnrollment(opts: ResolvedOptions, user: MfaUser, kind: 'totp' | 'hotp', label: string): Promise<OtpEnrollment> {
   const now = opts.clock.now();
   const factorId = randomId(opts.randomBytes, 'fac');
   const secret = base32.encode(opts.randomBytes(SECRET_BYTES), { padding: false });

@@ -2,7 +2,6 @@ import { bodyLimitOf, MfaError, problemResponse, requestErrorProblem } from '@mf
 import type { Context, Next } from 'koa';
 import { writeResult } from './http';
 
-
 /** Errors of reading a request (bad JSON, too large, unknown charset) become problems; others go on up. */
 export async function requestErrors(ctx: Context, next: Next): Promise<void> {
   try {

@@ -41,7 +41,10 @@ export function installRequestErrorHandler(adapterHost: HttpAdapterHost | undefi
 export function contractPathPattern(mount: string, routes: readonly { path: string }[]): RegExp {
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const paths = [...new Set(routes.map((route) => (route.path === '/' ? '' : route.path)))].map((path) =>
-    path.split('/').map((segment) => (segment.startsWith(':') ? '[^/]+' : escape(segment))).join('/'),
+    path
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : escape(segment)))
+      .join('/'),
   );
   return new RegExp(`^(?:/.*)?/${escape(mount)}(?:${paths.join('|')})/?$`, 'i');
 }

@@ -6,7 +6,10 @@ import { MfaError } from '@mfakit/core';
  */
 export interface SqlClient {
   /** Runs one statement with `$1`, `$2`... bound to `params`; never string-built from values. */
-  query(text: string, params?: unknown[]): Promise<{
+  query(
+    text: string,
+    params?: unknown[],
+  ): Promise<{
     /** The rows, as objects by column name. */
     rows: any[];
   }>;
