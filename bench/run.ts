@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const report = { when: new Date().toISOString(), quick, seconds: Math.round((Date.now() - started) / 1000), machine, results };
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   const table = markdown(results);
   writeFileSync(path.join(dir, 'latest.md'), `# Latest benchmark run\n\n${report.when}${quick ? ' (quick)' : ''}, ${machine.cpus}, Node ${machine.node}\n\n${table}\n`);
   console.log(`\n${table}\n\nWrote bench/results/latest.json and latest.md in ${report.seconds} s.`);

@@ -38,7 +38,10 @@ function missingServices(): string[] {
  */
 export function withFleetServices(suite: () => void): void {
   const missing = missingServices();
-  if (missing.length === 0) return suite();
+  if (missing.length === 0) {
+    suite();
+    return;
+  }
   const notice = `The fleet tests need ${missing.join(' and ')}.`;
   const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
   test(inCi ? 'fleet services are reachable (required when CI is set)' : 'fleet services unavailable: skipped, see the notice', () => {
@@ -255,7 +258,7 @@ export class DemoInstance {
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(this.url + route, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), signal: AbortSignal.timeout(10_000) });
     const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : {}, headers: response.headers };
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
   }
 
   /** Signs `user` in (password `<user>-password`) and answers the access token. */
@@ -272,12 +275,13 @@ export class DemoInstance {
     const { factorId, secret } = started.body as { factorId: string; secret: string };
     const confirmed = await this.send('POST', `/mfa/totp/${factorId}/confirm`, { token, body: { code: totpCode(secret, systemClock) } });
     if (confirmed.status !== 200) throw new Error(`confirmation failed: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
-    return { factorId, secret, session: confirmed.body.session.sessionToken, recoveryCodes: confirmed.body.recoveryCodes };
+    const { session, recoveryCodes } = confirmed.body as { session: { sessionToken: string }; recoveryCodes: string[] };
+    return { factorId, secret, session: session.sessionToken, recoveryCodes };
   }
 }
 
 export interface Answer {
   status: number;
-  body: Record<string, any>;
+  body: Record<string, unknown>;
   headers: Headers;
 }

@@ -54,7 +54,10 @@ export const checkAllocations: Task = {
       const bytes = await allocatedPerCall(n, check);
       const emptyBytes = await allocatedPerCall(n, empty);
       if (bytes === null || emptyBytes === null) n = Math.max(1000, n >> 1);
-      else samples.push(bytes), emptySamples.push(emptyBytes);
+      else {
+        samples.push(bytes);
+        emptySamples.push(emptyBytes);
+      }
     }
     observer.disconnect();
     if (samples.length === 0) throw new Error('every allocation batch saw a collection');

@@ -50,7 +50,8 @@ async function fixture(): Promise<Fixture> {
   return {
     codes: (n) =>
       Array.from({ length: n }, () => {
-        const at = (step += STRIDE) * periodMs + 7_000;
+        step += STRIDE;
+        const at = step * periodMs + 7_000;
         return { at, code: totpCode(secret, { now: () => at }, { algorithm: factor.algorithm, digits: factor.digits, period: factor.period }) };
       }),
     async mfakit({ at, code }) {

@@ -36,10 +36,19 @@ export class ProblemFilter implements ExceptionFilter {
       req.socket.destroy();
       return;
     }
-    if (exception instanceof MfaDenied || exception instanceof DemoAnswer) return writeResult(res, exception.result);
-    if (exception instanceof NotFoundException) return writeResult(res, problemResponse({ code: 'not_found', detail: `Nothing here: ${where}` }));
+    if (exception instanceof MfaDenied || exception instanceof DemoAnswer) {
+      writeResult(res, exception.result);
+      return;
+    }
+    if (exception instanceof NotFoundException) {
+      writeResult(res, problemResponse({ code: 'not_found', detail: `Nothing here: ${where}` }));
+      return;
+    }
     const clientError = requestErrorProblem(exception);
-    if (clientError) return writeResult(res, problemResponse(clientError));
+    if (clientError) {
+      writeResult(res, problemResponse(clientError));
+      return;
+    }
     this.logger.error(`${where} failed: ${describeError(exception)}`);
     writeResult(res, internalError());
   }

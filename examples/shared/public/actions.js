@@ -3,6 +3,7 @@
 // removing a factor. A 401 mfa_stale or mfa_required opens the challenge box next to the action;
 // a code from the app, a code sent by email or SMS, a recovery code or a passkey answers it, and
 // the action runs again. Loaded after app.js.
+// biome-ignore lint/suspicious/noRedundantUseStrict: a classic <script> (index.html loads it without type="module"), so this directive is what makes it strict
 'use strict';
 
 let pending = null; // the action the challenge box is open for
@@ -18,7 +19,7 @@ let removing = null; // the id of the factor whose removal waits for "Remove it"
  */
 async function attempt(action, headers = {}, how = '') {
   const answer = await action.run(headers);
-  if (answer && answer.ok) {
+  if (answer?.ok) {
     closeChallenge();
     await action.done(answer, how);
   } else if (answer && answer.problem?.code !== 'authentication_required') {
@@ -151,7 +152,7 @@ $('stepup-toggle').addEventListener('click', () => {
 $('stepup-cancel').addEventListener('click', () => {
   const action = pending;
   closeChallenge();
-  if (action && action.cancel) action.cancel();
+  if (action?.cancel) action.cancel();
   say('');
 });
 
@@ -215,7 +216,7 @@ $('call-profile').addEventListener('click', () => attempt(apiAction('GET /api/pr
 
 $('transfer-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  attempt(apiAction('POST /api/transfers', 'POST', '/api/transfers', { amount: Number($('amount').value), to: $('to').value.trim() }));
+  void attempt(apiAction('POST /api/transfers', 'POST', '/api/transfers', { amount: Number($('amount').value), to: $('to').value.trim() }));
 });
 
 // ---- adding factors ------------------------------------------------------------------------
@@ -266,6 +267,7 @@ $('passkey-form').addEventListener('submit', async (event) => {
 });
 
 /** Starts TOTP enrollment; next to a passkey it needs a fresh proof. */
+// biome-ignore lint/correctness/noUnusedVariables: read by app.js: classic scripts share the page's global scope
 const enrollTotpAction = {
   label: 'Setting up an authenticator app',
   slot: () => $('factors-challenge-slot'),

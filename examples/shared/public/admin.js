@@ -3,9 +3,10 @@
 // exemption, and revoking all of a user's factors (a lost phone). Every admin route needs a
 // proof of the administrator's own from the last 5 minutes: a 401 opens the challenge box in the
 // panel (actions.js), and the action runs again once it is answered. Loaded after actions.js.
+// biome-ignore lint/suspicious/noRedundantUseStrict: a classic <script> (index.html loads it without type="module"), so this directive is what makes it strict
 'use strict';
 
-const admin = (() => {
+(() => {
   const STALE = 'Prove a factor again first (your last proof is older than 5 minutes).';
   const DAY_MS = 24 * 60 * 60 * 1000;
   let me = null; // GET /api/me: { id, roles }
@@ -252,6 +253,4 @@ const admin = (() => {
       show('admin-report', false);
     },
   });
-
-  return { isAdmin };
 })();

@@ -4,6 +4,7 @@
 // calls, adding a passkey, removing a factor); passkeys.js runs the browser's passkey prompt;
 // oob.js, inbox.js and admin.js add codes by email or SMS, the demo's outbox and notifications,
 // and the administrators' panel, as `panels`.
+// biome-ignore lint/suspicious/noRedundantUseStrict: a classic <script> (index.html loads it without type="module"), so this directive is what makes it strict
 'use strict';
 
 const ACCESS_KEY = 'mfakit-demo.accessToken';
@@ -41,12 +42,13 @@ function factorName(factor) {
 /** What made a proof, from its factor id ('recovery' for a recovery code). */
 function proofName(factorId) {
   if (factorId === 'recovery') return 'a recovery code';
-  const factor = status && status.factors.find((f) => f.id === factorId);
+  const factor = status?.factors.find((f) => f.id === factorId);
   return factor ? factorName(factor) : 'a factor that has since been removed';
 }
 /** True when the signed-in user has a factor of one of these kinds ('oob' for email or SMS). */
-const hasKind = (...kinds) => Boolean(status && status.factors.some((f) => kinds.includes(f.kind)));
+const hasKind = (...kinds) => Boolean(status?.factors.some((f) => kinds.includes(f.kind)));
 /** The user's email and SMS factors. */
+// biome-ignore lint/correctness/noUnusedVariables: read by actions.js and oob.js: classic scripts share the page's global scope
 const oobFactors = () => (status ? status.factors.filter((f) => f.kind === 'oob') : []);
 /** A service account: exempt by the server's configuration, for good (not by an administrator, for a while). */
 const isServiceAccount = (s) => s.exempt && !s.exemption;
@@ -78,6 +80,7 @@ const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minu
 const hourMinute = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 const dateTime = (ms) => new Date(ms).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 /** "14:05" today, else "3 Dec 2026, 14:05". */
+// biome-ignore lint/correctness/noUnusedVariables: read by inbox.js and admin.js: classic scripts share the page's global scope
 const when = (ms) => (new Date(ms).toDateString() === new Date().toDateString() ? hourMinute(ms) : dateTime(ms));
 
 // ---- HTTP ----------------------------------------------------------------------------------
@@ -241,6 +244,7 @@ $('end-session').addEventListener('click', async () => {
 
 // ---- enrollment ----------------------------------------------------------------------------
 /** Shows a started TOTP enrollment: the QR code, the setup key, the code box. */
+// biome-ignore lint/correctness/noUnusedVariables: read by actions.js: classic scripts share the page's global scope
 function showEnrollment(data) {
   const { factorId, secret, qrCode, expiresAt } = data;
   enrollment = { factorId, expiresAt };

@@ -2,9 +2,10 @@
 // (GET /api/outbox: the codes a real application would email or text) and the Notifications
 // (GET /api/notifications: what changed in the account's security). Both are fetched again after
 // every action. Loaded after actions.js.
+// biome-ignore lint/suspicious/noRedundantUseStrict: a classic <script> (index.html loads it without type="module"), so this directive is what makes it strict
 'use strict';
 
-const inbox = (() => {
+(() => {
   const PURPOSES = { enrollment: 'to confirm a new email address or phone number', verification: 'to verify it is you' };
 
   /** What a user is told, in words; `kind` names the factor kind ('oob' for email or SMS, with its `channel`). */
@@ -108,6 +109,4 @@ const inbox = (() => {
       for (const id of ['outbox-list', 'notices-list']) $(id).replaceChildren();
     },
   });
-
-  return { refreshOutbox, refreshNotices };
 })();

@@ -1,8 +1,10 @@
 // Passkeys on the demo page: a thin layer over @simplewebauthn/browser, which the demo serves
 // itself at /vendor/simplewebauthn-browser.js (window.SimpleWebAuthnBrowser). It runs the
 // browser's WebAuthn prompt and turns the browser's errors into sentences. Loaded before app.js.
+// biome-ignore lint/suspicious/noRedundantUseStrict: a classic <script> (index.html loads it without type="module"), so this directive is what makes it strict
 'use strict';
 
+// biome-ignore lint/correctness/noUnusedVariables: read by app.js and actions.js: classic scripts share the page's global scope
 const passkeys = (() => {
   const lib = window.SimpleWebAuthnBrowser;
 
@@ -29,12 +31,12 @@ const passkeys = (() => {
 
   /** The sentence to show for an error of the browser's passkey prompt. */
   function errorText(err) {
-    const name = err && err.name;
+    const name = err?.name;
     if (name === 'SecurityError') {
       return `This address (${location.origin}) cannot use passkeys for this server. Open the demo at http://localhost:${location.port || '80'} (not 127.0.0.1), or set WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS to match it.`;
     }
     if (BROWSER_ERRORS[name]) return BROWSER_ERRORS[name];
-    return `The passkey prompt failed${err && err.message ? `: ${err.message}` : '.'}`;
+    return `The passkey prompt failed${err?.message ? `: ${err.message}` : '.'}`;
   }
 
   /**

@@ -6,7 +6,7 @@ import type { MfaLogger } from '@mfakit/core';
 import { configFromEnv, type DemoConfig } from './config';
 import { demoSetup } from './demo';
 import { DEMO_DATA_ROOT } from './serve';
-import { openDemoStores } from './stores';
+import { type DemoStores, openDemoStores } from './stores';
 import { listDemoUsers } from './users';
 
 /** The demo whose embedded database the command opens when MFA_DATA_DIR is unset. */
@@ -52,7 +52,7 @@ export async function mfakit(argv: string[], env: NodeJS.ProcessEnv = process.en
     );
     return EXIT_FAILED;
   }
-  let opened;
+  let opened: DemoStores;
   try {
     opened = await openDemoStores({ ...config, dataDir }, logger);
   } catch (err) {

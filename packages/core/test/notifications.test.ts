@@ -1,7 +1,7 @@
 // Threat: changes to an account that its owner never hears of (an attacker adding their own
 // authenticator, spending a recovery code, or locking the account), and recovery codes used
 // without administrators knowing. The notify hooks get each, never with a secret in them.
-import { type AdminNotice, type UserNotice } from '@mfakit/core';
+import type { AdminNotice, UserNotice } from '@mfakit/core';
 import { totpCode } from '@mfakit/testing';
 import { enrollTotp, setup, unwrap, wrongCodes } from './helpers';
 

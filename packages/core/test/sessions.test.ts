@@ -87,7 +87,7 @@ test('endSession (DELETE /mfa/session) ends the session and is idempotent', asyn
 test('a garbage or missing token is simply no session', async () => {
   const h = setup();
   const alice = await enrollTotp(h);
-  for (const sessionToken of [undefined, '', 'mfa_nope', 'x'.repeat(10_000), alice.sessionToken + 'x']) {
+  for (const sessionToken of [undefined, '', 'mfa_nope', 'x'.repeat(10_000), `${alice.sessionToken}x`]) {
     expect(codeOf(await h.mfa.startEnrollment({ user: alice.user, ...(sessionToken === undefined ? {} : { sessionToken }) }, 'totp'))).toBe('mfa_required');
   }
 });

@@ -84,7 +84,10 @@ export function requireMfa(mfa: Mfa, options: RequireMfaOptions = {}): RequestHa
 
 /** Writes a denial, or sets `req.mfa` and the decision's headers and calls `next`. */
 function follow(decision: Decision, req: Request, res: Response, next: NextFunction): void {
-  if (!decision.allow) return writeResult(res, decision.response);
+  if (!decision.allow) {
+    writeResult(res, decision.response);
+    return;
+  }
   req.mfa = decision.state;
   for (const name in decision.headers) res.setHeader(name, decision.headers[name]!);
   next();

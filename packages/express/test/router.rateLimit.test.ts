@@ -14,7 +14,7 @@ describe('per-IP rate limit on verification routes', () => {
     for (const user of ['u1', 'u2', 'u3']) {
       const res = await request(h.app).post('/mfa/verify').set('X-Test-User', user).send({ code: '123456' });
       expectProblem(res, 403, 'mfa_enrollment_required');
-      expect(res.headers['ratelimit']).toMatch(/; r=\d+; t=\d+$/);
+      expect(res.headers.ratelimit).toMatch(/; r=\d+; t=\d+$/);
     }
     const limited = await request(h.app).post('/mfa/verify').set('X-Test-User', 'u4').send({ code: '123456' });
     expectProblem(limited, 429, 'rate_limited');
@@ -47,7 +47,7 @@ describe('per-IP rate limit on verification routes', () => {
     for (let i = 0; i < 40; i += 1) {
       const res = await request(h.app).post('/mfa/verify').set('X-Test-User', `user${i}`).send({});
       expectProblem(res, 400, 'invalid_request');
-      expect(res.headers['ratelimit']).toBeUndefined();
+      expect(res.headers.ratelimit).toBeUndefined();
     }
   });
 });

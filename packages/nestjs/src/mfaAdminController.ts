@@ -1,3 +1,4 @@
+// biome-ignore lint/style/useImportType: Mfa is injected through the constructor: NestJS DI needs a runtime import of it (with import type, the decorator metadata names Object)
 import { ADMIN_ROUTES, type AdminRouteName, handleAdminRoute, Mfa, MfaError, problemResponse } from '@mfakit/core';
 import { All, Controller, Delete, Get, Inject, type OnModuleInit, Put, Req, Res, type Type, UseGuards } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';

@@ -1,3 +1,4 @@
+// biome-ignore lint/style/useImportType: Mfa is injected through the constructor: NestJS DI needs a runtime import of it (with import type, the decorator metadata names Object)
 import { CONTRACT_ROUTES, createRateLimiter, handleRoute, Mfa, MfaError, problemResponse, type RateLimitHit, type RouteName } from '@mfakit/core';
 import { All, Controller, Delete, Get, Inject, type OnModuleInit, Post, Req, Res, type Type, UseGuards } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';

@@ -1,3 +1,4 @@
+// biome-ignore lint/style/useImportType: Mfa is injected through the constructor: NestJS DI needs a runtime import of it (with import type, the decorator metadata names Object)
 import { type Decision, Mfa, MfaError, type MfaState, type Requirement } from '@mfakit/core';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { GUARDS_METADATA } from '@nestjs/common/constants';
@@ -20,6 +21,10 @@ declare global {
 // Requests a guard has let through already: a route guarded both globally and with
 // @UseGuards(MfaGuard) is checked once, so an inline code is not spent twice.
 const passed = new WeakSet<object>();
+
+// A route handler or its controller class, as Nest hands them out and its Reflector reads them.
+// biome-ignore lint/complexity/noBannedTypes: Nest's own type for reflector targets: ExecutionContext.getHandler() returns Function, Reflector takes (Type | Function)[]
+type RouteTarget = Function;
 
 /** A denial is thrown (`MfaDenied`); a pass sets `req.mfa` and the decision's headers. */
 function follow(decision: Decision, req: MfaHttpRequest, res: MfaHttpResponse): true {
@@ -111,16 +116,22 @@ export class MfaGuard implements CanActivate {
     const handler = context.getHandler();
     const controller = context.getClass();
     let byClass = this.requirements.get(handler);
-    if (!byClass) this.requirements.set(handler, (byClass = new WeakMap()));
+    if (!byClass) {
+      byClass = new WeakMap();
+      this.requirements.set(handler, byClass);
+    }
     let requirement = byClass.get(controller);
-    if (requirement === undefined) byClass.set(controller, (requirement = this.readRequirement([handler, controller])));
+    if (requirement === undefined) {
+      requirement = this.readRequirement([handler, controller]);
+      byClass.set(controller, requirement);
+    }
     return requirement;
   }
 
   // Metadata is fixed once the application has started: a route's requirement never changes.
-  private readonly requirements = new WeakMap<Function, WeakMap<Function, Requirement | null>>();
+  private readonly requirements = new WeakMap<RouteTarget, WeakMap<RouteTarget, Requirement | null>>();
 
-  private readRequirement(targets: Function[]): Requirement | null {
+  private readRequirement(targets: RouteTarget[]): Requirement | null {
     const marked = this.reflector.getAllAndOverride<Requirement | false | undefined>(MFA_REQUIREMENT, targets);
     if (marked === false) return null;
     if (marked) return marked;
@@ -128,7 +139,7 @@ export class MfaGuard implements CanActivate {
   }
 
   /** Whether the route or its controller names this guard in `@UseGuards()`. */
-  private isBoundTo(targets: Function[]): boolean {
+  private isBoundTo(targets: RouteTarget[]): boolean {
     const guards: unknown[] = this.reflector.getAllAndMerge<unknown[]>(GUARDS_METADATA, targets) ?? [];
     return guards.some((guard) => guard === MfaGuard || guard instanceof MfaGuard || (typeof guard === 'function' && guard.prototype instanceof MfaGuard));
   }

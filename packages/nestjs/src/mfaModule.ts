@@ -31,6 +31,7 @@ import { MFA, MFA_ADMIN_OPTIONS, MFA_MODULE_OPTIONS, type MfaModuleAsyncOptions,
  * ```
  */
 @Module({})
+// biome-ignore lint/complexity/noStaticOnlyClass: a NestJS dynamic module: the class is what Nest imports, and forRoot()/forRootAsync() are its static factories (the framework's pattern, as in ThrottlerModule)
 export class MfaModule {
   /**
    * The module around a core made from `options` (see `createMfa`; checked here, so a bad option

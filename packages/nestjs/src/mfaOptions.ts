@@ -131,6 +131,7 @@ export interface MfaModuleOptions {
  */
 export interface MfaModuleAsyncOptions extends MfaModuleOptions, Pick<ModuleMetadata, 'imports'> {
   /** Returns the options of `createMfa`, or a core made with it. */
+  // biome-ignore lint/suspicious/noExplicitAny: as Nest's FactoryProvider.useFactory: a typed factory such as (config: ConfigService) => ... must fit, which unknown[] would refuse
   useFactory: (...args: any[]) => MfaOptions | Mfa | Promise<MfaOptions | Mfa>;
   /** The providers passed to `useFactory`, in order. */
   inject?: (InjectionToken | OptionalFactoryDependency)[];

@@ -87,25 +87,27 @@ export class PostgresFactorStore implements FactorStore {
    */
   async getFactor(userId: string, factorId: string): Promise<FactorRecord | null> {
     const { rows } = await this.db.query(`SELECT * FROM ${this.t.factors} WHERE user_id = $1 AND id = $2`, [userId, factorId]);
-    return rows[0] ? factorOf(rows[0]) : null;
+    const row = rows[0] as FactorRow | undefined;
+    return row ? factorOf(row) : null;
   }
 
   /** The user's factors, oldest first. */
   async listFactors(userId: string): Promise<FactorRecord[]> {
     const { rows } = await this.db.query(`SELECT * FROM ${this.t.factors} WHERE user_id = $1 ORDER BY created_at, id`, [userId]);
-    return rows.map(factorOf);
+    return (rows as FactorRow[]).map(factorOf);
   }
 
   /** Every factor, ordered by user and id, fetched a page at a time after the last key seen. */
   async *allFactors(): AsyncIterable<FactorRecord> {
     let after: [string, string] | null = null;
     for (;;) {
-      const page: { rows: FactorRow[] } = after
+      const { rows } = after
         ? await this.db.query(`SELECT * FROM ${this.t.factors} WHERE (user_id, id) > ($1, $2) ORDER BY user_id, id LIMIT $3`, [...after, this.pageSize])
         : await this.db.query(`SELECT * FROM ${this.t.factors} ORDER BY user_id, id LIMIT $1`, [this.pageSize]);
-      for (const row of page.rows) yield factorOf(row);
-      if (page.rows.length < this.pageSize) return;
-      const last = page.rows[page.rows.length - 1]!;
+      const page = rows as FactorRow[];
+      for (const row of page) yield factorOf(row);
+      if (page.length < this.pageSize) return;
+      const last = page[page.length - 1]!;
       after = [last.user_id, last.id];
     }
   }
@@ -166,7 +168,7 @@ export class PostgresFactorStore implements FactorStore {
        WHERE s.user_id = $1 GROUP BY s.user_id, s.salt, s.created_at`,
       [userId],
     );
-    const row = rows[0];
+    const row = rows[0] as { salt: string; hashes: string[]; created_at: string | number } | undefined;
     return row ? { salt: row.salt, hashes: [...row.hashes], createdAt: Number(row.created_at) } : null;
   }
 
@@ -187,20 +189,22 @@ export class PostgresFactorStore implements FactorStore {
   /** The user's record (exemption, last proof), or null when nothing was ever recorded. */
   async getUser(userId: string): Promise<UserRecord | null> {
     const { rows } = await this.db.query(`SELECT * FROM ${this.t.users} WHERE user_id = $1`, [userId]);
-    return rows[0] ? userOf(rows[0]) : null;
+    const row = rows[0] as UserRow | undefined;
+    return row ? userOf(row) : null;
   }
 
   /** Every user record, ordered by user id, fetched a page at a time after the last id seen. */
   async *allUsers(): AsyncIterable<UserRecord> {
     let after: string | null = null;
     for (;;) {
-      const page: { rows: UserRow[] } =
+      const { rows } =
         after !== null
           ? await this.db.query(`SELECT * FROM ${this.t.users} WHERE user_id > $1 ORDER BY user_id LIMIT $2`, [after, this.pageSize])
           : await this.db.query(`SELECT * FROM ${this.t.users} ORDER BY user_id LIMIT $1`, [this.pageSize]);
-      for (const row of page.rows) yield userOf(row);
-      if (page.rows.length < this.pageSize) return;
-      after = page.rows[page.rows.length - 1]!.user_id;
+      const page = rows as UserRow[];
+      for (const row of page) yield userOf(row);
+      if (page.length < this.pageSize) return;
+      after = page[page.length - 1]!.user_id;
     }
   }
 
@@ -213,7 +217,8 @@ export class PostgresFactorStore implements FactorStore {
       await tx.query(`INSERT INTO ${this.t.users} (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING`, [userId]);
       const { rows } = await tx.query(`SELECT exemption FROM ${this.t.users} WHERE user_id = $1 FOR UPDATE`, [userId]);
       await tx.query(`UPDATE ${this.t.users} SET exemption = $2::jsonb WHERE user_id = $1`, [userId, exemptionParam(exemption)]);
-      return rows[0]?.exemption !== null && rows[0]?.exemption !== undefined;
+      const previous = (rows[0] as Pick<UserRow, 'exemption'> | undefined)?.exemption;
+      return previous !== null && previous !== undefined;
     });
   }
 

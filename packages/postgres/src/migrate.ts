@@ -46,7 +46,7 @@ export async function migrate(client: DatabaseClient, options: TableOptions = {}
     if (t.schema) await tx.query(`CREATE SCHEMA IF NOT EXISTS "${t.schema}"`);
     await tx.query(`CREATE TABLE IF NOT EXISTS ${t.migrations} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await tx.query(`SELECT version FROM ${t.migrations}`);
-    const done = new Set(rows.map((row: { version: number | string }) => Number(row.version)));
+    const done = new Set((rows as { version: number | string }[]).map((row) => Number(row.version)));
     const applied: number[] = [];
     for (const [index, render] of MIGRATIONS.entries()) {
       const version = index + 1;

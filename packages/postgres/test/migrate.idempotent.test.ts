@@ -20,7 +20,7 @@ describe.each(targets.map((target): [string, DatabaseTarget] => [target.name, ta
     const second = await migrate(db.client, options);
     expect(second).toEqual({ applied: [], version: MIGRATIONS.length });
     const { rows } = await db.client.query(`SELECT version FROM "${db.schema}"."mfakit_migrations" ORDER BY version`);
-    expect(rows.map((row) => Number(row.version))).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect((rows as { version: number | string }[]).map((row) => Number(row.version))).toEqual(MIGRATIONS.map((_, i) => i + 1));
   });
 
   test('concurrent callers serialise on the lock: one migrates, the others find it done', async () => {

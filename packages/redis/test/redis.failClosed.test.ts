@@ -56,7 +56,7 @@ describe('RedisStateStore without a reachable Redis', () => {
     const errors: string[] = [];
     const mfa = createMfa({
       issuer: 'Acme',
-      encryptionKeys: 'k1:' + Buffer.alloc(32, 7).toString('base64'),
+      encryptionKeys: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
       stores: { factors, state: store },
       logger: { warn: () => {}, error: (m) => errors.push(m) },
     });

@@ -9,13 +9,10 @@ const GAP = '  ';
 export function toTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const lines = [header, ...rows].map((row) => row.map(printable));
   const widths = header.map((_, column) => Math.max(...lines.map((line) => (line[column] ?? '').length)));
-  return lines
-    .map(
-      (line) =>
-        line
-          .map((cell, column) => cell.padEnd(widths[column]!))
-          .join(GAP)
-          .trimEnd() + '\n',
-    )
-    .join('');
+  const aligned = (line: readonly string[]) =>
+    line
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join(GAP)
+      .trimEnd();
+  return lines.map((line) => `${aligned(line)}\n`).join('');
 }

@@ -79,14 +79,14 @@ export function destinationOf(channel: 'email' | 'sms', value: unknown): string 
   }
   if (trimmed.length > 254 || !EMAIL.test(trimmed)) return null;
   const at = trimmed.lastIndexOf('@');
-  return trimmed.slice(0, at) + '@' + trimmed.slice(at + 1).toLowerCase();
+  return `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
 }
 
 /** The destination as the page may show it. */
 export function hintOf(channel: 'email' | 'sms', destination: string): string {
-  if (channel === 'sms') return '+' + '*'.repeat(destination.length - 5) + destination.slice(-4);
+  if (channel === 'sms') return `+${'*'.repeat(destination.length - 5)}${destination.slice(-4)}`;
   const at = destination.lastIndexOf('@');
-  return destination[0] + '***' + destination.slice(at);
+  return `${destination[0]}***${destination.slice(at)}`;
 }
 
 /** A new pending out-of-band factor (not stored yet). */

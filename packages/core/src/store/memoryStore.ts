@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../clock';
 import { copyData } from '../lib/copy';
 import { safeEqual } from '../lib/random';
-import { type Exemption, type FactorRecord, type FactorStore, type ProofContext, type RecoveryCodeSet, type StateStore, type UserRecord } from './types';
+import type { Exemption, FactorRecord, FactorStore, ProofContext, RecoveryCodeSet, StateStore, UserRecord } from './types';
 
 interface Entry {
   value: string;
@@ -231,7 +231,10 @@ export class MemoryStore implements FactorStore, StateStore {
 
   private userRecord(userId: string): UserRecord {
     let user = this.users.get(userId);
-    if (!user) this.users.set(userId, (user = { userId, exemption: null, lastProof: null }));
+    if (!user) {
+      user = { userId, exemption: null, lastProof: null };
+      this.users.set(userId, user);
+    }
     return user;
   }
 }

@@ -21,7 +21,7 @@ const installed = new WeakMap<object, Set<string>>();
  */
 export function installRequestErrorHandler(adapterHost: HttpAdapterHost | undefined, mount: string, routes: readonly { path: string }[]): void {
   const adapter = adapterHost?.httpAdapter;
-  if (!adapter || adapter.getType() !== 'express') return;
+  if (adapter?.getType() !== 'express') return;
   const mounts = installed.get(adapter) ?? new Set<string>();
   if (mounts.has(mount)) return;
   mounts.add(mount);
@@ -39,12 +39,12 @@ export function installRequestErrorHandler(adapterHost: HttpAdapterHost | undefi
 
 /** Matches `<any prefix>/<mount><one of the route paths>`, as Express routes: without case, an optional trailing slash. */
 export function contractPathPattern(mount: string, routes: readonly { path: string }[]): RegExp {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const paths = [...new Set(routes.map((route) => (route.path === '/' ? '' : route.path)))].map((path) =>
     path
       .split('/')
-      .map((segment) => (segment.startsWith(':') ? '[^/]+' : escape(segment)))
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : escapeRegExp(segment)))
       .join('/'),
   );
-  return new RegExp(`^(?:/.*)?/${escape(mount)}(?:${paths.join('|')})/?$`, 'i');
+  return new RegExp(`^(?:/.*)?/${escapeRegExp(mount)}(?:${paths.join('|')})/?$`, 'i');
 }

@@ -1,4 +1,15 @@
-import { type Exemption, type FactorRecord, isOobFactor, isOtpFactor, MfaError, type ProofContext, type UserRecord } from '@mfakit/core';
+import {
+  type Exemption,
+  type FactorRecord,
+  isOobFactor,
+  isOtpFactor,
+  MfaError,
+  type OobFactorRecord,
+  type OtpFactorRecord,
+  type ProofContext,
+  type UserRecord,
+  type WebAuthnFactorRecord,
+} from '@mfakit/core';
 
 /** A row of the factors table as the drivers return it (pg gives bigint as text, PGlite as a number). */
 export interface FactorRow {
@@ -9,8 +20,13 @@ export interface FactorRow {
   created_at: string | number;
   counter: string | number;
   secret: string | null;
-  data: Record<string, unknown>;
+  data: FactorData;
 }
+
+/** The JSONB `data` of a factor row as `factorParams` writes it: only the fields of the row's kind are there. */
+type FactorData = Pick<OtpFactorRecord, 'algorithm' | 'digits' | 'period'> &
+  Pick<OobFactorRecord, 'channel' | 'hint'> &
+  Pick<WebAuthnFactorRecord, 'credentialId' | 'publicKey' | 'deviceType' | 'backedUp' | 'aaguid'> & { transports?: string[] };
 
 /** The column values of a factor, in the order of `INSERT_COLUMNS`. */
 export function factorParams(factor: FactorRecord): unknown[] {
@@ -36,7 +52,7 @@ export const INSERT_VALUES = '$1, $2, $3, $4, $5, $6, $7, $8::jsonb';
 /** Turns a row back into a fresh record; a row of an unknown kind is `store_corrupt`. */
 export function factorOf(row: FactorRow): FactorRecord {
   const base = { id: row.id, userId: row.user_id, label: row.label, createdAt: Number(row.created_at), counter: Number(row.counter) };
-  const data = row.data as any;
+  const data = row.data;
   if (row.kind === 'totp' || row.kind === 'hotp') {
     if (row.secret === null) throw new MfaError('store_corrupt', `OTP factor ${row.id} has no secret.`);
     return { ...base, kind: row.kind, secret: row.secret, algorithm: data.algorithm, digits: data.digits, period: data.period };
@@ -60,11 +76,11 @@ export function factorOf(row: FactorRow): FactorRecord {
   throw new MfaError('store_corrupt', `Factor ${row.id} has an unknown kind.`);
 }
 
-/** A row of the users table; pg and PGlite both parse JSONB into objects. */
+/** A row of the users table; pg and PGlite both parse JSONB into objects (as `exemptionParam` and `proofParam` wrote them). */
 export interface UserRow {
   user_id: string;
-  exemption: Record<string, unknown> | null;
-  last_proof: Record<string, unknown> | null;
+  exemption: Exemption | null;
+  last_proof: ProofContext | null;
 }
 
 /** The JSONB text of an exemption, or null to lift it. */
@@ -82,8 +98,8 @@ export function proofParam(context: ProofContext): string {
 
 /** Turns a row back into a fresh user record. */
 export function userOf(row: UserRow): UserRecord {
-  const e = row.exemption as any;
-  const p = row.last_proof as any;
+  const e = row.exemption;
+  const p = row.last_proof;
   let lastProof: ProofContext | null = null;
   if (p) {
     lastProof = { at: Number(p.at) };

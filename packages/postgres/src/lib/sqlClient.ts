@@ -10,8 +10,8 @@ export interface SqlClient {
     text: string,
     params?: unknown[],
   ): Promise<{
-    /** The rows, as objects by column name. */
-    rows: any[];
+    /** The rows, as objects by column name (the store asserts each query's row type). */
+    rows: unknown[];
   }>;
 }
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Mfa, MfaEvent } from '@mfakit/core';
-import request, { type Response, type Test } from 'supertest';
+import request, { type Test } from 'supertest';
 import { FakeClock } from '../../fakeClock';
 import { totpCode } from '../../otp';
 import type { DemoFactory, DemoOptions } from '../types';
