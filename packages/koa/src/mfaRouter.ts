@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { CONTRACT_ROUTES, DEFAULT_RATE_LIMIT, type RateLimit, handleRoute, type Mfa, problemResponse } from '@mfakit/core';
+import { CONTRACT_ROUTES, type RateLimit, handleRoute, type Mfa, problemResponse, rateLimitOf } from '@mfakit/core';
 import type { Context, Middleware } from 'koa';
 import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
 import { bodyOf, jsonBody } from './lib/jsonBody';
@@ -87,5 +87,5 @@ export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): Router {
 }
 
 function validated(options: MfaRouterOptions): { prefix: string; bodyLimit: string | number; limit: RateLimit | false } {
-  return { ...routerMount('mfaRouter', options, '/mfa'), limit: options.rateLimit ?? DEFAULT_RATE_LIMIT };
+  return { ...routerMount('mfaRouter', options, '/mfa'), limit: rateLimitOf(options.rateLimit) };
 }

@@ -1,4 +1,4 @@
-import { type AdminOptions, createRateLimiter, DEFAULT_RATE_LIMIT, type Mfa, MfaError, type MfaOptions, type MfaUser, type RateLimit } from '@mfakit/core';
+import { type AdminOptions, type Mfa, MfaError, type MfaOptions, type MfaUser, type RateLimit, rateLimitOf } from '@mfakit/core';
 import type { CanActivate, InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import { type GetUser, type MfaHttpRequest, passportUser } from './lib/http';
 
@@ -159,7 +159,7 @@ const DEFAULT_PATH = 'mfa'; // DESIGN.md: the enrollment router is mounted at /m
 
 /** Fills in the defaults and checks the module options once, at start-up. Throws `invalid_option`. */
 export function resolveModuleOptions(options: MfaModuleOptions): MfaModuleSettings & { path: string | false; guards: ControllerGuard[] } {
-  const { getUser, requireByDefault = false, path = DEFAULT_PATH, guards = [], bodyLimit = DEFAULT_BODY_LIMIT, rateLimit = DEFAULT_RATE_LIMIT } = options;
+  const { getUser, requireByDefault = false, path = DEFAULT_PATH, guards = [], bodyLimit = DEFAULT_BODY_LIMIT } = options;
   if (getUser !== undefined && typeof getUser !== 'function') throw new MfaError('invalid_option', 'MfaModule getUser must be a function (req) => ({ id }) | null');
   if (typeof requireByDefault !== 'boolean') throw new MfaError('invalid_option', 'MfaModule requireByDefault must be a boolean');
   if (path !== false && (typeof path !== 'string' || normalizePath(path) === '')) {
@@ -169,7 +169,7 @@ export function resolveModuleOptions(options: MfaModuleOptions): MfaModuleSettin
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1024 || bodyLimit > 1024 * 1024) {
     throw new MfaError('invalid_option', 'MfaModule bodyLimit must be a number of bytes from 1024 to 1048576');
   }
-  if (rateLimit !== false) createRateLimiter(rateLimit, { now: () => 0 }); // throws invalid_option for a bad limit, here at start-up
+  const rateLimit = rateLimitOf(options.rateLimit); // throws invalid_option for a bad limit, here at start-up
   if (options.admin !== undefined && (options.admin === null || typeof options.admin !== 'object')) {
     throw new MfaError('invalid_option', 'MfaModule admin must be the admin options, e.g. { authorize: (user) => ... }');
   }

@@ -34,7 +34,10 @@ export const DEFAULT_RATE_LIMIT: RateLimit = { windowMs: 60_000, limit: 30 };
  */
 export function rateLimitOf(value: unknown): RateLimit | false {
   if (value === undefined) return DEFAULT_RATE_LIMIT;
-  if (value === false) return false;
+  return value === false ? false : validRateLimit(value);
+}
+
+function validRateLimit(value: unknown): RateLimit {
   const { windowMs, limit } = (value ?? {}) as Partial<RateLimit>;
   if (!Number.isSafeInteger(windowMs) || windowMs! < 1 || !Number.isSafeInteger(limit) || limit! < 1) {
     throw new MfaError('invalid_option', 'rateLimit must be { windowMs, limit } with positive integers, or false');
@@ -69,9 +72,7 @@ export interface RateLimitHit {
  * if (denied) return writeResult(ctx, denied);
  */
 export function createRateLimiter(rateLimit: RateLimit, clock: Clock): (ip: string | undefined) => RateLimitHit {
-  const checked = rateLimitOf(rateLimit ?? null); // null is no limit: it throws, as false does below
-  if (!checked) throw new MfaError('invalid_option', 'createRateLimiter needs { windowMs, limit }');
-  const { windowMs, limit } = checked;
+  const { windowMs, limit } = validRateLimit(rateLimit);
   const name = `${limit}-in-${windowName(windowMs)}`;
   const policy = `q=${limit}; w=${Math.ceil(windowMs / 1000)}`;
   const windows = new Map<string, { hits: number; resetAt: number }>();
