@@ -45,6 +45,13 @@ describe('prefix', () => {
     }
   });
 
+  test('a rateLimit that is neither false nor positive integers throws invalid_option, rather than dropping the limit', () => {
+    const h = makeHarness();
+    for (const rateLimit of [0, true, null, { windowMs: 0, limit: 5 }, { windowMs: 60_000, limit: 1.5 }]) {
+      expect(() => mfaRouter(h.mfa, { rateLimit } as never)).toThrow(expect.objectContaining({ name: 'MfaError', code: 'invalid_option' }));
+    }
+  });
+
   test('jsonBody with a limit that is not a size throws invalid_option at once, not no limit at all', () => {
     for (const limit of ['abc', 0, -1, 1.5]) {
       expect(() => jsonBody(limit)).toThrow(expect.objectContaining({ name: 'MfaError', code: 'invalid_option' }));
