@@ -33,12 +33,12 @@ export const sessionMemory: Task = {
     const { factor } = await enrollTotp(bench, 'alice'); // a real factor id, as every session carries one
     const opts = bench.mfa.options;
     const proof = { factorId: factor.id, amr: ['otp'] };
-    await issueSession(opts, 'warm-up', proof, undefined);
+    await issueSession(opts, 'warm-up', proof, undefined, clock.now());
 
     const before = heapBytes();
     let firstToken = '';
     for (let i = 0; i < count; i++) {
-      const { token } = await issueSession(opts, `user-${i}`, proof, undefined); // the token goes to the client
+      const { token } = await issueSession(opts, `user-${i}`, proof, undefined, clock.now()); // the token goes to the client
       if (i === 0) firstToken = token;
     }
     const after = heapBytes();

@@ -30,15 +30,23 @@
         return `An administrator removed all your factors (${notice.count}) and ended your MFA sessions: set up a new one to continue.`;
       case 'recovery.used':
         return `A recovery code was used: ${notice.remaining} left.${notice.remaining <= 3 ? ' Make a new set soon.' : ''}`;
+      case 'recovery.regenerated':
+        return `A new set of ${notice.count} recovery codes was made; the old ones no longer work.`;
       case 'account.locked':
         return `Your account was locked until ${when(notice.until)} after too many wrong codes.`;
+      case 'failures.mounting':
+        return `${notice.count} wrong codes were entered in a row for your account. If that was not you, someone may be guessing: codes stop working after ${notice.limit}.`;
+      case 'codes.disabled':
+        return 'Codes no longer work after too many wrong ones in a row: sign in with a recovery code or a passkey, or ask an administrator.';
+      case 'exemption.granted':
+        return `An administrator exempted your account from MFA until ${when(notice.expiresAt)}.`;
       default:
         return `Something changed in your account (${notice.type}).`;
     }
   }
 
   /** A notice worth a second look (a code used, a lock, everything revoked) is marked as such. */
-  const ALERTS = new Set(['factors.revoked', 'recovery.used', 'account.locked', 'factor.removed']);
+  const ALERTS = new Set(['factors.revoked', 'recovery.used', 'recovery.regenerated', 'account.locked', 'failures.mounting', 'codes.disabled', 'exemption.granted', 'factor.removed']);
 
   function noticeItem(notice) {
     const item = element('li', ALERTS.has(notice.type) ? 'message alert' : 'message');

@@ -16,8 +16,16 @@ export function describeNotice(notice: UserNotice | AdminNotice): string {
       return `${notice.type} (${notice.count} ${notice.count === 1 ? 'factor' : 'factors'})`;
     case 'recovery.used':
       return `${notice.type} (${notice.remaining} left)`;
+    case 'recovery.regenerated':
+      return `${notice.type} (${notice.count} codes)`;
     case 'account.locked':
       return `${notice.type} (until ${new Date(notice.until).toISOString()})`;
+    case 'failures.mounting':
+      return `${notice.type} (${notice.count} wrong codes in a row; codes stop at ${notice.limit})`;
+    case 'codes.disabled':
+      return `${notice.type} (after ${notice.count} wrong codes in a row)`;
+    case 'exemption.granted':
+      return `${notice.type} (until ${new Date(notice.expiresAt).toISOString()})`;
   }
 }
 

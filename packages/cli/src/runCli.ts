@@ -5,6 +5,7 @@ import { exemptCommand } from './commands/exempt';
 import { reportCommand } from './commands/report';
 import { revokeCommand } from './commands/revoke';
 import { rotateKeysCommand } from './commands/rotateKeys';
+import { unlockCommand } from './commands/unlock';
 import type { Command, ParsedArgs } from './lib/command';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './lib/exitCodes';
 import { printable } from './lib/text';
@@ -41,6 +42,7 @@ export interface CliContext {
 const COMMANDS: Record<string, Command> = {
   report: reportCommand,
   revoke: revokeCommand,
+  unlock: unlockCommand,
   exempt: exemptCommand,
   'rotate-keys': rotateKeysCommand,
 };
@@ -51,7 +53,7 @@ const HELP_WORDS = new Set(['help', '--help', '-h']);
  * True when `name` is a command that works on the stores (not help, not unknown), so that a
  * caller can open its stores only then.
  * @param name The first word of the command line, e.g. `process.argv[2]`.
- * @returns true for `report`, `revoke`, `exempt` and `rotate-keys`.
+ * @returns true for `report`, `revoke`, `unlock`, `exempt` and `rotate-keys`.
  * @example if (!isCliCommand(argv[0])) return runCli(argv, { mfa: storelessMfa, stdout, stderr });
  */
 export function isCliCommand(name: string | undefined): boolean {
@@ -67,10 +69,11 @@ export function isCliCommand(name: string | undefined): boolean {
  *
  * The commands: `report [--format table|json|csv]` (CSV per RFC 4180, with spreadsheet formulas
  * neutralised); `revoke <userId>` (every factor, recovery code and MFA session of the user: a
- * lost device, NIST SP 800-63B 6.1.2.3); `exempt <userId> --reason <text> --until <time>` (at
+ * lost device, NIST SP 800-63B 6.1.2.3); `unlock <userId>` (clears the user's locks and failure
+ * streak, so codes work again after too many wrong ones in a row); `exempt <userId> --reason <text> --until <time>` (at
  * most a year away) or `exempt <userId> --lift`; `rotate-keys` (re-encrypts every stored secret
  * under the first key of `encryptionKeys`: keep the old keys configured until it has run, then
- * they may go). `revoke` and `exempt` emit audit events naming `actor` through the core's
+ * they may go). `revoke`, `unlock` and `exempt` emit audit events naming `actor` through the core's
  * `onEvent`: keep them there if you need an audit trail.
  *
  * @param argv `['report', '--format', 'csv']`, `['exempt', 'alice', '--reason', 'lost phone', '--until', '7d']`...

@@ -7,7 +7,7 @@ test.each([[[]], [['help']], [['--help']], [['-h']], [['report', '--help']], [['
 });
 
 test('the usage names every command and its flags', () => {
-  for (const text of ['report [--format table|json|csv]', 'revoke <userId>', 'exempt <userId> --reason <text> --until <time>', 'exempt <userId> --lift', 'rotate-keys', 'help']) {
+  for (const text of ['report [--format table|json|csv]', 'revoke <userId>', 'unlock <userId>', 'exempt <userId> --reason <text> --until <time>', 'exempt <userId> --lift', 'rotate-keys', 'help']) {
     expect(USAGE).toContain(text);
   }
 });

@@ -2,7 +2,9 @@ import { type FactorView, viewOf } from './enroll';
 import { type Outcome, denial, success } from './outcome';
 import type { MfaUser, ResolvedOptions } from './options';
 import { deadlineMs, liveExemption } from './policy';
+import { endPendingEnrollments } from './enroll';
 import { revokeSessions } from './session/sessions';
+import { resetThrottle } from './throttle/throttle';
 import type { Exemption, FactorRecord, UserRecord } from './store/types';
 
 /** One user's line of the report. */
@@ -109,14 +111,29 @@ export async function report(opts: ResolvedOptions, users: UserSource = []): Pro
 
 /**
  * Revokes everything of a user at once, as for a lost device: every factor and the recovery
- * codes go, and every MFA session ends (also on other instances). The user enrolls again.
+ * codes go, every MFA session ends (also on other instances), pending enrollments end, and the
+ * locks and the failure streak are cleared. The user enrolls again.
+ *
+ * The factors go first and the sessions are voided after: a proof that was being checked while
+ * the factors went (and so may still succeed) began before the mark, so its session is void too.
  */
 export async function revokeUser(opts: ResolvedOptions, userId: string, actor: Actor): Promise<{ factorsRemoved: number }> {
   const factorsRemoved = (await opts.factors.listFactors(userId)).length;
-  await revokeSessions(opts, userId);
   await opts.factors.deleteUser(userId);
+  await endPendingEnrollments(opts, userId);
+  await resetThrottle(opts, userId);
+  await revokeSessions(opts, userId);
   opts.emit({ type: 'user.revoked', userId, at: opts.clock.now(), ip: actor.ip, by: actor.by, factorsRemoved });
   return { factorsRemoved };
+}
+
+/**
+ * Clears a user's locks and failure streak, so that codes work again after
+ * `throttle.maxConsecutiveFailures` wrong ones in a row (or a timed lock ends now). Audited.
+ */
+export async function unlockUser(opts: ResolvedOptions, userId: string, actor: Actor): Promise<void> {
+  await resetThrottle(opts, userId);
+  opts.emit({ type: 'account.unlocked', userId, at: opts.clock.now(), ip: actor.ip, by: actor.by });
 }
 
 /**

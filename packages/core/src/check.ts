@@ -69,24 +69,35 @@ async function withoutSession(opts: ResolvedOptions, req: MfaRequest, user: MfaU
     }
     return denial('mfa_enrollment_required', 'This account must enroll a second factor first.');
   }
-  const detail = req.sessionToken ? 'The MFA session has expired or is not valid for this user.' : 'A second factor is required.';
+  const detail = req.sessionToken
+    ? 'The MFA session has expired or is not valid for this user.'
+    : req.cookieRefused
+      ? 'The mfa_session cookie is not accepted on a request a cross-site form could send: send Content-Type: application/json or an X-Requested-With header, or the token in X-Session-Token.'
+      : 'A second factor is required.';
   return denial('mfa_required', detail, stepUpChallenge(detail));
 }
+
+/** How far ahead of this server's clock an upstream `auth_time` may be (the IdP's clock may run a little fast). */
+const MAX_AUTH_TIME_SKEW_MS = 60_000;
 
 /**
  * An upstream SSO's MFA as a session record: the user's primary credential carries a trusted
  * `amr` value and the time it was made (`authTime`, seconds). It lasts as long as an MFA session
- * made then would (`session.lifetime`). Null when not trusted or too old.
+ * made then would (`session.lifetime`). Only the trusted values become proved methods: a route
+ * that demands `hwk` is satisfied by an upstream `hwk` only when `hwk` is trusted. Null when not
+ * trusted, too old, or made more than a minute in the future (a forged or broken claim).
  */
 function upstreamProof(opts: ResolvedOptions, user: MfaUser): SessionRecord | null {
   const { amr, authTime } = user;
   if (opts.policy.trustedAmr.length === 0 || !Array.isArray(amr) || typeof authTime !== 'number' || !Number.isFinite(authTime)) return null;
-  if (!amr.some((value) => opts.policy.trustedAmr.includes(value))) return null;
+  const trusted = opts.policy.trustedAmr.filter((value) => amr.includes(value));
+  if (trusted.length === 0) return null;
   const now = opts.clock.now();
-  const at = Math.min(authTime * 1000, now); // a claim from the future is judged as made now
+  if (authTime * 1000 > now + MAX_AUTH_TIME_SKEW_MS) return null;
+  const at = Math.min(authTime * 1000, now); // within the skew: judged as made now
   const expiresAt = at + opts.session.lifetimeMs;
   if (now >= expiresAt) return null;
-  const methods = Object.fromEntries(amr.filter((value) => typeof value === 'string').map((value) => [value, at]));
+  const methods = Object.fromEntries(trusted.map((value) => [value, at]));
   return { userId: user.id, methods, factorId: UPSTREAM_FACTOR_ID, authTime: at, createdAt: at, expiresAt, seenAt: at };
 }
 

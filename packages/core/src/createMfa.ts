@@ -1,4 +1,4 @@
-import { type Actor, grantExemption, liftExemption, type Report, report, revokeUser, type UserSource } from './admin';
+import { type Actor, grantExemption, liftExemption, type Report, report, revokeUser, unlockUser, type UserSource } from './admin';
 import { checkRequest } from './check';
 import { type Confirmed, confirmEnrollment, confirmOobEnrollment, startEnrollment, startOobEnrollment } from './enroll';
 import { describe } from './lib/describe';
@@ -50,7 +50,7 @@ const oobNotConfigured = () => denial('not_found', 'Codes by email or SMS are no
  *
  * @example
  * const mfa = createMfa({ issuer: 'Acme', encryptionKeys: process.env.MFA_ENCRYPTION_KEYS });
- * const decision = await mfa.check(mfaRequestOf(mfaUserOf(req.user), req.headers, req.ip));
+ * const decision = await mfa.check(mfaRequestOf(mfaUserOf(req.user), req.headers, req.ip, req.method));
  * if (!decision.allow) return res.status(decision.response.status).set(decision.response.headers).json(decision.response.body);
  */
 export class Mfa {
@@ -300,6 +300,9 @@ export class Mfa {
 
   /**
    * Removes a factor (fresh proof needed); 404 `factor_not_found` for an id the user has not.
+   * Every other MFA session of the user ends, and so do pending enrollments; the caller's
+   * session goes on. The last factor of a user the policy requires MFA of is kept (409
+   * `last_factor`: enroll another first); for any other user, removing it ends every session.
    * @param req - The request of a signed-in user with a recent proof (`freshProofMaxAge`).
    * @param factorId - The factor to remove.
    * @returns `null` on success.
@@ -347,6 +350,19 @@ export class Mfa {
    */
   revokeUser(userId: string, actor: Actor): Promise<{ factorsRemoved: number }> {
     return revokeUser(this.options, userId, actor);
+  }
+
+  /**
+   * Clears a user's locks and failure streak (an administrator's action, audited as
+   * `account.unlocked`): codes work again after `throttle.maxConsecutiveFailures` wrong ones in a
+   * row, and a timed lock ends now. A recovery code or a passkey does the same for the user.
+   * @param userId - The user to unlock.
+   * @param actor - Who does it, for the audit event.
+   * @example
+   * await mfa.unlockUser('alice', { by: 'admin-7', ip: req.ip });
+   */
+  unlockUser(userId: string, actor: Actor): Promise<void> {
+    return unlockUser(this.options, userId, actor);
   }
 
   /**

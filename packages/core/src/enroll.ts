@@ -8,8 +8,8 @@ import { checkOobCode, destinationOf, OOB_AMR, type OobChallenge, pendingOobFact
 import { type FactorRecord, isOobFactor } from './store/types';
 import { stateKeys } from './lib/keys';
 import { throttled } from './throttle/throttle';
-import { checkOtp, type OtpEnrollment, pendingOtpFactor, startOtpEnrollment } from './totp/otp';
-import { type Opened, OTP_AMR, openSession, wrongCode } from './verify';
+import { checkOtp, type OtpEnrollment, startOtpEnrollment } from './totp/otp';
+import { type Opened, OTP_AMR, openSession, type Proved, wrongCode } from './verify';
 
 /** A factor as the API shows it: never its secret, its destination or its public key. */
 export interface FactorView {
@@ -51,12 +51,44 @@ export function viewOf(factor: FactorRecord): FactorView {
 /** The channel of an email or SMS factor, for events and notices. */
 export const channelOf = (factor: FactorRecord) => (isOobFactor(factor) ? { channel: factor.channel } : {});
 
-/** A further factor needs a fresh proof, so a stolen primary credential cannot add the attacker's own. */
-async function freshIfEnrolled(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }): Promise<Outcome<null>> {
-  if ((await opts.factors.listFactors(req.user.id)).length === 0) return success(null);
+const MAX_ENROLLMENT_STARTS = 5; // per enrollmentTtl: bounds a user's pending enrollments (at most twice this at once) and the QR codes rendered for them
+
+/**
+ * A user who has a factor needs a fresh proof to add one, so that a stolen primary credential
+ * cannot add the attacker's own: checked when an enrollment starts and again when it is confirmed.
+ * Give `factors` when the caller has read them already.
+ */
+export async function freshIfEnrolled(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, factors?: FactorRecord[]): Promise<Outcome<null>> {
+  if ((factors ?? (await opts.factors.listFactors(req.user.id))).length === 0) return success(null);
   const fresh = await checkRequest(opts, req, { maxAge: opts.freshProofMaxAgeMs / 1000 }, false);
   return fresh.ok ? success(null, fresh.headers) : fresh;
 }
+
+/** Counts an enrollment start: at most MAX_ENROLLMENT_STARTS per `enrollmentTtl`, so pending enrollments (and their QR codes) stay few. */
+async function startAllowed(opts: ResolvedOptions, userId: string): Promise<Outcome<null>> {
+  const started = await opts.state.increment(stateKeys.enrollmentStarts(userId), opts.enrollmentTtlMs);
+  if (started <= MAX_ENROLLMENT_STARTS) return success(null);
+  const seconds = Math.ceil(opts.enrollmentTtlMs / 1000);
+  return denial('rate_limited', `At most ${MAX_ENROLLMENT_STARTS} enrollments can be started in ${Math.ceil(seconds / 60)} minutes: finish one, or wait.`, { 'Retry-After': String(seconds) });
+}
+
+/**
+ * Ends every pending enrollment of the user: those started before now can no longer be
+ * confirmed. Done when a first factor becomes active, when a factor is removed, and on
+ * revocation, so that an enrollment planted earlier (with the password alone) cannot be confirmed.
+ */
+export async function endPendingEnrollments(opts: ResolvedOptions, userId: string): Promise<void> {
+  await opts.state.set(stateKeys.enrollmentCut(userId), String(opts.clock.now()), opts.enrollmentTtlMs);
+}
+
+/** A pending enrollment of the user, or null when unknown, lapsed, or ended by {@link endPendingEnrollments}. */
+async function pendingFactor(opts: ResolvedOptions, userId: string, factorId: string): Promise<FactorRecord | null> {
+  const [raw, cut] = await opts.state.getMany([stateKeys.enrollment(userId, factorId), stateKeys.enrollmentCut(userId)]);
+  const pending = raw ? (JSON.parse(raw) as FactorRecord) : null;
+  return pending && (cut == null || pending.createdAt >= Number(cut)) ? pending : null;
+}
+
+const notPending = () => denial('enrollment_not_found', 'No pending enrollment with this id: it was confirmed, has lapsed, was ended, or never existed.');
 
 /**
  * Starts enrolling a TOTP or HOTP factor. The first factor needs no MFA; a further one needs a
@@ -65,6 +97,8 @@ async function freshIfEnrolled(opts: ResolvedOptions, req: MfaRequest & { user: 
 export async function startEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, kind: 'totp' | 'hotp', label?: string): Promise<Outcome<OtpEnrollment>> {
   const fresh = await freshIfEnrolled(opts, req);
   if (!fresh.ok) return fresh;
+  const allowed = await startAllowed(opts, req.user.id);
+  if (!allowed.ok) return allowed;
   const enrollment = await startOtpEnrollment(opts, req.user, kind, label ?? DEFAULT_LABELS[kind]);
   opts.emit({ type: 'enrollment.started', userId: req.user.id, at: opts.clock.now(), ip: req.ip, factorId: enrollment.factorId, kind });
   return success(enrollment, fresh.headers);
@@ -79,6 +113,8 @@ export async function startOobEnrollment(opts: ResolvedOptions, req: MfaRequest 
   if (!destination) return denial('invalid_request', channel === 'email' ? 'Send {"email": "<an email address>"}.' : 'Send {"phone": "<a number in E.164 form, e.g. +14155550123>"}.');
   const fresh = await freshIfEnrolled(opts, req);
   if (!fresh.ok) return fresh;
+  const allowed = await startAllowed(opts, req.user.id);
+  if (!allowed.ok) return allowed;
   const pending = pendingOobFactor(opts, req.user, channel, destination, label ?? DEFAULT_LABELS[channel]);
   await opts.state.set(stateKeys.enrollment(req.user.id, pending.id), JSON.stringify(pending), opts.enrollmentTtlMs);
   const sent = await sendCode(opts, pending, 'enrollment');
@@ -89,18 +125,14 @@ export async function startOobEnrollment(opts: ResolvedOptions, req: MfaRequest 
 
 /** Activates a pending email or SMS factor with the code sent to it (throttled like any verification). */
 export async function confirmOobEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, channel: 'email' | 'sms', factorId: string, code: string): Promise<Outcome<Confirmed>> {
-  const userId = req.user.id;
-  const raw = await opts.state.get(stateKeys.enrollment(userId, factorId));
-  const pending = raw ? (JSON.parse(raw) as FactorRecord) : null;
-  if (!pending || !isOobFactor(pending) || pending.channel !== channel) {
-    return denial('enrollment_not_found', 'No pending enrollment with this id: it was confirmed, has lapsed, or never existed.');
-  }
-  const attempt = await throttled(opts, userId, req.ip, async () => ((await checkOobCode(opts, pending, code)) ? success(true) : wrongCode()));
+  const startedAt = opts.clock.now();
+  const pending = await pendingFactor(opts, req.user.id, factorId);
+  if (!pending || !isOobFactor(pending) || pending.channel !== channel) return notPending();
+  const fresh = await freshIfEnrolled(opts, req);
+  if (!fresh.ok) return fresh;
+  const attempt = await throttled(opts, req.user.id, req.ip, 'code', async () => ((await checkOobCode(opts, pending, code)) ? success(true) : wrongCode()));
   if (!attempt.ok) return attempt;
-  await opts.state.delete(stateKeys.enrollment(userId, factorId));
-  const recoveryCodes = await activateFactor(opts, req, pending);
-  const opened = await openSession(opts, req, { factorId, kind: 'oob', amr: [...OOB_AMR[channel]] });
-  return success(confirmedOf(pending, opened, recoveryCodes));
+  return confirmPending(opts, req, pending, { factorId, kind: 'oob', amr: [...OOB_AMR[channel]] }, startedAt, fresh.headers);
 }
 
 /**
@@ -108,22 +140,37 @@ export async function confirmOobEnrollment(opts: ResolvedOptions, req: MfaReques
  * factor of a user also gets a new set of recovery codes. The proof opens an MFA session.
  */
 export async function confirmEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, kind: 'totp' | 'hotp', factorId: string, code: string): Promise<Outcome<Confirmed>> {
-  const userId = req.user.id;
-  const pending = await pendingOtpFactor(opts, userId, factorId);
-  if (!pending || pending.kind !== kind) return denial('enrollment_not_found', 'No pending enrollment with this id: it was confirmed, has lapsed, or never existed.');
-
-  const attempt = await throttled(opts, userId, req.ip, async () => ((await checkOtp(opts, pending, code, req.ip, true)) ? success(true) : wrongCode()));
+  const startedAt = opts.clock.now();
+  const pending = await pendingFactor(opts, req.user.id, factorId);
+  if (!pending || pending.kind !== kind) return notPending();
+  const fresh = await freshIfEnrolled(opts, req);
+  if (!fresh.ok) return fresh;
+  const attempt = await throttled(opts, req.user.id, req.ip, 'code', async () => ((await checkOtp(opts, pending, code, req.ip, true)) ? success(true) : wrongCode()));
   if (!attempt.ok) return attempt;
-  // The code was spent atomically above, so only one confirmation gets here.
-  await opts.state.delete(stateKeys.enrollment(userId, factorId));
+  return confirmPending(opts, req, pending, { factorId, kind, amr: OTP_AMR }, startedAt, fresh.headers);
+}
+
+/**
+ * The pending record is consumed before the factor becomes active: of concurrent confirmations
+ * (with codes of adjacent steps, say), exactly one activates it and opens a session.
+ */
+async function confirmPending(
+  opts: ResolvedOptions,
+  req: MfaRequest & { user: MfaUser },
+  pending: FactorRecord,
+  proved: Proved,
+  startedAt: number,
+  headers?: Record<string, string>,
+): Promise<Outcome<Confirmed>> {
+  if ((await opts.state.consume(stateKeys.enrollment(req.user.id, pending.id))) === null) return notPending();
   const recoveryCodes = await activateFactor(opts, req, pending);
-  const opened = await openSession(opts, req, { factorId, kind: pending.kind, amr: OTP_AMR });
-  return success(confirmedOf(pending, opened, recoveryCodes));
+  const opened = await openSession(opts, req, proved, startedAt);
+  return success(confirmedOf(pending, opened, recoveryCodes), headers);
 }
 
 /**
  * Stores a proved factor. The user's first factor also gets a new set of recovery codes (any
- * older set is void), returned to be shown once.
+ * older set is void), returned to be shown once, and ends every other pending enrollment.
  */
 export async function activateFactor(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, factor: FactorRecord): Promise<string[] | undefined> {
   const userId = req.user.id;
@@ -131,6 +178,7 @@ export async function activateFactor(opts: ResolvedOptions, req: MfaRequest & { 
   await opts.factors.createFactor(factor);
   opts.emit({ type: 'factor.enrolled', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, kind: factor.kind, ...channelOf(factor) });
   if (!firstFactor) return undefined;
+  await endPendingEnrollments(opts, userId);
   const fresh = await newRecoveryCodes(opts);
   await opts.factors.replaceRecoveryCodes(userId, { salt: fresh.salt, hashes: fresh.hashes, createdAt: opts.clock.now() });
   opts.emit({ type: 'recovery.regenerated', userId, at: opts.clock.now(), ip: req.ip, count: fresh.codes.length });

@@ -40,6 +40,11 @@ interface EventBase {
  *   be cloned (`storedCounter`, `receivedCounter`).
  * - `account.locked`: too many failures; locked `until` (ms since the epoch) at backoff `level`
  *   (1 for the first step of `throttle.backoff`).
+ * - `failures.mounting`: `count` codes failed in a row, a fifth of the `limit`
+ *   (`throttle.maxConsecutiveFailures`) past which codes are refused: someone may be guessing.
+ * - `codes.disabled`: `count` codes failed in a row: codes are refused until a recovery code, a
+ *   passkey or an administrator (`account.unlocked`) ends the streak.
+ * - `account.unlocked`: an administrator (`by`) cleared the user's locks and failure streak.
  * - `recovery.used`: a recovery code opened a session; `remaining` codes are left.
  * - `recovery.regenerated`: a new set of `count` recovery codes replaced the old one.
  * - `session.ended`: the user ended the MFA session.
@@ -67,6 +72,9 @@ export type MfaEvent =
   | (EventBase & { type: 'replay.rejected'; factorId: string; kind: FactorKind })
   | (EventBase & { type: 'webauthn.counter_regressed'; factorId: string; storedCounter: number; receivedCounter: number })
   | (EventBase & { type: 'account.locked'; until: number; level: number })
+  | (EventBase & { type: 'failures.mounting'; count: number; limit: number })
+  | (EventBase & { type: 'codes.disabled'; count: number })
+  | (EventBase & { type: 'account.unlocked'; by: string })
   | (EventBase & { type: 'recovery.used'; remaining: number })
   | (EventBase & { type: 'recovery.regenerated'; count: number })
   | (EventBase & { type: 'session.ended' })

@@ -1,11 +1,11 @@
-import { checkRequest } from './check';
-import { channelOf, type FactorView, viewOf } from './enroll';
+import { checkRequest, SESSION_TOKEN_HEADER } from './check';
+import { channelOf, endPendingEnrollments, type FactorView, viewOf } from './enroll';
 import { type Outcome, denial, success } from './outcome';
 import type { MfaUser, ResolvedOptions } from './options';
 import { liveExemption } from './policy';
 import { newRecoveryCodes } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
-import { endSession, readSession } from './session/sessions';
+import { endSession, readSession, revokeSessions } from './session/sessions';
 import { oobSecretContext } from './oob/oob';
 import { isOobFactor, isOtpFactor } from './store/types';
 import { otpSecretContext } from './totp/otp';
@@ -75,14 +75,31 @@ export async function regenerateRecoveryCodes(opts: ResolvedOptions, req: MfaReq
   return success({ recoveryCodes: set.codes }, fresh.headers);
 }
 
-/** Removes one of the user's factors (fresh MFA needed). */
+/**
+ * Removes one of the user's factors (fresh MFA needed). Every other MFA session of the user ends
+ * (a session cannot tell which of its proofs came from which factor, so those opened with this
+ * one end with all the rest); the caller's own session goes on. Pending enrollments end too.
+ * The last factor: refused (409 `last_factor`) when the policy requires MFA of the user, who
+ * enrolls another first; otherwise removed, and with it every session, the caller's included.
+ */
 export async function removeFactor(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, factorId: string): Promise<Outcome<null>> {
   const fresh = await requireFreshProof(opts, req);
   if (!fresh.ok) return fresh;
-  const factor = await opts.factors.getFactor(req.user.id, factorId);
-  if (!factor || !(await opts.factors.deleteFactor(req.user.id, factorId))) return denial('factor_not_found', 'This user has no factor with this id.');
-  opts.emit({ type: 'factor.removed', userId: req.user.id, at: opts.clock.now(), ip: req.ip, factorId, kind: factor.kind, ...channelOf(factor) });
-  return success(null, fresh.headers);
+  const userId = req.user.id;
+  const factors = await opts.factors.listFactors(userId);
+  const factor = factors.find((f) => f.id === factorId);
+  if (!factor) return denial('factor_not_found', 'This user has no factor with this id.');
+  const last = factors.length === 1;
+  if (last && !(await opts.exempt(req.user)) && (await opts.policy.isRequired(req.user))) {
+    return denial('last_factor', 'This account must use MFA: enroll another factor before removing the last one (an administrator can revoke every factor).');
+  }
+  if (!(await opts.factors.deleteFactor(userId, factorId))) return denial('factor_not_found', 'This user has no factor with this id.');
+  await endPendingEnrollments(opts, userId);
+  // The caller's session: the one an inline code just opened, else the one the request carried.
+  const callerToken = fresh.headers?.[SESSION_TOKEN_HEADER] ?? req.sessionToken;
+  await revokeSessions(opts, userId, last ? undefined : callerToken);
+  opts.emit({ type: 'factor.removed', userId, at: opts.clock.now(), ip: req.ip, factorId, kind: factor.kind, ...channelOf(factor) });
+  return last ? success(null) : success(null, fresh.headers);
 }
 
 /** Ends the MFA session the request carries. Idempotent. */

@@ -9,25 +9,39 @@ import type { MfaLogger } from './options';
  * - `factor.added` / `factor.removed`: a factor of `kind` (and `channel` for email or SMS).
  * - `factors.revoked`: an administrator removed all `count` factors and ended every session.
  * - `recovery.used`: a recovery code was used; `remaining` are left.
+ * - `recovery.regenerated`: a new set of `count` recovery codes replaced the old one.
  * - `account.locked`: too many failed attempts; locked `until` (ms since the epoch).
+ * - `failures.mounting`: `count` wrong codes in a row; at `limit` codes will be refused.
+ * - `codes.disabled`: too many wrong codes in a row: codes are refused until the user signs in
+ *   with a recovery code or a passkey, or an administrator unlocks the account.
+ * - `exemption.granted`: an administrator exempted the user from MFA until `expiresAt`.
  */
 export type UserNotice =
   | { type: 'factor.added'; userId: string; at: number; kind: FactorKind; channel?: 'email' | 'sms' }
   | { type: 'factor.removed'; userId: string; at: number; kind: FactorKind; channel?: 'email' | 'sms' }
   | { type: 'factors.revoked'; userId: string; at: number; count: number }
   | { type: 'recovery.used'; userId: string; at: number; remaining: number }
-  | { type: 'account.locked'; userId: string; at: number; until: number };
+  | { type: 'recovery.regenerated'; userId: string; at: number; count: number }
+  | { type: 'account.locked'; userId: string; at: number; until: number }
+  | { type: 'failures.mounting'; userId: string; at: number; count: number; limit: number }
+  | { type: 'codes.disabled'; userId: string; at: number; count: number }
+  | { type: 'exemption.granted'; userId: string; at: number; expiresAt: number };
 
 /**
- * What administrators are told: a recovery code used is worth a look (a lost device, or an
- * attacker).
- * @property type - Always `recovery.used`.
- * @property userId - The user who used a recovery code.
- * @property at - When (ms since the epoch).
- * @property ip - The client address, when known.
- * @property remaining - How many unused codes the user has left.
+ * What administrators are told, each with the `userId` concerned, `at` (ms since the epoch) and
+ * the client address `ip` when known: what is worth a look (a lost device, or an attacker).
+ *
+ * - `recovery.used`: the user used a recovery code; `remaining` are left.
+ * - `failures.mounting`: `count` wrong codes in a row for the user (codes are refused at `limit`).
+ * - `codes.disabled`: codes are refused for the user after `count` wrong ones in a row; an
+ *   administrator can unlock the account (`mfa.unlockUser`).
+ * - `exemption.granted`: an administrator (`by`) exempted the user until `expiresAt`, for `reason`.
  */
-export type AdminNotice = { type: 'recovery.used'; userId: string; at: number; ip?: string; remaining: number };
+export type AdminNotice =
+  | { type: 'recovery.used'; userId: string; at: number; ip?: string; remaining: number }
+  | { type: 'failures.mounting'; userId: string; at: number; ip?: string; count: number; limit: number }
+  | { type: 'codes.disabled'; userId: string; at: number; ip?: string; count: number }
+  | { type: 'exemption.granted'; userId: string; at: number; by: string; reason: string; expiresAt: number };
 
 /**
  * Notification hooks, called after the change they report (a failure is logged, never undoes it).
@@ -42,9 +56,9 @@ export type AdminNotice = { type: 'recovery.used'; userId: string; at: number; i
  * }
  */
 export interface Notifications {
-  /** A factor added or removed, all factors revoked, a recovery code used (with the count left), the account locked. */
+  /** A factor added or removed, all factors revoked, recovery codes used or regenerated, the account locked, wrong codes mounting or codes refused, an exemption granted. */
   user?: (notice: UserNotice) => void | Promise<void>;
-  /** A recovery code used. */
+  /** A recovery code used, wrong codes mounting or codes refused for a user, an exemption granted. */
   admins?: (notice: AdminNotice) => void | Promise<void>;
 }
 
@@ -62,14 +76,28 @@ export function noticesOf(event: MfaEvent): { user?: UserNotice; admins?: AdminN
     case 'recovery.used':
       return {
         user: { type: 'recovery.used', userId, at, remaining: event.remaining },
-        admins: { type: 'recovery.used', userId, at, remaining: event.remaining, ...(event.ip ? { ip: event.ip } : {}) },
+        admins: { type: 'recovery.used', userId, at, remaining: event.remaining, ...ipOf(event) },
       };
+    case 'recovery.regenerated':
+      return { user: { type: 'recovery.regenerated', userId, at, count: event.count } };
     case 'account.locked':
       return { user: { type: 'account.locked', userId, at, until: event.until } };
+    case 'failures.mounting': {
+      const { count, limit } = event;
+      return { user: { type: 'failures.mounting', userId, at, count, limit }, admins: { type: 'failures.mounting', userId, at, count, limit, ...ipOf(event) } };
+    }
+    case 'codes.disabled':
+      return { user: { type: 'codes.disabled', userId, at, count: event.count }, admins: { type: 'codes.disabled', userId, at, count: event.count, ...ipOf(event) } };
+    case 'exemption.granted': {
+      const { expiresAt, by, reason } = event;
+      return { user: { type: 'exemption.granted', userId, at, expiresAt }, admins: { type: 'exemption.granted', userId, at, by, reason, expiresAt } };
+    }
     default:
       return {};
   }
 }
+
+const ipOf = (event: MfaEvent) => (event.ip ? { ip: event.ip } : {});
 
 /** Turns the `notify` option into a function of audit events; hooks run after, and their failures are logged. */
 export function notifier(notify: Notifications | undefined, logger: MfaLogger): (event: MfaEvent) => void {

@@ -133,6 +133,14 @@ export interface MfaOptions {
    * store so that it holds across instances. Reaching `maxFailures` within `window` locks the
    * account for the next `backoff` step; while locked even a right code is refused (429
    * `mfa_locked`, with `Retry-After`). A success clears the count and the backoff.
+   *
+   * Beyond the lock, failures since the last success are counted without a window: past
+   * `maxConsecutiveFailures` codes (TOTP, HOTP, email, SMS) are refused (403
+   * `mfa_codes_disabled`) until the user signs in with a recovery code or a passkey, or an
+   * administrator unlocks the account (`mfa.unlockUser`); the user and the administrators are told
+   * at a fifth of the limit and at the limit. Passkeys and security keys cannot be guessed: they
+   * are neither counted nor locked. And failures are counted per client address (`perAddress`),
+   * across all accounts, so one address cannot guess at many.
    * @see NIST SP 800-63B 5.2.2 (rate limiting: at most 100 consecutive failures)
    */
   throttle?: {
@@ -142,6 +150,15 @@ export interface MfaOptions {
     window?: Duration;
     /** Successive lock durations; the last repeats. @defaultValue `['30s', '1m', '2m', '5m']` */
     backoff?: Duration[];
+    /** Failed codes since the last success after which codes are refused: an integer from 5 to 100. @defaultValue `50` (NIST SP 800-63B 5.2.2 caps it at 100) */
+    maxConsecutiveFailures?: number;
+    /**
+     * Failed proofs from one client address (an IPv6 /56), all accounts together, within `window`,
+     * after which that address is refused (429 `rate_limited`) until the window ends; `false` to
+     * count none. Requests whose address the adapter does not know are not counted.
+     * @defaultValue `{ maxFailures: 100, window: '15m' }`
+     */
+    perAddress?: { maxFailures?: number; window?: Duration } | false;
   };
   /**
    * Users who need no MFA at all, ever (service accounts): they pass every check. For people, grant
@@ -190,6 +207,15 @@ export interface WebAuthnOptions {
   /** The origins pages may register and sign in from, e.g. ['https://app.example.com']. */
   origins: string | string[];
   /**
+   * The top-level origins allowed to embed one of `origins` in a cross-origin iframe that runs a
+   * ceremony, e.g. ['https://partner.example.net']. A response whose clientData says
+   * `crossOrigin: true` is refused (`webauthn_verification_failed`) unless its `topOrigin` is one
+   * of these; so is one with a `topOrigin` and no `crossOrigin: true`. Each must be an origin
+   * (`scheme://host[:port]`), on any domain. @defaultValue `[]` (no embedded ceremonies)
+   * @see https://www.w3.org/TR/webauthn-3/#dom-collectedclientdata-toporigin (WebAuthn Level 3 `topOrigin`)
+   */
+  topOrigins?: string[];
+  /**
    * Whether the authenticator must verify the user (PIN, biometric); with `'required'` a response
    * without user verification is refused. @defaultValue `'preferred'`
    */
@@ -224,18 +250,27 @@ export interface ResolvedOptions {
   totp: { algorithm: OtpAlgorithm; digits: 6 | 8; period: number; window: number };
   /** `lookAhead`, as {@link MfaOptions.hotp}. */
   hotp: { lookAhead: number };
-  /** {@link WebAuthnOptions} with every default filled in and `origins` as a list; null when WebAuthn is off. */
-  webauthn: (Required<Omit<WebAuthnOptions, 'origins'>> & { origins: string[] }) | null;
+  /** {@link WebAuthnOptions} with every default filled in, `origins` as a list and `topOrigins` (`[]` by default); null when WebAuthn is off. */
+  webauthn: (Required<Omit<WebAuthnOptions, 'origins' | 'topOrigins'>> & { origins: string[]; topOrigins: string[] }) | null;
   /** The `send` hook, `maxSends`, `sendWindowMs` and `codeTtlMs` of {@link OobOptions}; null when codes by email or SMS are off. */
-  oob: { send: OobOptions['send']; maxSends: number; sendWindowMs: number; codeTtlMs: number } | null;
+  oob: { send: OobOptions['send']; maxSends: number; sendWindowMs: number; maxSendsPerUser: number; maxSendsPerDestination: number; codeTtlMs: number } | null;
   /** {@link MfaOptions.enrollmentTtl} in milliseconds. */
   enrollmentTtlMs: number;
   /** `lifetimeMs` and `idleTimeoutMs` of {@link MfaOptions.session}. */
   session: { lifetimeMs: number; idleTimeoutMs: number };
   /** {@link MfaOptions.freshProofMaxAge} in milliseconds. */
   freshProofMaxAgeMs: number;
-  /** `maxFailures`, `windowMs` and `backoffMs` (one per step) of {@link MfaOptions.throttle}. */
-  throttle: { maxFailures: number; windowMs: number; backoffMs: number[] };
+  /**
+   * `maxFailures`, `windowMs`, `backoffMs` (one per step), `maxConsecutiveFailures` and
+   * `perAddress` (null when off) of {@link MfaOptions.throttle}.
+   */
+  throttle: {
+    maxFailures: number;
+    windowMs: number;
+    backoffMs: number[];
+    maxConsecutiveFailures: number;
+    perAddress: { maxFailures: number; windowMs: number } | null;
+  };
   /** {@link MfaOptions.exempt}, or a function that answers false. */
   exempt: (user: MfaUser) => boolean | Promise<boolean>;
   /** {@link MfaOptions.policy}, checked and with its defaults. */
@@ -258,6 +293,7 @@ const MIN_PERIOD_SECONDS = 15;
 const MAX_WINDOW = 5;
 const MAX_LOOK_AHEAD = 100;
 const MAX_FAILURES_CAP = 100; // NIST SP 800-63B 5.2.2: at most 100 consecutive failures
+const MIN_CONSECUTIVE_FAILURES = 5; // fewer would let a few typos cut a user off from codes
 
 const consoleLogger: MfaLogger = {
   warn: (message) => console.warn(`[mfakit] ${message}`),
@@ -303,6 +339,8 @@ export function resolveOptions(options: MfaOptions): ResolvedOptions {
   const throttle = options.throttle ?? {};
   const backoff = throttle.backoff ?? ['30s', '1m', '2m', '5m'];
   if (!Array.isArray(backoff) || backoff.length === 0) invalid('throttle.backoff must be a non-empty list of durations');
+  const perAddress = throttle.perAddress ?? {};
+  if (perAddress !== false && (perAddress === null || typeof perAddress !== 'object')) invalid('throttle.perAddress must be { maxFailures, window } or false');
 
   const resolved: ResolvedOptions = {
     issuer: issuer.trim(),
@@ -328,6 +366,14 @@ export function resolveOptions(options: MfaOptions): ResolvedOptions {
       maxFailures: integerIn(throttle.maxFailures ?? 3, 1, MAX_FAILURES_CAP, 'throttle.maxFailures'),
       windowMs: toMs(throttle.window ?? '5m', 'throttle.window'),
       backoffMs: backoff.map((d, i) => toMs(d, `throttle.backoff[${i}]`)),
+      maxConsecutiveFailures: integerIn(throttle.maxConsecutiveFailures ?? 50, MIN_CONSECUTIVE_FAILURES, MAX_FAILURES_CAP, 'throttle.maxConsecutiveFailures'),
+      perAddress:
+        perAddress === false
+          ? null
+          : {
+              maxFailures: integerIn(perAddress.maxFailures ?? 100, 1, 1_000_000, 'throttle.perAddress.maxFailures'),
+              windowMs: toMs(perAddress.window ?? '15m', 'throttle.perAddress.window'),
+            },
     },
     exempt: optionalFunction(options.exempt, 'exempt') ?? (() => false),
     policy: resolvePolicy(options.policy),
@@ -377,6 +423,8 @@ function resolveOob(oob: OobOptions): NonNullable<ResolvedOptions['oob']> {
     send: oob.send,
     maxSends: integerIn(oob.maxSends ?? 3, 1, 20, 'oob.maxSends'),
     sendWindowMs: toMs(oob.sendWindow ?? '10m', 'oob.sendWindow'),
+    maxSendsPerUser: integerIn(oob.maxSendsPerUser ?? 20, 1, 1000, 'oob.maxSendsPerUser'),
+    maxSendsPerDestination: integerIn(oob.maxSendsPerDestination ?? 10, 1, 1000, 'oob.maxSendsPerDestination'),
     codeTtlMs: toMs(oob.codeTtl ?? '10m', 'oob.codeTtl'),
   };
 }
@@ -396,23 +444,34 @@ function resolveWebAuthn(options: WebAuthnOptions): NonNullable<ResolvedOptions[
   if (typeof rpName !== 'string' || rpName.trim() === '') invalid('webauthn.rpName is required: the name authenticators show');
   const origins = typeof options.origins === 'string' ? [options.origins] : options.origins;
   if (!Array.isArray(origins) || origins.length === 0) invalid('webauthn.origins must list at least one origin');
-  for (const origin of origins) {
-    let url: URL | undefined;
+  // An origin as a URL: scheme://host[:port] exactly (no path, no trailing slash); undefined otherwise.
+  const asOrigin = (origin: unknown): URL | undefined => {
     try {
-      url = new URL(origin);
+      const url = new URL(origin as string);
+      return typeof origin === 'string' && url.origin === origin ? url : undefined;
     } catch {
-      url = undefined;
+      return undefined;
     }
+  };
+  for (const origin of origins) {
+    const url = asOrigin(origin);
     // WebAuthn section 13.4.9: an origin's host must be the RP id or a subdomain of it.
-    if (!url || url.origin !== origin || !(url.hostname === rpID || url.hostname.endsWith(`.${rpID}`))) {
+    if (!url || !(url.hostname === rpID || url.hostname.endsWith(`.${rpID}`))) {
       invalid(`webauthn.origins: ${JSON.stringify(origin)} must be an origin (scheme://host[:port]) on ${rpID} or a subdomain of it`);
     }
+  }
+  // The pages that embed ours may be on any domain: no RP-id rule for them.
+  const topOrigins = options.topOrigins ?? [];
+  if (!Array.isArray(topOrigins)) invalid('webauthn.topOrigins must be a list of origins');
+  for (const origin of topOrigins) {
+    if (!asOrigin(origin)) invalid(`webauthn.topOrigins: ${JSON.stringify(origin)} must be an origin (scheme://host[:port])`);
   }
   if (options.userVerifiedIsMfa !== undefined && typeof options.userVerifiedIsMfa !== 'boolean') invalid('webauthn.userVerifiedIsMfa must be a boolean');
   return {
     rpID,
     rpName: rpName.trim(),
     origins: [...origins],
+    topOrigins: [...topOrigins],
     userVerification: oneOf(options.userVerification, REQUIREMENTS, 'preferred', 'webauthn.userVerification'),
     attestation: oneOf(options.attestation, ['none', 'direct'] as const, 'none', 'webauthn.attestation'),
     residentKey: oneOf(options.residentKey, REQUIREMENTS, 'preferred', 'webauthn.residentKey'),

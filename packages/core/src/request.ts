@@ -14,6 +14,13 @@ export interface MfaRequest {
   user: MfaUser | null;
   /** The MFA session token from `X-Session-Token` or the session cookie. */
   sessionToken?: string;
+  /**
+   * Set when the request carried the `mfa_session` cookie but the cookie was not read, because the
+   * request changes state and a cross-site form could have sent it (see `SESSION_COOKIE`): no JSON
+   * `Content-Type`, no `X-Requested-With`, or `Sec-Fetch-Site: cross-site`. The request has no
+   * session token, and an `mfa_required` denial tells the client what to send instead.
+   */
+  cookieRefused?: true;
   /** A one-time code sent inline in `X-MFA-Token`. */
   inlineCode?: string;
   /** The client's address, for the audit events, the risk hook and the record of the last proof. */

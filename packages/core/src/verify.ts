@@ -74,6 +74,7 @@ export async function sendChallenge(opts: ResolvedOptions, req: WithUser, factor
 
 /** `verifyProof` with the stored session record, for callers that judge it further. */
 export async function proveAndIssue(opts: ResolvedOptions, req: WithUser, proof: Proof): Promise<Outcome<Opened>> {
+  const startedAt = opts.clock.now();
   const userId = req.user.id;
   const factors = await opts.factors.listFactors(userId);
   if (factors.length === 0) return denial('mfa_enrollment_required', 'Enroll a second factor before verifying.');
@@ -83,7 +84,8 @@ export async function proveAndIssue(opts: ResolvedOptions, req: WithUser, proof:
     return denial('factor_not_found', 'This user has no factor with this id that takes a code.');
   }
 
-  const proved = await throttled(opts, userId, req.ip, async (): Promise<Outcome<Proved>> => {
+  const kind = 'recoveryCode' in proof ? 'recovery' : 'code';
+  const proved = await throttled(opts, userId, req.ip, kind, async (): Promise<Outcome<Proved>> => {
     if ('recoveryCode' in proof) return useRecoveryCode(opts, userId, proof.recoveryCode);
     if (named && isOobFactor(named)) {
       return (await checkOobCode(opts, named, proof.code)) ? success({ factorId: named.id, kind: 'oob', amr: [...OOB_AMR[named.channel]] }) : wrongCode();
@@ -93,14 +95,18 @@ export async function proveAndIssue(opts: ResolvedOptions, req: WithUser, proof:
     }
     return wrongCode();
   });
-  return proved.ok ? success(await openSession(opts, req, proved.value)) : proved;
+  return proved.ok ? success(await openSession(opts, req, proved.value, startedAt)) : proved;
 }
 
-/** Records a successful proof: a new session that replaces the request's, and the audit events. */
-export async function openSession(opts: ResolvedOptions, req: WithUser, proved: Proved): Promise<Opened> {
+/**
+ * Records a successful proof: a new session that replaces the request's, and the audit events.
+ * `startedAt` is when checking the proof began (before the factors were read): a revocation or a
+ * factor removal from then on voids the session.
+ */
+export async function openSession(opts: ResolvedOptions, req: WithUser, proved: Proved, startedAt: number): Promise<Opened> {
   const { factorId, kind, amr, recoveryCodesRemaining } = proved;
   const userId = req.user.id;
-  const { token, session } = await issueSession(opts, userId, { factorId, amr }, req.sessionToken);
+  const { token, session } = await issueSession(opts, userId, { factorId, amr }, req.sessionToken, startedAt);
   const at = opts.clock.now();
   await opts.factors.recordProof(userId, { at, ...(req.ip ? { ip: req.ip } : {}), ...(req.userAgent ? { userAgent: req.userAgent } : {}) });
   opts.emit({ type: 'verification.succeeded', userId, at, ip: req.ip, factorId, kind, amr });

@@ -102,7 +102,7 @@ describe('a second factor needs a fresh MFA proof', () => {
     const h = setup();
     const alice = await enrollTotp(h);
     const second = unwrap(await h.mfa.startEnrollment({ user: alice.user, sessionToken: alice.sessionToken }, 'totp'));
-    const confirmed = unwrap(await h.mfa.confirmEnrollment({ user: alice.user }, 'totp', second.factorId, totpCode(second.secret, h.clock)));
+    const confirmed = unwrap(await h.mfa.confirmEnrollment({ user: alice.user, sessionToken: alice.sessionToken }, 'totp', second.factorId, totpCode(second.secret, h.clock)));
     expect(confirmed.recoveryCodes).toBeUndefined();
     h.clock.advanceSeconds(30);
     const third = await h.mfa.startEnrollment({ user: alice.user, inlineCode: totpCode(alice.secret, h.clock) }, 'hotp');

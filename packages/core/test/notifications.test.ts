@@ -8,7 +8,8 @@ import { enrollTotp, setup, unwrap, wrongCodes } from './helpers';
 function withNotices() {
   const user: UserNotice[] = [];
   const admins: AdminNotice[] = [];
-  const h = setup({ notify: { user: (n) => void user.push(n), admins: (n) => void admins.push(n) } });
+  // MFA opted into, so that the last factor may be removed.
+  const h = setup({ notify: { user: (n) => void user.push(n), admins: (n) => void admins.push(n) }, policy: { required: () => false } });
   return { h, user, admins };
 }
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -23,8 +24,8 @@ test('the user hears of a factor added and removed, a recovery code used (with t
   unwrap(await h.mfa.removeFactor({ user: alice.user, sessionToken: fresh.sessionToken }, alice.factorId));
   await settle();
 
-  expect(user.map((n) => n.type)).toEqual(['factor.added', 'recovery.used', 'account.locked', 'factor.removed']);
-  expect(user[1]).toEqual({ type: 'recovery.used', userId: 'alice', at: expect.any(Number), remaining: 9 });
+  expect(user.map((n) => n.type)).toEqual(['factor.added', 'recovery.regenerated', 'recovery.used', 'account.locked', 'factor.removed']);
+  expect(user[2]).toEqual({ type: 'recovery.used', userId: 'alice', at: expect.any(Number), remaining: 9 });
   expect(admins).toEqual([{ type: 'recovery.used', userId: 'alice', at: expect.any(Number), remaining: 9 }]);
   const text = JSON.stringify([user, admins]);
   expect(text).not.toContain(alice.secret);

@@ -114,7 +114,7 @@ test("a code sent to one factor does not verify another, nor an authenticator ap
   const app = await enrollTotp(h);
   h.clock.advanceSeconds(30);
   const started = unwrap(await h.mfa.startOobEnrollment({ user: alice, sessionToken: app.sessionToken }, 'email', 'alice@example.com'));
-  unwrap(await h.mfa.confirmOobEnrollment({ user: alice }, 'email', started.factorId, lastCode()));
+  unwrap(await h.mfa.confirmOobEnrollment({ user: alice, sessionToken: app.sessionToken }, 'email', started.factorId, lastCode()));
   unwrap(await h.mfa.sendChallenge({ user: alice }, started.factorId));
   expect(codeOf(await h.mfa.verify({ user: alice }, { factorId: app.factorId, code: lastCode() }))).toBe('mfa_invalid_code');
   h.clock.advanceSeconds(30);

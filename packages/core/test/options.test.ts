@@ -19,7 +19,13 @@ test('a minimal configuration fills in the documented defaults', () => {
   expect(options.totp).toEqual({ algorithm: 'sha1', digits: 6, period: 30, window: 1 });
   expect(options.hotp.lookAhead).toBe(10);
   expect(options.session).toEqual({ lifetimeMs: 12 * 3600_000, idleTimeoutMs: 30 * 60_000 });
-  expect(options.throttle).toEqual({ maxFailures: 3, windowMs: 300_000, backoffMs: [30_000, 60_000, 120_000, 300_000] });
+  expect(options.throttle).toEqual({
+    maxFailures: 3,
+    windowMs: 300_000,
+    backoffMs: [30_000, 60_000, 120_000, 300_000],
+    maxConsecutiveFailures: 50,
+    perAddress: { maxFailures: 100, windowMs: 900_000 },
+  });
   expect(options.enrollmentTtlMs).toBe(600_000);
 });
 

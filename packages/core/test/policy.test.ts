@@ -84,7 +84,8 @@ describe('trust in an upstream SSO', () => {
     const h = withPolicy({ trustedAmr: ['mfa', 'hwk'] });
     const decision = await check(h, sso(h.clock.now()));
     expect(decision.allow).toBe(true);
-    expect(decision.allow && decision.state).toMatchObject({ amr: ['pwd', 'mfa'], factorId: UPSTREAM_FACTOR_ID, exempt: false });
+    // Only the trusted values become proved methods: 'pwd' is not one.
+    expect(decision.allow && decision.state).toMatchObject({ amr: ['mfa'], factorId: UPSTREAM_FACTOR_ID, exempt: false });
   });
 
   test('judged by step-up windows like any other proof: an old SSO login is stale for a fresh-proof route', async () => {

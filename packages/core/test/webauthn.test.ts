@@ -358,6 +358,7 @@ describe('the webauthn option', () => {
       rpID: 'example.com',
       rpName: 'Acme',
       origins: ['https://app.example.com'],
+      topOrigins: [],
       userVerification: 'preferred',
       attestation: 'none',
       residentKey: 'preferred',

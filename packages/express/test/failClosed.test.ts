@@ -62,10 +62,10 @@ describe('requireMfa when the state store fails', () => {
     expectNoSecrets(h, [code, secret]);
   });
 
-  test('a throttle counter that cannot be incremented fails closed, not open', async () => {
+  test('a throttle counter that cannot be counted fails closed, not open', async () => {
     const { h, state } = flakyHarness();
     const { secret } = await enrollTotp(h, 'alice');
-    state.failing = new Set<StateMethod>(['increment']);
+    state.failing = new Set<StateMethod>(['incrementUnless']);
     const res = await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-MFA-Token', nextTotp(h, secret));
     expectProblem(res, 503, 'mfa_unavailable');
   });

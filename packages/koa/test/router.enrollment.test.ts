@@ -100,6 +100,7 @@ describe('POST /mfa/totp/:factorId/confirm', () => {
     const res = await request(h.app)
       .post(`/mfa/totp/${started.body.factorId}/confirm`)
       .set('X-Test-User', 'alice')
+      .set('X-Session-Token', first.sessionToken) // confirming a further factor needs a fresh proof too
       .send({ code: totpCode(started.body.secret, h.clock) })
       .expect(200);
     expect(res.body.recoveryCodes).toBeUndefined();

@@ -76,7 +76,7 @@ describe('POST /mfa/recovery-codes', () => {
 
 describe('DELETE /mfa/factors/:factorId', () => {
   test('fresh MFA: 204 without a body, no-store; the factor is gone', async () => {
-    const h = makeHarness();
+    const h = makeHarness({ mfa: { policy: { required: () => false } } }); // opted in: the last factor may go
     const { factorId, sessionToken } = await enrollTotp(h, 'alice');
     const res = await request(h.app).delete(`/mfa/factors/${factorId}`).set('X-Test-User', 'alice').set('X-Session-Token', sessionToken).expect(204);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -121,10 +121,13 @@ describe('DELETE /mfa/session', () => {
     expect((await request(h.app).get('/mfa').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken).expect(200)).body.session).toBeNull();
   });
 
-  test('ends the session carried in the cookie too; idempotent without a session', async () => {
+  test('ends the session carried in the cookie too (from a caller a cross-site form cannot be); idempotent without a session', async () => {
     const h = makeHarness();
     const { sessionToken } = await enrollTotp(h, 'alice');
+    // A bare DELETE with the cookie could be forged cross-site: the cookie is not read, nothing ends.
     await request(h.app).delete('/mfa/session').set('X-Test-User', 'alice').set('Cookie', `mfa_session=${sessionToken}`).expect(204);
+    await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken).expect(200);
+    await request(h.app).delete('/mfa/session').set('X-Test-User', 'alice').set('Cookie', `mfa_session=${sessionToken}`).set('X-Requested-With', 'XMLHttpRequest').expect(204);
     expectProblem(await request(h.app).get('/protected').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken), 401, 'mfa_required');
     await request(h.app).delete('/mfa/session').set('X-Test-User', 'alice').expect(204);
   });

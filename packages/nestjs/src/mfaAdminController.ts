@@ -53,6 +53,15 @@ export class MfaAdminController implements OnModuleInit {
   }
 
   /**
+   * `DELETE /mfa/admin/users/:userId/lock`: clears the user's locks and failure streak, so codes
+   * work again after too many wrong ones in a row; 204.
+   */
+  @Delete('users/:userId/lock')
+  unlock(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
+    return this.answer('unlock', req, res);
+  }
+
+  /**
    * `PUT /mfa/admin/users/:userId/exemption`, body `{ reason, expiresAt }` (ISO 8601 or ms since
    * the epoch, in the future and at most a year away): exempts the user from MFA until then,
    * replacing any earlier exemption; 200, or 400 `invalid_request`.

@@ -222,7 +222,7 @@ describe('POST /mfa/recovery-codes', () => {
 
 describe('DELETE /mfa/factors/:factorId', () => {
   test('fresh MFA: 204 without a body, no-store; the factor is gone', async () => {
-    const h = await makeHarness();
+    const h = await makeHarness({ mfa: { policy: { required: () => false } } }); // opted in: the last factor may go
     const { factorId, sessionToken } = await enrollTotp(h, 'alice');
     const res = await request(h.app).delete(`/mfa/factors/${factorId}`).set('X-Test-User', 'alice').set('X-Session-Token', sessionToken).expect(204);
     expect(res.headers['cache-control']).toBe('no-store');

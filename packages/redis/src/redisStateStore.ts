@@ -1,6 +1,6 @@
 import { MfaError, type StateStore } from '@mfakit/core';
 import type { Cluster, Redis } from 'ioredis';
-import { ADVANCE, INCREMENT, type LuaScript } from './scripts';
+import { ADVANCE, INCREMENT_UNLESS, type LuaScript } from './scripts';
 
 /**
  * The ioredis client the store runs on: a single node (`Redis`) or a `Cluster`. The caller
@@ -32,7 +32,8 @@ export interface RedisStateStoreOptions {
  * counters, used TOTP steps) in Redis, shared by every instance of a fleet: a code used on one
  * instance is refused on all, and a lockout holds across all. Every operation is one round trip
  * and atomic: GET, MGET, SET PX, SET NX PX, GETDEL (Redis 6.2+), DEL, and Lua for
- * increment-with-TTL and advance (EVALSHA, with EVAL when the script is not cached yet).
+ * increment-with-TTL, increment-unless-blocked and advance (EVALSHA, with EVAL when the script is
+ * not cached yet).
  *
  * The caller builds and owns the client; the store never connects, retries, or quits it. Errors
  * from Redis are never swallowed: every method rejects, and the core turns that into `503
@@ -139,7 +140,22 @@ export class RedisStateStore implements StateStore {
    * @throws MfaError `invalid_option` for a TTL that is not a finite number.
    */
   async increment(key: string, ttlMs: number): Promise<number> {
-    return Number(await this.run(INCREMENT, this.key(key), ttl(ttlMs)));
+    return Number(await this.run(INCREMENT_UNLESS, [this.key(key)], ttl(ttlMs)));
+  }
+
+  /**
+   * Lua: `EXISTS` on each key of `unless`, and unless one exists, `INCR` with `PEXPIRE` only when
+   * the counter was just created (or has no TTL), all in one atomic step: the new count, or null
+   * (nothing counted) when a blocker exists. The account throttle's "refuse if locked, else count":
+   * no request on any instance counts after a lock was set. On a `Cluster` the counter and the
+   * blockers must share a slot: the core only passes keys of one user, which share the `{userId}`
+   * hash tag (keys of several slots reject with CROSSSLOT).
+   * @throws MfaError `invalid_option` for a TTL that is not a finite number.
+   */
+  async incrementUnless(key: string, ttlMs: number, unless: string[]): Promise<number | null> {
+    const keys = [key, ...unless].map((k) => this.key(k));
+    const count = await this.run(INCREMENT_UNLESS, keys, ttl(ttlMs));
+    return count === null ? null : Number(count);
   }
 
   /**
@@ -151,20 +167,23 @@ export class RedisStateStore implements StateStore {
    */
   async advance(key: string, value: number, ttlMs: number): Promise<boolean> {
     if (!Number.isFinite(value)) throw new MfaError('invalid_option', 'RedisStateStore.advance needs a finite number');
-    return Number(await this.run(ADVANCE, this.key(key), String(value), ttl(ttlMs))) === 1;
+    return Number(await this.run(ADVANCE, [this.key(key)], String(value), ttl(ttlMs))) === 1;
   }
 
   private key(key: string): string {
     return this.prefix + key;
   }
 
-  /** EVALSHA, and EVAL only when this server has not cached the script yet (NOSCRIPT). */
-  private async run(script: LuaScript, key: string, ...args: (string | number)[]): Promise<unknown> {
+  /**
+   * EVALSHA with `keys` (their count as numkeys), and EVAL only when this server has not cached
+   * the script yet (NOSCRIPT).
+   */
+  private async run(script: LuaScript, keys: string[], ...args: (string | number)[]): Promise<unknown> {
     try {
-      return await this.client.evalsha(script.sha1, 1, key, ...args);
+      return await this.client.evalsha(script.sha1, keys.length, ...keys, ...args);
     } catch (err) {
       if (!String((err as Error)?.message).startsWith('NOSCRIPT')) throw err;
-      return this.client.eval(script.source, 1, key, ...args);
+      return this.client.eval(script.source, keys.length, ...keys, ...args);
     }
   }
 }

@@ -11,10 +11,17 @@ function script(source: string): LuaScript {
 }
 
 /**
- * INCR, and a TTL only when the key was created (or somehow has none): a later increment never
- * extends the window. KEYS[1] the counter, ARGV[1] the TTL in milliseconds.
+ * INCR unless a blocker exists: answers nil, counting nothing, when any of KEYS[2..] exists; else
+ * INCR KEYS[1], with a TTL only when the key was created (or somehow has none), so a later
+ * increment never extends the window. KEYS[1] the counter, KEYS[2..] the blockers (none for a
+ * plain increment), ARGV[1] the TTL in milliseconds.
  */
-export const INCREMENT = script(`
+export const INCREMENT_UNLESS = script(`
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    return nil
+  end
+end
 local n = redis.call('INCR', KEYS[1])
 if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])

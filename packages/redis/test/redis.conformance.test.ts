@@ -71,8 +71,15 @@ withRedis(() => {
       await store.set('session:{alice%40example.com}:abc', 'v', 60_000);
       await store.increment('attempts:{alice%40example.com}', 60_000);
       await store.advance('step:{alice%40example.com}:fac_1', 5, 60_000);
+      await store.set('lock:{alice%40example.com}', '1', 60_000);
+      expect(await store.incrementUnless('streak:{alice%40example.com}', 60_000, ['lock:{alice%40example.com}'])).toBeNull(); // the blocker is read under the prefix too
       const keys = (await client.keys(`${runPrefix}keys:*`)).sort();
-      expect(keys).toEqual([`${runPrefix}keys:attempts:{alice%40example.com}`, `${runPrefix}keys:session:{alice%40example.com}:abc`, `${runPrefix}keys:step:{alice%40example.com}:fac_1`]);
+      expect(keys).toEqual([
+        `${runPrefix}keys:attempts:{alice%40example.com}`,
+        `${runPrefix}keys:lock:{alice%40example.com}`,
+        `${runPrefix}keys:session:{alice%40example.com}:abc`,
+        `${runPrefix}keys:step:{alice%40example.com}:fac_1`,
+      ]);
       for (const key of keys) expect(await client.pttl(key)).toBeGreaterThan(0);
     });
 

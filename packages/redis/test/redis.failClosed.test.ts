@@ -45,6 +45,7 @@ describe('RedisStateStore without a reachable Redis', () => {
     ['consume', (s) => s.consume('k:{u}')],
     ['delete', (s) => s.delete('k:{u}')],
     ['increment', (s) => s.increment('k:{u}', 1000)],
+    ['incrementUnless', (s) => s.incrementUnless('k:{u}', 1000, ['l:{u}'])],
     ['advance', (s) => s.advance('k:{u}', 1, 1000)],
   ];
 

@@ -11,7 +11,7 @@ import request, { type Response } from 'supertest';
 import { expectChallenge, expectProblem } from './assertions';
 import { TEST_ENCRYPTION_KEYS } from './contract/lib/harness';
 import { FakeClock } from './fakeClock';
-import { hotpCode, totpCode } from './otp';
+import { hotpCode, totpCode, wrongCode } from './otp';
 
 /** One app of a framework, as its factory hands it to the admin suite. */
 export interface AdminApp {
@@ -307,8 +307,10 @@ export function describeAdminRoutes(name: string, makeApp: AdminAppFactory): voi
         const bob = await enroll(t, 'bob');
         const hotp = await t.mfa.startEnrollment({ user: { id: 'bob' }, sessionToken: bob.sessionToken }, 'hotp');
         if (!hotp.ok) throw new Error(hotp.problem.code);
-        expect((await t.mfa.confirmEnrollment({ user: { id: 'bob' } }, 'hotp', hotp.value.factorId, hotpCode(hotp.value.secret, 0))).ok).toBe(true);
-        expect((await t.as('bob').get('/protected').set('X-Session-Token', bob.sessionToken)).status).toBe(200);
+        const confirmed = await t.mfa.confirmEnrollment({ user: { id: 'bob' }, sessionToken: bob.sessionToken }, 'hotp', hotp.value.factorId, hotpCode(hotp.value.secret, 0));
+        if (!confirmed.ok) throw new Error(confirmed.problem.code);
+        const sessionToken = confirmed.value.session.sessionToken; // the confirmation's proof rotated bob's session
+        expect((await t.as('bob').get('/protected').set('X-Session-Token', sessionToken)).status).toBe(200);
 
         const admin = await signInAdmin(t);
         const res = await admin('delete', factorsPath('bob'));
@@ -319,8 +321,8 @@ export function describeAdminRoutes(name: string, makeApp: AdminAppFactory): voi
         expect(t.events).toContainEqual(expect.objectContaining({ type: 'user.revoked', userId: 'bob', by: ADMIN, factorsRemoved: 2 }));
 
         // The session that worked a moment ago is void: bob has no factor now, so he must enroll.
-        expectProblem(await t.as('bob').get('/protected').set('X-Session-Token', bob.sessionToken), 403, 'mfa_enrollment_required');
-        expect((await t.as('bob').get('/mfa').set('X-Session-Token', bob.sessionToken)).body).toMatchObject({ enrolled: false, session: null });
+        expectProblem(await t.as('bob').get('/protected').set('X-Session-Token', sessionToken), 403, 'mfa_enrollment_required');
+        expect((await t.as('bob').get('/mfa').set('X-Session-Token', sessionToken)).body).toMatchObject({ enrolled: false, session: null });
 
         // Enrolling again after the revocation's millisecond gives a session that works.
         t.clock.advance(1);
@@ -332,6 +334,23 @@ export function describeAdminRoutes(name: string, makeApp: AdminAppFactory): voi
         const t = await start();
         const admin = await signInAdmin(t);
         expect((await admin('delete', factorsPath('nobody')).expect(200)).body).toEqual({ factorsRemoved: 0 });
+      });
+    });
+
+    describe('DELETE /mfa/admin/users/:userId/lock', () => {
+      test('clears the locks and the failure streak: the right code works again at once; 204, audited', async () => {
+        const t = await start();
+        const bob = await enroll(t, 'bob');
+        t.clock.advance(30_000);
+        for (let i = 0; i < 3; i += 1) await t.mfa.verify({ user: { id: 'bob' } }, { code: wrongCode(bob.secret, t.clock) });
+        expectProblem(await t.as('bob').get('/protected').set('X-MFA-Token', totpCode(bob.secret, t.clock)), 429, 'mfa_locked');
+
+        const admin = await signInAdmin(t);
+        const res = await admin('delete', '/mfa/admin/users/bob/lock');
+        expect(res.status).toBe(204);
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect((await t.as('bob').get('/protected').set('X-MFA-Token', totpCode(bob.secret, t.clock))).status).toBe(200);
+        expect(t.events).toContainEqual(expect.objectContaining({ type: 'account.unlocked', userId: 'bob', by: ADMIN }));
       });
     });
 

@@ -3,7 +3,7 @@ import type { StateStore } from '@mfakit/core';
 export type StateMethod = keyof StateStore;
 
 /** Every method of the StateStore contract, e.g. to make them all fail. */
-export const STATE_METHODS: StateMethod[] = ['get', 'getMany', 'set', 'setIfAbsent', 'consume', 'delete', 'increment', 'advance'];
+export const STATE_METHODS: StateMethod[] = ['get', 'getMany', 'set', 'setIfAbsent', 'consume', 'delete', 'increment', 'incrementUnless', 'advance'];
 
 /**
  * Failure injection: a StateStore that works (through `inner`) until told to reject some or all
@@ -45,6 +45,9 @@ export class FlakyStateStore implements StateStore {
   }
   increment(key: string, ttlMs: number) {
     return this.run('increment', () => this.inner.increment(key, ttlMs));
+  }
+  incrementUnless(key: string, ttlMs: number, unless: string[]) {
+    return this.run('incrementUnless', () => this.inner.incrementUnless(key, ttlMs, unless));
   }
   advance(key: string, value: number, ttlMs: number) {
     return this.run('advance', () => this.inner.advance(key, value, ttlMs));

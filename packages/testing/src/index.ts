@@ -7,3 +7,4 @@ export * from './contract';
 export * from './flakyStateStore';
 export * from './assertions';
 export * from './adminSuite';
+export * from './lockRace';

@@ -52,8 +52,13 @@ export interface CeremonyOverrides {
   challenge?: string;
   /** clientDataJSON's `type`. @default 'webauthn.create' or 'webauthn.get' */
   type?: string;
-  /** clientDataJSON's `crossOrigin`. @default false */
+  /** clientDataJSON's `crossOrigin`: true plays a ceremony run in a cross-origin iframe. @default false */
   crossOrigin?: boolean;
+  /**
+   * clientDataJSON's `topOrigin` (WebAuthn Level 3): the origin of the top-level page that embeds
+   * the frame, which browsers add after `crossOrigin` when that is true. @default absent
+   */
+  topOrigin?: string;
 }
 
 /** Overrides of one registration. */
@@ -246,6 +251,7 @@ export class SoftAuthenticator {
       challenge: overrides.challenge ?? challenge,
       origin: overrides.origin ?? this.origin,
       crossOrigin: overrides.crossOrigin ?? false,
+      ...(overrides.topOrigin === undefined ? {} : { topOrigin: overrides.topOrigin }),
     };
     return Buffer.from(JSON.stringify(data), 'utf8');
   }

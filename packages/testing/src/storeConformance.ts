@@ -173,6 +173,71 @@ export function describeStoreConformance(name: string, makeHarness: () => Promis
         expect(Math.max(...counts)).toBe(RACERS);
       });
 
+      test('incrementUnless counts from one while no blocker exists', async () => {
+        const blockers = [key('lock'), key('other')];
+        expect(await h.state.incrementUnless(key('n'), 60_000, blockers)).toBe(1);
+        expect(await h.state.incrementUnless(key('n'), 60_000, blockers)).toBe(2);
+        expect(await h.state.incrementUnless(key('n'), 60_000, blockers)).toBe(3);
+        expect(await h.state.get(key('n'))).toBe('3');
+      });
+
+      test('incrementUnless answers null and counts nothing while any blocker exists', async () => {
+        const blockers = [key('lock'), key('other'), key('third')];
+        await h.state.set(key('lock'), 'locked', 60_000); // the first of several
+        expect(await h.state.incrementUnless(key('n'), 60_000, blockers)).toBeNull();
+        expect(await h.state.get(key('n'))).toBeNull(); // not even created
+        await h.state.delete(key('lock'));
+        expect(await h.state.incrementUnless(key('n'), 60_000, blockers)).toBe(1);
+        await h.state.set(key('other'), 'locked', 60_000); // the second of several
+        expect(await h.state.incrementUnless(key('n'), 60_000, blockers)).toBeNull();
+        expect(await h.state.get(key('n'))).toBe('1');
+        await h.state.consume(key('other'));
+        expect(await h.state.incrementUnless(key('n'), 60_000, blockers)).toBe(2);
+      });
+
+      test('incrementUnless: an expired blocker no longer blocks', async () => {
+        await h.state.set(key('lock'), 'locked', 1_000);
+        expect(await h.state.incrementUnless(key('n'), 60_000, [key('lock')])).toBeNull();
+        await h.advance(1_500);
+        expect(await h.state.incrementUnless(key('n'), 60_000, [key('lock')])).toBe(1);
+      });
+
+      test('incrementUnless keeps the TTL set at creation', async () => {
+        expect(await h.state.incrementUnless(key('n'), 2_000, [key('lock')])).toBe(1);
+        await h.advance(1_200);
+        expect(await h.state.incrementUnless(key('n'), 2_000, [key('lock')])).toBe(2);
+        await h.advance(1_200); // 2.4 s after creation: gone, though touched 1.2 s ago
+        expect(await h.state.incrementUnless(key('n'), 2_000, [key('lock')])).toBe(1);
+      });
+
+      test(`incrementUnless: a blocker set amid ${RACERS * 3} racing calls stops the count, and every number answered was counted once`, async () => {
+        const blockers = [key('other'), key('lock')];
+        const count = () => h.state.incrementUnless(key('n'), 60_000, blockers);
+        const before = Array.from({ length: RACERS }, count);
+        const locking = h.state.set(key('lock'), 'locked', 60_000);
+        const alongside = Array.from({ length: RACERS }, count); // racing the blocker: either answer
+        await locking;
+        const atLock = Number((await h.state.get(key('n'))) ?? 0);
+        const after = await Promise.all(Array.from({ length: RACERS }, count)); // started once it was set
+        const counted = (await Promise.all([...before, ...alongside])).filter((n) => n !== null).sort((a, b) => a - b);
+        expect(after).toEqual(Array.from({ length: RACERS }, () => null));
+        expect(counted).toEqual(Array.from({ length: counted.length }, (_, i) => i + 1));
+        expect(Number((await h.state.get(key('n'))) ?? 0)).toBe(counted.length);
+        expect(atLock).toBe(counted.length); // nothing counted after the blocker was set
+      });
+
+      test('incrementUnless with no blockers is increment', async () => {
+        expect(await h.state.incrementUnless(key('n'), 2_000, [])).toBe(1);
+        expect(await h.state.increment(key('n'), 2_000)).toBe(2);
+        await h.advance(1_200);
+        expect(await h.state.incrementUnless(key('n'), 2_000, [])).toBe(3);
+        await h.advance(1_200); // 2.4 s after creation: gone, though touched 1.2 s ago
+        expect(await h.state.incrementUnless(key('n'), 2_000, [])).toBe(1);
+        const counts = await race(() => h.state.incrementUnless(key('race'), 60_000, []));
+        expect(new Set(counts).size).toBe(RACERS);
+        expect(Math.max(...(counts as number[]))).toBe(RACERS);
+      });
+
       test('advance stores only a greater number', async () => {
         expect(await h.state.advance(key('step'), 10, 60_000)).toBe(true);
         expect(await h.state.advance(key('step'), 10, 60_000)).toBe(false);

@@ -13,6 +13,8 @@ Commands:
                                      CSV is RFC 4180, safe to open in a spreadsheet.
   revoke <userId>                    Removes every factor and recovery code of the user and
                                      ends all their MFA sessions (a lost device).
+  unlock <userId>                    Clears the user's locks and count of failed codes, so
+                                     codes work again after too many wrong ones in a row.
   exempt <userId> --reason <text> --until <time>
                                      Exempts the user from MFA until <time>: an ISO 8601 date
                                      or time (2026-12-01, 2026-12-01T09:00:00Z) or a duration

@@ -30,7 +30,7 @@ export interface AdminOptions {
 }
 
 /** The names of the admin routes, as in {@link ADMIN_ROUTES}. */
-export type AdminRouteName = 'report' | 'revoke' | 'grantExemption' | 'liftExemption';
+export type AdminRouteName = 'report' | 'revoke' | 'unlock' | 'grantExemption' | 'liftExemption';
 
 /** One admin route of the HTTP contract: what an adapter mounts, and the handler to call. */
 export interface AdminRoute {
@@ -44,12 +44,14 @@ export interface AdminRoute {
 
 /**
  * The admin routes of the HTTP contract, for adapters to mount as is: `GET /report`,
- * `DELETE /users/:userId/factors` (revoke), `PUT` and `DELETE /users/:userId/exemption`.
+ * `DELETE /users/:userId/factors` (revoke), `DELETE /users/:userId/lock` (unlock), `PUT` and
+ * `DELETE /users/:userId/exemption`.
  * @see the README's "The HTTP contract"
  */
 export const ADMIN_ROUTES: readonly AdminRoute[] = [
   { name: 'report', method: 'GET', path: '/report' },
   { name: 'revoke', method: 'DELETE', path: '/users/:userId/factors' },
+  { name: 'unlock', method: 'DELETE', path: '/users/:userId/lock' },
   { name: 'grantExemption', method: 'PUT', path: '/users/:userId/exemption' },
   { name: 'liftExemption', method: 'DELETE', path: '/users/:userId/exemption' },
 ];
@@ -77,6 +79,10 @@ type Handler = (mfa: Mfa, input: RouteInput & { user: MfaUser }, userId: string 
 const handlers: Record<AdminRouteName, Handler> = {
   report: async (mfa, _input, _userId, options) => json(200, await mfa.report(options.listUsers ? await options.listUsers() : [])),
   revoke: async (mfa, input, userId) => json(200, await mfa.revokeUser(userId!, actorOf(input))),
+  unlock: async (mfa, input, userId) => {
+    await mfa.unlockUser(userId!, actorOf(input));
+    return { status: 204, headers: { ...NO_STORE } };
+  },
   grantExemption: async (mfa, input, userId) => {
     const body = input.body !== null && typeof input.body === 'object' && !Array.isArray(input.body) ? (input.body as Record<string, unknown>) : {};
     const granted = await mfa.grantExemption(userId!, { reason: body.reason, expiresAt: body.expiresAt }, actorOf(input));

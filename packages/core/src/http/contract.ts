@@ -154,7 +154,7 @@ const handlers: Record<RouteName, Handler> = {
  * @example
  * for (const route of CONTRACT_ROUTES) {
  *   router[route.method.toLowerCase()](route.path, async (req, res) => {
- *     const input = { ...mfaRequestOf(mfaUserOf(req.user), req.headers, req.ip), params: req.params, body: req.body };
+ *     const input = { ...mfaRequestOf(mfaUserOf(req.user), req.headers, req.ip, req.method), params: req.params, body: req.body };
  *     const result = await handleRoute(mfa, route.name, input);
  *     res.status(result.status).set(result.headers).json(result.body);
  *   });

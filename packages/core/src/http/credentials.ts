@@ -5,44 +5,94 @@ import type { MfaRequest } from '../request';
  * The name of the cookie that may carry the MFA session token instead of the header. mfakit reads
  * it but never sets it: an application that keeps the token in a cookie sets it itself (HttpOnly,
  * Secure, SameSite) from the `sessionToken` a verification returns.
+ *
+ * A browser sends a cookie with any request to its site, including one that a cross-site HTML form
+ * makes, so the cookie is read only where such a form cannot reach (cross-site request forgery):
+ * on a GET, HEAD or OPTIONS, or on a state-changing request (any other method) that carries
+ * `Content-Type: application/json` (or `application/*+json`) or an `X-Requested-With` header and
+ * whose `Sec-Fetch-Site` is not `cross-site` (`same-origin`, `same-site`, `none` or absent).
+ * Elsewhere the request counts as having no session, and the `mfa_required` denial says why.
+ * `X-Session-Token` is always read, whatever the request.
+ *
+ * @see https://owasp.org/www-community/attacks/csrf
+ * @see https://www.w3.org/TR/fetch-metadata/ (`Sec-Fetch-Site`)
+ * @example
+ * // After a verification, from the application's own route:
+ * res.cookie(SESSION_COOKIE, verified.sessionToken, { httpOnly: true, secure: true, sameSite: 'strict' });
+ * // and the browser's state-changing calls send JSON:
+ * fetch('/mfa/recovery-codes', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
  */
 export const SESSION_COOKIE = 'mfa_session';
 const MAX_HEADER_VALUE = 256; // a token is 47 characters: anything longer is not one
 const MAX_CODE_LENGTH = 64;
 const MAX_USER_AGENT_LENGTH = 256; // kept with the last proof: enough to tell browsers apart
+// RFC 9110 section 9.2.1: the safe methods, which must not change state. Anything else, or no
+// method at all, is treated as state-changing.
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+// WHATWG Fetch, "CORS-safelisted request-header": a form, or a fetch without a CORS preflight,
+// can send only these three types; application/json and +json need a preflight.
+const JSON_TYPE = /^application\/(?:[^\s/;]+\+)?json$/;
 
 /** A request's headers as Node.js parses them (`req.headers`, Koa's `ctx.headers`): lower-case names. */
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 /**
  * Builds the plain request the core decides on from an HTTP request's parts: the primary user,
- * the headers, and the client's address. From the headers it reads the session token
+ * the headers, the client's address and the method. From the headers it reads the session token
  * (`X-Session-Token`, or the `mfa_session` cookie), an inline code (`X-MFA-Token`) and the
  * User-Agent (cut to 256 characters) for the record of the last proof. An over-long session token
  * is dropped and an over-long code cut short, here, so that no adapter has to think about them.
  * Every adapter calls it on every protected request: it reads each header once and allocates one
  * object.
  *
+ * The cookie is not read on a state-changing request that a cross-site form could send (see
+ * {@link SESSION_COOKIE}): the request then has no session token and `cookieRefused` is set, so
+ * that the denial tells the client what to send instead.
+ *
  * @param user - The primary user (see `mfaUserOf`), or null.
  * @param headers - The request's headers, names in lower case as Node.js gives them.
  * @param ip - The client's address as the framework resolves it (trusting proxies as configured).
+ * @param method - The HTTP method (`req.method`, Koa's `ctx.method`). Without it the request is
+ *   treated as state-changing (the conservative choice), so the cookie counts only
+ *   with JSON or `X-Requested-With`; the adapters always pass it.
  * @returns The request for {@link Mfa.check} and the other methods of the core.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-9.2.1 (safe methods)
  *
  * @example
- * const request = mfaRequestOf(mfaUserOf(req.user), req.headers, req.ip);
+ * const request = mfaRequestOf(mfaUserOf(req.user), req.headers, req.ip, req.method);
  * const decision = await mfa.check(request);
  */
-export function mfaRequestOf(user: MfaUser | null, headers: RequestHeaders, ip: string | undefined): MfaRequest {
+export function mfaRequestOf(user: MfaUser | null, headers: RequestHeaders, ip: string | undefined, method?: string): MfaRequest {
   const code = first(headers['x-mfa-token'])?.trim();
   const userAgent = first(headers['user-agent']);
-  return {
+  const request: MfaRequest = {
     user,
-    sessionToken: capped(first(headers['x-session-token'])) || capped(cookie(first(headers.cookie), SESSION_COOKIE)) || undefined,
+    sessionToken: capped(first(headers['x-session-token'])) || undefined,
     // An over-long inline code is still a (wrong) code, not a missing one: cut, it fails as such.
     inlineCode: code ? code.slice(0, MAX_CODE_LENGTH) : undefined,
     userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT_LENGTH) : undefined,
     ip,
   };
+  if (request.sessionToken === undefined) {
+    const fromCookie = capped(cookie(first(headers.cookie), SESSION_COOKIE)) || undefined;
+    if (fromCookie !== undefined) {
+      if (cookieAllowed(headers, method)) request.sessionToken = fromCookie;
+      else request.cookieRefused = true;
+    }
+  }
+  return request;
+}
+
+/**
+ * Whether a request may be trusted with the ambient cookie: a safe method, or a state-changing
+ * one that a cross-site form cannot send and that the browser does not mark as cross-site.
+ */
+function cookieAllowed(headers: RequestHeaders, method: string | undefined): boolean {
+  if (method !== undefined && SAFE_METHODS.has(method.toUpperCase())) return true;
+  if (first(headers['sec-fetch-site'])?.trim().toLowerCase() === 'cross-site') return false;
+  if (headers['x-requested-with'] !== undefined) return true;
+  const type = first(headers['content-type']);
+  return type !== undefined && JSON_TYPE.test(type.split(';', 1)[0]!.trim().toLowerCase());
 }
 
 const first = (value: string | string[] | undefined): string | undefined => (typeof value === 'string' ? value : value?.[0]);

@@ -39,9 +39,13 @@ export const PROBLEMS = {
   payload_too_large: { status: 413, title: 'The request body is too large' },
   /** The body is in an unsupported charset or encoding. */
   unsupported_media_type: { status: 415, title: 'The request body must be JSON' },
+  /** Too many wrong codes in a row (`throttle.maxConsecutiveFailures`): codes are refused until a recovery code, a passkey or an administrator ends it. NIST SP 800-63B 5.2.2. */
+  mfa_codes_disabled: { status: 403, title: 'Codes are refused after too many failures' },
+  /** The policy requires MFA of the user: the last factor cannot be removed before another is enrolled. */
+  last_factor: { status: 409, title: 'The last factor cannot be removed' },
   /** Too many failed proofs: the account is locked (with `Retry-After`). NIST SP 800-63B 5.2.2. */
   mfa_locked: { status: 429, title: 'Too many failed attempts' },
-  /** Too many requests from one address, or too many codes sent to one factor (with `Retry-After`). */
+  /** Too many requests or failures from one address, too many codes sent, or too many enrollments started (with `Retry-After`). */
   rate_limited: { status: 429, title: 'Too many requests' },
   /** A store failed: the request is denied, never let through (fail closed). */
   mfa_unavailable: { status: 503, title: 'Multi-factor authentication is unavailable' },

@@ -14,6 +14,20 @@ export const stateKeys = {
   lockLevel: (userId: string) => `locklevel:${tag(userId)}`,
   oobCode: (userId: string, factorId: string) => `oob:${tag(userId)}:${factorId}`,
   oobSends: (userId: string, factorId: string) => `oobsends:${tag(userId)}:${factorId}`,
+  /** Codes sent to any of the user's destinations in the last day (SMS pumping). */
+  oobUserSends: (userId: string) => `oobusersends:${tag(userId)}`,
+  /** Codes sent to one destination (by its hash), whoever asked, in the last day. */
+  oobDestinationSends: (destinationHash: string) => `oobdestsends:{${destinationHash}}`,
+  /** Failed codes since the last success, which neither a lock nor a window resets. */
+  failureStreak: (userId: string) => `streak:${tag(userId)}`,
+  /** Set once the failure streak reaches its limit: codes are refused while it exists. */
+  codeLock: (userId: string) => `codelock:${tag(userId)}`,
+  /** Failed proofs from one client address (its rate-limit key), all accounts together. */
+  addressFailures: (addressKey: string) => `addrfail:{${encodeURIComponent(addressKey)}}`,
+  /** Enrollments started in the current window: caps the pending ones and the cost of starts. */
+  enrollmentStarts: (userId: string) => `enrollstarts:${tag(userId)}`,
+  /** When the user's pending enrollments were last ended: those started before are void. */
+  enrollmentCut: (userId: string) => `enrollcut:${tag(userId)}`,
   /** When every session of the user was ended (revocation): sessions created up to then are void. */
   revoked: (userId: string) => `revoked:${tag(userId)}`,
 };

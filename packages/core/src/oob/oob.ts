@@ -41,6 +41,18 @@ export interface OobOptions {
   maxSends?: number;
   /** The span in which `maxSends` counts, from the first code sent. @defaultValue `'10m'` */
   sendWindow?: Duration;
+  /**
+   * Codes sent to all of one user's addresses and numbers (enrollments included) in 24 hours: an
+   * integer from 1 to 1000; more are refused with 429 `rate_limited`. Bounds what one account
+   * costs in SMS (SMS pumping). @defaultValue `20`
+   */
+  maxSendsPerUser?: number;
+  /**
+   * Codes sent to one address or number, whoever asks, in 24 hours: an integer from 1 to 1000;
+   * more are refused with 429 `rate_limited`. Stops many accounts flooding one destination.
+   * @defaultValue `10`
+   */
+  maxSendsPerDestination?: number;
   /** How long a sent code is valid. @defaultValue `'10m'` (NIST SP 800-63B 5.1.3.2 asks for a short one) */
   codeTtl?: Duration;
 }
@@ -58,6 +70,7 @@ export interface OobChallenge {
 }
 
 const CODE_DIGITS = 6;
+const DAY_MS = 24 * 3600_000; // the span of the per-user and per-destination send limits
 const UINT32_LIMIT = 4_294_000_000; // the largest multiple of 10^6 below 2^32: no modulo bias
 const EMAIL = /^[^\s@<>(),;:"[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const PHONE = /^\+[1-9]\d{6,14}$/; // E.164
@@ -107,20 +120,26 @@ export function pendingOobFactor(opts: ResolvedOptions, user: MfaUser, channel: 
 
 /**
  * Sends a new code to a factor's destination; a code sent before is void. Refused with 429
- * `rate_limited` beyond `maxSends` in `sendWindow`. Sending never touches the failure count.
+ * `rate_limited` beyond `maxSends` per factor in `sendWindow`, `maxSendsPerUser` per user and
+ * `maxSendsPerDestination` per address or number in a day (counted in that order: a send refused
+ * by one limit does not count against the next). Sending never touches the failure count.
  */
 export async function sendCode(opts: ResolvedOptions, factor: OobFactorRecord, purpose: OobMessage['purpose']): Promise<Outcome<OobChallenge>> {
   const oob = opts.oob!;
-  const sends = await opts.state.increment(stateKeys.oobSends(factor.userId, factor.id), oob.sendWindowMs);
-  if (sends > oob.maxSends) {
-    return denial('rate_limited', `At most ${oob.maxSends} codes are sent in ${Math.round(oob.sendWindowMs / 60_000)} minutes; use the last one or wait.`, {
-      'Retry-After': String(Math.ceil(oob.sendWindowMs / 1000)),
-    });
+  const to = opts.keyRing.decrypt(factor.secret, oobSecretContext(factor.userId, factor.id));
+  const limits = [
+    { key: stateKeys.oobSends(factor.userId, factor.id), max: oob.maxSends, windowMs: oob.sendWindowMs, what: 'to this factor' },
+    { key: stateKeys.oobUserSends(factor.userId), max: oob.maxSendsPerUser, windowMs: DAY_MS, what: 'to this account' },
+    { key: stateKeys.oobDestinationSends(opts.keyRing.fingerprint(to, 'oob-destination')), max: oob.maxSendsPerDestination, windowMs: DAY_MS, what: 'to this address or number' },
+  ];
+  for (const { key, max, windowMs, what } of limits) {
+    if ((await opts.state.increment(key, windowMs)) > max) {
+      return denial('rate_limited', `At most ${max} codes are sent ${what} in ${durationText(windowMs)}; use the last one or wait.`, { 'Retry-After': String(Math.ceil(windowMs / 1000)) });
+    }
   }
   const code = randomDigits(opts);
   const expiresAt = opts.clock.now() + oob.codeTtlMs;
   await opts.state.set(stateKeys.oobCode(factor.userId, factor.id), opts.keyRing.encrypt(code, codeContext(factor.userId, factor.id)), oob.codeTtlMs);
-  const to = opts.keyRing.decrypt(factor.secret, oobSecretContext(factor.userId, factor.id));
   await oob.send({ channel: factor.channel, to, code, userId: factor.userId, purpose });
   return success({ factorId: factor.id, channel: factor.channel, hint: factor.hint, expiresAt });
 }
@@ -138,6 +157,8 @@ export async function checkOobCode(opts: ResolvedOptions, factor: OobFactorRecor
   if (!stored || !safeEqual(opts.keyRing.decrypt(stored, codeContext(factor.userId, factor.id)), code)) return false;
   return (await opts.state.consume(key)) === stored;
 }
+
+const durationText = (ms: number) => (ms >= DAY_MS ? `${Math.round(ms / 3600_000)} hours` : `${Math.round(ms / 60_000)} minutes`);
 
 /** Six uniformly random digits. */
 function randomDigits(opts: ResolvedOptions): string {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
 import { MfaError } from '../errors';
 import type { RandomBytes } from '../lib/random';
 
@@ -65,6 +65,18 @@ export class KeyRing {
     this.keys = new Map(keys.map(({ id, key }) => [id, Buffer.from(key)]));
     if (this.keys.size !== keys.length) throw new MfaError('invalid_option', 'encryption key ids must be unique');
     this.currentId = keys[0]!.id;
+  }
+
+  /**
+   * A keyed fingerprint of a value: HMAC-SHA-256 under a key derived (HKDF) from the current key,
+   * base64url. It lets the state store count by a personal value (a phone number) without holding
+   * one that anyone could reverse by hashing every number. It changes when the current key does.
+   * @param value - The value, e.g. a phone number.
+   * @param purpose - What the fingerprint is for; different purposes give unrelated fingerprints.
+   */
+  fingerprint(value: string, purpose: string): string {
+    const key = Buffer.from(hkdfSync('sha256', this.keys.get(this.currentId)!, Buffer.alloc(0), `mfakit:fingerprint:${purpose}`, KEY_BYTES));
+    return createHmac('sha256', key).update(value).digest('base64url');
   }
 
   /**

@@ -18,7 +18,11 @@ export interface SessionRecord {
   factorId: string;
   /** Time of the last proof of any factor (ms): what step-up windows are judged against. */
   authTime: number;
-  /** When this record was issued (ms); a revocation (`mfa.revokeUser`) voids sessions created up to then. */
+  /**
+   * When the proof that issued this record began to be checked (ms): a revocation
+   * (`mfa.revokeUser`, removing a factor) voids the sessions created up to then, so a proof that
+   * was under way while a factor went cannot open a session that outlives it.
+   */
   createdAt: number;
   /** Absolute end (ms); the idle timeout may end it sooner. */
   expiresAt: number;
@@ -100,12 +104,12 @@ export function readSession(opts: ResolvedOptions, userId: string, token: string
   // The memory store answers at once: then so does this, without an await.
   return andThen(opts.state.getMany(keys), (values) => {
     const raw = values[0];
-    const revokedAt = values[1];
+    const revoked = values[1];
     if (!raw) return null;
     const session = parsed(raw);
     const now = opts.clock.now();
     if (session.userId !== userId || now >= session.expiresAt || now - session.seenAt >= opts.session.idleTimeoutMs) return null;
-    if (revokedAt != null && session.createdAt <= Number(revokedAt)) return null;
+    if (revoked != null && revokes(revoked, session, keys[0])) return null;
     if (now - session.seenAt < TOUCH_INTERVAL_MS) return session;
     const touched: SessionRecord = { ...session, seenAt: now };
     return opts.state.set(keys[0], JSON.stringify(touched), ttl(opts, touched, now)).then(() => touched);
@@ -133,13 +137,14 @@ function parsed(raw: string): SessionRecord {
 /**
  * Records a new proof and issues a new token (rotation) with a full lifetime: the proofs of the
  * previous session, if it is the same user's and still live, carry over with their own times, and
- * that token stops working.
+ * that token stops working. `startedAt` is when checking the proof began: the record's `createdAt`.
  */
 export async function issueSession(
   opts: ResolvedOptions,
   userId: string,
   proof: { factorId: string; amr: string[] },
   previousToken: string | undefined,
+  startedAt: number,
 ): Promise<{ token: string; session: SessionRecord }> {
   const now = opts.clock.now();
   const previous = await readSession(opts, userId, previousToken);
@@ -151,7 +156,7 @@ export async function issueSession(
     methods,
     factorId: proof.factorId,
     authTime: now,
-    createdAt: now,
+    createdAt: Math.min(startedAt, now),
     expiresAt: now + opts.session.lifetimeMs,
     seenAt: now,
   };
@@ -168,10 +173,20 @@ export async function endSession(opts: ResolvedOptions, userId: string, token: s
 
 /**
  * Ends every session of the user at once: a mark with the time, kept as long as a session can
- * live, voids every session created up to now. Sessions issued later work.
+ * live, voids every session created up to now, except the one of `keepToken` when given (the
+ * caller's own, when it removes a factor). Sessions issued later work.
  */
-export async function revokeSessions(opts: ResolvedOptions, userId: string): Promise<void> {
-  await opts.state.set(stateKeys.revoked(userId), String(opts.clock.now()), opts.session.lifetimeMs);
+export async function revokeSessions(opts: ResolvedOptions, userId: string, keepToken?: string): Promise<void> {
+  const now = String(opts.clock.now());
+  const mark = keepToken && keepToken.length <= MAX_TOKEN_LENGTH ? `${now} ${stateKeys.session(userId, sha256(keepToken))}` : now;
+  await opts.state.set(stateKeys.revoked(userId), mark, opts.session.lifetimeMs);
+}
+
+/** Whether a revocation mark (`<ms>` or `<ms> <key of the session kept>`) voids this session, stored under `key`. */
+function revokes(mark: string, session: SessionRecord, key: string): boolean {
+  const space = mark.indexOf(' ');
+  if (space < 0) return session.createdAt <= Number(mark);
+  return session.createdAt <= Number(mark.slice(0, space)) && mark.slice(space + 1) !== key;
 }
 
 function ttl(opts: ResolvedOptions, session: SessionRecord, now: number): number {

@@ -98,9 +98,16 @@ export class MemoryStore implements FactorStore, StateStore {
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
-    const entry = this.live(key);
+    return (await this.incrementUnless(key, ttlMs, []))!; // no blocker: always a count
+  }
+
+  /** Looks at the blockers and counts in one run with no await between: nothing can set a blocker in the middle. */
+  async incrementUnless(key: string, ttlMs: number, unless: string[]): Promise<number | null> {
+    const now = this.clock.now(); // one reading for all, as in getMany
+    for (const blocker of unless) if (this.live(blocker, now)) return null;
+    const entry = this.live(key, now);
     const count = entry ? Number(entry.value) + 1 : 1;
-    this.put(key, String(count), entry?.expiresAt ?? this.clock.now() + ttlMs);
+    this.put(key, String(count), entry?.expiresAt ?? now + ttlMs);
     return count;
   }
 

@@ -239,6 +239,14 @@ export interface StateStore {
   /** Adds one and returns the new count; the TTL is set when the key is created, not extended. */
   increment(key: string, ttlMs: number): Promise<number>;
   /**
+   * Adds one to the counter `key` unless one of the keys in `unless` exists, in one atomic step:
+   * the new count, or null when one of them exists (and nothing was counted). The TTL is set when
+   * the counter is created, as with `increment`. The account throttle's "refuse if locked, else
+   * count": no request on any instance can count (and be checked) after a lock was set. The core
+   * only passes keys of one user, which share a Redis Cluster hash tag.
+   */
+  incrementUnless(key: string, ttlMs: number, unless: string[]): Promise<number | null>;
+  /**
    * Stores `value` if the key is absent or holds a smaller number, and returns whether it did:
    * the replay guard ("accept step T only if T is greater than the last one accepted").
    */

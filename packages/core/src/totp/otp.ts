@@ -78,12 +78,6 @@ export async function startOtpEnrollment(opts: ResolvedOptions, user: MfaUser, k
   return { factorId, secret, otpauthUrl, qrCode, expiresAt: now + opts.enrollmentTtlMs };
 }
 
-/** The pending enrollment, or null when unknown or lapsed. */
-export async function pendingOtpFactor(opts: ResolvedOptions, userId: string, factorId: string): Promise<OtpFactorRecord | null> {
-  const raw = await opts.state.get(stateKeys.enrollment(userId, factorId));
-  return raw ? (JSON.parse(raw) as OtpFactorRecord) : null;
-}
-
 /**
  * Checks a code against one OTP factor and spends it: for TOTP, the accepted time step and every
  * earlier one are refused from then on; for HOTP, the counter moves past the accepted value.

@@ -5,7 +5,7 @@ import type { MfaRequest } from '../request';
 import type { WebAuthnFactorRecord } from '../store/types';
 import { throttled } from '../throttle/throttle';
 import { type Opened, openSession, type Proved } from '../verify';
-import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, consumeChallenge, failure, notConfigured, parseResponse, storeChallenge } from './ceremony';
+import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, consumeChallenge, failure, notConfigured, parseResponse, refuseCrossOrigin, storeChallenge } from './ceremony';
 
 type WithUser = MfaRequest & { user: MfaUser };
 
@@ -46,16 +46,19 @@ export async function verifyAuthentication(opts: ResolvedOptions, req: WithUser,
   if (!rp) return notConfigured();
   const parsed = parseResponse(response, 'authentication');
   if (!parsed) return denial('invalid_request', 'Send {"response": <the AuthenticationResponseJSON from startAuthentication()>}.');
+  const startedAt = opts.clock.now();
   const userId = req.user.id;
   const credentials = await credentialsOf(opts, userId);
   if (credentials.length === 0) return denial('factor_not_found', 'This user has no passkey or security key.');
 
-  const proved = await throttled(opts, userId, req.ip, async (): Promise<Outcome<Proved>> => {
+  const proved = await throttled(opts, userId, req.ip, 'passkey', async (): Promise<Outcome<Proved>> => {
     if (!(await consumeChallenge(opts, userId, 'authentication', parsed.challenge))) {
       return denial('webauthn_challenge_invalid', 'This sign-in was not started here, has expired, or was used already: ask for new options.');
     }
     const factor = credentials.find((f) => f.credentialId === parsed.id);
     if (!factor) return denial('webauthn_verification_failed', 'This credential is not registered for this user.');
+    const embedded = refuseCrossOrigin(opts, rp, 'authentication', parsed);
+    if (embedded) return embedded;
     let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
     try {
       result = await verifyAuthenticationResponse({
@@ -63,15 +66,17 @@ export async function verifyAuthentication(opts: ResolvedOptions, req: WithUser,
         expectedChallenge: parsed.challenge,
         expectedOrigin: rp.origins,
         expectedRPID: rp.rpID,
+        // Checked above already (the library lets a cross-origin response without topOrigin through).
+        expectedTopOrigin: rp.topOrigins.length > 0 ? rp.topOrigins : undefined,
         // Counter 0 keeps the library's own counter check out: mfakit checks it below, after
         // the signature, so that only a genuinely signed step back is reported as a clone.
         credential: { id: factor.credentialId, publicKey: new Uint8Array(Buffer.from(factor.publicKey, 'base64url')), counter: 0, transports: factor.transports },
         requireUserVerification: rp.userVerification === 'required',
       });
     } catch (err) {
-      return failure(err);
+      return failure(opts, rp, 'authentication', parsed, response, err);
     }
-    if (!result.verified) return failure(undefined);
+    if (!result.verified) return failure(opts, rp, 'authentication', parsed, response, undefined);
     const { newCounter, userVerified, credentialDeviceType } = result.authenticationInfo;
     // WebAuthn section 6.1.1: a counter that does not grow may mean a cloned authenticator.
     if ((factor.counter > 0 || newCounter > 0) && newCounter <= factor.counter) {
@@ -89,5 +94,5 @@ export async function verifyAuthentication(opts: ResolvedOptions, req: WithUser,
     }
     return success({ factorId: factor.id, kind: 'webauthn', amr: amrOf(rp, credentialDeviceType, userVerified) });
   });
-  return proved.ok ? success(await openSession(opts, req, proved.value)) : proved;
+  return proved.ok ? success(await openSession(opts, req, proved.value, startedAt)) : proved;
 }

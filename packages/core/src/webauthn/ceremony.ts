@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import { stateKeys } from '../lib/keys';
 import { denial } from '../outcome';
 import type { ResolvedOptions } from '../options';
@@ -8,6 +10,24 @@ export type RelyingParty = NonNullable<ResolvedOptions['webauthn']>;
 export const CHALLENGE_BYTES = 32; // the issue asks for at least 32; WebAuthn section 13.4.3 for 16
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 const MAX_FIELD = 16_384;
+const RP_ID_HASH_BYTES = 32; // authenticator data starts with SHA-256(rpId), then the flags byte (WebAuthn section 6.1)
+const FLAG_UV = 0x04; // user verified: bit 2 of the flags (WebAuthn section 6.1)
+const MAX_LOGGED = 300;
+
+/**
+ * Why a response failed, by class: a fixed phrase that names no origin, RP id or other value of
+ * the configuration or the response, so that a denial tells a caller nothing about how the
+ * relying party is set up. The specifics go to the logger.
+ */
+const FAILURE_REASON = {
+  origin: 'the page it was made on is not on an allowed origin',
+  rp: 'it was made for another relying party',
+  userVerification: 'user verification (a PIN or biometric) is required, and the authenticator did not verify the user',
+  crossOrigin: 'a cross-origin (embedded) ceremony is not allowed here',
+  other: 'the signature or data did not verify',
+} as const;
+
+const failed = (reason: keyof typeof FAILURE_REASON) => denial('webauthn_verification_failed', `The authenticator's response could not be verified: ${FAILURE_REASON[reason]}.`);
 
 /** The parts of a browser's WebAuthn response that mfakit reads before the library does. */
 export interface ParsedResponse {
@@ -15,6 +35,12 @@ export interface ParsedResponse {
   id: string;
   /** The challenge the authenticator signed, from clientDataJSON. */
   challenge: string;
+  /** clientDataJSON's `origin`, unchecked (the library compares it with the allowed origins). */
+  origin: unknown;
+  /** clientDataJSON's `crossOrigin`, unchecked: true when the ceremony ran in a cross-origin iframe. */
+  crossOrigin: unknown;
+  /** clientDataJSON's `topOrigin` (WebAuthn Level 3), unchecked. */
+  topOrigin: unknown;
 }
 
 export const notConfigured = () => denial('not_found', 'WebAuthn is not configured on this server.');
@@ -43,7 +69,8 @@ export function parseResponse(response: unknown, ceremony: Ceremony): ParsedResp
   try {
     const clientData = JSON.parse(Buffer.from(inner.clientDataJSON as string, 'base64url').toString('utf8')) as unknown;
     if (!isObject(clientData) || !isBase64Url(clientData.challenge) || clientData.challenge.length > 512) return null;
-    return { id, challenge: clientData.challenge };
+    const { challenge, origin, crossOrigin, topOrigin } = clientData;
+    return { id, challenge, origin, crossOrigin, topOrigin };
   } catch {
     return null;
   }
@@ -62,10 +89,60 @@ export function amrOf(rp: RelyingParty, deviceType: 'singleDevice' | 'multiDevic
   return amr;
 }
 
-/** The detail of a failed verification: the library's reason (origins, ids, flags; never a key). */
-export function failure(err: unknown) {
-  const reason = err instanceof Error ? err.message.slice(0, 300) : 'the response did not verify';
-  return denial('webauthn_verification_failed', `The authenticator's response could not be verified: ${reason}`);
+/**
+ * Refuses a ceremony that ran in a cross-origin iframe (clientDataJSON's `crossOrigin`), unless
+ * its `topOrigin` (the page that embedded the frame) is one of `webauthn.topOrigins`; null when
+ * the response may go on to the library. A `topOrigin` without `crossOrigin: true` is refused as
+ * well (WebAuthn Level 3 section 5.8.1 sets it only in a cross-origin frame).
+ * @see https://www.w3.org/TR/webauthn-3/#dom-collectedclientdata-toporigin
+ */
+export function refuseCrossOrigin(opts: ResolvedOptions, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse) {
+  const { crossOrigin, topOrigin } = parsed;
+  if ((crossOrigin === undefined || crossOrigin === false) && topOrigin === undefined) return null;
+  if (crossOrigin === true && typeof topOrigin === 'string' && rp.topOrigins.includes(topOrigin)) return null;
+  const top = topOrigin === undefined ? 'none given' : loggable(JSON.stringify(topOrigin));
+  opts.logger.warn(`WebAuthn ${ceremony} refused: a cross-origin ceremony (crossOrigin ${loggable(String(crossOrigin))}) under top origin ${top}, not one of webauthn.topOrigins`);
+  return failed('crossOrigin');
+}
+
+/**
+ * The denial of a response that @simplewebauthn/server refused (`err`, or undefined for
+ * `verified: false`). The library's message names the allowed origins and the RP id, so it goes
+ * to `opts.logger.warn` (it holds no secret) and the detail gives the fixed reason of the failure's
+ * class: told by mfakit's own reading of the response, in the library's order of checks (origin,
+ * RP id, user verification), never by the message.
+ */
+export function failure(opts: ResolvedOptions, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse, response: unknown, err: unknown) {
+  const reason = err instanceof Error ? err.message : 'verified: false (a signature or attestation statement that does not verify)';
+  opts.logger.warn(`WebAuthn ${ceremony} refused by @simplewebauthn/server: ${loggable(reason)}`);
+  return failed(classify(rp, ceremony, parsed, response));
+}
+
+function classify(rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse, response: unknown): keyof typeof FAILURE_REASON {
+  if (typeof parsed.origin !== 'string' || !rp.origins.includes(parsed.origin)) return 'origin';
+  const authData = authenticatorDataOf(response, ceremony);
+  if (!authData || authData.length <= RP_ID_HASH_BYTES) return 'other';
+  const rpIdHash = createHash('sha256').update(rp.rpID).digest();
+  if (!rpIdHash.equals(authData.subarray(0, RP_ID_HASH_BYTES))) return 'rp';
+  if (rp.userVerification === 'required' && ((authData[RP_ID_HASH_BYTES] ?? 0) & FLAG_UV) === 0) return 'userVerification';
+  return 'other';
+}
+
+/** The authenticator data of a response whose shape parseResponse accepted; null when it cannot be read. */
+function authenticatorDataOf(response: unknown, ceremony: Ceremony): Buffer | null {
+  const inner = (response as { response: Record<string, string> }).response;
+  try {
+    if (ceremony === 'authentication') return Buffer.from(inner.authenticatorData as string, 'base64url');
+    const authData = decodeAttestationObject(new Uint8Array(Buffer.from(inner.attestationObject as string, 'base64url'))).get('authData');
+    return authData instanceof Uint8Array ? Buffer.from(authData) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A message fit for one log line: control and line-breaking characters replaced, cut short. */
+function loggable(message: string): string {
+  return message.replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, ' ').slice(0, MAX_LOGGED);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON, verifyRegistrationResponse } from '@simplewebauthn/server';
-import { checkRequest } from '../check';
-import { activateFactor, type Confirmed, confirmedOf } from '../enroll';
+import { activateFactor, type Confirmed, confirmedOf, freshIfEnrolled } from '../enroll';
 import { randomId } from '../lib/random';
 import { denial, type Outcome, success } from '../outcome';
 import type { MfaUser, ResolvedOptions } from '../options';
 import type { MfaRequest } from '../request';
 import type { FactorRecord, WebAuthnFactorRecord } from '../store/types';
 import { openSession } from '../verify';
-import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, consumeChallenge, failure, notConfigured, parseResponse, storeChallenge } from './ceremony';
+import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, consumeChallenge, failure, notConfigured, parseResponse, refuseCrossOrigin, storeChallenge } from './ceremony';
 
 type WithUser = MfaRequest & { user: MfaUser };
 
@@ -20,12 +19,6 @@ const TRANSPORTS: readonly string[] = ['ble', 'cable', 'hybrid', 'internal', 'nf
 const knownTransports = (value: unknown): string[] => (Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string' && TRANSPORTS.includes(t)) : []);
 
 const webauthnFactors = (factors: FactorRecord[]) => factors.filter((f): f is WebAuthnFactorRecord => f.kind === 'webauthn');
-
-/** A user who has a factor already needs a fresh proof to add one (the contract's rule). */
-async function freshIfEnrolled(opts: ResolvedOptions, req: WithUser, factors: FactorRecord[]) {
-  if (factors.length === 0) return success(null);
-  return checkRequest(opts, req, { maxAge: opts.freshProofMaxAgeMs / 1000 }, false);
-}
 
 /**
  * Creation options for `navigator.credentials.create()` (JSON form, for @simplewebauthn/browser's
@@ -65,6 +58,7 @@ export async function verifyRegistration(opts: ResolvedOptions, req: WithUser, r
   if (!rp) return notConfigured();
   const parsed = parseResponse(response, 'registration');
   if (!parsed) return denial('invalid_request', 'Send {"response": <the RegistrationResponseJSON from startRegistration()>}.');
+  const startedAt = opts.clock.now();
   const userId = req.user.id;
   if (!(await consumeChallenge(opts, userId, 'registration', parsed.challenge))) {
     return denial('webauthn_challenge_invalid', 'This registration was not started here, has expired, or was completed already: ask for new options.');
@@ -72,6 +66,9 @@ export async function verifyRegistration(opts: ResolvedOptions, req: WithUser, r
   const factors = await opts.factors.listFactors(userId);
   const fresh = await freshIfEnrolled(opts, req, factors);
   if (!fresh.ok) return fresh;
+  // The library has no top-origin check for registration: mfakit's own, before it.
+  const embedded = refuseCrossOrigin(opts, rp, 'registration', parsed);
+  if (embedded) return embedded;
 
   let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
@@ -83,9 +80,9 @@ export async function verifyRegistration(opts: ResolvedOptions, req: WithUser, r
       requireUserVerification: rp.userVerification === 'required',
     });
   } catch (err) {
-    return failure(err);
+    return failure(opts, rp, 'registration', parsed, response, err);
   }
-  if (!verification.verified) return failure(undefined);
+  if (!verification.verified) return failure(opts, rp, 'registration', parsed, response, undefined);
   const { credential, credentialDeviceType, credentialBackedUp, aaguid, userVerified } = verification.registrationInfo;
   if (webauthnFactors(factors).some((f) => f.credentialId === credential.id)) return denial('factor_exists', 'This authenticator is registered already.');
 
@@ -104,6 +101,6 @@ export async function verifyRegistration(opts: ResolvedOptions, req: WithUser, r
     aaguid,
   };
   const recoveryCodes = await activateFactor(opts, req, factor);
-  const opened = await openSession(opts, req, { factorId: factor.id, kind: 'webauthn', amr: amrOf(rp, credentialDeviceType, userVerified) });
+  const opened = await openSession(opts, req, { factorId: factor.id, kind: 'webauthn', amr: amrOf(rp, credentialDeviceType, userVerified) }, startedAt);
   return success(confirmedOf(factor, opened, recoveryCodes), fresh.headers);
 }

@@ -27,7 +27,7 @@ export const passportUser: GetUser = (req) => mfaUserOf((req as { user?: unknown
 
 /** Turns an Express request into the plain request the core decides on. */
 export function toMfaRequest(req: Request, getUser: GetUser): MfaRequest {
-  return mfaRequestOf(getUser(req) ?? null, req.headers, req.ip);
+  return mfaRequestOf(getUser(req) ?? null, req.headers, req.ip, req.method);
 }
 
 /**

@@ -26,7 +26,7 @@ export const stateUser: GetUser = (ctx) => mfaUserOf((ctx.state as { user?: unkn
 
 /** Turns a Koa context into the plain request the core decides on. */
 export function toMfaRequest(ctx: Context, getUser: GetUser): MfaRequest {
-  return mfaRequestOf(getUser(ctx) ?? null, ctx.headers, ctx.ip);
+  return mfaRequestOf(getUser(ctx) ?? null, ctx.headers, ctx.ip, ctx.method);
 }
 
 /**

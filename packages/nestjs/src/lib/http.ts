@@ -15,6 +15,8 @@ export interface MfaHttpRequest {
   user?: unknown;
   /** The client's address (Express's `req.ip`: set `trust proxy` behind a proxy), for the rate limit, the audit events and the last proof. */
   ip?: string;
+  /** The HTTP method: the `mfa_session` cookie counts on a state-changing one only with JSON or `X-Requested-With` (absent: treated as state-changing). */
+  method?: string;
   /** The route parameters (`factorId`, `userId`). */
   params?: Record<string, string | undefined>;
   /** The body Nest's parser read; the controllers use it only when it is JSON. */
@@ -67,7 +69,7 @@ export const passportUser: GetUser = (req) => mfaUserOf(req.user);
 
 /** Turns a request into the plain request the core decides on. */
 export function toMfaRequest(req: MfaHttpRequest, getUser: GetUser): MfaRequest {
-  return mfaRequestOf(getUser(req) ?? null, req.headers, req.ip);
+  return mfaRequestOf(getUser(req) ?? null, req.headers, req.ip, req.method);
 }
 
 /** Sets each header on the response, unless it is sent already. */

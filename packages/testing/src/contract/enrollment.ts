@@ -8,6 +8,9 @@ import { totpCode, wrongCode } from '../otp';
 import type { DemoFactory } from './types';
 import { bearer, CHALLENGE, expectProblem, login, useDemo } from './lib/harness';
 
+const COOKIE_REFUSED =
+  'The mfa_session cookie is not accepted on a request a cross-site form could send: send Content-Type: application/json or an X-Requested-With header, or the token in X-Session-Token.';
+
 export function describeEnrollment(makeDemo: DemoFactory): void {
   describe('enrolling an authenticator app and using the MFA session', () => {
     const demo = useDemo(makeDemo);
@@ -69,6 +72,17 @@ export function describeEnrollment(makeDemo: DemoFactory): void {
       const res = await get('/api/profile').set('Cookie', `mfa_session=${sessionToken}`);
       expect(res.status).toBe(200);
       expect(res.body.mfa).toMatchObject({ userId: 'alice', factorId });
+    });
+
+    test('the cookie does not count on a POST a cross-site form could send (text/plain): 401 saying why; with JSON it does', async () => {
+      // Threat: a cross-site form, sent with the victim's cookie, regenerates their recovery codes (CSRF).
+      const forged = await post('/mfa/recovery-codes').set('Cookie', `mfa_session=${sessionToken}`).set('Content-Type', 'text/plain');
+      expectProblem(forged, 401, 'mfa_required');
+      expect(forged.body.detail).toBe(COOKIE_REFUSED);
+      expect(forged.headers['www-authenticate']).toMatch(CHALLENGE);
+      const res = await post('/mfa/recovery-codes').set('Cookie', `mfa_session=${sessionToken}`).send({});
+      expect(res.status).toBe(200);
+      expect(res.body.recoveryCodes).toHaveLength(10);
     });
 
     test('without the session token the route answers 401 mfa_required with the RFC 9470 challenge', async () => {

@@ -77,12 +77,18 @@ export function describeOob(makeDemo: DemoFactory): void {
       expect((await get('/api/profile').set('X-Session-Token', sessionToken)).body.mfa).toMatchObject({ userId: 'alice', amr: ['email'], factorId });
     });
 
-    test('alice is told: GET /api/notifications lists factor.added, and the log says so in one line', async () => {
+    test('alice is told: GET /api/notifications lists factor.added and her new recovery codes, and the log says so in one line each', async () => {
       const res = await get('/api/notifications');
       expect(res.status).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
-      expect(res.body).toEqual({ notices: [{ type: 'factor.added', userId: 'alice', at: demo.clock.now(), kind: 'oob', channel: 'email' }] });
+      expect(res.body).toEqual({
+        notices: [
+          { type: 'recovery.regenerated', userId: 'alice', at: demo.clock.now(), count: 10 },
+          { type: 'factor.added', userId: 'alice', at: demo.clock.now(), kind: 'oob', channel: 'email' },
+        ],
+      });
       expect(demo.infos).toContain('notice for alice: factor.added (email)');
+      expect(demo.infos).toContain('notice for alice: recovery.regenerated (10 codes)');
     });
 
     test('POST /mfa/challenge sends a new code (202); POST /mfa/verify with it opens a session', async () => {

@@ -28,7 +28,8 @@ export function describeSso(makeDemo: DemoFactory): void {
       expect(res.headers['x-session-token']).toBeUndefined();
       expect(res.body).toEqual({
         user: { id: 'alice' },
-        mfa: { userId: 'alice', exempt: false, amr: ['pwd', 'mfa'], authTime: authTime * 1000, expiresAt: authTime * 1000 + SESSION_LIFETIME_MS, factorId: 'upstream' },
+        // Only the trusted value counts as a proved method: 'pwd' is the SSO's word, not a proof here.
+        mfa: { userId: 'alice', exempt: false, amr: ['mfa'], authTime: authTime * 1000, expiresAt: authTime * 1000 + SESSION_LIFETIME_MS, factorId: 'upstream' },
       });
     });
 
