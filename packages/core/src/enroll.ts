@@ -1,4 +1,4 @@
-import { checkRequest } from './check';
+import { checkRequest, SESSION_TOKEN_HEADER } from './check';
 import { type Outcome, denial, success } from './outcome';
 import type { MfaUser, ResolvedOptions } from './options';
 import { newRecoveryCodes } from './recovery/recoveryCodes';
@@ -132,7 +132,7 @@ export async function confirmOobEnrollment(opts: ResolvedOptions, req: MfaReques
   if (!fresh.ok) return fresh;
   const attempt = await throttled(opts, req.user.id, req.ip, 'code', async () => ((await checkOobCode(opts, pending, code)) ? success(true) : wrongCode()));
   if (!attempt.ok) return attempt;
-  return confirmPending(opts, req, pending, { factorId, kind: 'oob', amr: [...OOB_AMR[channel]] }, startedAt, fresh.headers);
+  return confirmPending(opts, withFreshSession(req, fresh), pending, { factorId, kind: 'oob', amr: [...OOB_AMR[channel]] }, startedAt);
 }
 
 /**
@@ -147,25 +147,28 @@ export async function confirmEnrollment(opts: ResolvedOptions, req: MfaRequest &
   if (!fresh.ok) return fresh;
   const attempt = await throttled(opts, req.user.id, req.ip, 'code', async () => ((await checkOtp(opts, pending, code, req.ip, true)) ? success(true) : wrongCode()));
   if (!attempt.ok) return attempt;
-  return confirmPending(opts, req, pending, { factorId, kind, amr: OTP_AMR }, startedAt, fresh.headers);
+  return confirmPending(opts, withFreshSession(req, fresh), pending, { factorId, kind, amr: OTP_AMR }, startedAt);
 }
 
 /**
  * The pending record is consumed before the factor becomes active: of concurrent confirmations
  * (with codes of adjacent steps, say), exactly one activates it and opens a session.
  */
-async function confirmPending(
-  opts: ResolvedOptions,
-  req: MfaRequest & { user: MfaUser },
-  pending: FactorRecord,
-  proved: Proved,
-  startedAt: number,
-  headers?: Record<string, string>,
-): Promise<Outcome<Confirmed>> {
+async function confirmPending(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, pending: FactorRecord, proved: Proved, startedAt: number): Promise<Outcome<Confirmed>> {
   if ((await opts.state.consume(stateKeys.enrollment(req.user.id, pending.id))) === null) return notPending();
   const recoveryCodes = await activateFactor(opts, req, pending);
   const opened = await openSession(opts, req, proved, startedAt);
-  return success(confirmedOf(pending, opened, recoveryCodes), headers);
+  return success(confirmedOf(pending, opened, recoveryCodes));
+}
+
+/**
+ * The request as the session an inline code of its fresh proof just opened (if one did): the
+ * confirmation's own proof then replaces that session, and the caller ends up with one live
+ * session (the one in the answer's body) instead of two.
+ */
+export function withFreshSession<R extends MfaRequest>(req: R, fresh: Outcome<unknown>): R {
+  const issued = fresh.ok ? fresh.headers?.[SESSION_TOKEN_HEADER] : undefined;
+  return issued ? { ...req, sessionToken: issued } : req;
 }
 
 /**

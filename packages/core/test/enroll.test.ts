@@ -109,6 +109,23 @@ describe('a second factor needs a fresh MFA proof', () => {
     expect(third.ok && third.headers?.['X-Session-Token']).toMatch(/^mfa_/);
     expect(await h.store.listFactors('alice')).toHaveLength(2);
   });
+
+  test('a confirmation paid for with an inline code opens no second session beside the one in the answer', async () => {
+    const h = setup();
+    const alice = await enrollTotp(h);
+    const started = unwrap(await h.mfa.startEnrollment({ user: alice.user, sessionToken: alice.sessionToken }, 'totp'));
+    h.clock.advanceSeconds(30);
+    const confirmed = await h.mfa.confirmEnrollment({ user: alice.user, inlineCode: totpCode(alice.secret, h.clock) }, 'totp', started.factorId, totpCode(started.secret, h.clock));
+    expect(confirmed.ok && confirmed.headers).toBeFalsy(); // no second token on the side
+    const { sessionToken } = unwrap(confirmed).session;
+    expect((await h.mfa.check({ user: alice.user, sessionToken })).allow).toBe(true);
+    // The inline code's session was replaced by the confirmation's: live are the first
+    // enrollment's session (this request did not carry it) and the confirmation's, not a third.
+    const entries = (h.store as unknown as { entries: Map<string, { expiresAt: number }> }).entries;
+    const live = [...entries].filter(([key, entry]) => key.startsWith('session:') && entry.expiresAt > h.clock.now());
+    expect(live).toHaveLength(2);
+    expect(h.events.filter((e) => e.type === 'verification.succeeded')).toHaveLength(3); // three proofs all the same
+  });
 });
 
 test('status lists factors without secrets', async () => {

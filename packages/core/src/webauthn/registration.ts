@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON, verifyRegistrationResponse } from '@simplewebauthn/server';
-import { activateFactor, type Confirmed, confirmedOf, freshIfEnrolled } from '../enroll';
+import { activateFactor, type Confirmed, confirmedOf, freshIfEnrolled, withFreshSession } from '../enroll';
 import { randomId } from '../lib/random';
 import { denial, type Outcome, success } from '../outcome';
 import type { MfaUser, ResolvedOptions } from '../options';
@@ -101,6 +101,6 @@ export async function verifyRegistration(opts: ResolvedOptions, req: WithUser, r
     aaguid,
   };
   const recoveryCodes = await activateFactor(opts, req, factor);
-  const opened = await openSession(opts, req, { factorId: factor.id, kind: 'webauthn', amr: amrOf(rp, credentialDeviceType, userVerified) }, startedAt);
-  return success(confirmedOf(factor, opened, recoveryCodes), fresh.headers);
+  const opened = await openSession(opts, withFreshSession(req, fresh), { factorId: factor.id, kind: 'webauthn', amr: amrOf(rp, credentialDeviceType, userVerified) }, startedAt);
+  return success(confirmedOf(factor, opened, recoveryCodes));
 }
