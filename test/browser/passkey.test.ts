@@ -149,6 +149,14 @@ function passkeyScenario(create: DemoFactory): void {
       await page.locator('#passkey-section').waitFor();
     });
 
+    test('her only factor cannot be removed: the page says to set up another one first, and offers no way to', async () => {
+      await page.getByRole('button', { name: 'Remove your authenticator app' }).click();
+      await page.locator('#factor-list .confirm', { hasText: 'This is your only factor (your authenticator app), and this account must use MFA' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Remove it' }).count()).toBe(0);
+      await page.getByRole('button', { name: 'OK' }).click();
+      expect(await page.locator('#factor-list .confirm').count()).toBe(0);
+    });
+
     test('she adds a passkey named "MacBook Touch ID" (the app code was a fresh proof), and her session now comes from it', async () => {
       await page.fill('#passkey-label', PASSKEY_LABEL);
       await page.getByRole('button', { name: 'Add passkey' }).click();

@@ -335,10 +335,12 @@ function factorItem(factor) {
   if (removing === factor.id) {
     const only = status.factors.length === 1;
     const box = element('div', 'confirm');
+    // The last factor of an account that must use MFA stays (the API answers 409 last_factor).
+    const kept = only && status.required;
     box.append(
-      element('p', '', `Remove ${factorName(factor)}? ${removalNote(factor, only)}`),
-      button('Remove it', 'danger small', () => attempt(removeAction(factor))),
-      button('Keep it', 'secondary small', () => {
+      element('p', '', kept ? `This is your only factor (${factorName(factor)}), and this account must use MFA: set up another one first, then remove this one.` : `Remove ${factorName(factor)}? ${removalNote(factor, only)}`),
+      ...(kept ? [] : [button('Remove it', 'danger small', () => attempt(removeAction(factor)))]),
+      button(kept ? 'OK' : 'Keep it', 'secondary small', () => {
         removing = null;
         closeChallenge();
         renderFactors();

@@ -31,7 +31,7 @@
       case 'recovery.used':
         return `A recovery code was used: ${notice.remaining} left.${notice.remaining <= 3 ? ' Make a new set soon.' : ''}`;
       case 'recovery.regenerated':
-        return `A new set of ${notice.count} recovery codes was made; the old ones no longer work.`;
+        return `A new set of ${notice.count} recovery codes was made: any earlier set no longer works.`;
       case 'account.locked':
         return `Your account was locked until ${when(notice.until)} after too many wrong codes.`;
       case 'failures.mounting':
