@@ -1,8 +1,7 @@
-import { type FactorView, viewOf } from './enroll';
+import { endPendingEnrollments, type FactorView, viewOf } from './enroll';
 import { type Outcome, denial, success } from './outcome';
 import type { MfaUser, ResolvedOptions } from './options';
 import { deadlineMs, liveExemption } from './policy';
-import { endPendingEnrollments } from './enroll';
 import { revokeSessions } from './session/sessions';
 import { resetThrottle } from './throttle/throttle';
 import type { Exemption, FactorRecord, UserRecord } from './store/types';

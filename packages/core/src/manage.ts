@@ -1,5 +1,5 @@
-import { checkRequest, SESSION_TOKEN_HEADER } from './check';
-import { channelOf, endPendingEnrollments, type FactorView, viewOf } from './enroll';
+import { checkRequest } from './check';
+import { channelOf, endPendingEnrollments, type FactorView, viewOf, withFreshSession } from './enroll';
 import { type Outcome, denial, success } from './outcome';
 import type { MfaUser, ResolvedOptions } from './options';
 import { liveExemption } from './policy';
@@ -95,9 +95,8 @@ export async function removeFactor(opts: ResolvedOptions, req: MfaRequest & { us
   }
   if (!(await opts.factors.deleteFactor(userId, factorId))) return denial('factor_not_found', 'This user has no factor with this id.');
   await endPendingEnrollments(opts, userId);
-  // The caller's session: the one an inline code just opened, else the one the request carried.
-  const callerToken = fresh.headers?.[SESSION_TOKEN_HEADER] ?? req.sessionToken;
-  await revokeSessions(opts, userId, last ? undefined : callerToken);
+  // The caller's session (the one an inline code just opened, else the one the request carried) goes on.
+  await revokeSessions(opts, userId, last ? undefined : withFreshSession(req, fresh).sessionToken);
   opts.emit({ type: 'factor.removed', userId, at: opts.clock.now(), ip: req.ip, factorId, kind: factor.kind, ...channelOf(factor) });
   return last ? success(null) : success(null, fresh.headers);
 }
