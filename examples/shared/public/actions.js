@@ -338,7 +338,13 @@ function factorItem(factor) {
     // The last factor of an account that must use MFA stays (the API answers 409 last_factor).
     const kept = only && status.required;
     box.append(
-      element('p', '', kept ? `This is your only factor (${factorName(factor)}), and this account must use MFA: set up another one first, then remove this one.` : `Remove ${factorName(factor)}? ${removalNote(factor, only)}`),
+      element(
+        'p',
+        '',
+        kept
+          ? `This is your only factor (${factorName(factor)}), and this account must use MFA: set up another one first, then remove this one.`
+          : `Remove ${factorName(factor)}? ${removalNote(factor, only)}`,
+      ),
       ...(kept ? [] : [button('Remove it', 'danger small', () => attempt(removeAction(factor)))]),
       button(kept ? 'OK' : 'Keep it', 'secondary small', () => {
         removing = null;
