@@ -22,6 +22,8 @@ export interface DemoAppOptions {
   freshMaxAgeSeconds?: number;
   /** Passed to `createMfa`. @default mfakit's ephemeral development key */
   encryptionKeys?: MfaOptions['encryptionKeys'];
+  /** Passed to `createMfa`; tests lower it to save time (unsafe outside tests). @default mfakit's (13) */
+  recoveryCodeCost?: number;
   /** Where mfakit keeps its records (see stores.ts for what `pnpm start` opens). @default memory */
   stores?: MfaOptions['stores'];
   /** mfakit's clock; tests pass a FakeClock. @default the wall clock */
@@ -100,6 +102,7 @@ export function demoSetup(options: DemoAppOptions = {}): DemoSetup {
   const mfa = createMfa({
     issuer: 'mfakit demo',
     encryptionKeys: options.encryptionKeys,
+    recoveryCodeCost: options.recoveryCodeCost,
     stores: options.stores,
     exempt: (user) => isServiceUser(user.id),
     clock,

@@ -1,7 +1,7 @@
 // Shared set-up for the command line's tests: runCli in-process over a MemoryStore, a FakeClock,
 // the audit events collected, and enrollment through the core as a user would do it.
 import { createMfa, type EncryptionKey, type Mfa, type MfaEvent, MemoryStore, type MfaUser, type Outcome } from '@mfakit/core';
-import { FakeClock, totpCode } from '@mfakit/testing';
+import { FakeClock, TEST_RECOVERY_CODE_COST, totpCode } from '@mfakit/testing';
 import { type CliContext, runCli } from '@mfakit/cli';
 
 export const KEY_1: EncryptionKey = { id: 'k1', key: Buffer.alloc(32, 1) };
@@ -35,6 +35,7 @@ export function setup(keys: EncryptionKey[] = [KEY_1], clock = new FakeClock(), 
     clock,
     stores: { factors: store, state: store },
     encryptionKeys: keys,
+    recoveryCodeCost: TEST_RECOVERY_CODE_COST,
     exempt: (user) => user.id === 'svc-reports',
     onEvent: (event) => events.push(event),
     logger: { warn: () => undefined, error: () => undefined },

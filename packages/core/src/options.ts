@@ -6,6 +6,7 @@ import { defaultRandomBytes, type RandomBytes } from './lib/random';
 import { type Notifications, notifier } from './notifications';
 import type { OobOptions } from './oob/oob';
 import { type MfaPolicy, type ResolvedPolicy, resolvePolicy } from './policy';
+import { DEFAULT_RECOVERY_CODE_COST } from './recovery/recoveryCodes';
 import { type EncryptionKey, KeyRing, parseEncryptionKeys } from './secrets/keyRing';
 import { MemoryStore } from './store/memoryStore';
 import type { FactorStore, OtpAlgorithm, StateStore } from './store/types';
@@ -172,6 +173,14 @@ export interface MfaOptions {
    * (5.1.3.3), and email does not count as out-of-band (5.1.3.1)
    */
   oob?: OobOptions;
+  /**
+   * The cost of hashing recovery codes: log2 of scrypt's N, an integer from 1 to 17. Below the
+   * default it is UNSAFE (a stolen database's hashes are cheaper to attack): lower it only in
+   * tests, where every enrollment hashes ten codes. Each set keeps the cost it was made with.
+   * @defaultValue `13` (N = 8192: about 15 ms a code)
+   * @see NIST SP 800-63B 5.1.2.2 (look-up secret verifiers)
+   */
+  recoveryCodeCost?: number;
   /** Who must use MFA, a grace period, upstream SSO trust, a risk hook. @defaultValue everyone must use MFA */
   policy?: MfaPolicy;
   /** Tells users (and administrators) about changes to their account; see {@link Notifications}. @defaultValue no notices */
@@ -260,6 +269,8 @@ export interface ResolvedOptions {
   session: { lifetimeMs: number; idleTimeoutMs: number };
   /** {@link MfaOptions.freshProofMaxAge} in milliseconds. */
   freshProofMaxAgeMs: number;
+  /** {@link MfaOptions.recoveryCodeCost}: log2 of scrypt's N. */
+  recoveryCodeCost: number;
   /**
    * `maxFailures`, `windowMs`, `backoffMs` (one per step), `maxConsecutiveFailures` and
    * `perAddress` (null when off) of {@link MfaOptions.throttle}.
@@ -293,6 +304,7 @@ const MIN_PERIOD_SECONDS = 15;
 const MAX_WINDOW = 5;
 const MAX_LOOK_AHEAD = 100;
 const MAX_FAILURES_CAP = 100; // NIST SP 800-63B 5.2.2: at most 100 consecutive failures
+const MAX_RECOVERY_CODE_COST = 17; // N = 2^17 (OWASP's minimum for passwords) takes 128 MiB a hash
 const MIN_CONSECUTIVE_FAILURES = 5; // fewer would let a few typos cut a user off from codes
 
 const consoleLogger: MfaLogger = {
@@ -362,6 +374,7 @@ export function resolveOptions(options: MfaOptions): ResolvedOptions {
       idleTimeoutMs: toMs(options.session?.idleTimeout ?? '30m', 'session.idleTimeout'),
     },
     freshProofMaxAgeMs: toMs(options.freshProofMaxAge ?? '5m', 'freshProofMaxAge'),
+    recoveryCodeCost: integerIn(options.recoveryCodeCost ?? DEFAULT_RECOVERY_CODE_COST, 1, MAX_RECOVERY_CODE_COST, 'recoveryCodeCost'),
     throttle: {
       maxFailures: integerIn(throttle.maxFailures ?? 3, 1, MAX_FAILURES_CAP, 'throttle.maxFailures'),
       windowMs: toMs(throttle.window ?? '5m', 'throttle.window'),

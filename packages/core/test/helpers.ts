@@ -1,7 +1,7 @@
 // Shared set-up for the core's tests: one mfa over a MemoryStore the test can inspect, a fake
 // clock, and every event and log line collected.
 import { createMfa, type Mfa, type MfaEvent, type MfaOptions, MemoryStore, type Outcome } from '@mfakit/core';
-import { type AuthenticationOverrides, FakeClock, SoftAuthenticator, totpCode } from '@mfakit/testing';
+import { type AuthenticationOverrides, FakeClock, SoftAuthenticator, TEST_RECOVERY_CODE_COST, totpCode } from '@mfakit/testing';
 
 export const KEY_1 = { id: 'k1', key: Buffer.alloc(32, 1) };
 export const KEY_2 = { id: 'k2', key: Buffer.alloc(32, 2) };
@@ -24,6 +24,7 @@ export function setup(options: Partial<MfaOptions> = {}, clock = new FakeClock()
     clock,
     stores: { factors: store, state: store },
     encryptionKeys: [KEY_1],
+    recoveryCodeCost: TEST_RECOVERY_CODE_COST, // recoveryCodes.test.ts keeps the real cost
     onEvent: (event) => events.push(event),
     logger: { warn: (m) => logs.push(`warn: ${m}`), error: (m) => logs.push(`error: ${m}`) },
     ...options,

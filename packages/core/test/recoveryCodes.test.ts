@@ -59,3 +59,27 @@ test('regeneration after the fresh-proof window -> mfa_stale; a new proof allows
   const inline = await h.mfa.regenerateRecoveryCodes({ user: alice.user, inlineCode: totpCode(alice.secret, h.clock) });
   expect(inline.ok).toBe(true);
 });
+
+describe('the hashing cost (recoveryCodeCost)', () => {
+  test('by default scrypt N = 2^13, and the salt names no cost; the code verifies', async () => {
+    const h = setup({ recoveryCodeCost: undefined }); // the real cost, not the suites' lowered one
+    expect(h.mfa.options.recoveryCodeCost).toBe(13);
+    const alice = await enrollTotp(h);
+    const set = await h.store.getRecoveryCodes('alice');
+    expect(set!.salt).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    unwrap(await h.mfa.verify({ user: alice.user }, { recoveryCode: alice.recoveryCodes[0]! }));
+  });
+
+  test('a set keeps the cost it was made with: made cheap in a test, it still verifies under the default', async () => {
+    const cheap = setup({ recoveryCodeCost: 4 });
+    const alice = await enrollTotp(cheap);
+    expect((await cheap.store.getRecoveryCodes('alice'))!.salt).toMatch(/^ln4\$[A-Za-z0-9_-]{22}$/);
+    const real = setup({ stores: { factors: cheap.store, state: cheap.store }, recoveryCodeCost: undefined }, cheap.clock);
+    unwrap(await real.mfa.verify({ user: alice.user }, { recoveryCode: alice.recoveryCodes[1]! }));
+    expect(codeOf(await real.mfa.verify({ user: alice.user }, { recoveryCode: alice.recoveryCodes[1]! }))).toBe('mfa_invalid_code');
+  });
+
+  test('an integer from 1 to 17, checked at construction', () => {
+    for (const bad of [0, 18, 12.5, '13']) expect(() => setup({ recoveryCodeCost: bad as number })).toThrow(/recoveryCodeCost must be an integer from 1 to 17/);
+  });
+});

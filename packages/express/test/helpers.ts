@@ -6,7 +6,7 @@
  * header leaves the request anonymous. Time is a FakeClock unless a test asks for the real one.
  */
 import { createMfa, type Mfa, type MfaEvent, type MfaOptions } from '@mfakit/core';
-import { FakeClock, hotpCode, totpCode } from '@mfakit/testing';
+import { FakeClock, hotpCode, TEST_RECOVERY_CODE_COST, totpCode } from '@mfakit/testing';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import request from 'supertest';
 import { type MfaRouterOptions, mfaRouter, requireFreshMfa, requireMfa } from '../src';
@@ -73,6 +73,7 @@ export function makeHarness(options: HarnessOptions = {}): Harness {
   const mfa = createMfa({
     issuer: 'Acme',
     encryptionKeys: TEST_KEYS,
+    recoveryCodeCost: TEST_RECOVERY_CODE_COST,
     logger: { warn: (m) => logs.warn.push(m), error: (m) => logs.error.push(m) },
     onEvent: (event) => events.push(event),
     ...(clock ? { clock } : {}),

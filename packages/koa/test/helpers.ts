@@ -9,7 +9,7 @@
 import type { RequestListener } from 'node:http';
 import Router from '@koa/router';
 import { createMfa, type Mfa, type MfaEvent, type MfaOptions } from '@mfakit/core';
-import { expectProblem as expectSharedProblem, FakeClock, hotpCode, totpCode } from '@mfakit/testing';
+import { expectProblem as expectSharedProblem, FakeClock, hotpCode, TEST_RECOVERY_CODE_COST, totpCode } from '@mfakit/testing';
 import Koa, { type Middleware } from 'koa';
 import request from 'supertest';
 import { type MfaRouterOptions, mfaRouter, requireFreshMfa, requireMfa } from '../src';
@@ -78,6 +78,7 @@ export function makeHarness(options: HarnessOptions = {}): Harness {
   const mfa = createMfa({
     issuer: 'Acme',
     encryptionKeys: TEST_KEYS,
+    recoveryCodeCost: TEST_RECOVERY_CODE_COST,
     logger: { warn: (m) => logs.warn.push(m), error: (m) => logs.error.push(m) },
     onEvent: (event) => events.push(event),
     clock,

@@ -8,7 +8,7 @@
  */
 import 'reflect-metadata';
 import { createMfa, type Mfa, type MfaEvent, type MfaOptions } from '@mfakit/core';
-import { FakeClock, hotpCode, totpCode } from '@mfakit/testing';
+import { FakeClock, hotpCode, TEST_RECOVERY_CODE_COST, totpCode } from '@mfakit/testing';
 import { type CanActivate, Controller, type ExecutionContext, Get, HttpCode, type INestApplication, Injectable, type ModuleMetadata, Post, Req, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
@@ -104,6 +104,7 @@ export function testMfaOptions(clock: FakeClock, logs: Logs, events: MfaEvent[],
   return {
     issuer: 'Acme',
     encryptionKeys: TEST_KEYS,
+    recoveryCodeCost: TEST_RECOVERY_CODE_COST,
     logger: { warn: (m) => logs.warn.push(m), error: (m) => logs.error.push(m) },
     onEvent: (event) => events.push(event),
     clock,

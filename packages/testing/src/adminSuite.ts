@@ -9,7 +9,7 @@ import type { RequestListener, Server } from 'node:http';
 import { ADMIN_ROUTES, type AdminOptions, createMfa, type Mfa, type MfaEvent, type MfaOptions, type MfaUser } from '@mfakit/core';
 import request, { type Response } from 'supertest';
 import { expectChallenge, expectProblem } from './assertions';
-import { TEST_ENCRYPTION_KEYS } from './contract/lib/harness';
+import { TEST_ENCRYPTION_KEYS, TEST_RECOVERY_CODE_COST } from './contract/lib/harness';
 import { FakeClock } from './fakeClock';
 import { hotpCode, totpCode, wrongCode } from './otp';
 
@@ -106,6 +106,7 @@ export function describeAdminRoutes(name: string, makeApp: AdminAppFactory): voi
       const mfa = createMfa({
         issuer: 'Acme',
         encryptionKeys: TEST_ENCRYPTION_KEYS,
+        recoveryCodeCost: TEST_RECOVERY_CODE_COST,
         clock,
         logger: { warn: () => {}, error: (message) => errors.push(message) },
         onEvent: (event) => events.push(event),

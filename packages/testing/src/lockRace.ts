@@ -1,5 +1,5 @@
 import { createMfa, type FactorStore, type Mfa, type MfaEvent, type StateStore } from '@mfakit/core';
-import { TEST_ENCRYPTION_KEYS } from './contract/lib/harness';
+import { TEST_ENCRYPTION_KEYS, TEST_RECOVERY_CODE_COST } from './contract/lib/harness';
 import { FakeClock } from './fakeClock';
 import { totpCode, wrongCode } from './otp';
 
@@ -63,7 +63,14 @@ export function describeLockRace(name: string, makeStores: (clock: FakeClock) =>
       stores = await makeStores(clock);
       const events: MfaEvent[] = [];
       const instance = (state: StateStore): Mfa =>
-        createMfa({ issuer: 'Acme', clock, stores: { factors: stores!.factors, state }, encryptionKeys: TEST_ENCRYPTION_KEYS, onEvent: (e) => events.push(e) });
+        createMfa({
+          issuer: 'Acme',
+          clock,
+          stores: { factors: stores!.factors, state },
+          encryptionKeys: TEST_ENCRYPTION_KEYS,
+          recoveryCodeCost: TEST_RECOVERY_CODE_COST,
+          onEvent: (e) => events.push(e),
+        });
       const a = instance(stores.state);
       const user = { id: 'alice' };
       const started = await a.startEnrollment({ user }, 'totp');

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock, MfaEvent } from '@mfakit/core';
-import { type Demo, type DemoFactory, totpCode } from '@mfakit/testing';
+import { type Demo, type DemoFactory, TEST_RECOVERY_CODE_COST, totpCode } from '@mfakit/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createApp as createExpressApp } from '../../../examples/express/src/app';
 import { createApp as createKoaApp } from '../../../examples/koa/src/app';
@@ -110,6 +110,7 @@ export async function startBrowserDemo(create: DemoFactory, { clock, onEvent }: 
       clock,
       jwtSecret: 'browser-test-secret-of-at-least-thirty-two-characters',
       encryptionKeys: [{ id: 'test', key: Buffer.alloc(32, 9) }],
+      recoveryCodeCost: TEST_RECOVERY_CODE_COST,
       logger: { warn: () => {}, error: (m) => errors.push(m) },
       onEvent,
       webauthn: { origins: [origin] },

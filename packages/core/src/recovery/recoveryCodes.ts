@@ -14,12 +14,18 @@ const CODE_LENGTH = 16; // x 5 bits = 80 bits; the issue asks for at least 64
 const SALT_BYTES = 16;
 // scrypt cost: the codes carry 80 random bits, so the hash guards a stolen database, not a
 // guessable secret; N=2^13 (8 MiB) keeps one check near 15 ms. OWASP's password minimum is 2^17.
-const SCRYPT = { N: 1 << 13, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+/** log2 of scrypt's N for recovery codes: the default of `recoveryCodeCost`. */
+export const DEFAULT_RECOVERY_CODE_COST = 13;
+const SCRYPT_R = 8;
 const HASH_BYTES = 32;
+// A set made at another cost keeps it with its salt, as `ln<cost>$<salt>` (after the PHC string
+// format's `ln=`): a set is always checked at the cost it was made with.
+const COST_PREFIX = /^ln(\d{1,2})\$/;
 
 /** Makes a new set: the codes to show once, and what to store. */
 export async function newRecoveryCodes(opts: ResolvedOptions): Promise<{ codes: string[]; salt: string; hashes: string[] }> {
-  const salt = opts.randomBytes(SALT_BYTES).toString('base64url');
+  const random = opts.randomBytes(SALT_BYTES).toString('base64url');
+  const salt = opts.recoveryCodeCost === DEFAULT_RECOVERY_CODE_COST ? random : `ln${opts.recoveryCodeCost}$${random}`;
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomCode(opts));
   const hashes = await Promise.all(codes.map((code) => hashRecoveryCode(normalizeRecoveryCode(code)!, salt)));
   return { codes, salt, hashes };
@@ -40,8 +46,14 @@ export function normalizeRecoveryCode(input: string): string | null {
   return code;
 }
 
+/** The scrypt hash of a normalized code under its set's salt, at the cost the salt names (the default when it names none). */
 export function hashRecoveryCode(normalized: string, salt: string): Promise<string> {
-  return new Promise((resolve, reject) => scrypt(normalized, Buffer.from(salt, 'base64url'), HASH_BYTES, SCRYPT, (err, key) => (err ? reject(err) : resolve(key.toString('base64url')))));
+  const cost = COST_PREFIX.exec(salt);
+  const N = 2 ** (cost ? Number(cost[1]) : DEFAULT_RECOVERY_CODE_COST);
+  const bytes = Buffer.from(cost ? salt.slice(cost[0].length) : salt, 'base64url');
+  return new Promise((resolve, reject) =>
+    scrypt(normalized, bytes, HASH_BYTES, { N, r: SCRYPT_R, p: 1, maxmem: 256 * N * SCRYPT_R }, (err, key) => (err ? reject(err) : resolve(key.toString('base64url')))),
+  );
 }
 
 function randomCode(opts: ResolvedOptions): string {

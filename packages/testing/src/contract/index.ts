@@ -1,2 +1,3 @@
 export * from './describeHttpContract';
 export type * from './types';
+export { TEST_RECOVERY_CODE_COST } from './lib/harness';

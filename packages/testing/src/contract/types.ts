@@ -13,6 +13,8 @@ export interface DemoOptions {
   jwtSecret?: string;
   /** Passed to `createMfa`. */
   encryptionKeys?: MfaOptions['encryptionKeys'];
+  /** Passed to `createMfa`: the suite lowers it (unsafe outside tests). */
+  recoveryCodeCost?: number;
   /**
    * Where mfakit and the demo write warnings and failures (a failure logged is a failed suite),
    * and, with `info`, one line per notice and per code sent.

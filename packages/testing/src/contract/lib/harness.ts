@@ -11,6 +11,13 @@ export const TEST_JWT_SECRET = 'test-secret-of-at-least-thirty-two-characters';
 /** A fixed 32-byte key: the suite needs no key material from the environment. */
 export const TEST_ENCRYPTION_KEYS = [{ id: 'test', key: Buffer.alloc(32, 7) }];
 
+/**
+ * The recovery-code hashing cost of the suites (`recoveryCodeCost`): scrypt with N = 2^4 instead
+ * of 2^13, since every enrollment hashes ten codes. Unsafe anywhere but in tests; the core's own
+ * recovery-code tests keep the real cost.
+ */
+export const TEST_RECOVERY_CODE_COST = 4;
+
 /** The demos' accounts (examples/shared/src/users.ts): three people, an administrator and one exempt service user. */
 export const PASSWORDS: Readonly<Record<string, string>> = {
   alice: 'alice-password',
@@ -77,6 +84,7 @@ export async function startDemo(makeDemo: DemoFactory, options: Omit<DemoOptions
     clock,
     jwtSecret: TEST_JWT_SECRET,
     encryptionKeys: TEST_ENCRYPTION_KEYS,
+    recoveryCodeCost: TEST_RECOVERY_CODE_COST,
     logger: { info: (m) => infos.push(m), warn: (m) => warnings.push(m), error: (m) => errors.push(m) },
     onEvent: (event) => events.push(event),
     ...options,
