@@ -28,6 +28,10 @@ module.exports = {
     ],
   },
   testTimeout: 30000,
+  // Two files at a time: jest's default (cores - 1) is one worker on the 2-core machines this runs
+  // on, while most files spend their time waiting on servers, browsers and child processes. Every
+  // file keeps to its own ports, Redis key prefix and PostgreSQL schema or database.
+  maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/summaryReporter.js'],
   // With --coverage (as `pnpm test` runs): the line coverage of @mfakit/core, measured over the
   // whole run (adapter and contract tests drive the core's HTTP contract too), must stay at 90%.

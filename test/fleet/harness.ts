@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '@mfakit/core';
-import { totpCode } from '@mfakit/testing';
+import { postgresAnswers, totpCode, whenServices } from '@mfakit/testing';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 
@@ -16,38 +16,15 @@ const ROOT = path.join(__dirname, '..', '..');
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /**
- * What the fleet tests need but cannot start themselves: a `redis-server` binary (each test runs
- * its own server) and PostgreSQL answering at DATABASE_URL. Jest collects tests synchronously, so
- * PostgreSQL is asked from a child process. Answers what is missing, or nothing.
- */
-function missingServices(): string[] {
-  const missing: string[] = [];
-  if (spawnSync('redis-server', ['--version']).status !== 0) missing.push('the redis-server binary (apt-get install redis-server)');
-  const probe = `const { Client } = require(${JSON.stringify(require.resolve('pg'))});
-    const c = new Client({ connectionString: process.env.PROBE_URL, connectionTimeoutMillis: 3000 });
-    c.connect().then(() => c.query('SELECT 1')).then(() => c.end()).then(() => process.exit(0), () => process.exit(1));`;
-  if (spawnSync(process.execPath, ['-e', probe], { env: { ...process.env, PROBE_URL: DATABASE_URL }, timeout: 10_000 }).status !== 0) {
-    missing.push(`PostgreSQL at DATABASE_URL (${DATABASE_URL}), which must let the tests CREATE DATABASE`);
-  }
-  return missing;
-}
-
-/**
- * Registers the file's tests when the services are there. Otherwise one test that names what is
- * missing: it fails when CI is set (a missing service is never a pass there) and passes elsewhere.
+ * Registers the file's tests when what the fleet tests need but cannot start themselves is there:
+ * a `redis-server` binary (each test runs its own server) and PostgreSQL answering at
+ * DATABASE_URL. Otherwise a skip that names what is missing (a failure under CI).
  */
 export function withFleetServices(suite: () => void): void {
-  const missing = missingServices();
-  if (missing.length === 0) {
-    suite();
-    return;
-  }
-  const notice = `The fleet tests need ${missing.join(' and ')}.`;
-  const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-  test(inCi ? 'fleet services are reachable (required when CI is set)' : 'fleet services unavailable: skipped, see the notice', () => {
-    if (inCi) throw new Error(notice);
-    console.warn(notice);
-  });
+  const missing: string[] = [];
+  if (spawnSync('redis-server', ['--version']).status !== 0) missing.push('the redis-server binary (apt-get install redis-server)');
+  if (!postgresAnswers(DATABASE_URL)) missing.push(`PostgreSQL at DATABASE_URL (${DATABASE_URL}), which must let the tests CREATE DATABASE`);
+  whenServices('the fleet tests', missing, suite);
 }
 
 /** A free TCP port on loopback, for a server started right after. */

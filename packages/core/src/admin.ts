@@ -1,7 +1,7 @@
 import { endPendingEnrollments, type FactorView, viewOf } from './enroll';
 import { type Outcome, denial, success } from './outcome';
 import type { MfaUser, ResolvedOptions } from './options';
-import { deadlineMs, liveExemption } from './policy';
+import { liveExemption } from './policy';
 import { revokeSessions } from './session/sessions';
 import { resetThrottle } from './throttle/throttle';
 import type { Exemption, FactorRecord, UserRecord } from './store/types';
@@ -142,19 +142,21 @@ export async function unlockUser(opts: ResolvedOptions, userId: string, actor: A
 export async function grantExemption(opts: ResolvedOptions, userId: string, input: { reason?: unknown; expiresAt?: unknown }, actor: Actor): Promise<Outcome<Exemption>> {
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
   if (reason === '' || reason.length > MAX_REASON_LENGTH) return denial('invalid_request', `An exemption needs a reason of 1 to ${MAX_REASON_LENGTH} characters.`);
-  let expiresAt: number;
-  try {
-    if (input.expiresAt === undefined || input.expiresAt === null) throw new Error('missing');
-    expiresAt = deadlineMs(input.expiresAt as string, 'expiresAt');
-  } catch {
-    return denial('invalid_request', 'An exemption needs expiresAt: an ISO 8601 time (e.g. 2026-12-01T00:00:00Z) or milliseconds since the epoch.');
-  }
+  const expiresAt = expiryOf(input.expiresAt);
+  if (expiresAt === null) return denial('invalid_request', 'An exemption needs expiresAt: an ISO 8601 time (e.g. 2026-12-01T00:00:00Z) or milliseconds since the epoch.');
   const now = opts.clock.now();
   if (expiresAt <= now || expiresAt > now + MAX_EXEMPTION_MS) return denial('invalid_request', 'expiresAt must lie in the future, at most a year away.');
   const exemption: Exemption = { reason, expiresAt, grantedBy: actor.by, grantedAt: now };
   await opts.factors.setExemption(userId, exemption);
   opts.emit({ type: 'exemption.granted', userId, at: now, ip: actor.ip, by: actor.by, reason, expiresAt });
   return success(exemption);
+}
+
+/** An exemption's expiry from the request (an ISO 8601 string or ms since the epoch), or null when it is neither. */
+function expiryOf(value: unknown): number | null {
+  if (typeof value !== 'string' && typeof value !== 'number') return null;
+  const ms = typeof value === 'string' ? Date.parse(value) : value;
+  return Number.isFinite(ms) ? ms : null;
 }
 
 /** Lifts the user's exemption; false when there was none. */

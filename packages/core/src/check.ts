@@ -1,3 +1,4 @@
+import { describe } from './lib/describe';
 import { stepUpChallenge } from './http/problems';
 import { type Outcome, denial, success } from './outcome';
 import type { MfaUser, ResolvedOptions } from './options';
@@ -113,7 +114,7 @@ async function weighRisk(opts: ResolvedOptions, req: MfaRequest & { user: MfaUse
     const last = (await opts.factors.getUser(req.user.id))?.lastProof ?? null;
     demand = (await risk({ user: req.user, ip: req.ip, userAgent: req.userAgent, last, state })) === true;
   } catch (err) {
-    opts.logger.error(`policy.risk failed, so a fresh proof is demanded: ${(err as Error)?.message ?? String(err)}`);
+    opts.logger.error(`policy.risk failed, so a fresh proof is demanded: ${describe(err)}`);
     demand = true;
   }
   if (!demand) return success(state);

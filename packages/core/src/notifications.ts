@@ -1,3 +1,4 @@
+import { describe } from './lib/describe';
 import { MfaError } from './errors';
 import type { FactorKind, MfaEvent } from './events';
 import type { MfaLogger } from './options';
@@ -109,7 +110,7 @@ export function notifier(notify: Notifications | undefined, logger: MfaLogger): 
     if (!hook || !notice) return;
     Promise.resolve()
       .then(() => hook(notice))
-      .catch((err: unknown) => logger.error(`notify hook failed on ${type}: ${(err as Error)?.message ?? String(err)}`));
+      .catch((err: unknown) => logger.error(`notify hook failed on ${type}: ${describe(err)}`));
   };
   return (event) => {
     const { user, admins } = noticesOf(event);

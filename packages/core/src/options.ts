@@ -1,3 +1,4 @@
+import { describe } from './lib/describe';
 import { type Clock, systemClock } from './clock';
 import { MfaError } from './errors';
 import type { MfaEvent } from './events';
@@ -395,7 +396,7 @@ export function resolveOptions(options: MfaOptions): ResolvedOptions {
       try {
         onEvent?.(event);
       } catch (err) {
-        logger.error(`onEvent threw on ${event.type}: ${(err as Error)?.message ?? String(err)}`);
+        logger.error(`onEvent threw on ${event.type}: ${describe(err)}`);
       }
       notify(event);
     },

@@ -52,5 +52,5 @@ test('a failing hook is logged and undoes nothing', async () => {
   await settle();
   expect(await h.store.listFactors('alice')).toHaveLength(1);
   expect((await h.mfa.check({ user: alice.user, sessionToken: alice.sessionToken })).allow).toBe(true);
-  expect(h.logs.join('\n')).toContain('notify hook failed on factor.enrolled: mail server down');
+  expect(h.logs.join('\n')).toContain('notify hook failed on factor.enrolled: Error: mail server down');
 });

@@ -1,9 +1,9 @@
 // Shared set-up for the postgres package's tests: the two databases the store runs on, PGlite in
 // memory (always) and a real PostgreSQL at DATABASE_URL (when one answers), each in a fresh
 // schema that is dropped afterwards.
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
+import { postgresAnswers, whenServices } from '@mfakit/testing';
 import { Pool } from 'pg';
 import type { DatabaseClient, SqlClient } from '@mfakit/postgres';
 
@@ -21,17 +21,13 @@ export interface DatabaseTarget {
   open(): Promise<TestDatabase>;
 }
 
-/**
- * Whether PostgreSQL answers at DATABASE_URL. Jest collects tests synchronously, so this asks a
- * child process (a real connection, not just a port check) and waits for its answer.
- */
-export const postgresReachable: boolean = (() => {
-  const probe = `const { Client } = require(${JSON.stringify(require.resolve('pg'))});
-    const c = new Client({ connectionString: process.env.PROBE_URL, connectionTimeoutMillis: 3000 });
-    c.connect().then(() => c.query('SELECT 1')).then(() => c.end()).then(() => process.exit(0), () => process.exit(1));`;
-  const result = spawnSync(process.execPath, ['-e', probe], { env: { ...process.env, PROBE_URL: DATABASE_URL }, timeout: 10_000 });
-  return result.status === 0;
-})();
+/** Whether PostgreSQL answers at DATABASE_URL (asked once, when the file is collected). */
+export const postgresReachable: boolean = postgresAnswers(DATABASE_URL);
+
+/** Registers `suite` when PostgreSQL answers; otherwise a skip (a failure under CI) that says why. */
+export function withPostgres(suite: () => void): void {
+  whenServices('the PostgreSQL suites', postgresReachable ? [] : [`PostgreSQL at DATABASE_URL=${DATABASE_URL}`], suite);
+}
 
 const freshSchema = () => `mfakit_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
 
@@ -63,5 +59,11 @@ export const postgres: DatabaseTarget = {
   },
 };
 
-/** PGlite always; PostgreSQL too when it answers. */
-export const targets: DatabaseTarget[] = postgresReachable ? [pglite, postgres] : [pglite];
+/**
+ * Runs `body` on PGlite, and on PostgreSQL when it answers: a missing server is a skip that says
+ * so (a failure under CI), never a quiet pass on PGlite alone.
+ */
+export function describeOnTargets(title: string, body: (target: DatabaseTarget) => void): void {
+  describe(`${title} on ${pglite.name}`, () => body(pglite));
+  withPostgres(() => describe(`${title} on ${postgres.name}`, () => body(postgres)));
+}

@@ -2,9 +2,9 @@
 // breaks the schema or fails to start. `migrate` must be safe to run again and concurrently.
 import { migrate, MIGRATIONS, PostgresFactorStore } from '@mfakit/postgres';
 import { Client } from 'pg';
-import { type DatabaseTarget, targets, type TestDatabase } from './helpers';
+import { type DatabaseTarget, describeOnTargets, type TestDatabase } from './helpers';
 
-describe.each(targets.map((target): [string, DatabaseTarget] => [target.name, target]))('migrate on %s', (_name, target) => {
+describeOnTargets('migrate', (target: DatabaseTarget) => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await target.open();

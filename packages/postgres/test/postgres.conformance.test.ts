@@ -4,7 +4,7 @@
 import { MemoryStore } from '@mfakit/core';
 import { PostgresFactorStore } from '@mfakit/postgres';
 import { describeStoreConformance, FakeClock } from '@mfakit/testing';
-import { DATABASE_URL, type DatabaseTarget, pglite, postgres, postgresReachable, type TestDatabase } from './helpers';
+import { type DatabaseTarget, pglite, postgres, type TestDatabase, withPostgres } from './helpers';
 
 function describeOn(target: DatabaseTarget): void {
   describe(target.name, () => {
@@ -31,14 +31,4 @@ function describeOn(target: DatabaseTarget): void {
 
 describeOn(pglite);
 
-if (postgresReachable) {
-  describeOn(postgres);
-} else if (process.env.CI) {
-  test('PostgreSQL answers at DATABASE_URL (required when CI is set)', () => {
-    throw new Error(`PostgreSQL is unreachable at ${DATABASE_URL}; CI needs it. Start it or set DATABASE_URL.`);
-  });
-} else {
-  test('PostgreSQL conformance: no server, run on PGlite only', () => {
-    console.warn(`@mfakit/postgres: no PostgreSQL at DATABASE_URL=${DATABASE_URL}; its conformance run was left out (PGlite ran). Start PostgreSQL or set DATABASE_URL to include it.`);
-  });
-}
+withPostgres(() => describeOn(postgres));

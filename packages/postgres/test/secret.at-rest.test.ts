@@ -3,9 +3,9 @@
 import { createMfa, MemoryStore, normalizeRecoveryCode, type OtpFactorRecord } from '@mfakit/core';
 import { PostgresFactorStore } from '@mfakit/postgres';
 import { FakeClock, plaintextForms, totpCode } from '@mfakit/testing';
-import { type DatabaseTarget, targets, type TestDatabase } from './helpers';
+import { type DatabaseTarget, describeOnTargets, type TestDatabase } from './helpers';
 
-describe.each(targets.map((target): [string, DatabaseTarget] => [target.name, target]))('at rest on %s', (_name, target) => {
+describeOnTargets('at rest', (target: DatabaseTarget) => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await target.open();

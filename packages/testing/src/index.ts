@@ -8,3 +8,4 @@ export * from './flakyStateStore';
 export * from './assertions';
 export * from './adminSuite';
 export * from './lockRace';
+export * from './services';
