@@ -10,6 +10,7 @@ module.exports = {
   testMatch: ['**/test/**/*.test.ts'],
   moduleNameMapper: {
     '^@mfakit/example-shared$': '<rootDir>/examples/shared/src/index.ts',
+    '^@mfakit/core/(http|store)$': '<rootDir>/packages/core/src/$1/index.ts',
     '^@mfakit/([^/]+)$': '<rootDir>/packages/$1/src/index.ts',
   },
   transformIgnorePatterns: [`/node_modules/(?!(\\.pnpm|${esmOnly.join('|')})(/|\\+))`],

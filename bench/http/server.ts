@@ -6,7 +6,7 @@
 // the headers the load generator must send on every request. It stops on SIGTERM or SIGINT, or
 // when its standard input closes (the suite that started it is gone), removing its Redis keys.
 // Commands, one a line on standard input, each answered with one JSON line:
-//   revoke   revokes the user (mfa.revokeUser: every session and factor), {"revoke":true}
+//   revoke   revokes the user (mfa.admin.revokeUser: every session and factor), {"revoke":true}
 //   profile  with BENCH_CPU_PROFILE=<file>, starts V8's CPU profiler, {"profile":true}; stopping
 //            writes the profile there: the load alone, without the start-up
 import { writeFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   const commands: Record<string, (() => Promise<unknown>) | undefined> = {
-    revoke: fixture.mfa && (() => fixture.mfa!.revokeUser(BENCH_USER, { by: 'bench' })),
+    revoke: fixture.mfa && (() => fixture.mfa!.admin.revokeUser(BENCH_USER, { by: 'bench' })),
     profile: profiler?.start,
   };
   createInterface({ input: process.stdin })

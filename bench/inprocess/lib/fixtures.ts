@@ -1,7 +1,8 @@
 // The set-ups the in-process measurements share: an mfa over a given state store, with a known
 // encryption key, silent logging, and a user who has enrolled a TOTP factor (which also gives a
 // live MFA session and ten recovery codes), or a passkey made by the SoftAuthenticator.
-import { type Clock, createMfa, type Mfa, MemoryStore, type OtpFactorRecord, type StateStore, type WebAuthnFactorRecord } from '@mfakit/core';
+import { type Clock, createMfa, type Mfa, MemoryStore } from '@mfakit/core';
+import type { OtpFactorRecord, StateStore, WebAuthnFactorRecord } from '@mfakit/core/store';
 import { SoftAuthenticator, totpCode } from '@mfakit/testing';
 
 export const ENCRYPTION_KEY = { id: 'bench', key: Buffer.alloc(32, 7) };

@@ -31,8 +31,8 @@ export const checkRedis: Task = {
       const [rounds, n] = quick ? [7, 1500] : [21, 4000];
       const check: Batch = () =>
         timeBatch(n, async () => {
-          const decision = await bench.mfa.check({ user, sessionToken });
-          if (!decision.allow) throw new Error(`check denied a live session: ${JSON.stringify(decision.response.body)}`);
+          const checked = await bench.mfa.check({ user, sessionToken });
+          if (!checked.ok) throw new Error(`check denied a live session: ${checked.problem.code}`);
         });
       const keys = [`${prefix}bare:{alice}:a`, `${prefix}bare:{alice}:b`];
       await redis.set(keys[0]!, 'x'.repeat(200), 'PX', 600_000);

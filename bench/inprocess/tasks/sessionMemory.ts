@@ -11,6 +11,7 @@ import { round } from '../../lib/measurement';
 import { benchMfa, enrollTotp } from '../lib/fixtures';
 import type { Task } from '../lib/task';
 import { collect } from '../lib/timing';
+import { contextOf } from '../../../packages/core/src/createMfa';
 
 const TARGET_BYTES = 200;
 
@@ -31,7 +32,7 @@ export const sessionMemory: Task = {
     const clock = new FakeClock(); // time stands still: every session stays live
     const bench = benchMfa(clock);
     const { factor } = await enrollTotp(bench, 'alice'); // a real factor id, as every session carries one
-    const opts = bench.mfa.options;
+    const opts = contextOf(bench.mfa);
     const proof = { factorId: factor.id, amr: ['otp'] };
     await issueSession(opts, 'warm-up', proof, undefined, clock.now());
 

@@ -12,6 +12,7 @@ import { compared, median, round } from '../../lib/measurement';
 import { benchMfa, enrollTotp, type TotpUser } from '../lib/fixtures';
 import { type Task, runFor } from '../lib/task';
 import { type Batch, interleave, medianCost, spread, timeBatch } from '../lib/timing';
+import { contextOf } from '../../../packages/core/src/createMfa';
 
 const crypto = new NodeCryptoPlugin();
 const base32 = new ScureBase32Plugin();
@@ -38,7 +39,7 @@ async function fixture(): Promise<Fixture> {
   const clock = new FakeClock();
   const bench = benchMfa(clock);
   const alice: TotpUser = await enrollTotp(bench, 'alice');
-  const opts = bench.mfa.options;
+  const opts = contextOf(bench.mfa);
   const { factor, secret } = alice;
   const periodMs = factor.period * 1000;
   const tolerance = opts.totp.window * factor.period;

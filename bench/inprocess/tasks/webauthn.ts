@@ -11,6 +11,7 @@ import { compared, median, round } from '../../lib/measurement';
 import { benchMfa, enrollPasskey, ok, ORIGIN, WEBAUTHN } from '../lib/fixtures';
 import { type Task, runFor } from '../lib/task';
 import { type Batch, interleave, medianCost, spread, timeBatch } from '../lib/timing';
+import { contextOf } from '../../../packages/core/src/createMfa';
 
 const TARGET_RATIO = 1.1;
 
@@ -35,7 +36,7 @@ async function fixture(): Promise<Fixture> {
   const bench = benchMfa(clock, { webauthn: true });
   const { user, authenticator, factor } = await enrollPasskey(bench, 'alice');
   const credential = { id: factor.credentialId, publicKey: new Uint8Array(Buffer.from(factor.publicKey, 'base64url')), counter: 0, transports: factor.transports as never };
-  const requireUserVerification = bench.mfa.options.webauthn!.userVerification === 'required';
+  const requireUserVerification = contextOf(bench.mfa).webauthn!.userVerification === 'required';
   return {
     async mfakitAssertions(n) {
       const assertions: Assertion[] = [];

@@ -1,5 +1,5 @@
 import { internalError, SECURITY_HEADERS } from '@mfakit/example-shared';
-import { problemResponse, requestErrorProblem } from '@mfakit/core';
+import { problemResponse, requestErrorProblem } from '@mfakit/core/http';
 import { writeResult } from '@mfakit/express';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 

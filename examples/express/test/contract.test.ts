@@ -8,6 +8,6 @@ import { describeHttpContract } from '@mfakit/testing';
 import { createApp } from '../src/app';
 
 describeHttpContract('express', async (options) => {
-  const { app, mfa } = createApp(options);
-  return { handler: app, mfa };
+  const { app } = createApp(options);
+  return { handler: app };
 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import Router from '@koa/router';
-import { type Mfa, problemResponse, requestErrorProblem } from '@mfakit/core';
+import type { Mfa } from '@mfakit/core';
+import { problemResponse, requestErrorProblem } from '@mfakit/core/http';
 import {
   BODY_LIMIT,
   type DemoAppOptions,

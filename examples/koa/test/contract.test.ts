@@ -6,6 +6,6 @@ import { describeHttpContract } from '@mfakit/testing';
 import { createApp } from '../src/app';
 
 describeHttpContract('koa', async (options) => {
-  const { app, mfa } = createApp(options);
-  return { handler: app.callback(), mfa };
+  const { app } = createApp(options);
+  return { handler: app.callback() };
 });

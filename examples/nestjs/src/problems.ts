@@ -1,4 +1,4 @@
-import { type HttpResult, problemResponse, requestErrorProblem } from '@mfakit/core';
+import { type HttpResult, problemResponse, requestErrorProblem } from '@mfakit/core/http';
 import { BODY_LIMIT, internalError, problem, SECURITY_HEADERS } from '@mfakit/example-shared';
 import { MfaDenied, writeResult } from '@mfakit/nestjs';
 import { type ArgumentsHost, type CanActivate, Catch, type ExceptionFilter, type ExecutionContext, HttpException, Injectable, NotFoundException } from '@nestjs/common';

@@ -8,7 +8,7 @@ import { describeHttpContract } from '@mfakit/testing';
 import { createApp } from '../src/app';
 
 describeHttpContract('nestjs', async (options) => {
-  const { app, mfa } = await createApp(options);
+  const { app } = await createApp(options);
   await app.init();
-  return { handler: app.getHttpServer(), mfa, close: () => app.close() };
+  return { handler: app.getHttpServer(), close: () => app.close() };
 });

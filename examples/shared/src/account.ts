@@ -1,4 +1,4 @@
-import { type HttpResult, NO_STORE } from '@mfakit/core';
+import { type HttpResult, NO_STORE } from '@mfakit/core/http';
 import type { NoticeBoard } from './notices';
 import type { Outbox } from './outbox';
 import { findUser } from './users';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { type AdminOptions, type Clock, createMfa, type Mfa, type MfaEvent, type MfaLogger, type MfaOptions, systemClock, type WebAuthnOptions } from '@mfakit/core';
+import { type Clock, createMfa, type Mfa, type MfaEvent, type MfaLogger, type MfaOptions, systemClock, type WebAuthnOptions } from '@mfakit/core';
+import type { AdminOptions } from '@mfakit/core/http';
 import { type AccountRoutes, accountRoutes } from './account';
 import { NoticeBoard } from './notices';
 import { Outbox } from './outbox';

@@ -1,4 +1,5 @@
-import { type HttpResult, NO_STORE, problemResponse, type ProblemCode } from '@mfakit/core';
+import type { ProblemCode } from '@mfakit/core';
+import { type HttpResult, NO_STORE, problemResponse } from '@mfakit/core/http';
 
 /**
  * The demo's own error answers, in the same RFC 9457 shape as mfakit's (`type`, `title`,
@@ -18,7 +19,10 @@ const DEMO_TYPE_BASE = 'urn:mfakit:demo:problem:';
 
 /** A problem answer for one of mfakit's codes or one of the demo's. */
 export function problem(code: ProblemCode | DemoProblemCode, detail: string, headers?: Record<string, string>): HttpResult {
-  if (!(code in DEMO_PROBLEMS)) return problemResponse({ code: code as ProblemCode, detail, headers });
+  if (!(code in DEMO_PROBLEMS)) {
+    const answer = problemResponse({ code: code as ProblemCode, detail });
+    return headers ? { ...answer, headers: { ...answer.headers, ...headers } } : answer;
+  }
   const { status, title } = DEMO_PROBLEMS[code as DemoProblemCode];
   return {
     status,

@@ -1,5 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { type Clock, type HttpResult, NO_STORE, problemResponse } from '@mfakit/core';
+import type { Clock } from '@mfakit/core';
+import { type HttpResult, NO_STORE, problemResponse } from '@mfakit/core/http';
 import jwt from 'jsonwebtoken';
 import { problem } from './problems';
 import { checkPassword, findUser } from './users';
@@ -94,10 +95,11 @@ export function userOfClaims(payload: jwt.JwtPayload | string): DemoPrincipal | 
  */
 export function authenticationRequired(reason: 'missing' | 'expired' | 'invalid'): HttpResult {
   if (reason === 'missing') {
-    return problemResponse({ code: 'authentication_required', detail: 'Sign in first: send Authorization: Bearer <accessToken from POST /auth/login>.', headers: { 'WWW-Authenticate': 'Bearer' } });
+    return problemResponse({ code: 'authentication_required', detail: 'Sign in first: send Authorization: Bearer <accessToken from POST /auth/login>.' });
   }
   const detail = reason === 'expired' ? 'Your sign-in has expired; sign in again.' : 'The access token is not valid; sign in again.';
-  return problemResponse({ code: 'authentication_required', detail, headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${detail}"` } });
+  const answer = problemResponse({ code: 'authentication_required', detail });
+  return { ...answer, headers: { ...answer.headers, 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${detail}"` } };
 }
 
 /**

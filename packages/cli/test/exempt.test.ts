@@ -9,7 +9,7 @@ test('exempt with a duration grants until now plus the duration, audited with th
   const { code, out, err } = await h.run(['exempt', 'bob', '--reason', 'lost phone, new one Monday', '--until', '7d']);
   expect({ code, err }).toEqual({ code: 0, err: '' });
   expect(out).toBe('bob is exempt from MFA until 2026-01-08T00:00:00.000Z (reason: lost phone, new one Monday; granted by cli:test-admin).\n');
-  const report = await h.mfa.report([{ id: 'bob' }]);
+  const report = await h.mfa.admin.report([{ id: 'bob' }]);
   expect(report.users[0]).toMatchObject({ userId: 'bob', exempt: true, exemption: { reason: 'lost phone, new one Monday', expiresAt: START + 7 * DAY_MS, grantedBy: 'cli:test-admin' } });
   expect(h.events).toEqual([expect.objectContaining({ type: 'exemption.granted', userId: 'bob', by: 'cli:test-admin', expiresAt: START + 7 * DAY_MS })]);
   expect((await h.run(['report'])).out).toMatch(/\nbob\s+yes\s+no\s+until 2026-01-08T00:00:00\.000Z\s+-\s+-\n/);
@@ -25,7 +25,7 @@ test.each([
   const h = setup();
   const { code } = await h.run(['exempt', 'bob', '--reason', 'travel', `--until=${until}`]);
   expect(code).toBe(0);
-  expect((await h.mfa.report([])).users[0]?.exemption?.expiresAt).toBe(expiresAt);
+  expect((await h.mfa.admin.report([])).users[0]?.exemption?.expiresAt).toBe(expiresAt);
 });
 
 test('the default actor is cli:<operating system user>', async () => {
@@ -56,7 +56,7 @@ test.each([
   expect({ code, out }).toEqual({ code: 2, out: '' });
   expect(err).toContain(message);
   expect(h.events).toEqual([]);
-  expect((await h.mfa.report([])).users).toEqual([]);
+  expect((await h.mfa.admin.report([])).users).toEqual([]);
 });
 
 test('--lift ends the exemption (audited); lifting none is exit code 1', async () => {
@@ -64,7 +64,7 @@ test('--lift ends the exemption (audited); lifting none is exit code 1', async (
   await h.run(['exempt', 'bob', '--reason', 'travel', '--until', '7d']);
   const lifted = await h.run(['exempt', 'bob', '--lift']);
   expect(lifted).toEqual({ code: 0, out: 'Lifted the exemption of bob: MFA applies to them again.\n', err: '' });
-  expect((await h.mfa.report([{ id: 'bob' }])).users[0]).toMatchObject({ exempt: false, exemption: null });
+  expect((await h.mfa.admin.report([{ id: 'bob' }])).users[0]).toMatchObject({ exempt: false, exemption: null });
   expect(h.events.at(-1)).toMatchObject({ type: 'exemption.lifted', userId: 'bob', by: 'cli:test-admin' });
   expect(await h.run(['exempt', 'bob', '--lift'])).toEqual({ code: 1, out: '', err: 'bob has no exemption to lift.\n' });
 });

@@ -26,7 +26,7 @@ test('toCsv ends every record, the last included, with CRLF (RFC 4180 section 2.
 test('the report export neutralises formulas in user ids and reasons and quotes what needs it', async () => {
   const h = setup();
   const evil = "=cmd|' /C calc'!A0";
-  const granted = await h.mfa.grantExemption('@evil', { reason: '+IMPORTXML("http://x", "//a"), then\nmore', expiresAt: h.clock.now() + 60_000 }, { by: 'cli:test-admin' });
+  const granted = await h.mfa.admin.grantExemption('@evil', { reason: '+IMPORTXML("http://x", "//a"), then\nmore', expiresAt: h.clock.now() + 60_000 }, { by: 'cli:test-admin' });
   expect(granted.ok).toBe(true);
   const { code, out } = await h.run(['report', '--format', 'csv'], { listUsers: () => [{ id: evil }, { id: '-1' }] });
   expect(code).toBe(0);

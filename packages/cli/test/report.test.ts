@@ -8,7 +8,7 @@ async function scenario() {
   await enrollTotp(h, 'alice');
   h.clock.advance(60_000);
   await enrollTotp(h, 'dave'); // known only to the store, not to listUsers
-  const granted = await h.mfa.grantExemption('bob', { reason: 'lost phone', expiresAt: h.clock.now() + 7 * DAY_MS }, { by: 'cli:test-admin' });
+  const granted = await h.mfa.admin.grantExemption('bob', { reason: 'lost phone', expiresAt: h.clock.now() + 7 * DAY_MS }, { by: 'cli:test-admin' });
   expect(granted.ok).toBe(true);
   return h;
 }
@@ -37,7 +37,7 @@ test('json is the Report as the core returns it', async () => {
   const h = await scenario();
   const { code, out } = await h.run(['report', '--format', 'json']);
   expect(code).toBe(0);
-  expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(await h.mfa.report(USERS))));
+  expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(await h.mfa.admin.report(USERS))));
 });
 
 test('csv has a header row and one CRLF-terminated record per user', async () => {

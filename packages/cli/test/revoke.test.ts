@@ -1,6 +1,6 @@
 // Threat: a lost or stolen authenticator keeps working; `mfakit revoke` must remove every factor and end every MFA session at once.
 import { enrollTotp, setup, unwrap } from './helpers';
-import { totpCode } from '@mfakit/testing';
+import { totpCode, decide } from '@mfakit/testing';
 
 test('revoke removes every factor and the recovery codes, ends the sessions, says what it removed, and is audited', async () => {
   const h = setup();
@@ -9,13 +9,13 @@ test('revoke removes every factor and the recovery codes, ends the sessions, say
   const second = unwrap(await h.mfa.startEnrollment({ user: { id: 'alice' }, sessionToken: first.sessionToken }, 'totp', 'Backup phone'));
   const confirmed = unwrap(await h.mfa.confirmEnrollment({ user: { id: 'alice' }, sessionToken: first.sessionToken }, 'totp', second.factorId, totpCode(second.secret, h.clock)));
   const sessionToken = confirmed.session.sessionToken;
-  expect(await h.mfa.check({ user: { id: 'alice' }, sessionToken })).toMatchObject({ allow: true });
+  expect(await decide(h.mfa, { user: { id: 'alice' }, sessionToken })).toMatchObject({ allow: true });
 
   const { code, out, err } = await h.run(['revoke', 'alice']);
   expect({ code, err }).toEqual({ code: 0, err: '' });
   expect(out).toBe('Revoked alice: removed 2 factors and the recovery codes, and ended every MFA session. alice must enroll again.\n');
   expect(await h.store.listFactors('alice')).toEqual([]);
-  expect(await h.mfa.check({ user: { id: 'alice' }, sessionToken })).toMatchObject({ allow: false });
+  expect(await decide(h.mfa, { user: { id: 'alice' }, sessionToken })).toMatchObject({ allow: false });
   const verified = await h.mfa.verify({ user: { id: 'alice' } }, { recoveryCode: first.recoveryCodes[0]! });
   expect(verified.ok).toBe(false);
   expect(h.events.filter((e) => e.type === 'user.revoked')).toEqual([expect.objectContaining({ userId: 'alice', by: 'cli:test-admin', factorsRemoved: 2 })]);

@@ -1,6 +1,9 @@
 import { endPendingEnrollments, type FactorView, viewOf } from './enroll';
+import { rotateKeys } from './manage';
 import { type Outcome, denial, success } from './outcome';
-import type { MfaUser, ResolvedOptions } from './options';
+import type { MfaUser } from './request';
+import type { MfaContext } from './context';
+import { durationMs } from './lib/duration';
 import { liveExemption } from './policy';
 import { revokeSessions } from './session/sessions';
 import { resetThrottle } from './throttle/throttle';
@@ -26,7 +29,7 @@ export interface ReportUser {
 
 /**
  * `GET /mfa/admin/report`: every user and the totals, for tracking a rollout. Made by
- * `mfa.report()` (and the `mfakit report` command) from the stores and the application's users.
+ * `mfa.admin.report()` (and the `mfakit report` command) from the stores and the application's users.
  */
 export interface Report {
   /** One line per user, sorted by id. */
@@ -64,7 +67,7 @@ const MAX_EXEMPTION_MS = 366 * 24 * 60 * 60 * 1000; // a year at most: exemption
  * Where every user stands: the application's users (so that users who never came near MFA are
  * counted, with their roles for the policy) joined with every user the stores know of.
  */
-export async function report(opts: ResolvedOptions, users: UserSource = []): Promise<Report> {
+export async function report(opts: MfaContext, users: UserSource = []): Promise<Report> {
   const known = new Map<string, MfaUser>();
   for await (const user of users) if (typeof user?.id === 'string' && user.id !== '') known.set(user.id, user);
   const factors = new Map<string, FactorRecord[]>();
@@ -116,7 +119,7 @@ export async function report(opts: ResolvedOptions, users: UserSource = []): Pro
  * The factors go first and the sessions are voided after: a proof that was being checked while
  * the factors went (and so may still succeed) began before the mark, so its session is void too.
  */
-export async function revokeUser(opts: ResolvedOptions, userId: string, actor: Actor): Promise<{ factorsRemoved: number }> {
+export async function revokeUser(opts: MfaContext, userId: string, actor: Actor): Promise<{ factorsRemoved: number }> {
   const factorsRemoved = (await opts.factors.listFactors(userId)).length;
   await opts.factors.deleteUser(userId);
   await endPendingEnrollments(opts, userId);
@@ -130,26 +133,43 @@ export async function revokeUser(opts: ResolvedOptions, userId: string, actor: A
  * Clears a user's locks and failure streak, so that codes work again after
  * `throttle.maxConsecutiveFailures` wrong ones in a row (or a timed lock ends now). Audited.
  */
-export async function unlockUser(opts: ResolvedOptions, userId: string, actor: Actor): Promise<void> {
+export async function unlockUser(opts: MfaContext, userId: string, actor: Actor): Promise<void> {
   await resetThrottle(opts, userId);
   opts.emit({ type: 'account.unlocked', userId, at: opts.clock.now(), ip: actor.ip, by: actor.by });
 }
 
 /**
- * Grants an exemption until `expiresAt` (in the future, within a year), for a stated reason; it
- * replaces any earlier one and stops applying by itself when it expires.
+ * Grants an exemption until `expiresAt`, or for `expiresIn` from now (in the future, within a
+ * year), for a stated reason; it replaces any earlier one and stops applying by itself when it expires.
  */
-export async function grantExemption(opts: ResolvedOptions, userId: string, input: { reason?: unknown; expiresAt?: unknown }, actor: Actor): Promise<Outcome<Exemption>> {
+export async function grantExemption(opts: MfaContext, userId: string, input: ExemptionInput, actor: Actor): Promise<Outcome<Exemption>> {
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
   if (reason === '' || reason.length > MAX_REASON_LENGTH) return denial('invalid_request', `An exemption needs a reason of 1 to ${MAX_REASON_LENGTH} characters.`);
-  const expiresAt = expiryOf(input.expiresAt);
-  if (expiresAt === null) return denial('invalid_request', 'An exemption needs expiresAt: an ISO 8601 time (e.g. 2026-12-01T00:00:00Z) or milliseconds since the epoch.');
   const now = opts.clock.now();
+  const expiresIn = input.expiresAt === undefined ? durationMs(input.expiresIn) : null;
+  const expiresAt = expiresIn === null ? expiryOf(input.expiresAt) : now + expiresIn;
+  if (expiresAt === null) {
+    return denial('invalid_request', "An exemption needs expiresAt: an ISO 8601 time (e.g. 2026-12-01T00:00:00Z) or milliseconds since the epoch; or expiresIn: a duration such as '7d'.");
+  }
   if (expiresAt <= now || expiresAt > now + MAX_EXEMPTION_MS) return denial('invalid_request', 'expiresAt must lie in the future, at most a year away.');
   const exemption: Exemption = { reason, expiresAt, grantedBy: actor.by, grantedAt: now };
   await opts.factors.setExemption(userId, exemption);
   opts.emit({ type: 'exemption.granted', userId, at: now, ip: actor.ip, by: actor.by, reason, expiresAt });
   return success(exemption);
+}
+
+/**
+ * What an exemption is granted with, as the caller sent it (checked by `grantExemption`): a
+ * `reason` (1 to 500 characters) and its end, `expiresAt` (an ISO 8601 time or ms since the
+ * epoch) or `expiresIn` (a Duration from now, such as `'7d'`).
+ */
+export interface ExemptionInput {
+  /** Why the user is exempt, for the audit and the report. */
+  reason?: unknown;
+  /** When it ends: an ISO 8601 time or ms since the epoch. */
+  expiresAt?: unknown;
+  /** When it ends, from now, if `expiresAt` is not given: a Duration such as `'12h'` or `'7d'`. */
+  expiresIn?: unknown;
 }
 
 /** An exemption's expiry from the request (an ISO 8601 string or ms since the epoch), or null when it is neither. */
@@ -160,8 +180,112 @@ function expiryOf(value: unknown): number | null {
 }
 
 /** Lifts the user's exemption; false when there was none. */
-export async function liftExemption(opts: ResolvedOptions, userId: string, actor: Actor): Promise<boolean> {
+export async function liftExemption(opts: MfaContext, userId: string, actor: Actor): Promise<boolean> {
   const had = await opts.factors.setExemption(userId, null);
   if (had) opts.emit({ type: 'exemption.lifted', userId, at: opts.clock.now(), ip: actor.ip, by: actor.by });
   return had;
+}
+
+/**
+ * The administration of mfakit, as `mfa.admin`: the rollout report, revocation of a lost device,
+ * unlocking an account, exemptions and key rotation. The admin routes of `@mfakit/core/http` and
+ * the `mfakit` CLI call these; an application may too, from its own administrative code. None of
+ * them checks who calls: that is the caller's job (the admin routes ask `authorize` and a fresh
+ * proof of the administrator's own).
+ */
+export class MfaAdmin {
+  readonly #ctx: MfaContext;
+
+  /** Made by `createMfa`, as `mfa.admin`. @internal */
+  constructor(ctx: MfaContext) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * Where every user stands (see {@link Report}); pass the application's users to count those the
+   * stores never saw. Reads every factor and user record: an administrative call, not a hot path.
+   * @param users - The application's users (an array, iterable or async iterable, e.g. a paged
+   *   query), with their roles for the policy (default: only the users the stores know).
+   * @returns One line per user, sorted by id, and the totals.
+   * @example
+   * const { totals } = await mfa.admin.report(db.users.stream());
+   * console.log(`${totals.missing} required users have no factor yet`);
+   */
+  report(users?: UserSource): Promise<Report> {
+    return report(this.#ctx, users);
+  }
+
+  /**
+   * Revokes every factor and recovery code of a user and ends all their MFA sessions, on every
+   * instance (a lost device). The user enrolls again; an exemption, if any, stays. Audited
+   * (`user.revoked`) and notified (`factors.revoked`).
+   * @param userId - The user whose factors go.
+   * @param actor - Who does it, for the audit event.
+   * @returns How many factors were removed.
+   * @see NIST SP 800-63B 6.2 (loss, theft, damage of authenticators)
+   * @example
+   * const { factorsRemoved } = await mfa.admin.revokeUser('alice', { by: 'admin-7', ip: req.ip });
+   */
+  revokeUser(userId: string, actor: Actor): Promise<{ factorsRemoved: number }> {
+    return revokeUser(this.#ctx, userId, actor);
+  }
+
+  /**
+   * Clears a user's locks and failure streak (an administrator's action, audited as
+   * `account.unlocked`): codes work again after `throttle.maxConsecutiveFailures` wrong ones in a
+   * row, and a timed lock ends now. A recovery code or a passkey does the same for the user.
+   * @param userId - The user to unlock.
+   * @param actor - Who does it, for the audit event.
+   * @example
+   * await mfa.admin.unlockUser('alice', { by: 'admin-7', ip: req.ip });
+   */
+  unlockUser(userId: string, actor: Actor): Promise<void> {
+    return unlockUser(this.#ctx, userId, actor);
+  }
+
+  /**
+   * Exempts a user from MFA until `expiresAt` (or for `expiresIn`), for `reason`; audited. The
+   * exemption is kept in the FactorStore, replaces any earlier one and lapses by itself. It never
+   * stands in for the fresh proof that account changes and admin routes need.
+   * @param userId - The user to exempt.
+   * @param input - `reason` (1 to 500 characters) and `expiresAt` (an ISO 8601 time or ms since
+   *   the epoch) or `expiresIn` (a Duration such as `'7d'`), in the future and at most a year
+   *   away; else 400 `invalid_request`.
+   * @param actor - Who grants it.
+   * @returns The exemption as stored.
+   * @example
+   * await mfa.admin.grantExemption('bob', { reason: 'Phone lost, new one on Monday', expiresIn: '3d' }, { by: 'admin-7' });
+   */
+  grantExemption(userId: string, input: ExemptionInput, actor: Actor): Promise<Outcome<Exemption>> {
+    return grantExemption(this.#ctx, userId, input, actor);
+  }
+
+  /**
+   * Lifts a user's exemption; false when there was none.
+   * @param userId - The exempt user.
+   * @param actor - Who lifts it, for the audit event.
+   * @returns Whether there was an exemption to lift.
+   * @example
+   * await mfa.admin.liftExemption('bob', { by: 'admin-7' });
+   */
+  liftExemption(userId: string, actor: Actor): Promise<boolean> {
+    return liftExemption(this.#ctx, userId, actor);
+  }
+
+  /**
+   * Re-encrypts every stored secret (OTP secrets, email addresses, phone numbers) under the
+   * current (first) key; see {@link KeyRing}. Safe to run while serving and to run again: each
+   * secret is swapped by compare-and-set. Keep the old keys in the ring until it has run and
+   * until pending enrollments and sent codes have lapsed (`enrollmentTtl`, `oob.codeTtl`).
+   * @returns How many secrets were re-encrypted (`rotated`), were under the current key already
+   *   (`current`), and there are (`total`), and the id of the current key (`keyId`); the rest
+   *   changed while it ran: run it again.
+   * @throws MfaError `secret_undecryptable` when a secret is under a key no longer in the ring.
+   * @example
+   * // MFA_ENCRYPTION_KEYS='k2:<new key>,k1:<old key>' on every instance, then once:
+   * const { rotated, total } = await mfa.admin.rotateKeys();
+   */
+  rotateKeys(): Promise<{ rotated: number; current: number; total: number; keyId: string }> {
+    return rotateKeys(this.#ctx);
+  }
 }

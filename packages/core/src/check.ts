@@ -1,81 +1,112 @@
 import { describe } from './lib/describe';
-import { stepUpChallenge } from './http/problems';
-import { type Outcome, denial, success } from './outcome';
-import type { MfaUser, ResolvedOptions } from './options';
-import { type MfaRequest, type Requirement, userIdOf } from './request';
-import { andThen, type MaybePromise } from './lib/maybe';
+import { denial, type Failure, type Outcome, success } from './outcome';
+import type { MfaContext } from './context';
+import { type MfaRequest, type MfaState, type MfaUser, type Requirement, userIdOf } from './request';
+import { andThen, isThenable, type MaybePromise } from './lib/maybe';
 import { liveExemption } from './policy';
-import { type MfaState, readSession, type SessionRecord, stateOf } from './session/sessions';
+import { issuedOf, readSession, type SessionRecord, stateOf } from './session/sessions';
 import { proveAndIssue } from './verify';
-
-/** The header that carries a newly issued session token back to the client. */
-export const SESSION_TOKEN_HEADER = 'X-Session-Token';
-
-/** The header that tells a required user without a factor when the enrollment grace period ends (an HTTP-date). */
-export const ENROLLMENT_DEADLINE_HEADER = 'Mfa-Enrollment-Deadline';
 
 const passed = (userId: string, exempt: boolean): MfaState => ({ userId, exempt, amr: [], authTime: null, expiresAt: null, factorId: null });
 
 /**
- * Decides whether a request may pass a route that needs MFA: the one function every adapter's
- * `requireMfa` calls. In order: an exempt user (the `exempt` option) passes; a valid inline code
- * (which also issues a session, returned in a header) or a live session of this very user is
- * judged against the route's requirement; so is an upstream SSO's MFA (`policy.trustedAmr`);
- * then a live granted exemption passes; then a user whom the policy does not require (and who
- * has no factor) passes, as does a required user without a factor before the grace deadline.
- * Only the first steps touch the stores on the usual path: one state read for a session.
+ * Decides whether a request may pass a route that needs MFA. In order: an exempt user (the
+ * `exempt` option) passes; a valid inline code (which also issues a session: `issuedSession`) or
+ * a live session of this very user is judged against the route's requirement; so is an upstream
+ * SSO's MFA (`policy.trustedAmr`); then a live granted exemption passes; then a user whom the
+ * policy does not require (and who has no factor) passes, as does a required user without a
+ * factor before the grace deadline. Only the first steps touch the stores on the usual path: one
+ * state read for a session, with no await when the store answers at once.
  */
-export function checkRequest(opts: ResolvedOptions, req: MfaRequest, requirement: Requirement, honourExemption = true): MaybePromise<Outcome<MfaState>> {
+export function checkRequest(ctx: MfaContext, req: MfaRequest, requirement: Requirement): MaybePromise<Outcome<MfaState>> {
   const userId = userIdOf(req.user);
-  if (!userId) return denial('authentication_required', 'Sign in first.', { 'WWW-Authenticate': 'Bearer' });
+  if (!userId) return signInFirst();
   const user = req.user!; // userIdOf answered its id, so user.id is that string
-  if (!honourExemption) return checkProof(opts, req, user, requirement, false);
   // A sync hook and a store that answers at once (the memory store) cost no await.
-  return andThen(opts.exempt(user), (exempt) => (exempt ? success(passed(userId, true)) : checkProof(opts, req, user, requirement, true)));
+  return andThen(ctx.exempt(user), (exempt) => (exempt ? success(passed(userId, true)) : checkProof(ctx, req, user, requirement, withoutSession)));
 }
 
+/**
+ * `checkRequest` that also absorbs a failure (a store that throws or rejects) into a 503
+ * `mfa_unavailable` denial, its cause logged: fails closed, never rejects, and answers at once
+ * when the stores do. What `mfa.check` and the adapters' guards call.
+ */
+export function decideRequest(ctx: MfaContext, req: MfaRequest, requirement: Requirement): MaybePromise<Outcome<MfaState>> {
+  const unavailable = (err: unknown): Failure => {
+    ctx.logger.error(`check failed: ${describe(err)}`);
+    return denial('mfa_unavailable', 'Multi-factor authentication is unavailable; try again shortly.');
+  };
+  try {
+    const outcome = checkRequest(ctx, req, requirement);
+    return isThenable(outcome) ? Promise.resolve(outcome).then(undefined, unavailable) : outcome;
+  } catch (err) {
+    return unavailable(err);
+  }
+}
+
+/**
+ * The fresh proof that sensitive actions need (a further factor, new recovery codes, removing a
+ * factor, every administrative route): a session or inline code of this user at most `maxAgeMs`
+ * old (by default `freshProofMaxAge`), judged like a route's `maxAge`. Neither an exemption nor
+ * the enrollment grace period stands in for it: a user without a factor is told to enroll one.
+ */
+export function requireFreshProof(ctx: MfaContext, req: MfaRequest, maxAgeMs = ctx.freshProofMaxAgeMs): Promise<Outcome<MfaState>> {
+  const userId = userIdOf(req.user);
+  if (!userId) return Promise.resolve(signInFirst());
+  return Promise.resolve(checkProof(ctx, req, req.user!, { maxAge: maxAgeMs / 1000 }, withoutFreshProof));
+}
+
+const signInFirst = () => denial('authentication_required', 'Sign in first.');
+
+/** What decides a request that carries no live session: a route's stand-ins, or none for a fresh proof. */
+type NoSession = (ctx: MfaContext, req: MfaRequest, user: MfaUser, requirement: Requirement) => Promise<Outcome<MfaState>>;
+
 /** An inline code, else the session (or an upstream SSO's MFA) judged against the requirement. */
-function checkProof(opts: ResolvedOptions, req: MfaRequest, user: MfaUser, requirement: Requirement, honourExemption: boolean): MaybePromise<Outcome<MfaState>> {
-  if (req.inlineCode !== undefined) return inlineProof(opts, { ...req, user }, req.inlineCode, requirement);
-  return andThen(readSession(opts, user.id, req.sessionToken), (stored) => {
-    const session = stored ?? upstreamProof(opts, user);
-    if (!session) return withoutSession(opts, req, user, requirement, honourExemption);
-    const judged = judge(opts, session, requirement);
-    return judged.ok && opts.policy.risk ? weighRisk(opts, { ...req, user }, judged.value) : judged;
+function checkProof(ctx: MfaContext, req: MfaRequest, user: MfaUser, requirement: Requirement, noSession: NoSession): MaybePromise<Outcome<MfaState>> {
+  if (req.inlineCode !== undefined) return inlineProof(ctx, { ...req, user }, req.inlineCode, requirement);
+  return andThen(readSession(ctx, user.id, req.sessionToken), (stored) => {
+    const session = stored ?? upstreamProof(ctx, user);
+    if (!session) return noSession(ctx, req, user, requirement);
+    const judged = judge(ctx, session, requirement);
+    return judged.ok && ctx.policy.risk ? weighRisk(ctx, { ...req, user }, judged.value) : judged;
   });
 }
 
-/** An inline code: a proof that also issues a session, whose token goes back in a header. */
-async function inlineProof(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, code: string, requirement: Requirement): Promise<Outcome<MfaState>> {
-  const proved = await proveAndIssue(opts, req, { code });
+/** An inline code: a proof that also issues a session, which the outcome carries (`issuedSession`). */
+async function inlineProof(ctx: MfaContext, req: MfaRequest & { user: MfaUser }, code: string, requirement: Requirement): Promise<Outcome<MfaState>> {
+  const proved = await proveAndIssue(ctx, req, { code });
   if (!proved.ok) return proved;
-  const issued = { [SESSION_TOKEN_HEADER]: proved.value.token };
-  const judged = judge(opts, proved.value.session, requirement);
-  return judged.ok ? success(judged.value, issued) : { ok: false, problem: { ...judged.problem, headers: { ...judged.problem.headers, ...issued } } };
+  const issuedSession = issuedOf(proved.value.token, proved.value.session);
+  return { ...judge(ctx, proved.value.session, requirement), issuedSession };
 }
 
-/** No live session: a granted exemption, the policy and the grace period decide. */
-async function withoutSession(opts: ResolvedOptions, req: MfaRequest, user: MfaUser, requirement: Requirement, honourExemption: boolean): Promise<Outcome<MfaState>> {
+/** No live session on a route: a granted exemption, the policy and the grace period decide. */
+async function withoutSession(ctx: MfaContext, req: MfaRequest, user: MfaUser, requirement: Requirement): Promise<Outcome<MfaState>> {
   const userId = user.id;
-  const record = honourExemption ? await opts.factors.getUser(userId) : null;
-  if (liveExemption(record?.exemption, opts.clock.now())) return success(passed(userId, true));
-  const enrolled = (await opts.factors.listFactors(userId)).length > 0;
-  if (!enrolled) {
-    // A fresh proof (honourExemption false: account changes, administration) has no stand-in.
-    if (!honourExemption) return denial('mfa_enrollment_required', 'This action needs a proof with a second factor: enroll one first.');
-    if (!requirement.always && !(await opts.policy.isRequired(user))) return success(passed(userId, false));
-    const deadline = await opts.policy.deadlineOf(user);
-    if (deadline !== null && opts.clock.now() < deadline) {
-      return success(passed(userId, false), { [ENROLLMENT_DEADLINE_HEADER]: new Date(deadline).toUTCString() });
-    }
-    return denial('mfa_enrollment_required', 'This account must enroll a second factor first.');
-  }
+  const record = await ctx.factors.getUser(userId);
+  if (liveExemption(record?.exemption, ctx.clock.now())) return success(passed(userId, true));
+  if (await enrolled(ctx, userId)) return proofRequired(req);
+  if (!requirement.always && !(await ctx.policy.isRequired(user))) return success(passed(userId, false));
+  const deadline = await ctx.policy.deadlineOf(user);
+  if (deadline !== null && ctx.clock.now() < deadline) return { ok: true, value: passed(userId, false), enrollmentDeadline: deadline };
+  return denial('mfa_enrollment_required', 'This account must enroll a second factor first.');
+}
+
+/** No live session for a fresh proof: nothing stands in for it. */
+async function withoutFreshProof(ctx: MfaContext, req: MfaRequest, user: MfaUser): Promise<Outcome<MfaState>> {
+  if (await enrolled(ctx, user.id)) return proofRequired(req);
+  return denial('mfa_enrollment_required', 'This action needs a proof with a second factor: enroll one first.');
+}
+
+const enrolled = async (ctx: MfaContext, userId: string) => (await ctx.factors.listFactors(userId)).length > 0;
+
+function proofRequired(req: MfaRequest): Failure {
   const detail = req.sessionToken
     ? 'The MFA session has expired or is not valid for this user.'
     : req.cookieRefused
       ? 'The mfa_session cookie is not accepted on a request a cross-site form could send: send Content-Type: application/json or an X-Requested-With header, or the token in X-Session-Token.'
       : 'A second factor is required.';
-  return denial('mfa_required', detail, stepUpChallenge(detail));
+  return denial('mfa_required', detail, { challenge: {} });
 }
 
 /** How far ahead of this server's clock an upstream `auth_time` may be (the IdP's clock may run a little fast). */
@@ -88,7 +119,7 @@ const MAX_AUTH_TIME_SKEW_MS = 60_000;
  * that demands `hwk` is satisfied by an upstream `hwk` only when `hwk` is trusted. Null when not
  * trusted, too old, or made more than a minute in the future (a forged or broken claim).
  */
-function upstreamProof(opts: ResolvedOptions, user: MfaUser): SessionRecord | null {
+function upstreamProof(opts: MfaContext, user: MfaUser): SessionRecord | null {
   const { amr, authTime } = user;
   if (opts.policy.trustedAmr.length === 0 || !Array.isArray(amr) || typeof authTime !== 'number' || !Number.isFinite(authTime)) return null;
   const trusted = opts.policy.trustedAmr.filter((value) => amr.includes(value));
@@ -106,7 +137,7 @@ function upstreamProof(opts: ResolvedOptions, user: MfaUser): SessionRecord | nu
 export const UPSTREAM_FACTOR_ID = 'upstream';
 
 /** Asks the risk hook, if any, whether this request needs a fresh proof; an error in it counts as yes. */
-async function weighRisk(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, state: MfaState): Promise<Outcome<MfaState>> {
+async function weighRisk(opts: MfaContext, req: MfaRequest & { user: MfaUser }, state: MfaState): Promise<Outcome<MfaState>> {
   const { risk } = opts.policy;
   if (!risk) return success(state);
   let demand: boolean;
@@ -118,25 +149,22 @@ async function weighRisk(opts: ResolvedOptions, req: MfaRequest & { user: MfaUse
     demand = true;
   }
   if (!demand) return success(state);
-  const detail = 'This request needs a new proof (a new device or network).';
-  return denial('mfa_stale', detail, stepUpChallenge(detail, { maxAgeSeconds: 0 }));
+  return denial('mfa_stale', 'This request needs a new proof (a new device or network).', { challenge: { maxAge: 0 } });
 }
 
 /** Checks a live session against the route's requirement: method first, then freshness. */
-function judge(opts: ResolvedOptions, session: SessionRecord, requirement: Requirement): Outcome<MfaState> {
+function judge(opts: MfaContext, session: SessionRecord, requirement: Requirement): Outcome<MfaState> {
   const { methods, maxAge } = requirement;
   let provedAt = session.authTime;
   if (methods && methods.length > 0) {
     const times = methods.map((m) => session.methods[m]).filter((t): t is number => t !== undefined);
     if (times.length === 0) {
-      const detail = `This action needs one of: ${methods.join(', ')}.`;
-      return denial('mfa_method_required', detail, stepUpChallenge(detail, { acrValues: methods }));
+      return denial('mfa_method_required', `This action needs one of: ${methods.join(', ')}.`, { challenge: { acrValues: methods } });
     }
     provedAt = Math.max(...times); // a fresh proof of another method does not make this one fresh
   }
   if (maxAge !== undefined && opts.clock.now() - provedAt > maxAge * 1000) {
-    const detail = `This action needs a proof made in the last ${maxAge} seconds.`;
-    return denial('mfa_stale', detail, stepUpChallenge(detail, { maxAgeSeconds: maxAge }));
+    return denial('mfa_stale', `This action needs a proof made in the last ${maxAge} seconds.`, { challenge: { maxAge } });
   }
   return success(stateOf(session));
 }

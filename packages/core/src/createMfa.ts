@@ -1,34 +1,18 @@
-import { type Actor, grantExemption, liftExemption, type Report, report, revokeUser, unlockUser, type UserSource } from './admin';
-import { checkRequest } from './check';
+import { MfaAdmin } from './admin';
+import { decideRequest } from './check';
 import { type Confirmed, confirmEnrollment, confirmOobEnrollment, startEnrollment, startOobEnrollment } from './enroll';
-import { describe } from './lib/describe';
-import { isThenable, type MaybePromise } from './lib/maybe';
-import { type HttpResult, problemResponse } from './http/problems';
-import { endRequestSession, type MfaStatus, regenerateRecoveryCodes, removeFactor, rotateKeys, statusOf } from './manage';
-import { type MfaOptions, type MfaUser, type ResolvedOptions, resolveOptions } from './options';
+import { endRequestSession, type MfaStatus, regenerateRecoveryCodes, removeFactor, statusOf } from './manage';
+import type { MfaOptions } from './options';
+import { resolveOptions } from './resolve';
+import type { MfaContext } from './context';
 import type { OobChallenge } from './oob/oob';
 import { denial, type Outcome } from './outcome';
-import type { MfaRequest, Requirement } from './request';
-import type { MfaState } from './session/sessions';
-import type { Exemption } from './store/types';
+import type { MfaRequest, MfaState, MfaUser, Requirement } from './request';
 import type { OtpEnrollment } from './totp/otp';
 import { type Proof, sendChallenge, type Verified, verifiedOf, verifyProof } from './verify';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { authenticationOptions, verifyAuthentication } from './webauthn/authentication';
 import { registrationOptions, verifyRegistration } from './webauthn/registration';
-
-/**
- * What `mfa.check` decides for a protected route: `{ allow: true, state, headers }` to pass, with
- * the {@link MfaState} for the handler and headers to add to its answer (a new `X-Session-Token`
- * after an inline code, an `Mfa-Enrollment-Deadline`); or `{ allow: false, response }`, the
- * answer to send instead (401, 403, 429 or 503, as RFC 9457 problem details).
- */
-export type Decision = { allow: true; state: MfaState; headers: Readonly<Record<string, string>> } | { allow: false; response: HttpResult };
-
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-
-const decisionOf = (outcome: Outcome<MfaState>): Decision =>
-  outcome.ok ? { allow: true, state: outcome.value, headers: outcome.headers ?? NO_HEADERS } : { allow: false, response: problemResponse(outcome.problem) };
 
 /**
  * A request with a signed-in user: what every method but `check` needs.
@@ -38,24 +22,38 @@ type WithUser = MfaRequest & { user: MfaUser };
 
 const oobNotConfigured = () => denial('not_found', 'Codes by email or SMS are not configured on this server.');
 
+const contexts = new WeakMap<Mfa, MfaContext>();
+
 /**
- * mfakit's core: every decision about factors, sessions, step-up and throttling. Adapters turn a
- * request into an `MfaRequest`, call one method, and write what it returns. Make it with
+ * The context of an instance, for the HTTP kit inside this package; not exported from any entry point.
+ * @internal
+ */
+export function contextOf(mfa: Mfa): MfaContext {
+  const ctx = contexts.get(mfa);
+  if (!ctx) throw new TypeError('Not an Mfa instance: make one with createMfa');
+  return ctx;
+}
+
+/**
+ * mfakit's core: every decision about factors, sessions, step-up and throttling, with no HTTP in
+ * it. The adapters reach it through `@mfakit/core/http` (`guard`, `handleRoute`), which turns a
+ * request into an `MfaRequest` and an outcome into an HTTP answer. Make it with
  * {@link createMfa}; one instance serves the whole application.
  *
  * Methods answer an {@link Outcome}: a wrong code, a missing session or a lockout is a result.
- * Only `check` and `decide` absorb a store failure (into a 503 decision); the other methods
- * reject with the store's error (the HTTP contract's {@link handleRoute} answers it with 503), or
- * with `MfaError` `secret_undecryptable` when a stored secret no key of the ring decrypts.
+ * Only `check` absorbs a store failure (into an `mfa_unavailable` denial); the other methods
+ * reject with the store's error (the HTTP contract's `handleRoute` answers it with 503), or with
+ * `MfaError` `secret_undecryptable` when a stored secret no key of the ring decrypts.
  *
  * @example
  * const mfa = createMfa({ issuer: 'Acme', encryptionKeys: process.env.MFA_ENCRYPTION_KEYS });
- * const decision = await mfa.check(mfaRequestOf(mfaUserOf(req.user), req.headers, req.ip, req.method));
- * if (!decision.allow) return res.status(decision.response.status).set(decision.response.headers).json(decision.response.body);
+ * const started = await mfa.startEnrollment({ user: { id: 'alice' } }, 'totp');
+ * if (started.ok) showQrCode(started.value.qrCode);
  */
 export class Mfa {
-  /** The options with every default filled in. */
-  readonly options: ResolvedOptions;
+  /** Administration: the report, revocation, unlocking, exemptions, key rotation. */
+  readonly admin: MfaAdmin;
+  readonly #ctx: MfaContext;
 
   /**
    * Prefer {@link createMfa}, which does the same.
@@ -63,52 +61,32 @@ export class Mfa {
    * @throws MfaError `invalid_option` for a bad option; `encryption_key_required` without keys when `NODE_ENV=production`.
    */
   constructor(options: MfaOptions) {
-    this.options = resolveOptions(options);
+    this.#ctx = resolveOptions(options);
+    this.admin = new MfaAdmin(this.#ctx);
+    contexts.set(this, this.#ctx);
   }
 
   /**
-   * Decides a request to a protected route. Fails closed: a store error is a 503 answer, never a
-   * pass. In order: a user of the `exempt` option passes; an inline code (`X-MFA-Token`) is
-   * verified and issues a session; a live session of this user, or an upstream SSO's MFA
-   * (`policy.trustedAmr`), is judged against the requirement and the risk hook; a granted
-   * exemption passes; a user without a factor passes when the policy does not require them, or
-   * within the enrollment grace period.
-   * @param req - The request (see {@link mfaRequestOf}).
+   * Decides a request to a protected route. Fails closed: a store error is a denial
+   * (`mfa_unavailable`), never a pass. In order: a user of the `exempt` option passes; an inline
+   * code (`X-MFA-Token`) is verified and issues a session (`issuedSession`); a live session of
+   * this user, or an upstream SSO's MFA (`policy.trustedAmr`), is judged against the requirement
+   * and the risk hook; a granted exemption passes; a user without a factor passes when the policy
+   * does not require them, or within the enrollment grace period (`enrollmentDeadline`).
+   * The adapters call it through `guard` of `@mfakit/core/http`, which answers in HTTP terms.
+   * @param req - The request (see `mfaRequestOf`).
    * @param requirement - `maxAge` in seconds for step-up (RFC 9470), `methods` for a factor kind,
    *   `always`; see {@link requirementOf}.
-   * @returns Never rejects.
+   * @returns The request's {@link MfaState}, or the denial (with its `challenge` where a proof
+   *   would answer it); never rejects.
    * @see RFC 9470 (step-up challenge); NIST SP 800-63B 7.1 and 7.2 (sessions, reauthentication)
    * @example
-   * const decision = await mfa.check(request, { maxAge: 300 });
-   * if (decision.allow) req.mfa = decision.state;
+   * const checked = await mfa.check(request, { maxAge: 300 });
+   * if (checked.ok) audit(checked.value.amr);
+   * else console.log(checked.problem.code); // 'mfa_stale'
    */
-  async check(req: MfaRequest, requirement: Requirement = {}): Promise<Decision> {
-    return this.decide(req, requirement);
-  }
-
-  /**
-   * `check` as the adapters call it on every request: the decision itself when the stores answer
-   * at once (the memory store), else a Promise of it. Same decisions, same failing closed.
-   * @param req - The request (see {@link mfaRequestOf}).
-   * @param requirement - As for {@link Mfa.check}.
-   * @returns A {@link Decision}, or a Promise of one that never rejects.
-   * @example
-   * const decision = mfa.decide(request);
-   * const settled = decision instanceof Promise ? await decision : decision;
-   */
-  decide(req: MfaRequest, requirement: Requirement = {}): Decision | Promise<Decision> {
-    let outcome: MaybePromise<Outcome<MfaState>>;
-    try {
-      outcome = checkRequest(this.options, req, requirement);
-    } catch (err) {
-      return this.unavailable(err);
-    }
-    return isThenable(outcome) ? Promise.resolve(outcome).then(decisionOf, (err: unknown) => this.unavailable(err)) : decisionOf(outcome);
-  }
-
-  private unavailable(err: unknown): Decision {
-    this.options.logger.error(`check failed: ${describe(err)}`);
-    return { allow: false, response: problemResponse({ code: 'mfa_unavailable', detail: 'Multi-factor authentication is unavailable; try again shortly.' }) };
+  async check(req: MfaRequest, requirement: Requirement = {}): Promise<Outcome<MfaState>> {
+    return decideRequest(this.#ctx, req, requirement);
   }
 
   /**
@@ -119,7 +97,7 @@ export class Mfa {
    * const { enrolled, factors } = await mfa.status({ user });
    */
   status(req: WithUser): Promise<MfaStatus> {
-    return statusOf(this.options, req);
+    return statusOf(this.#ctx, req);
   }
 
   /**
@@ -136,7 +114,7 @@ export class Mfa {
    * if (started.ok) showQrCode(started.value.qrCode, started.value.factorId);
    */
   startEnrollment(req: WithUser, kind: 'totp' | 'hotp', label?: string): Promise<Outcome<OtpEnrollment>> {
-    return startEnrollment(this.options, req, kind, label);
+    return startEnrollment(this.#ctx, req, kind, label);
   }
 
   /**
@@ -154,7 +132,7 @@ export class Mfa {
    * if (confirmed.ok && confirmed.value.recoveryCodes) showOnce(confirmed.value.recoveryCodes);
    */
   confirmEnrollment(req: WithUser, kind: 'totp' | 'hotp', factorId: string, code: string): Promise<Outcome<Confirmed>> {
-    return confirmEnrollment(this.options, req, kind, factorId, code);
+    return confirmEnrollment(this.#ctx, req, kind, factorId, code);
   }
 
   /**
@@ -171,7 +149,7 @@ export class Mfa {
    * const sent = await mfa.startOobEnrollment({ user }, 'sms', '+14155550123');
    */
   startOobEnrollment(req: WithUser, channel: 'email' | 'sms', to: unknown, label?: string): Promise<Outcome<OobChallenge>> {
-    return this.options.oob ? startOobEnrollment(this.options, req, channel, to, label) : Promise.resolve(oobNotConfigured());
+    return this.#ctx.oob ? startOobEnrollment(this.#ctx, req, channel, to, label) : Promise.resolve(oobNotConfigured());
   }
 
   /**
@@ -186,7 +164,7 @@ export class Mfa {
    * const confirmed = await mfa.confirmOobEnrollment({ user }, 'sms', factorId, '481516');
    */
   confirmOobEnrollment(req: WithUser, channel: 'email' | 'sms', factorId: string, code: string): Promise<Outcome<Confirmed>> {
-    return this.options.oob ? confirmOobEnrollment(this.options, req, channel, factorId, code) : Promise.resolve(oobNotConfigured());
+    return this.#ctx.oob ? confirmOobEnrollment(this.#ctx, req, channel, factorId, code) : Promise.resolve(oobNotConfigured());
   }
 
   /**
@@ -201,7 +179,7 @@ export class Mfa {
    * // then: await mfa.verify({ user }, { factorId, code })
    */
   sendChallenge(req: WithUser, factorId: string): Promise<Outcome<OobChallenge>> {
-    return this.options.oob ? sendChallenge(this.options, req, factorId) : Promise.resolve(oobNotConfigured());
+    return this.#ctx.oob ? sendChallenge(this.#ctx, req, factorId) : Promise.resolve(oobNotConfigured());
   }
 
   /**
@@ -219,7 +197,7 @@ export class Mfa {
    * if (verified.ok) res.json({ sessionToken: verified.value.sessionToken });
    */
   verify(req: WithUser, proof: Proof): Promise<Outcome<Verified>> {
-    return verifyProof(this.options, req, proof);
+    return verifyProof(this.#ctx, req, proof);
   }
 
   /**
@@ -234,7 +212,7 @@ export class Mfa {
    * if (options.ok) res.json(options.value);
    */
   webauthnRegistrationOptions(req: WithUser): Promise<Outcome<PublicKeyCredentialCreationOptionsJSON>> {
-    return registrationOptions(this.options, req);
+    return registrationOptions(this.#ctx, req);
   }
 
   /**
@@ -251,7 +229,7 @@ export class Mfa {
    * const registered = await mfa.registerWebAuthn({ user }, req.body.response, 'YubiKey');
    */
   registerWebAuthn(req: WithUser, response: unknown, label?: string): Promise<Outcome<Confirmed>> {
-    return verifyRegistration(this.options, req, response, label);
+    return verifyRegistration(this.#ctx, req, response, label);
   }
 
   /**
@@ -264,7 +242,7 @@ export class Mfa {
    * const options = await mfa.webauthnAuthenticationOptions({ user });
    */
   webauthnAuthenticationOptions(req: WithUser): Promise<Outcome<PublicKeyCredentialRequestOptionsJSON>> {
-    return authenticationOptions(this.options, req);
+    return authenticationOptions(this.#ctx, req);
   }
 
   /**
@@ -280,7 +258,7 @@ export class Mfa {
    * const verified = await mfa.authenticateWebAuthn({ user }, req.body.response);
    */
   async authenticateWebAuthn(req: WithUser, response: unknown): Promise<Outcome<Verified>> {
-    const opened = await verifyAuthentication(this.options, req, response);
+    const opened = await verifyAuthentication(this.#ctx, req, response);
     return opened.ok ? { ok: true, value: verifiedOf(opened.value) } : opened;
   }
 
@@ -295,7 +273,7 @@ export class Mfa {
    * if (fresh.ok) showOnce(fresh.value.recoveryCodes);
    */
   regenerateRecoveryCodes(req: WithUser): Promise<Outcome<{ recoveryCodes: string[] }>> {
-    return regenerateRecoveryCodes(this.options, req);
+    return regenerateRecoveryCodes(this.#ctx, req);
   }
 
   /**
@@ -310,7 +288,7 @@ export class Mfa {
    * await mfa.removeFactor({ user, sessionToken }, 'fac_...');
    */
   removeFactor(req: WithUser, factorId: string): Promise<Outcome<null>> {
-    return removeFactor(this.options, req, factorId);
+    return removeFactor(this.#ctx, req, factorId);
   }
 
   /**
@@ -320,93 +298,7 @@ export class Mfa {
    * await mfa.endSession({ user, sessionToken });
    */
   endSession(req: WithUser): Promise<void> {
-    return endRequestSession(this.options, req);
-  }
-
-  /**
-   * Where every user stands (see {@link Report}); pass the application's users to count those the
-   * stores never saw. Reads every factor and user record: an administrative call, not a hot path.
-   * @param users - The application's users (an array, iterable or async iterable, e.g. a paged
-   *   query), with their roles for the policy (default: only the users the stores know).
-   * @returns One line per user, sorted by id, and the totals.
-   * @example
-   * const { totals } = await mfa.report(db.users.stream());
-   * console.log(`${totals.missing} required users have no factor yet`);
-   */
-  report(users?: UserSource): Promise<Report> {
-    return report(this.options, users);
-  }
-
-  /**
-   * Revokes every factor and recovery code of a user and ends all their MFA sessions, on every
-   * instance (a lost device). The user enrolls again; an exemption, if any, stays. Audited
-   * (`user.revoked`) and notified (`factors.revoked`).
-   * @param userId - The user whose factors go.
-   * @param actor - Who does it, for the audit event.
-   * @returns How many factors were removed.
-   * @see NIST SP 800-63B 6.2 (loss, theft, damage of authenticators)
-   * @example
-   * const { factorsRemoved } = await mfa.revokeUser('alice', { by: 'admin-7', ip: req.ip });
-   */
-  revokeUser(userId: string, actor: Actor): Promise<{ factorsRemoved: number }> {
-    return revokeUser(this.options, userId, actor);
-  }
-
-  /**
-   * Clears a user's locks and failure streak (an administrator's action, audited as
-   * `account.unlocked`): codes work again after `throttle.maxConsecutiveFailures` wrong ones in a
-   * row, and a timed lock ends now. A recovery code or a passkey does the same for the user.
-   * @param userId - The user to unlock.
-   * @param actor - Who does it, for the audit event.
-   * @example
-   * await mfa.unlockUser('alice', { by: 'admin-7', ip: req.ip });
-   */
-  unlockUser(userId: string, actor: Actor): Promise<void> {
-    return unlockUser(this.options, userId, actor);
-  }
-
-  /**
-   * Exempts a user from MFA until `expiresAt`, for `reason` (both required); audited. The
-   * exemption is kept in the FactorStore, replaces any earlier one and lapses by itself. It never
-   * stands in for the fresh proof that account changes and admin routes need.
-   * @param userId - The user to exempt.
-   * @param input - `reason` (1 to 500 characters) and `expiresAt` (an ISO 8601 time or ms since
-   *   the epoch, in the future and at most a year away); else 400 `invalid_request`.
-   * @param actor - Who grants it.
-   * @returns The exemption as stored.
-   * @example
-   * await mfa.grantExemption('bob', { reason: 'Phone lost, new one on Monday', expiresAt: '2026-12-01T00:00:00Z' }, { by: 'admin-7' });
-   */
-  grantExemption(userId: string, input: { reason?: unknown; expiresAt?: unknown }, actor: Actor): Promise<Outcome<Exemption>> {
-    return grantExemption(this.options, userId, input, actor);
-  }
-
-  /**
-   * Lifts a user's exemption; false when there was none.
-   * @param userId - The exempt user.
-   * @param actor - Who lifts it, for the audit event.
-   * @returns Whether there was an exemption to lift.
-   * @example
-   * await mfa.liftExemption('bob', { by: 'admin-7' });
-   */
-  liftExemption(userId: string, actor: Actor): Promise<boolean> {
-    return liftExemption(this.options, userId, actor);
-  }
-
-  /**
-   * Re-encrypts every stored secret (OTP secrets, email addresses, phone numbers) under the
-   * current (first) key; see {@link KeyRing}. Safe to run while serving and to run again: each
-   * secret is swapped by compare-and-set. Keep the old keys in the ring until it has run and
-   * until pending enrollments and sent codes have lapsed (`enrollmentTtl`, `oob.codeTtl`).
-   * @returns How many secrets were re-encrypted (`rotated`), were under the current key already
-   *   (`current`), and there are (`total`); the rest changed while it ran: run it again.
-   * @throws MfaError `secret_undecryptable` when a secret is under a key no longer in the ring.
-   * @example
-   * // MFA_ENCRYPTION_KEYS='k2:<new key>,k1:<old key>' on every instance, then once:
-   * const { rotated, total } = await mfa.rotateKeys();
-   */
-  rotateKeys(): Promise<{ rotated: number; current: number; total: number }> {
-    return rotateKeys(this.options);
+    return endRequestSession(this.#ctx, req);
   }
 }
 

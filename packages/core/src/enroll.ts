@@ -1,6 +1,7 @@
-import { checkRequest, SESSION_TOKEN_HEADER } from './check';
+import { requireFreshProof } from './check';
 import { type Outcome, denial, success } from './outcome';
-import type { MfaUser, ResolvedOptions } from './options';
+import type { MfaUser } from './request';
+import type { MfaContext } from './context';
 import { newRecoveryCodes } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
 import { type IssuedSession, issuedOf } from './session/sessions';
@@ -58,18 +59,18 @@ const MAX_ENROLLMENT_STARTS = 5; // per enrollmentTtl: bounds a user's pending e
  * cannot add the attacker's own: checked when an enrollment starts and again when it is confirmed.
  * Give `factors` when the caller has read them already.
  */
-export async function freshIfEnrolled(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, factors?: FactorRecord[]): Promise<Outcome<null>> {
+export async function freshIfEnrolled(opts: MfaContext, req: MfaRequest & { user: MfaUser }, factors?: FactorRecord[]): Promise<Outcome<null>> {
   if ((factors ?? (await opts.factors.listFactors(req.user.id))).length === 0) return success(null);
-  const fresh = await checkRequest(opts, req, { maxAge: opts.freshProofMaxAgeMs / 1000 }, false);
-  return fresh.ok ? success(null, fresh.headers) : fresh;
+  const fresh = await requireFreshProof(opts, req);
+  return fresh.ok ? success(null, fresh) : fresh;
 }
 
 /** Counts an enrollment start: at most MAX_ENROLLMENT_STARTS per `enrollmentTtl`, so pending enrollments (and their QR codes) stay few. */
-async function startAllowed(opts: ResolvedOptions, userId: string): Promise<Outcome<null>> {
+async function startAllowed(opts: MfaContext, userId: string): Promise<Outcome<null>> {
   const started = await opts.state.increment(stateKeys.enrollmentStarts(userId), opts.enrollmentTtlMs);
   if (started <= MAX_ENROLLMENT_STARTS) return success(null);
   const seconds = Math.ceil(opts.enrollmentTtlMs / 1000);
-  return denial('rate_limited', `At most ${MAX_ENROLLMENT_STARTS} enrollments can be started in ${Math.ceil(seconds / 60)} minutes: finish one, or wait.`, { 'Retry-After': String(seconds) });
+  return denial('rate_limited', `At most ${MAX_ENROLLMENT_STARTS} enrollments can be started in ${Math.ceil(seconds / 60)} minutes: finish one, or wait.`, { retryAfter: seconds });
 }
 
 /**
@@ -77,12 +78,12 @@ async function startAllowed(opts: ResolvedOptions, userId: string): Promise<Outc
  * confirmed. Done when a first factor becomes active, when a factor is removed, and on
  * revocation, so that an enrollment planted earlier (with the password alone) cannot be confirmed.
  */
-export async function endPendingEnrollments(opts: ResolvedOptions, userId: string): Promise<void> {
+export async function endPendingEnrollments(opts: MfaContext, userId: string): Promise<void> {
   await opts.state.set(stateKeys.enrollmentCut(userId), String(opts.clock.now()), opts.enrollmentTtlMs);
 }
 
 /** A pending enrollment of the user, or null when unknown, lapsed, or ended by {@link endPendingEnrollments}. */
-async function pendingFactor(opts: ResolvedOptions, userId: string, factorId: string): Promise<FactorRecord | null> {
+async function pendingFactor(opts: MfaContext, userId: string, factorId: string): Promise<FactorRecord | null> {
   const [raw, cut] = await opts.state.getMany([stateKeys.enrollment(userId, factorId), stateKeys.enrollmentCut(userId)]);
   const pending = raw ? (JSON.parse(raw) as FactorRecord) : null;
   return pending && (cut == null || pending.createdAt >= Number(cut)) ? pending : null;
@@ -94,21 +95,21 @@ const notPending = () => denial('enrollment_not_found', 'No pending enrollment w
  * Starts enrolling a TOTP or HOTP factor. The first factor needs no MFA; a further one needs a
  * fresh proof, so a stolen primary credential cannot add the attacker's own authenticator.
  */
-export async function startEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, kind: 'totp' | 'hotp', label?: string): Promise<Outcome<OtpEnrollment>> {
+export async function startEnrollment(opts: MfaContext, req: MfaRequest & { user: MfaUser }, kind: 'totp' | 'hotp', label?: string): Promise<Outcome<OtpEnrollment>> {
   const fresh = await freshIfEnrolled(opts, req);
   if (!fresh.ok) return fresh;
   const allowed = await startAllowed(opts, req.user.id);
   if (!allowed.ok) return allowed;
   const enrollment = await startOtpEnrollment(opts, req.user, kind, label ?? DEFAULT_LABELS[kind]);
   opts.emit({ type: 'enrollment.started', userId: req.user.id, at: opts.clock.now(), ip: req.ip, factorId: enrollment.factorId, kind });
-  return success(enrollment, fresh.headers);
+  return success(enrollment, fresh);
 }
 
 /**
  * Starts enrolling an email address or a phone number: sends a code there, to be confirmed with
  * `confirmOobEnrollment`. Like any further factor, needs a fresh proof when the user has one.
  */
-export async function startOobEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, channel: 'email' | 'sms', to: unknown, label?: string): Promise<Outcome<OobChallenge>> {
+export async function startOobEnrollment(opts: MfaContext, req: MfaRequest & { user: MfaUser }, channel: 'email' | 'sms', to: unknown, label?: string): Promise<Outcome<OobChallenge>> {
   const destination = destinationOf(channel, to);
   if (!destination) return denial('invalid_request', channel === 'email' ? 'Send {"email": "<an email address>"}.' : 'Send {"phone": "<a number in E.164 form, e.g. +14155550123>"}.');
   const fresh = await freshIfEnrolled(opts, req);
@@ -120,11 +121,11 @@ export async function startOobEnrollment(opts: ResolvedOptions, req: MfaRequest 
   const sent = await sendCode(opts, pending, 'enrollment');
   if (!sent.ok) return sent;
   opts.emit({ type: 'enrollment.started', userId: req.user.id, at: opts.clock.now(), ip: req.ip, factorId: pending.id, kind: 'oob' });
-  return success(sent.value, fresh.headers);
+  return success(sent.value, fresh);
 }
 
 /** Activates a pending email or SMS factor with the code sent to it (throttled like any verification). */
-export async function confirmOobEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, channel: 'email' | 'sms', factorId: string, code: string): Promise<Outcome<Confirmed>> {
+export async function confirmOobEnrollment(opts: MfaContext, req: MfaRequest & { user: MfaUser }, channel: 'email' | 'sms', factorId: string, code: string): Promise<Outcome<Confirmed>> {
   const startedAt = opts.clock.now();
   const pending = await pendingFactor(opts, req.user.id, factorId);
   if (!pending || !isOobFactor(pending) || pending.channel !== channel) return notPending();
@@ -139,7 +140,7 @@ export async function confirmOobEnrollment(opts: ResolvedOptions, req: MfaReques
  * Activates a pending factor with a valid code (throttled like any verification). The first
  * factor of a user also gets a new set of recovery codes. The proof opens an MFA session.
  */
-export async function confirmEnrollment(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, kind: 'totp' | 'hotp', factorId: string, code: string): Promise<Outcome<Confirmed>> {
+export async function confirmEnrollment(opts: MfaContext, req: MfaRequest & { user: MfaUser }, kind: 'totp' | 'hotp', factorId: string, code: string): Promise<Outcome<Confirmed>> {
   const startedAt = opts.clock.now();
   const pending = await pendingFactor(opts, req.user.id, factorId);
   if (!pending || pending.kind !== kind) return notPending();
@@ -154,7 +155,7 @@ export async function confirmEnrollment(opts: ResolvedOptions, req: MfaRequest &
  * The pending record is consumed before the factor becomes active: of concurrent confirmations
  * (with codes of adjacent steps, say), exactly one activates it and opens a session.
  */
-async function confirmPending(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, pending: FactorRecord, proved: Proved, startedAt: number): Promise<Outcome<Confirmed>> {
+async function confirmPending(opts: MfaContext, req: MfaRequest & { user: MfaUser }, pending: FactorRecord, proved: Proved, startedAt: number): Promise<Outcome<Confirmed>> {
   if ((await opts.state.consume(stateKeys.enrollment(req.user.id, pending.id))) === null) return notPending();
   const recoveryCodes = await activateFactor(opts, req, pending);
   const opened = await openSession(opts, req, proved, startedAt);
@@ -167,15 +168,14 @@ async function confirmPending(opts: ResolvedOptions, req: MfaRequest & { user: M
  * session (the one in the answer's body) instead of two.
  */
 export function withFreshSession<R extends MfaRequest>(req: R, fresh: Outcome<unknown>): R {
-  const issued = fresh.ok ? fresh.headers?.[SESSION_TOKEN_HEADER] : undefined;
-  return issued ? { ...req, sessionToken: issued } : req;
+  return fresh.issuedSession ? { ...req, sessionToken: fresh.issuedSession.sessionToken } : req;
 }
 
 /**
  * Stores a proved factor. The user's first factor also gets a new set of recovery codes (any
  * older set is void), returned to be shown once, and ends every other pending enrollment.
  */
-export async function activateFactor(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, factor: FactorRecord): Promise<string[] | undefined> {
+export async function activateFactor(opts: MfaContext, req: MfaRequest & { user: MfaUser }, factor: FactorRecord): Promise<string[] | undefined> {
   const userId = req.user.id;
   const firstFactor = (await opts.factors.listFactors(userId)).length === 0;
   await opts.factors.createFactor(factor);

@@ -1,4 +1,4 @@
-import type { ProblemCode } from './http/problems';
+import type { ProblemCode } from './problem';
 
 /**
  * The kinds of factor: `totp` (an authenticator app, RFC 6238), `hotp` (a counter-based token,

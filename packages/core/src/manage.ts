@@ -1,7 +1,8 @@
-import { checkRequest } from './check';
+import { requireFreshProof } from './check';
 import { channelOf, endPendingEnrollments, type FactorView, viewOf, withFreshSession } from './enroll';
 import { type Outcome, denial, success } from './outcome';
-import type { MfaUser, ResolvedOptions } from './options';
+import type { MfaUser } from './request';
+import type { MfaContext } from './context';
 import { liveExemption } from './policy';
 import { newRecoveryCodes } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
@@ -35,7 +36,7 @@ export interface MfaStatus {
   session: { amr: string[]; authTime: number; expiresAt: number; factorId: string } | null;
 }
 
-export async function statusOf(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }): Promise<MfaStatus> {
+export async function statusOf(opts: MfaContext, req: MfaRequest & { user: MfaUser }): Promise<MfaStatus> {
   const userId = req.user.id;
   const [exemptUser, required, factors, recovery, session, record] = await Promise.all([
     opts.exempt(req.user),
@@ -60,19 +61,14 @@ export async function statusOf(opts: ResolvedOptions, req: MfaRequest & { user: 
   };
 }
 
-/** A fresh proof, as sensitive account changes need: exemption does not stand in for it. */
-function requireFreshProof(opts: ResolvedOptions, req: MfaRequest) {
-  return checkRequest(opts, req, { maxAge: opts.freshProofMaxAgeMs / 1000 }, false);
-}
-
 /** Issues a new set of recovery codes (fresh MFA needed); the old set is void at once. */
-export async function regenerateRecoveryCodes(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }): Promise<Outcome<{ recoveryCodes: string[] }>> {
+export async function regenerateRecoveryCodes(opts: MfaContext, req: MfaRequest & { user: MfaUser }): Promise<Outcome<{ recoveryCodes: string[] }>> {
   const fresh = await requireFreshProof(opts, req);
   if (!fresh.ok) return fresh;
   const set = await newRecoveryCodes(opts);
   await opts.factors.replaceRecoveryCodes(req.user.id, { salt: set.salt, hashes: set.hashes, createdAt: opts.clock.now() });
   opts.emit({ type: 'recovery.regenerated', userId: req.user.id, at: opts.clock.now(), ip: req.ip, count: set.codes.length });
-  return success({ recoveryCodes: set.codes }, fresh.headers);
+  return success({ recoveryCodes: set.codes }, fresh);
 }
 
 /**
@@ -82,7 +78,7 @@ export async function regenerateRecoveryCodes(opts: ResolvedOptions, req: MfaReq
  * The last factor: refused (409 `last_factor`) when the policy requires MFA of the user, who
  * enrolls another first; otherwise removed, and with it every session, the caller's included.
  */
-export async function removeFactor(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }, factorId: string): Promise<Outcome<null>> {
+export async function removeFactor(opts: MfaContext, req: MfaRequest & { user: MfaUser }, factorId: string): Promise<Outcome<null>> {
   const fresh = await requireFreshProof(opts, req);
   if (!fresh.ok) return fresh;
   const userId = req.user.id;
@@ -98,11 +94,11 @@ export async function removeFactor(opts: ResolvedOptions, req: MfaRequest & { us
   // The caller's session (the one an inline code just opened, else the one the request carried) goes on.
   await revokeSessions(opts, userId, last ? undefined : withFreshSession(req, fresh).sessionToken);
   opts.emit({ type: 'factor.removed', userId, at: opts.clock.now(), ip: req.ip, factorId, kind: factor.kind, ...channelOf(factor) });
-  return last ? success(null) : success(null, fresh.headers);
+  return last ? success(null) : success(null, fresh);
 }
 
 /** Ends the MFA session the request carries. Idempotent. */
-export async function endRequestSession(opts: ResolvedOptions, req: MfaRequest & { user: MfaUser }): Promise<void> {
+export async function endRequestSession(opts: MfaContext, req: MfaRequest & { user: MfaUser }): Promise<void> {
   await endSession(opts, req.user.id, req.sessionToken);
   opts.emit({ type: 'session.ended', userId: req.user.id, at: opts.clock.now(), ip: req.ip });
 }
@@ -113,7 +109,7 @@ export async function endRequestSession(opts: ResolvedOptions, req: MfaRequest &
  * changed it meanwhile. Keep the old keys in the ring until it has run and until pending
  * enrollments and sent codes have lapsed (`enrollmentTtl`, `oob.codeTtl`).
  */
-export async function rotateKeys(opts: ResolvedOptions): Promise<{ rotated: number; current: number; total: number }> {
+export async function rotateKeys(opts: MfaContext): Promise<{ rotated: number; current: number; total: number; keyId: string }> {
   let rotated = 0;
   let current = 0; // under the current key already
   let total = 0;
@@ -128,5 +124,5 @@ export async function rotateKeys(opts: ResolvedOptions): Promise<{ rotated: numb
     const next = opts.keyRing.encrypt(opts.keyRing.decrypt(factor.secret, context), context);
     if (await opts.factors.compareAndSetSecret(factor.userId, factor.id, factor.secret, next)) rotated += 1;
   }
-  return { rotated, current, total }; // the rest changed while this ran: run it again
+  return { rotated, current, total, keyId: opts.keyRing.currentId }; // the rest changed while this ran: run it again
 }

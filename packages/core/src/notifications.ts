@@ -1,7 +1,7 @@
 import { describe } from './lib/describe';
 import { MfaError } from './errors';
 import type { FactorKind, MfaEvent } from './events';
-import type { MfaLogger } from './options';
+import type { MfaLogger } from './logger';
 
 /**
  * What a user is told about their own account, each with `userId` and `at` (ms since the epoch).
@@ -35,7 +35,7 @@ export type UserNotice =
  * - `recovery.used`: the user used a recovery code; `remaining` are left.
  * - `failures.mounting`: `count` wrong codes in a row for the user (codes are refused at `limit`).
  * - `codes.disabled`: codes are refused for the user after `count` wrong ones in a row; an
- *   administrator can unlock the account (`mfa.unlockUser`).
+ *   administrator can unlock the account (`mfa.admin.unlockUser`).
  * - `exemption.granted`: an administrator (`by`) exempted the user until `expiresAt`, for `reason`.
  */
 export type AdminNotice =

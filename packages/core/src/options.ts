@@ -1,48 +1,13 @@
-import { describe } from './lib/describe';
-import { type Clock, systemClock } from './clock';
-import { MfaError } from './errors';
+import type { Clock } from './clock';
 import type { MfaEvent } from './events';
-import { type Duration, toMs } from './lib/duration';
-import { defaultRandomBytes, type RandomBytes } from './lib/random';
-import { type Notifications, notifier } from './notifications';
-import type { OobOptions } from './oob/oob';
-import { type MfaPolicy, type ResolvedPolicy, resolvePolicy } from './policy';
-import { DEFAULT_RECOVERY_CODE_COST } from './recovery/recoveryCodes';
-import { type EncryptionKey, KeyRing, parseEncryptionKeys } from './secrets/keyRing';
-import { MemoryStore } from './store/memoryStore';
+import type { Duration } from './lib/duration';
+import type { RandomBytes } from './lib/random';
+import type { MfaLogger } from './logger';
+import type { Notifications } from './notifications';
+import type { MfaPolicy } from './policy';
+import type { MfaUser } from './request';
+import type { EncryptionKey } from './secrets/keyRing';
 import type { FactorStore, OtpAlgorithm, StateStore } from './store/types';
-
-/**
- * The user the application's primary authentication established, as the adapters hand it to the
- * core (by default {@link mfaUserOf} of passport's `req.user` or Koa's `ctx.state.user`). mfakit
- * keys all its state on `id`.
- *
- * @example
- * const user: MfaUser = { id: 'u_42', roles: ['admin'], amr: ['pwd'], authTime: 1767225600 };
- */
-export interface MfaUser {
-  /** The user's stable id, 1 to 256 characters; without a usable one a request answers 401 `authentication_required`. */
-  id: string;
-  /** The user's roles, for `policy.required: { roles }`. */
-  roles?: string[];
-  /** RFC 8176 methods of the primary authentication (e.g. an SSO's ID token), for `policy.trustedAmr`. */
-  amr?: string[];
-  /** When the primary authentication happened, in seconds since the epoch (OIDC `auth_time`). */
-  authTime?: number;
-}
-
-/**
- * Where mfakit writes its warnings and failures; never a secret, a code or a token.
- *
- * @example
- * createMfa({ issuer: 'Acme', logger: { warn: (m) => log.warn(m), error: (m) => log.error(m) } });
- */
-export interface MfaLogger {
-  /** Something to fix that does not stop service, e.g. running on an ephemeral encryption key. */
-  warn(message: string): void;
-  /** A failure: a store that threw (the request was denied with 503), a hook that threw. */
-  error(message: string): void;
-}
 
 /**
  * The options of {@link createMfa}. Only `issuer` is required; every other has a safe default.
@@ -78,7 +43,7 @@ export interface MfaOptions {
    * and phone numbers, codes sent): `'kid:base64key,...'` (see {@link parseEncryptionKeys}) or a
    * list of {@link EncryptionKey}, the first one current. Persist them outside the database and
    * give every instance the same list: a lost key makes every secret under it unreadable
-   * (`secret_undecryptable`), and those users must enroll again. Rotate with `mfa.rotateKeys()`.
+   * (`secret_undecryptable`), and those users must enroll again. Rotate with `mfa.admin.rotateKeys()`.
    * @defaultValue none: an ephemeral key made for the process with a loud warning (every factor
    * breaks on restart), or `MfaError` `encryption_key_required` when `NODE_ENV=production`
    */
@@ -139,7 +104,7 @@ export interface MfaOptions {
    * Beyond the lock, failures since the last success are counted without a window: past
    * `maxConsecutiveFailures` codes (TOTP, HOTP, email, SMS) are refused (403
    * `mfa_codes_disabled`) until the user signs in with a recovery code or a passkey, or an
-   * administrator unlocks the account (`mfa.unlockUser`); the user and the administrators are told
+   * administrator unlocks the account (`mfa.admin.unlockUser`); the user and the administrators are told
    * at a fifth of the limit and at the limit. Passkeys and security keys cannot be guessed: they
    * are neither counted nor locked. And failures are counted per client address (`perAddress`),
    * across all accounts, so one address cannot guess at many.
@@ -164,7 +129,7 @@ export interface MfaOptions {
   };
   /**
    * Users who need no MFA at all, ever (service accounts): they pass every check. For people, grant
-   * an exemption with a reason and an expiry instead (`mfa.grantExemption`). Called on every
+   * an exemption with a reason and an expiry instead (`mfa.admin.grantExemption`). Called on every
    * check, so keep it fast. @defaultValue none: nobody is exempt this way
    */
   exempt?: (user: MfaUser) => boolean | Promise<boolean>;
@@ -242,253 +207,54 @@ export interface WebAuthnOptions {
   userVerifiedIsMfa?: boolean;
 }
 
+/** What the application's sender delivers: a code, to an address or phone number, for a user. */
+export interface OobMessage {
+  /** How to deliver it: `email` or `sms`. */
+  channel: 'email' | 'sms';
+  /** The email address or the phone number (E.164). */
+  to: string;
+  /** Six digits, valid for `oob.codeTtl` and once. */
+  code: string;
+  /** The user the code is for. */
+  userId: string;
+  /** Whether the code confirms a new factor or proves an enrolled one. */
+  purpose: 'enrollment' | 'verification';
+}
+
 /**
- * Options with every default filled in and every value checked: what the core reads, as
- * `mfa.options`. Durations are in milliseconds (`...Ms`), except `totp.period` (seconds). Adapters
- * read it for the `logger`, the `clock` and the stores; treat it as read-only.
+ * Codes by email or SMS. Without this option the email, SMS and challenge routes answer 404.
+ * Codes are six random digits, stored encrypted for `codeTtl` and accepted once.
+ *
+ * @example
+ * createMfa({
+ *   issuer: 'Acme',
+ *   oob: { send: ({ channel, to, code }) => (channel === 'email' ? mailer.send(to, `Your code: ${code}`) : sms.send(to, code)) },
+ * });
+ * @see NIST SP 800-63B 5.1.3 (out-of-band): SMS is a restricted authenticator there (5.1.3.3),
+ *   and email does not count as out-of-band (5.1.3.1)
  */
-export interface ResolvedOptions {
-  /** {@link MfaOptions.issuer}, trimmed. */
-  issuer: string;
-  /** The durable store: the one given, or the default {@link MemoryStore}. */
-  factors: FactorStore;
-  /** The short-lived store: the one given, or the default {@link MemoryStore}. */
-  state: StateStore;
-  /** The keys of {@link MfaOptions.encryptionKeys} (or the ephemeral one), ready to encrypt and decrypt. */
-  keyRing: KeyRing;
-  /** `algorithm`, `digits`, `period` (seconds) and `window` (steps), as {@link MfaOptions.totp}. */
-  totp: { algorithm: OtpAlgorithm; digits: 6 | 8; period: number; window: number };
-  /** `lookAhead`, as {@link MfaOptions.hotp}. */
-  hotp: { lookAhead: number };
-  /** {@link WebAuthnOptions} with every default filled in, `origins` as a list and `topOrigins` (`[]` by default); null when WebAuthn is off. */
-  webauthn: (Required<Omit<WebAuthnOptions, 'origins' | 'topOrigins'>> & { origins: string[]; topOrigins: string[] }) | null;
-  /** The `send` hook, `maxSends`, `sendWindowMs` and `codeTtlMs` of {@link OobOptions}; null when codes by email or SMS are off. */
-  oob: { send: OobOptions['send']; maxSends: number; sendWindowMs: number; maxSendsPerUser: number; maxSendsPerDestination: number; codeTtlMs: number } | null;
-  /** {@link MfaOptions.enrollmentTtl} in milliseconds. */
-  enrollmentTtlMs: number;
-  /** `lifetimeMs` and `idleTimeoutMs` of {@link MfaOptions.session}. */
-  session: { lifetimeMs: number; idleTimeoutMs: number };
-  /** {@link MfaOptions.freshProofMaxAge} in milliseconds. */
-  freshProofMaxAgeMs: number;
-  /** {@link MfaOptions.recoveryCodeCost}: log2 of scrypt's N. */
-  recoveryCodeCost: number;
+export interface OobOptions {
   /**
-   * `maxFailures`, `windowMs`, `backoffMs` (one per step), `maxConsecutiveFailures` and
-   * `perAddress` (null when off) of {@link MfaOptions.throttle}.
+   * Delivers a code (an email, an SMS); the code must not be logged. An error (thrown or
+   * rejected) makes the request answer 503.
    */
-  throttle: {
-    maxFailures: number;
-    windowMs: number;
-    backoffMs: number[];
-    maxConsecutiveFailures: number;
-    perAddress: { maxFailures: number; windowMs: number } | null;
-  };
-  /** {@link MfaOptions.exempt}, or a function that answers false. */
-  exempt: (user: MfaUser) => boolean | Promise<boolean>;
-  /** {@link MfaOptions.policy}, checked and with its defaults. */
-  policy: ResolvedPolicy;
-  /** {@link MfaOptions.accountName}, or the user id. */
-  accountName: (user: MfaUser) => string;
-  /** Hands an audit event to `onEvent` and the `notify` hooks; never throws. */
-  emit: (event: MfaEvent) => void;
-  /** {@link MfaOptions.logger}, or the console. */
-  logger: MfaLogger;
-  /** {@link MfaOptions.clock}, or {@link systemClock}. */
-  clock: Clock;
-  /** {@link MfaOptions.randomBytes}, or `crypto.randomBytes`. */
-  randomBytes: RandomBytes;
-}
-
-const ALGORITHMS: readonly OtpAlgorithm[] = ['sha1', 'sha256', 'sha512'];
-const MAX_PERIOD_SECONDS = 120; // longer steps leave a stolen code valid too long
-const MIN_PERIOD_SECONDS = 15;
-const MAX_WINDOW = 5;
-const MAX_LOOK_AHEAD = 100;
-const MAX_FAILURES_CAP = 100; // NIST SP 800-63B 5.2.2: at most 100 consecutive failures
-const MAX_RECOVERY_CODE_COST = 17; // N = 2^17 (OWASP's minimum for passwords) takes 128 MiB a hash
-const MIN_CONSECUTIVE_FAILURES = 5; // fewer would let a few typos cut a user off from codes
-
-const consoleLogger: MfaLogger = {
-  warn: (message) => console.warn(`[mfakit] ${message}`),
-  error: (message) => console.error(`[mfakit] ${message}`),
-};
-
-function invalid(message: string): never {
-  throw new MfaError('invalid_option', message);
-}
-
-function integerIn(value: unknown, min: number, max: number, option: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    invalid(`${option} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function optionalFunction<T>(value: T | undefined, option: string): T | undefined {
-  if (value !== undefined && typeof value !== 'function') invalid(`${option} must be a function`);
-  return value;
-}
-
-/** Fills in the defaults and validates every option once, at construction. */
-export function resolveOptions(options: MfaOptions): ResolvedOptions {
-  if (options === null || typeof options !== 'object') invalid('createMfa needs an options object');
-  const { issuer } = options;
-  if (typeof issuer !== 'string' || issuer.trim() === '') invalid('issuer is required: the name authenticator apps show');
-  if (issuer.includes(':')) invalid('issuer must not contain a colon (Key URI Format)');
-
-  const totp = options.totp ?? {};
-  const algorithm = totp.algorithm ?? 'sha1';
-  if (!ALGORITHMS.includes(algorithm)) invalid(`totp.algorithm must be one of ${ALGORITHMS.join(', ')}, got ${JSON.stringify(algorithm)}`);
-  const digits = totp.digits ?? 6;
-  if (digits !== 6 && digits !== 8) invalid(`totp.digits must be 6 or 8, got ${JSON.stringify(digits)}`);
-
-  const logger = options.logger ?? consoleLogger;
-  const clock = options.clock ?? systemClock;
-  const randomBytes = optionalFunction(options.randomBytes, 'randomBytes') ?? defaultRandomBytes;
-  const memory = !options.stores?.factors || !options.stores?.state ? new MemoryStore({ clock }) : undefined;
-  const onEvent = optionalFunction(options.onEvent, 'onEvent');
-  const notify = notifier(options.notify, logger);
-
-  const throttle = options.throttle ?? {};
-  const backoff = throttle.backoff ?? ['30s', '1m', '2m', '5m'];
-  if (!Array.isArray(backoff) || backoff.length === 0) invalid('throttle.backoff must be a non-empty list of durations');
-  const perAddress = throttle.perAddress ?? {};
-  if (perAddress !== false && (perAddress === null || typeof perAddress !== 'object')) invalid('throttle.perAddress must be { maxFailures, window } or false');
-
-  const resolved: ResolvedOptions = {
-    issuer: issuer.trim(),
-    factors: options.stores?.factors ?? memory!,
-    state: options.stores?.state ?? memory!,
-    keyRing: new KeyRing(resolveKeys(options.encryptionKeys, logger, randomBytes), randomBytes),
-    totp: {
-      algorithm,
-      digits,
-      period: integerIn(totp.period ?? 30, MIN_PERIOD_SECONDS, MAX_PERIOD_SECONDS, 'totp.period'),
-      window: integerIn(totp.window ?? 1, 0, MAX_WINDOW, 'totp.window'),
-    },
-    hotp: { lookAhead: integerIn(options.hotp?.lookAhead ?? 10, 0, MAX_LOOK_AHEAD, 'hotp.lookAhead') },
-    webauthn: options.webauthn === undefined ? null : resolveWebAuthn(options.webauthn),
-    oob: options.oob === undefined ? null : resolveOob(options.oob),
-    enrollmentTtlMs: toMs(options.enrollmentTtl ?? '10m', 'enrollmentTtl'),
-    session: {
-      lifetimeMs: toMs(options.session?.lifetime ?? '12h', 'session.lifetime'),
-      idleTimeoutMs: toMs(options.session?.idleTimeout ?? '30m', 'session.idleTimeout'),
-    },
-    freshProofMaxAgeMs: toMs(options.freshProofMaxAge ?? '5m', 'freshProofMaxAge'),
-    recoveryCodeCost: integerIn(options.recoveryCodeCost ?? DEFAULT_RECOVERY_CODE_COST, 1, MAX_RECOVERY_CODE_COST, 'recoveryCodeCost'),
-    throttle: {
-      maxFailures: integerIn(throttle.maxFailures ?? 3, 1, MAX_FAILURES_CAP, 'throttle.maxFailures'),
-      windowMs: toMs(throttle.window ?? '5m', 'throttle.window'),
-      backoffMs: backoff.map((d, i) => toMs(d, `throttle.backoff[${i}]`)),
-      maxConsecutiveFailures: integerIn(throttle.maxConsecutiveFailures ?? 50, MIN_CONSECUTIVE_FAILURES, MAX_FAILURES_CAP, 'throttle.maxConsecutiveFailures'),
-      perAddress:
-        perAddress === false
-          ? null
-          : {
-              maxFailures: integerIn(perAddress.maxFailures ?? 100, 1, 1_000_000, 'throttle.perAddress.maxFailures'),
-              windowMs: toMs(perAddress.window ?? '15m', 'throttle.perAddress.window'),
-            },
-    },
-    exempt: optionalFunction(options.exempt, 'exempt') ?? (() => false),
-    policy: resolvePolicy(options.policy),
-    accountName: optionalFunction(options.accountName, 'accountName') ?? ((user) => user.id),
-    emit: (event) => {
-      try {
-        onEvent?.(event);
-      } catch (err) {
-        logger.error(`onEvent threw on ${event.type}: ${describe(err)}`);
-      }
-      notify(event);
-    },
-    logger,
-    clock,
-    randomBytes,
-  };
-  for (const [name, ms] of [
-    ['freshProofMaxAge', resolved.freshProofMaxAgeMs],
-    ...resolved.throttle.backoffMs.map((ms, i) => [`throttle.backoff[${i}]`, ms] as const),
-    ['enrollmentTtl', resolved.enrollmentTtlMs],
-    ['session.lifetime', resolved.session.lifetimeMs],
-    ['session.idleTimeout', resolved.session.idleTimeoutMs],
-    ['throttle.window', resolved.throttle.windowMs],
-  ] as const) {
-    if (ms < 1000) invalid(`${name} must be at least one second`);
-  }
-  return resolved;
-}
-
-function resolveKeys(keys: MfaOptions['encryptionKeys'], logger: MfaLogger, random: RandomBytes): EncryptionKey[] {
-  if (typeof keys === 'string' && keys.trim() !== '') return parseEncryptionKeys(keys);
-  if (Array.isArray(keys) && keys.length > 0) return keys;
-  if (keys !== undefined && keys !== '' && !Array.isArray(keys)) invalid("encryptionKeys must be 'kid:base64key,...' or a list of { id, key }");
-  if (process.env.NODE_ENV === 'production') {
-    throw new MfaError('encryption_key_required', 'NODE_ENV=production needs encryptionKeys (e.g. MFA_ENCRYPTION_KEYS=k1:<32 bytes, base64>)');
-  }
-  logger.warn(
-    '!!! No encryptionKeys: TOTP secrets are encrypted under an EPHEMERAL key made for this process. ' +
-      'Every enrolled factor becomes unusable when it restarts. Development only; set encryptionKeys in production. !!!',
-  );
-  return [{ id: 'ephemeral', key: random(32) }];
-}
-
-function resolveOob(oob: OobOptions): NonNullable<ResolvedOptions['oob']> {
-  if (oob === null || typeof oob !== 'object' || typeof oob.send !== 'function') invalid('oob needs send(message), a function that delivers the code');
-  return {
-    send: oob.send,
-    maxSends: integerIn(oob.maxSends ?? 3, 1, 20, 'oob.maxSends'),
-    sendWindowMs: toMs(oob.sendWindow ?? '10m', 'oob.sendWindow'),
-    maxSendsPerUser: integerIn(oob.maxSendsPerUser ?? 20, 1, 1000, 'oob.maxSendsPerUser'),
-    maxSendsPerDestination: integerIn(oob.maxSendsPerDestination ?? 10, 1, 1000, 'oob.maxSendsPerDestination'),
-    codeTtlMs: toMs(oob.codeTtl ?? '10m', 'oob.codeTtl'),
-  };
-}
-
-const REQUIREMENTS = ['required', 'preferred', 'discouraged'] as const;
-
-function oneOf<T extends string>(value: T | undefined, allowed: readonly T[], fallback: T, option: string): T {
-  const chosen = value ?? fallback;
-  if (!allowed.includes(chosen)) invalid(`${option} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
-  return chosen;
-}
-
-function resolveWebAuthn(options: WebAuthnOptions): NonNullable<ResolvedOptions['webauthn']> {
-  if (options === null || typeof options !== 'object') invalid('webauthn must be an object with rpID, rpName and origins');
-  const { rpID, rpName } = options;
-  if (typeof rpID !== 'string' || !/^[a-z0-9.-]+$/i.test(rpID)) invalid(`webauthn.rpID must be a domain name such as 'example.com', got ${JSON.stringify(rpID)}`);
-  if (typeof rpName !== 'string' || rpName.trim() === '') invalid('webauthn.rpName is required: the name authenticators show');
-  const origins = typeof options.origins === 'string' ? [options.origins] : options.origins;
-  if (!Array.isArray(origins) || origins.length === 0) invalid('webauthn.origins must list at least one origin');
-  // An origin as a URL: scheme://host[:port] exactly (no path, no trailing slash); undefined otherwise.
-  const asOrigin = (origin: unknown): URL | undefined => {
-    try {
-      const url = new URL(origin as string);
-      return typeof origin === 'string' && url.origin === origin ? url : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  for (const origin of origins) {
-    const url = asOrigin(origin);
-    // WebAuthn section 13.4.9: an origin's host must be the RP id or a subdomain of it.
-    if (!url || !(url.hostname === rpID || url.hostname.endsWith(`.${rpID}`))) {
-      invalid(`webauthn.origins: ${JSON.stringify(origin)} must be an origin (scheme://host[:port]) on ${rpID} or a subdomain of it`);
-    }
-  }
-  // The pages that embed ours may be on any domain: no RP-id rule for them.
-  const topOrigins = options.topOrigins ?? [];
-  if (!Array.isArray(topOrigins)) invalid('webauthn.topOrigins must be a list of origins');
-  for (const origin of topOrigins) {
-    if (!asOrigin(origin)) invalid(`webauthn.topOrigins: ${JSON.stringify(origin)} must be an origin (scheme://host[:port])`);
-  }
-  if (options.userVerifiedIsMfa !== undefined && typeof options.userVerifiedIsMfa !== 'boolean') invalid('webauthn.userVerifiedIsMfa must be a boolean');
-  return {
-    rpID,
-    rpName: rpName.trim(),
-    origins: [...origins],
-    topOrigins: [...topOrigins],
-    userVerification: oneOf(options.userVerification, REQUIREMENTS, 'preferred', 'webauthn.userVerification'),
-    attestation: oneOf(options.attestation, ['none', 'direct'] as const, 'none', 'webauthn.attestation'),
-    residentKey: oneOf(options.residentKey, REQUIREMENTS, 'preferred', 'webauthn.residentKey'),
-    userVerifiedIsMfa: options.userVerifiedIsMfa ?? false,
-  };
+  send: (message: OobMessage) => void | Promise<void>;
+  /** Codes sent per factor within `sendWindow`: an integer from 1 to 20; more are refused with 429 `rate_limited`. @defaultValue `3` */
+  maxSends?: number;
+  /** The span in which `maxSends` counts, from the first code sent. @defaultValue `'10m'` */
+  sendWindow?: Duration;
+  /**
+   * Codes sent to all of one user's addresses and numbers (enrollments included) in 24 hours: an
+   * integer from 1 to 1000; more are refused with 429 `rate_limited`. Bounds what one account
+   * costs in SMS (SMS pumping). @defaultValue `20`
+   */
+  maxSendsPerUser?: number;
+  /**
+   * Codes sent to one address or number, whoever asks, in 24 hours: an integer from 1 to 1000;
+   * more are refused with 429 `rate_limited`. Stops many accounts flooding one destination.
+   * @defaultValue `10`
+   */
+  maxSendsPerDestination?: number;
+  /** How long a sent code is valid. @defaultValue `'10m'` (NIST SP 800-63B 5.1.3.2 asks for a short one) */
+  codeTtl?: Duration;
 }

@@ -1,6 +1,6 @@
 import { MfaError } from './errors';
-import type { MfaUser } from './options';
-import type { MfaState } from './session/sessions';
+import type { MfaUser } from './request';
+import type { MfaState } from './request';
 import type { Exemption, ProofContext } from './store/types';
 
 /**

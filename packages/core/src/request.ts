@@ -1,6 +1,50 @@
 import { MfaError } from './errors';
 import { type Duration, toMs } from './lib/duration';
-import type { MfaUser } from './options';
+
+/**
+ * The user the application's primary authentication established, as the adapters hand it to the
+ * core (by default {@link mfaUserOf} of passport's `req.user` or Koa's `ctx.state.user`). mfakit
+ * keys all its state on `id`.
+ *
+ * @example
+ * const user: MfaUser = { id: 'u_42', roles: ['admin'], amr: ['pwd'], authTime: 1767225600 };
+ */
+export interface MfaUser {
+  /** The user's stable id, 1 to 256 characters; without a usable one a request answers 401 `authentication_required`. */
+  id: string;
+  /** The user's roles, for `policy.required: { roles }`. */
+  roles?: string[];
+  /** RFC 8176 methods of the primary authentication (e.g. an SSO's ID token), for `policy.trustedAmr`. */
+  amr?: string[];
+  /** When the primary authentication happened, in seconds since the epoch (OIDC `auth_time`). */
+  authTime?: number;
+}
+
+/**
+ * The MFA state of a request, as adapters expose it to handlers (`req.mfa`, `ctx.state.mfa`).
+ * A request that passed without a proof (an exempt user, a user the policy does not require, or
+ * one within the enrollment grace period) has empty `amr` and null times and `factorId`.
+ *
+ * @example
+ * app.post('/api/transfers', requireMfa(mfa, { maxAge: '5m' }), (req, res) => {
+ *   const { userId, amr, authTime } = req.mfa!; // set by requireMfa of @mfakit/express
+ *   audit('transfer', { userId, amr, provedAt: authTime });
+ * });
+ */
+export interface MfaState {
+  /** The user's id. */
+  userId: string;
+  /** True when the user passed as exempt: the `exempt` option, or a granted exemption in force. */
+  exempt: boolean;
+  /** RFC 8176 authentication method references of the proofs in this session. */
+  amr: string[];
+  /** When the last proof was made (ms since the epoch). */
+  authTime: number | null;
+  /** When the session ends at the latest (ms since the epoch); the idle timeout may end it sooner. */
+  expiresAt: number | null;
+  /** The factor of the last proof; `'upstream'` ({@link UPSTREAM_FACTOR_ID}) for an upstream SSO's MFA. */
+  factorId: string | null;
+}
 
 /**
  * A request as an adapter hands it to the core: plain data, no framework objects. Build one with

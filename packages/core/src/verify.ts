@@ -1,6 +1,6 @@
 import type { FactorKind } from './events';
 import { type Outcome, denial, success } from './outcome';
-import type { ResolvedOptions } from './options';
+import type { MfaContext } from './context';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
 import { type IssuedSession, issuedOf, issueSession, type SessionRecord } from './session/sessions';
@@ -57,7 +57,7 @@ export const wrongCode = () => denial('mfa_invalid_code', 'The code is wrong, ex
  * Verifies a proof for the request's user under the account throttle and, on success, issues a
  * new MFA session (rotating the one the request carried).
  */
-export async function verifyProof(opts: ResolvedOptions, req: WithUser, proof: Proof): Promise<Outcome<Verified>> {
+export async function verifyProof(opts: MfaContext, req: WithUser, proof: Proof): Promise<Outcome<Verified>> {
   const opened = await proveAndIssue(opts, req, proof);
   return opened.ok ? success(verifiedOf(opened.value)) : opened;
 }
@@ -66,14 +66,14 @@ export async function verifyProof(opts: ResolvedOptions, req: WithUser, proof: P
  * Sends a code to one of the user's email or SMS factors, for `verify` with `{ factorId, code }`.
  * Needs no proof (it is how the user makes one); limited per factor by `oob.maxSends`.
  */
-export async function sendChallenge(opts: ResolvedOptions, req: WithUser, factorId: string): Promise<Outcome<OobChallenge>> {
+export async function sendChallenge(opts: MfaContext, req: WithUser, factorId: string): Promise<Outcome<OobChallenge>> {
   const factor = await opts.factors.getFactor(req.user.id, factorId);
   if (!factor || !isOobFactor(factor)) return denial('factor_not_found', 'This user has no email or SMS factor with this id.');
   return sendCode(opts, factor, 'verification');
 }
 
 /** `verifyProof` with the stored session record, for callers that judge it further. */
-export async function proveAndIssue(opts: ResolvedOptions, req: WithUser, proof: Proof): Promise<Outcome<Opened>> {
+export async function proveAndIssue(opts: MfaContext, req: WithUser, proof: Proof): Promise<Outcome<Opened>> {
   const startedAt = opts.clock.now();
   const userId = req.user.id;
   const factors = await opts.factors.listFactors(userId);
@@ -103,7 +103,7 @@ export async function proveAndIssue(opts: ResolvedOptions, req: WithUser, proof:
  * `startedAt` is when checking the proof began (before the factors were read): a revocation or a
  * factor removal from then on voids the session.
  */
-export async function openSession(opts: ResolvedOptions, req: WithUser, proved: Proved, startedAt: number): Promise<Opened> {
+export async function openSession(opts: MfaContext, req: WithUser, proved: Proved, startedAt: number): Promise<Opened> {
   const { factorId, kind, amr, recoveryCodesRemaining } = proved;
   const userId = req.user.id;
   const { token, session } = await issueSession(opts, userId, { factorId, amr }, req.sessionToken, startedAt);
@@ -120,7 +120,7 @@ export function verifiedOf({ token, session, recoveryCodesRemaining }: Opened): 
   return recoveryCodesRemaining === undefined ? verified : { ...verified, recoveryCodesRemaining };
 }
 
-async function useRecoveryCode(opts: ResolvedOptions, userId: string, input: string): Promise<Outcome<Proved>> {
+async function useRecoveryCode(opts: MfaContext, userId: string, input: string): Promise<Outcome<Proved>> {
   const normalized = normalizeRecoveryCode(input);
   const set = normalized ? await opts.factors.getRecoveryCodes(userId) : null;
   if (!normalized || !set || set.hashes.length === 0) return wrongCode();

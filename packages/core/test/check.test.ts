@@ -1,23 +1,23 @@
 // mfa.check: enrollment required, step-up judged on the time of the last proof, and `methods`.
-import { requirementOf } from '@mfakit/core';
-import { totpCode, wrongCode } from '@mfakit/testing';
+import { requirementOf } from '@mfakit/core/http';
+import { totpCode, wrongCode, decide } from '@mfakit/testing';
 import { enrollTotp, setup, unwrap } from './helpers';
 
 test('a user without a factor -> 403 mfa_enrollment_required; no user -> authentication_required', async () => {
   const h = setup();
-  expect(await h.mfa.check({ user: { id: 'carol' } })).toMatchObject({ allow: false, response: { status: 403, body: { code: 'mfa_enrollment_required' } } });
-  expect(await h.mfa.check({ user: null })).toMatchObject({ allow: false, response: { status: 401, body: { code: 'authentication_required' } } });
+  expect(await decide(h.mfa, { user: { id: 'carol' } })).toMatchObject({ allow: false, response: { status: 403, body: { code: 'mfa_enrollment_required' } } });
+  expect(await decide(h.mfa, { user: null })).toMatchObject({ allow: false, response: { status: 401, body: { code: 'authentication_required' } } });
 });
 
 test('an exempt user passes without MFA', async () => {
   const h = setup({ exempt: (user) => user.id.startsWith('svc-') });
-  expect(await h.mfa.check({ user: { id: 'svc-backup' } })).toMatchObject({ allow: true, state: { exempt: true } });
+  expect(await decide(h.mfa, { user: { id: 'svc-backup' } })).toMatchObject({ allow: true, state: { exempt: true } });
 });
 
 test('no session -> 401 mfa_required with the RFC 9470 challenge', async () => {
   const h = setup();
   const alice = await enrollTotp(h);
-  const decision = await h.mfa.check({ user: alice.user });
+  const decision = await decide(h.mfa, { user: alice.user });
   expect(decision).toMatchObject({ allow: false, response: { status: 401, body: { code: 'mfa_required', status: 401 } } });
   if (decision.allow) return;
   expect(decision.response.headers['WWW-Authenticate']).toMatch(/^Bearer error="insufficient_user_authentication"/);
@@ -29,10 +29,10 @@ test('freshness is judged on the last proof, not on the last use of the session'
   const alice = await enrollTotp(h);
   const req = { user: alice.user, sessionToken: alice.sessionToken };
   h.clock.advanceSeconds(250);
-  expect((await h.mfa.check(req, { maxAge: 300 })).allow).toBe(true); // touches the session
+  expect((await decide(h.mfa, req, { maxAge: 300 })).allow).toBe(true); // touches the session
   h.clock.advanceSeconds(51);
-  expect(await h.mfa.check(req, { maxAge: 300 })).toMatchObject({ allow: false, response: { body: { code: 'mfa_stale' } } });
-  expect((await h.mfa.check(req)).allow).toBe(true); // still fine without a step-up requirement
+  expect(await decide(h.mfa, req, { maxAge: 300 })).toMatchObject({ allow: false, response: { body: { code: 'mfa_stale' } } });
+  expect((await decide(h.mfa, req)).allow).toBe(true); // still fine without a step-up requirement
 });
 
 test("a new proof resets freshness but keeps the session's methods", async () => {
@@ -41,7 +41,7 @@ test("a new proof resets freshness but keeps the session's methods", async () =>
   h.clock.advanceSeconds(600);
   const again = unwrap(await h.mfa.verify({ user: alice.user, sessionToken: alice.sessionToken }, { code: totpCode(alice.secret, h.clock) }));
   expect(again.authTime).toBe(h.clock.now());
-  const decision = await h.mfa.check({ user: alice.user, sessionToken: again.sessionToken }, { maxAge: 300 });
+  const decision = await decide(h.mfa, { user: alice.user, sessionToken: again.sessionToken }, { maxAge: 300 });
   expect(decision).toMatchObject({ allow: true, state: { userId: 'alice', amr: ['otp'], authTime: h.clock.now(), exempt: false } });
 });
 
@@ -49,15 +49,15 @@ test('methods: a session passes when it proved one of them', async () => {
   const h = setup();
   const alice = await enrollTotp(h);
   const req = { user: alice.user, sessionToken: alice.sessionToken };
-  expect((await h.mfa.check(req, { methods: ['otp'] })).allow).toBe(true);
-  expect((await h.mfa.check(req, { methods: ['hwk', 'otp'] })).allow).toBe(true);
-  expect(await h.mfa.check(req, { methods: ['hwk'] })).toMatchObject({ allow: false, response: { body: { code: 'mfa_method_required' } } });
+  expect((await decide(h.mfa, req, { methods: ['otp'] })).allow).toBe(true);
+  expect((await decide(h.mfa, req, { methods: ['hwk', 'otp'] })).allow).toBe(true);
+  expect(await decide(h.mfa, req, { methods: ['hwk'] })).toMatchObject({ allow: false, response: { body: { code: 'mfa_method_required' } } });
 });
 
 test('a wrong inline code -> mfa_invalid_code and no session', async () => {
   const h = setup();
   const alice = await enrollTotp(h);
-  const decision = await h.mfa.check({ user: alice.user, inlineCode: wrongCode(alice.secret, h.clock) });
+  const decision = await decide(h.mfa, { user: alice.user, inlineCode: wrongCode(alice.secret, h.clock) });
   expect(decision).toMatchObject({ allow: false, response: { status: 401, body: { code: 'mfa_invalid_code' } } });
   if (!decision.allow) expect(decision.response.headers['X-Session-Token']).toBeUndefined();
 });
@@ -75,10 +75,10 @@ describe('mfa.decide, what the adapters call on every request', () => {
     const h = setup();
     const alice = await enrollTotp(h);
     const req = { user: alice.user, sessionToken: alice.sessionToken };
-    const now = h.mfa.decide(req);
+    const now = decide(h.mfa, req);
     expect(now).not.toBeInstanceOf(Promise);
-    expect(now).toEqual(await h.mfa.check(req));
-    expect(await h.mfa.decide({ user: alice.user })).toMatchObject({ allow: false, response: { body: { code: 'mfa_required' } } }); // no session: the factors are read, later
+    expect(now).toEqual(await decide(h.mfa, req));
+    expect(await decide(h.mfa, { user: alice.user })).toMatchObject({ allow: false, response: { body: { code: 'mfa_required' } } }); // no session: the factors are read, later
   });
 
   test('a store or hook that throws at once still fails closed with 503, like one that rejects', async () => {
@@ -88,10 +88,10 @@ describe('mfa.decide, what the adapters call on every request', () => {
       },
     });
     const alice = await enrollTotp(h);
-    expect(h.mfa.decide({ user: alice.user, sessionToken: alice.sessionToken })).toMatchObject({ allow: false, response: { status: 503, body: { code: 'mfa_unavailable' } } });
+    expect(decide(h.mfa, { user: alice.user, sessionToken: alice.sessionToken })).toMatchObject({ allow: false, response: { status: 503, body: { code: 'mfa_unavailable' } } });
     const rejecting = setup({ exempt: () => Promise.reject(new Error('directory down')) });
     const bob = await enrollTotp(rejecting, 'bob');
-    const later = rejecting.mfa.decide({ user: bob.user, sessionToken: bob.sessionToken });
+    const later = decide(rejecting.mfa, { user: bob.user, sessionToken: bob.sessionToken });
     expect(later).toBeInstanceOf(Promise);
     expect(await later).toMatchObject({ allow: false, response: { status: 503, body: { code: 'mfa_unavailable' } } });
   });

@@ -1,11 +1,11 @@
 // Threat: a route that demands a phishing-resistant factor is passed with a weaker one (an OTP session), however fresh.
-import { totpCode } from '@mfakit/testing';
+import { totpCode, decide } from '@mfakit/testing';
 import { enrollTotp, setup } from './helpers';
 
 test("methods ['hwk'] refuses a fresh otp-only session: mfa_method_required with acr_values", async () => {
   const h = setup();
   const alice = await enrollTotp(h);
-  const decision = await h.mfa.check({ user: alice.user, sessionToken: alice.sessionToken }, { methods: ['hwk'], maxAge: 300 });
+  const decision = await decide(h.mfa, { user: alice.user, sessionToken: alice.sessionToken }, { methods: ['hwk'], maxAge: 300 });
   expect(decision).toMatchObject({ allow: false, response: { status: 401, body: { code: 'mfa_method_required', status: 401 } } });
   if (decision.allow) return;
   expect(decision.response.headers['WWW-Authenticate']).toMatch(/^Bearer error="insufficient_user_authentication", .*acr_values="hwk"/);
@@ -14,7 +14,7 @@ test("methods ['hwk'] refuses a fresh otp-only session: mfa_method_required with
 test('several acceptable methods are all named in the challenge', async () => {
   const h = setup();
   const alice = await enrollTotp(h);
-  const decision = await h.mfa.check({ user: alice.user, sessionToken: alice.sessionToken }, { methods: ['hwk', 'swk'] });
+  const decision = await decide(h.mfa, { user: alice.user, sessionToken: alice.sessionToken }, { methods: ['hwk', 'swk'] });
   expect(!decision.allow && decision.response.headers['WWW-Authenticate']).toContain('acr_values="hwk swk"');
 });
 
@@ -22,7 +22,7 @@ test('an inline OTP code does not satisfy a hwk route either', async () => {
   const h = setup();
   const alice = await enrollTotp(h);
   h.clock.advanceSeconds(30);
-  const decision = await h.mfa.check({ user: alice.user, inlineCode: totpCode(alice.secret, h.clock) }, { methods: ['hwk'] });
+  const decision = await decide(h.mfa, { user: alice.user, inlineCode: totpCode(alice.secret, h.clock) }, { methods: ['hwk'] });
   expect(decision).toMatchObject({ allow: false, response: { body: { code: 'mfa_method_required' } } });
 });
 
@@ -31,6 +31,6 @@ test('a recovery code proof does not satisfy a hwk route', async () => {
   const alice = await enrollTotp(h);
   const verified = await h.mfa.verify({ user: alice.user }, { recoveryCode: alice.recoveryCodes[0]! });
   if (!verified.ok) throw new Error('recovery code refused');
-  const decision = await h.mfa.check({ user: alice.user, sessionToken: verified.value.sessionToken }, { methods: ['hwk'] });
+  const decision = await decide(h.mfa, { user: alice.user, sessionToken: verified.value.sessionToken }, { methods: ['hwk'] });
   expect(decision).toMatchObject({ allow: false, response: { body: { code: 'mfa_method_required' } } });
 });

@@ -49,7 +49,7 @@ test('removing a factor and revoking the user end pending enrollments too', asyn
   const alice = await enrollTotp(h);
   const pending = unwrap(await h.mfa.startEnrollment({ user: alice.user, sessionToken: alice.sessionToken }, 'totp'));
   h.clock.advance(1);
-  await h.mfa.revokeUser('alice', { by: 'admin' });
+  await h.mfa.admin.revokeUser('alice', { by: 'admin' });
   h.clock.advanceSeconds(30);
   // No factor is left, so no fresh proof is asked: the enrollment's end is what refuses it.
   expect(codeOf(await h.mfa.confirmEnrollment({ user: alice.user }, 'totp', pending.factorId, totpCode(pending.secret, h.clock)))).toBe('enrollment_not_found');

@@ -1,6 +1,6 @@
 // Threat: enrollment starts are unlimited and costly: each `POST /mfa/totp` renders a QR code and
 // keeps a pending factor, so one account starting ~100 a second slows every other request.
-import { handleRoute } from '@mfakit/core';
+import { handleRoute } from '@mfakit/core/http';
 import { setup } from './helpers';
 
 test('at most five enrollments start per enrollmentTtl; the sixth is 429 rate_limited with Retry-After, and renders nothing', async () => {

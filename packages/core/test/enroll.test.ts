@@ -1,7 +1,8 @@
 // Enrollment: the Key URI Format, the QR code, the lapse of a pending enrollment, and the fresh
 // proof a further factor needs.
+import { present } from '@mfakit/core/http';
 import { ScureBase32Plugin } from 'otplib';
-import { totpCode, wrongCode } from '@mfakit/testing';
+import { totpCode, wrongCode, decide } from '@mfakit/testing';
 import { codeOf, enrollTotp, setup, unwrap } from './helpers';
 
 test('otpauth URI per the Key URI Format: Issuer:account label, equal issuer parameter, 160-bit secret', async () => {
@@ -106,7 +107,8 @@ describe('a second factor needs a fresh MFA proof', () => {
     expect(confirmed.recoveryCodes).toBeUndefined();
     h.clock.advanceSeconds(30);
     const third = await h.mfa.startEnrollment({ user: alice.user, inlineCode: totpCode(alice.secret, h.clock) }, 'hotp');
-    expect(third.ok && third.headers?.['X-Session-Token']).toMatch(/^mfa_/);
+    expect(third.ok && third.issuedSession?.sessionToken).toMatch(/^mfa_/);
+    expect(present(third, 201).headers['X-Session-Token']).toBe(third.ok && third.issuedSession?.sessionToken);
     expect(await h.store.listFactors('alice')).toHaveLength(2);
   });
 
@@ -116,9 +118,10 @@ describe('a second factor needs a fresh MFA proof', () => {
     const started = unwrap(await h.mfa.startEnrollment({ user: alice.user, sessionToken: alice.sessionToken }, 'totp'));
     h.clock.advanceSeconds(30);
     const confirmed = await h.mfa.confirmEnrollment({ user: alice.user, inlineCode: totpCode(alice.secret, h.clock) }, 'totp', started.factorId, totpCode(started.secret, h.clock));
-    expect(confirmed.ok && confirmed.headers).toBeFalsy(); // no second token on the side
+    expect(confirmed.ok && confirmed.issuedSession).toBeFalsy(); // no second token on the side
+    expect(present(confirmed, 200).headers['X-Session-Token']).toBeUndefined();
     const { sessionToken } = unwrap(confirmed).session;
-    expect((await h.mfa.check({ user: alice.user, sessionToken })).allow).toBe(true);
+    expect((await decide(h.mfa, { user: alice.user, sessionToken })).allow).toBe(true);
     // The inline code's session was replaced by the confirmation's: live are the first
     // enrollment's session (this request did not carry it) and the confirmation's, not a third.
     const entries = (h.store as unknown as { entries: Map<string, { expiresAt: number }> }).entries;

@@ -1,7 +1,8 @@
 // The key ring: AES-256-GCM with the key id in each ciphertext and associated data bound to it.
-import type { OtpFactorRecord } from '@mfakit/core';
+import type { OtpFactorRecord } from '@mfakit/core/store';
 import { randomBytes } from 'node:crypto';
-import { KeyRing, MfaError, parseEncryptionKeys } from '@mfakit/core';
+import { MfaError, parseEncryptionKeys } from '@mfakit/core';
+import { KeyRing } from '../src/secrets/keyRing';
 import { totpCode } from '@mfakit/testing';
 import { enrollTotp, KEY_1, KEY_2, setup, unwrap } from './helpers';
 
@@ -79,8 +80,8 @@ test('rotateKeys re-encrypts under the new first key; the factor still verifies 
   expect(old).toMatch(/^v1:k1:/);
 
   const during = setup({ encryptionKeys: [KEY_2, KEY_1], stores: { factors: before.store, state: before.store } }, before.clock);
-  await expect(during.mfa.rotateKeys()).resolves.toEqual({ rotated: 1, current: 0, total: 1 });
-  await expect(during.mfa.rotateKeys()).resolves.toEqual({ rotated: 0, current: 1, total: 1 }); // idempotent
+  await expect(during.mfa.admin.rotateKeys()).resolves.toEqual({ rotated: 1, current: 0, total: 1, keyId: 'k2' });
+  await expect(during.mfa.admin.rotateKeys()).resolves.toEqual({ rotated: 0, current: 1, total: 1, keyId: 'k2' }); // idempotent
 
   const stored = ((await before.store.getFactor('alice', alice.factorId)) as OtpFactorRecord).secret;
   expect(stored).toMatch(/^v1:k2:/);

@@ -26,7 +26,7 @@ test('the user is told when a new set of recovery codes replaces the old one', a
 test('the user and the administrators are told when the user is exempted from MFA', async () => {
   const { h, user, admins } = withNotices();
   const expiresAt = h.clock.now() + 7 * 86_400_000;
-  unwrap(await h.mfa.grantExemption('bob', { reason: 'Phone lost, new one on Monday', expiresAt }, { by: 'admin-7' }));
+  unwrap(await h.mfa.admin.grantExemption('bob', { reason: 'Phone lost, new one on Monday', expiresAt }, { by: 'admin-7' }));
   await settle();
   expect(user).toEqual([{ type: 'exemption.granted', userId: 'bob', at: h.clock.now(), expiresAt }]);
   expect(admins).toEqual([{ type: 'exemption.granted', userId: 'bob', at: h.clock.now(), by: 'admin-7', reason: 'Phone lost, new one on Monday', expiresAt }]);

@@ -2,7 +2,7 @@
 // authenticator, spending a recovery code, or locking the account), and recovery codes used
 // without administrators knowing. The notify hooks get each, never with a secret in them.
 import type { AdminNotice, UserNotice } from '@mfakit/core';
-import { totpCode } from '@mfakit/testing';
+import { totpCode, decide } from '@mfakit/testing';
 import { enrollTotp, setup, unwrap, wrongCodes } from './helpers';
 
 function withNotices() {
@@ -35,7 +35,7 @@ test('the user hears of a factor added and removed, a recovery code used (with t
 test('the user hears of a revocation by an administrator', async () => {
   const { h, user } = withNotices();
   await enrollTotp(h);
-  await h.mfa.revokeUser('alice', { by: 'admin' });
+  await h.mfa.admin.revokeUser('alice', { by: 'admin' });
   await settle();
   expect(user.at(-1)).toEqual({ type: 'factors.revoked', userId: 'alice', at: expect.any(Number), count: 1 });
 });
@@ -51,6 +51,6 @@ test('a failing hook is logged and undoes nothing', async () => {
   const alice = await enrollTotp(h);
   await settle();
   expect(await h.store.listFactors('alice')).toHaveLength(1);
-  expect((await h.mfa.check({ user: alice.user, sessionToken: alice.sessionToken })).allow).toBe(true);
+  expect((await decide(h.mfa, { user: alice.user, sessionToken: alice.sessionToken })).allow).toBe(true);
   expect(h.logs.join('\n')).toContain('notify hook failed on factor.enrolled: Error: mail server down');
 });

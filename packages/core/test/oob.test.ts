@@ -2,8 +2,9 @@
 // racing requests), a code guessed by asking for new ones (resends never reset the failure count,
 // and are limited), a code for one factor accepted for another, the destination or a code leaking
 // into stores, events or answers, and an email code standing in for an authenticator app.
+import { present } from '@mfakit/core/http';
 import { MfaError, type OobMessage } from '@mfakit/core';
-import { totpCode } from '@mfakit/testing';
+import { totpCode, decide } from '@mfakit/testing';
 import { codeOf, deepDump, enrollTotp, KEY_1, KEY_2, setup, unwrap } from './helpers';
 
 function withOutbox(options: { maxSends?: number } = {}) {
@@ -97,7 +98,8 @@ test('resends are limited per factor, and never reset the failure count', async 
 
   const fourth = await h.mfa.sendChallenge({ user: alice }, started.factorId);
   expect(codeOf(fourth)).toBe('rate_limited');
-  expect(!fourth.ok && fourth.problem.headers?.['Retry-After']).toBe('600');
+  expect(!fourth.ok && fourth.problem.retryAfter).toBe(600);
+  expect(present(fourth, 202).headers['Retry-After']).toBe('600');
 });
 
 test("a factor id that is not the user's email or SMS factor gets no code", async () => {
@@ -124,7 +126,7 @@ test("a code sent to one factor does not verify another, nor an authenticator ap
 test('an email code does not meet a route that demands an authenticator app (no downgrade)', async () => {
   const { h, lastCode } = withOutbox();
   const { confirmed } = await enrollEmail(h, lastCode);
-  const decision = await h.mfa.check({ user: alice, sessionToken: confirmed.session.sessionToken }, { methods: ['otp'] });
+  const decision = await decide(h.mfa, { user: alice, sessionToken: confirmed.session.sessionToken }, { methods: ['otp'] });
   expect(!decision.allow && decision.response.body).toMatchObject({ code: 'mfa_method_required' });
 });
 
@@ -149,7 +151,7 @@ test('key rotation re-encrypts addresses too: codes still reach the user under t
   const outbox: OobMessage[] = [];
   const send = (message: OobMessage) => void outbox.push(message);
   const both = setup({ stores: { factors: h.store, state: h.store }, encryptionKeys: [KEY_2, KEY_1], oob: { send } }, h.clock);
-  expect(await both.mfa.rotateKeys()).toEqual({ rotated: 1, current: 0, total: 1 });
+  expect(await both.mfa.admin.rotateKeys()).toEqual({ rotated: 1, current: 0, total: 1, keyId: 'k2' });
   const newOnly = setup({ stores: { factors: h.store, state: h.store }, encryptionKeys: [KEY_2], oob: { send } }, h.clock);
   unwrap(await newOnly.mfa.sendChallenge({ user: alice }, started.factorId));
   expect(outbox.at(-1)).toMatchObject({ to: 'Alice@example.com', purpose: 'verification' });

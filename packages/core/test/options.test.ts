@@ -1,6 +1,7 @@
 // createMfa validates every option once, at construction, and throws MfaError with a stable code.
 import { createMfa, MfaError, type MfaOptions } from '@mfakit/core';
 import { KEY_1 } from './helpers';
+import { contextOf } from '../src/createMfa';
 
 const base: MfaOptions = { issuer: 'Acme', encryptionKeys: [KEY_1], logger: { warn: () => {}, error: () => {} } };
 
@@ -15,7 +16,7 @@ function errorOf(options: unknown): MfaError {
 }
 
 test('a minimal configuration fills in the documented defaults', () => {
-  const { options } = createMfa(base);
+  const options = contextOf(createMfa(base));
   expect(options.totp).toEqual({ algorithm: 'sha1', digits: 6, period: 30, window: 1 });
   expect(options.hotp.lookAhead).toBe(10);
   expect(options.session).toEqual({ lifetimeMs: 12 * 3600_000, idleTimeoutMs: 30 * 60_000 });
@@ -90,7 +91,7 @@ describe('encryption keys by environment', () => {
     const mfa = createMfa({ issuer: 'Acme', logger: { warn: (m) => warnings.push(m), error: () => {} } });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/EPHEMERAL/);
-    expect(mfa.options.keyRing.currentId).toBe('ephemeral');
+    expect(contextOf(mfa).keyRing.currentId).toBe('ephemeral');
   });
 
   test('no warning when keys are given', () => {

@@ -1,12 +1,13 @@
 // The policy's decisions, one at a time: who must use MFA (everyone, roles, a predicate), the
 // route that demands MFA of everyone, the enrollment grace period, trust in an upstream SSO's MFA,
 // and the risk hook. Each test names the user's situation and what the check decides.
-import { ENROLLMENT_DEADLINE_HEADER, MfaError, type MfaPolicy, type MfaUser, UPSTREAM_FACTOR_ID } from '@mfakit/core';
-import { totpCode } from '@mfakit/testing';
+import { MfaError, type MfaPolicy, type MfaUser, UPSTREAM_FACTOR_ID } from '@mfakit/core';
+import { ENROLLMENT_DEADLINE_HEADER } from '@mfakit/core/http';
+import { totpCode, decide } from '@mfakit/testing';
 import { enrollTotp, setup, unwrap } from './helpers';
 
 const withPolicy = (policy: MfaPolicy) => setup({ policy });
-const check = (h: ReturnType<typeof setup>, user: MfaUser, extra: { sessionToken?: string; ip?: string; userAgent?: string } = {}, requirement = {}) => h.mfa.check({ user, ...extra }, requirement);
+const check = (h: ReturnType<typeof setup>, user: MfaUser, extra: { sessionToken?: string; ip?: string; userAgent?: string } = {}, requirement = {}) => decide(h.mfa, { user, ...extra }, requirement);
 
 describe('who must use MFA', () => {
   test('by default everyone: a user without a factor must enroll', async () => {
@@ -155,7 +156,7 @@ test('an upstream proof lasts as long as an MFA session would (12 hours by defau
   const h = withPolicy({ trustedAmr: ['mfa'] });
   const user: MfaUser = { id: 'alice', amr: ['mfa'], authTime: Math.floor(h.clock.now() / 1000) };
   h.clock.advanceSeconds(12 * 3600 - 1);
-  expect((await h.mfa.check({ user })).allow).toBe(true);
+  expect((await decide(h.mfa, { user })).allow).toBe(true);
   h.clock.advanceSeconds(1);
-  expect((await h.mfa.check({ user })).allow).toBe(false);
+  expect((await decide(h.mfa, { user })).allow).toBe(false);
 });

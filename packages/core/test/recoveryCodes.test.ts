@@ -2,6 +2,7 @@
 import { normalizeRecoveryCode, RECOVERY_CODE_COUNT } from '@mfakit/core';
 import { totpCode } from '@mfakit/testing';
 import { codeOf, enrollTotp, setup, unwrap } from './helpers';
+import { contextOf } from '../src/createMfa';
 
 test('10 distinct codes of the form XXXX-XXXX-XXXX-XXXX (Crockford base32)', async () => {
   const h = setup();
@@ -63,7 +64,7 @@ test('regeneration after the fresh-proof window -> mfa_stale; a new proof allows
 describe('the hashing cost (recoveryCodeCost)', () => {
   test('by default scrypt N = 2^13, and the salt names no cost; the code verifies', async () => {
     const h = setup({ recoveryCodeCost: undefined }); // the real cost, not the suites' lowered one
-    expect(h.mfa.options.recoveryCodeCost).toBe(13);
+    expect(contextOf(h.mfa).recoveryCodeCost).toBe(13);
     const alice = await enrollTotp(h);
     const set = await h.store.getRecoveryCodes('alice');
     expect(set!.salt).toMatch(/^[A-Za-z0-9_-]{22}$/);

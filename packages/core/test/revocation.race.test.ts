@@ -1,7 +1,7 @@
 // Threat: a verification that checked its code just before an administrator revoked the user (a
 // lost device) issues its session just after the revocation's mark, and that session survives.
 import { MemoryStore } from '@mfakit/core';
-import { FakeClock, totpCode } from '@mfakit/testing';
+import { FakeClock, totpCode, decide } from '@mfakit/testing';
 import { enrollTotp, setup } from './helpers';
 
 /** A MemoryStore that runs `during` once, right after the next TOTP code is spent (the proof is checked, the session not yet issued). */
@@ -24,13 +24,13 @@ test('a session issued by a proof that was under way while the user was revoked 
   h.clock.advanceSeconds(30);
   store.during = async () => {
     h.clock.advance(5); // the revocation comes a moment after the code was checked ...
-    await h.mfa.revokeUser('alice', { by: 'admin' });
+    await h.mfa.admin.revokeUser('alice', { by: 'admin' });
     h.clock.advance(5); // ... and the session is issued a moment after that
   };
   const verified = await h.mfa.verify({ user: alice.user }, { code: totpCode(alice.secret, h.clock) });
   expect(verified.ok).toBe(true); // the proof was good when it was checked
   const sessionToken = verified.ok ? verified.value.sessionToken : '';
-  const decision = await h.mfa.check({ user: alice.user, sessionToken });
+  const decision = await decide(h.mfa, { user: alice.user, sessionToken });
   expect(decision.allow).toBe(false);
   expect((await h.mfa.status({ user: alice.user, sessionToken })).session).toBeNull();
 });
@@ -53,6 +53,6 @@ test('a factor removed while a proof with it was under way: the session that pro
   };
   const verified = await h.mfa.verify({ user: alice.user }, { code: totpCode(second.value.secret, h.clock) });
   const sessionToken = verified.ok ? verified.value.sessionToken : '';
-  expect((await h.mfa.check({ user: alice.user, sessionToken })).allow).toBe(false);
-  expect((await h.mfa.check({ user: alice.user, sessionToken: remover })).allow).toBe(true); // the remover's own
+  expect((await decide(h.mfa, { user: alice.user, sessionToken })).allow).toBe(false);
+  expect((await decide(h.mfa, { user: alice.user, sessionToken: remover })).allow).toBe(true); // the remover's own
 });

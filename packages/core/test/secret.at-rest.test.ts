@@ -1,9 +1,13 @@
 // Threat: a copy of the database or state store (backup, dump, injection) yields working TOTP secrets or recovery codes.
-import type { OtpFactorRecord } from '@mfakit/core';
-import { type FactorRecord, handleRoute, normalizeRecoveryCode, otpSecretContext } from '@mfakit/core';
-import { totpCode } from '@mfakit/testing';
+import type { OtpFactorRecord } from '@mfakit/core/store';
+import { normalizeRecoveryCode } from '@mfakit/core';
+import { otpSecretContext } from '../src/totp/otp';
+import { handleRoute } from '@mfakit/core/http';
+import type { FactorRecord } from '@mfakit/core/store';
+import { totpCode, decide } from '@mfakit/testing';
 import { ScureBase32Plugin } from 'otplib';
 import { codeOf, deepDump, enrollTotp, type Harness, setup, unwrap } from './helpers';
+import { contextOf } from '../src/createMfa';
 
 /** Every text form in which a base32 secret could be stored. */
 function formsOf(secret: string): string[] {
@@ -43,7 +47,7 @@ test('a stored secret is an AES-GCM ciphertext under the current key', async () 
   const alice = await enrollTotp(h);
   const { secret } = (await h.store.getFactor('alice', alice.factorId)) as OtpFactorRecord;
   expect(secret).toMatch(/^v1:k1:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$/);
-  expect(h.mfa.options.keyRing.decrypt(secret, otpSecretContext('alice', alice.factorId))).toBe(alice.secret);
+  expect(contextOf(h.mfa).keyRing.decrypt(secret, otpSecretContext('alice', alice.factorId))).toBe(alice.secret);
 });
 
 test("ciphertext is bound to user and factor: alice's secret copied into bob's record does not decrypt", async () => {
@@ -54,8 +58,8 @@ test("ciphertext is bound to user and factor: alice's secret copied into bob's r
   const bobSecret = ((await h.store.getFactor('bob', bob.factorId)) as OtpFactorRecord).secret;
   expect(await h.store.compareAndSetSecret('bob', bob.factorId, bobSecret, aliceSecret)).toBe(true);
 
-  expect(() => h.mfa.options.keyRing.decrypt(aliceSecret, otpSecretContext('bob', bob.factorId))).toThrow(expect.objectContaining({ code: 'secret_undecryptable' }));
-  expect(() => h.mfa.options.keyRing.decrypt(aliceSecret, otpSecretContext('alice', bob.factorId))).toThrow(expect.objectContaining({ code: 'secret_undecryptable' }));
+  expect(() => contextOf(h.mfa).keyRing.decrypt(aliceSecret, otpSecretContext('bob', bob.factorId))).toThrow(expect.objectContaining({ code: 'secret_undecryptable' }));
+  expect(() => contextOf(h.mfa).keyRing.decrypt(aliceSecret, otpSecretContext('alice', bob.factorId))).toThrow(expect.objectContaining({ code: 'secret_undecryptable' }));
 
   h.clock.advanceSeconds(30);
   const aliceCode = totpCode(alice.secret, h.clock);
@@ -63,7 +67,7 @@ test("ciphertext is bound to user and factor: alice's secret copied into bob's r
   // over HTTP and on a protected route it fails closed
   const answer = await handleRoute(h.mfa, 'verify', { user: bob.user, params: {}, body: { code: aliceCode } });
   expect(answer).toMatchObject({ status: 503, body: { code: 'mfa_unavailable' } });
-  expect(await h.mfa.check({ user: bob.user, inlineCode: aliceCode })).toMatchObject({ allow: false, response: { status: 503 } });
+  expect(await decide(h.mfa, { user: bob.user, inlineCode: aliceCode })).toMatchObject({ allow: false, response: { status: 503 } });
   // alice is unaffected
   expect(codeOf(await h.mfa.verify({ user: alice.user }, { code: aliceCode }))).toBe('ok');
 });

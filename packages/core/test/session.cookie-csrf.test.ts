@@ -1,6 +1,8 @@
 // Threat: a cross-site HTML form, which the browser sends with the victim's mfa_session cookie, changes state under the victim's MFA session (cross-site request forgery).
-import { handleRoute, type MfaRequest, mfaRequestOf, type RequestHeaders } from '@mfakit/core';
+import type { MfaRequest } from '@mfakit/core';
+import { handleRoute, mfaRequestOf, type RequestHeaders } from '@mfakit/core/http';
 import { codeOf, enrollTotp, setup } from './helpers';
+import { decide } from '@mfakit/testing';
 
 const REFUSED = 'The mfa_session cookie is not accepted on a request a cross-site form could send: send Content-Type: application/json or an X-Requested-With header, or the token in X-Session-Token.';
 const TOKEN = 'mfa_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ';
@@ -68,7 +70,7 @@ describe('mfa.check and the fresh-proof routes with the cookie', () => {
   test('a text/plain POST with the cookie: 401 mfa_required saying why, in the body and the challenge', async () => {
     const h = setup();
     const alice = await enrollTotp(h, 'alice');
-    const decision = await h.mfa.check(withCookie(alice.sessionToken, 'POST', { 'content-type': 'text/plain' }));
+    const decision = await decide(h.mfa, withCookie(alice.sessionToken, 'POST', { 'content-type': 'text/plain' }));
     expect(decision).toMatchObject({ allow: false, response: { status: 401, body: { code: 'mfa_required', detail: REFUSED } } });
     expect(decision.allow || decision.response.headers['WWW-Authenticate']).toContain(`error_description="${REFUSED}"`);
   });
@@ -81,14 +83,14 @@ describe('mfa.check and the fresh-proof routes with the cookie', () => {
       withCookie(alice.sessionToken, 'POST', { 'x-requested-with': 'XMLHttpRequest' }),
       withCookie(alice.sessionToken, 'GET'),
     ]) {
-      expect(await h.mfa.check(req)).toMatchObject({ allow: true, state: { userId: 'alice' } });
+      expect(await decide(h.mfa, req)).toMatchObject({ allow: true, state: { userId: 'alice' } });
     }
   });
 
   test('a cross-site JSON POST with the cookie is refused, with the same detail', async () => {
     const h = setup();
     const alice = await enrollTotp(h, 'alice');
-    const decision = await h.mfa.check(withCookie(alice.sessionToken, 'POST', { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }));
+    const decision = await decide(h.mfa, withCookie(alice.sessionToken, 'POST', { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }));
     expect(decision).toMatchObject({ allow: false, response: { status: 401, body: { code: 'mfa_required', detail: REFUSED } } });
   });
 
@@ -96,7 +98,7 @@ describe('mfa.check and the fresh-proof routes with the cookie', () => {
     const h = setup();
     const alice = await enrollTotp(h, 'alice');
     const req = mfaRequestOf(USER, { 'x-session-token': alice.sessionToken, 'content-type': 'text/plain', 'sec-fetch-site': 'cross-site' }, undefined, 'POST');
-    expect((await h.mfa.check(req)).allow).toBe(true);
+    expect((await decide(h.mfa, req)).allow).toBe(true);
   });
 
   test('a forged form neither regenerates the recovery codes nor starts an enrollment nor removes a factor', async () => {
@@ -117,7 +119,7 @@ describe('mfa.check and the fresh-proof routes with the cookie', () => {
   test('a user without a session, and no cookie at all, still hears the plain detail', async () => {
     const h = setup();
     await enrollTotp(h, 'alice');
-    const decision = await h.mfa.check(mfaRequestOf(USER, { 'content-type': 'text/plain' }, undefined, 'POST'));
+    const decision = await decide(h.mfa, mfaRequestOf(USER, { 'content-type': 'text/plain' }, undefined, 'POST'));
     expect(decision).toMatchObject({ allow: false, response: { body: { code: 'mfa_required', detail: 'A second factor is required.' } } });
   });
 });

@@ -1,8 +1,8 @@
 // Threat: a session opened with a factor outlives the factor's removal: an attacker's planted (or a
 // lost) authenticator is removed, yet the session it opened stays valid for hours and, within its
 // fresh window, can regenerate recovery codes and remove the remaining factors.
-import { handleRoute, SESSION_TOKEN_HEADER } from '@mfakit/core';
-import { totpCode } from '@mfakit/testing';
+import { handleRoute, SESSION_TOKEN_HEADER } from '@mfakit/core/http';
+import { totpCode, decide } from '@mfakit/testing';
 import { codeOf, enrollTotp, type Harness, setup, unwrap } from './helpers';
 
 /** Alice with two authenticator apps: her own (the first) and another, each with a session it opened. */
@@ -16,7 +16,7 @@ async function twoFactors(h: Harness) {
   return { alice, own: own.sessionToken, other: { factorId: second.factorId, secret: second.secret, sessionToken: confirmed.session.sessionToken } };
 }
 
-const passes = async (h: Harness, sessionToken: string) => (await h.mfa.check({ user: { id: 'alice' }, sessionToken })).allow;
+const passes = async (h: Harness, sessionToken: string) => (await decide(h.mfa, { user: { id: 'alice' }, sessionToken })).allow;
 
 test("removing a factor ends the sessions it opened; the remover's own session goes on", async () => {
   const h = setup();

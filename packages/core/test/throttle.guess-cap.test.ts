@@ -1,8 +1,9 @@
 // Threat: an attacker with the password guesses codes forever at the pace the lock allows (about
 // 870 guesses a day: a few percent a month of hitting a TOTP code), or slowly enough (two guesses
 // every five minutes) that the lock never trips and nobody is told.
-import { handleRoute, type UserNotice } from '@mfakit/core';
-import { totpCode, wrongCode } from '@mfakit/testing';
+import type { UserNotice } from '@mfakit/core';
+import { handleRoute } from '@mfakit/core/http';
+import { totpCode, wrongCode, decide } from '@mfakit/testing';
 import { codeOf, enrollPasskey, assertion, enrollTotp, type Harness, setup, unwrap, WEBAUTHN } from './helpers';
 
 /** Two wrong codes every five minutes: never three within the lock's window. */
@@ -26,7 +27,7 @@ test('slow guessing never trips the lock, but after maxConsecutiveFailures codes
   h.clock.advanceSeconds(301);
   const answer = await handleRoute(h.mfa, 'verify', { user: alice.user, params: {}, body: { code: totpCode(alice.secret, h.clock) } });
   expect(answer).toMatchObject({ status: 403, body: { code: 'mfa_codes_disabled' } });
-  expect((await h.mfa.check({ user: alice.user, inlineCode: totpCode(alice.secret, h.clock) })).allow).toBe(false);
+  expect((await decide(h.mfa, { user: alice.user, inlineCode: totpCode(alice.secret, h.clock) })).allow).toBe(false);
   // A day later (the lock's own counters long gone) codes are still refused.
   h.clock.advanceSeconds(86_400);
   expect(codeOf(await h.mfa.verify({ user: alice.user }, { code: totpCode(alice.secret, h.clock) }))).toBe('mfa_codes_disabled');
@@ -73,7 +74,7 @@ test('an administrator unlocks the account: codes work again, and the action is 
   await guessSlowly(h, alice.user, alice.secret, 10);
   h.clock.advanceSeconds(301);
   expect(codeOf(await h.mfa.verify({ user: alice.user }, { code: totpCode(alice.secret, h.clock) }))).toBe('mfa_codes_disabled');
-  await h.mfa.unlockUser('alice', { by: 'admin-7', ip: '192.0.2.1' });
+  await h.mfa.admin.unlockUser('alice', { by: 'admin-7', ip: '192.0.2.1' });
   unwrap(await h.mfa.verify({ user: alice.user }, { code: totpCode(alice.secret, h.clock) }));
   expect(h.events).toContainEqual(expect.objectContaining({ type: 'account.unlocked', userId: 'alice', by: 'admin-7', ip: '192.0.2.1' }));
 });

@@ -1,7 +1,9 @@
 // Threat: an attacker with the primary credential brute-forces the second factor by guessing codes, sequentially or in parallel.
-import { handleRoute } from '@mfakit/core';
-import { totpCode, wrongCode } from '@mfakit/testing';
+import { present } from '@mfakit/core/http';
+import { handleRoute } from '@mfakit/core/http';
+import { totpCode, wrongCode, decide } from '@mfakit/testing';
 import { codeOf, enrollTotp, type Enrolled, type Harness, setup, unwrap, wrongCodes } from './helpers';
+import { contextOf } from '../src/createMfa';
 
 async function fail(h: Harness, alice: Enrolled, times: number) {
   const outcomes = [];
@@ -29,7 +31,7 @@ test('while locked even a correct code is refused, and not spent', async () => {
   await fail(h, alice, 3);
   const code = totpCode(alice.secret, h.clock);
   expect(codeOf(await h.mfa.verify({ user: alice.user }, { code }))).toBe('mfa_locked');
-  expect((await h.mfa.check({ user: alice.user, inlineCode: code })).allow).toBe(false);
+  expect((await decide(h.mfa, { user: alice.user, inlineCode: code })).allow).toBe(false);
   h.clock.advanceSeconds(29);
   expect(codeOf(await h.mfa.verify({ user: alice.user }, { code }))).toBe('mfa_locked');
   h.clock.advanceSeconds(1);
@@ -42,7 +44,8 @@ test('backoff grows 30 s, 1 m, 2 m, 5 m and stays at 5 m', async () => {
   for (const seconds of [30, 60, 120, 300, 300]) {
     expect(await fail(h, alice, 3)).toEqual(['mfa_invalid_code', 'mfa_invalid_code', 'mfa_locked']);
     const locked = await h.mfa.verify({ user: alice.user }, { code: wrongCode(alice.secret, h.clock) });
-    expect(!locked.ok && locked.problem.headers?.['Retry-After']).toBe(String(seconds));
+    expect(!locked.ok && locked.problem.retryAfter).toBe(seconds);
+    expect(present(locked, 200).headers['Retry-After']).toBe(String(seconds));
     h.clock.advanceSeconds(seconds - 1);
     expect(codeOf(await h.mfa.verify({ user: alice.user }, { code: totpCode(alice.secret, h.clock) }))).toBe('mfa_locked');
     h.clock.advanceSeconds(1);
@@ -103,7 +106,7 @@ test("one user's lockout does not lock another", async () => {
 test('50 concurrent wrong guesses: at most 3 codes are checked, all 50 refused', async () => {
   const h = setup();
   const alice = await enrollTotp(h);
-  const decrypt = jest.spyOn(h.mfa.options.keyRing, 'decrypt'); // once per code checked
+  const decrypt = jest.spyOn(contextOf(h.mfa).keyRing, 'decrypt'); // once per code checked
   const guesses = wrongCodes(alice.secret, h.clock, 50);
   const results = await Promise.all(guesses.map((code) => h.mfa.verify({ user: alice.user }, { code })));
   expect(decrypt).toHaveBeenCalledTimes(3);
@@ -117,7 +120,7 @@ test('50 concurrent guesses that include the right code cannot get it checked be
   const h = setup();
   const alice = await enrollTotp(h);
   h.clock.advanceSeconds(30);
-  const decrypt = jest.spyOn(h.mfa.options.keyRing, 'decrypt');
+  const decrypt = jest.spyOn(contextOf(h.mfa).keyRing, 'decrypt');
   const guesses = [...wrongCodes(alice.secret, h.clock, 49), totpCode(alice.secret, h.clock)]; // right one last
   const results = await Promise.all(guesses.map((code) => h.mfa.verify({ user: alice.user }, { code })));
   expect(decrypt).toHaveBeenCalledTimes(3);

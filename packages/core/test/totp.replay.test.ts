@@ -1,5 +1,5 @@
 // Threat: an attacker who sees a TOTP code (shoulder-surfing, phishing proxy, logs) replays it while it is still valid.
-import { totpCode } from '@mfakit/testing';
+import { totpCode, decide } from '@mfakit/testing';
 import { codeOf, enrollTotp, setup, unwrap } from './helpers';
 
 test('a used code is refused, and the refusal is a replay.rejected event', async () => {
@@ -69,6 +69,6 @@ test('concurrent inline codes on a protected route: exactly one request passes',
   const alice = await enrollTotp(h);
   h.clock.advanceSeconds(30);
   const inlineCode = totpCode(alice.secret, h.clock);
-  const decisions = await Promise.all(Array.from({ length: 20 }, () => h.mfa.check({ user: alice.user, inlineCode })));
+  const decisions = await Promise.all(Array.from({ length: 20 }, () => decide(h.mfa, { user: alice.user, inlineCode })));
   expect(decisions.filter((d) => d.allow)).toHaveLength(1);
 });

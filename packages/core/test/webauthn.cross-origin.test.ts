@@ -1,7 +1,9 @@
 // Threat: another site embeds our sign-in or enrollment page in a cross-origin iframe and gets the user to run a WebAuthn ceremony there (clickjacking, UI redress), so that the user's passkey signs in, or a key is added, from a page the user never saw as the top-level site.
-import { handleRoute, MfaError } from '@mfakit/core';
+import { MfaError } from '@mfakit/core';
+import { handleRoute } from '@mfakit/core/http';
 import { type CeremonyOverrides, SoftAuthenticator } from '@mfakit/testing';
 import { codeOf, enrollPasskey, type Harness, ORIGIN, setup, unwrap, WEBAUTHN } from './helpers';
+import { contextOf } from '../src/createMfa';
 
 const PARTNER = 'https://partner.example.net'; // on another domain than the RP id: allowed for a top origin
 const EVIL = 'https://evil.example';
@@ -121,8 +123,8 @@ describe('the webauthn.topOrigins option', () => {
   const make = (topOrigins: unknown) => () => setup({ webauthn: { ...WEBAUTHN, topOrigins: topOrigins as string[] } });
 
   test('defaults to none, and takes origins on any domain', () => {
-    expect(withWebAuthn().mfa.options.webauthn?.topOrigins).toEqual([]);
-    expect(withWebAuthn({ topOrigins: [PARTNER, 'http://localhost:4000'] }).mfa.options.webauthn?.topOrigins).toEqual([PARTNER, 'http://localhost:4000']);
+    expect(contextOf(withWebAuthn().mfa).webauthn?.topOrigins).toEqual([]);
+    expect(contextOf(withWebAuthn({ topOrigins: [PARTNER, 'http://localhost:4000'] }).mfa).webauthn?.topOrigins).toEqual([PARTNER, 'http://localhost:4000']);
   });
 
   test.each([

@@ -1,5 +1,5 @@
 // Threat: an attacker sends doctored WebAuthn responses and reads the relying party's configuration (its allowed origins, internal hostnames and ports, RP id) or echoes of its own input from the problem detail, learning where to aim a phishing page.
-import { handleRoute } from '@mfakit/core';
+import { handleRoute } from '@mfakit/core/http';
 import { type AuthenticationOverrides, type RegistrationOverrides, SoftAuthenticator } from '@mfakit/testing';
 import { codeOf, enrollPasskey, type Harness, setup, unwrap } from './helpers';
 

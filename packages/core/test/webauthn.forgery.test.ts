@@ -1,5 +1,6 @@
 // Threat: an attacker without the private key forges or doctors a WebAuthn response (bad signature, phishing origin, another RP, no user gesture, another user's or an unknown credential, malformed data) to sign in or add a key.
-import { handleRoute, type Outcome } from '@mfakit/core';
+import type { Outcome } from '@mfakit/core';
+import { handleRoute } from '@mfakit/core/http';
 import { type AuthenticationOverrides, SoftAuthenticator, type RegistrationOverrides, wrongCode } from '@mfakit/testing';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { isoCBOR } from '@simplewebauthn/server/helpers';

@@ -1,9 +1,13 @@
 // WebAuthn through the core: creation and request options, registering passkeys and security keys
 // as factors, signing in with them, the RFC 8176 values of the session, and the webauthn option.
-import { handleRoute, MfaError, type RouteName, type WebAuthnFactorRecord, type WebAuthnOptions } from '@mfakit/core';
-import { SoftAuthenticator, totpCode } from '@mfakit/testing';
+import { present } from '@mfakit/core/http';
+import { MfaError, type WebAuthnOptions } from '@mfakit/core';
+import { handleRoute, type RouteName } from '@mfakit/core/http';
+import type { WebAuthnFactorRecord } from '@mfakit/core/store';
+import { SoftAuthenticator, totpCode, decide } from '@mfakit/testing';
 import { cose, isoCBOR } from '@simplewebauthn/server/helpers';
 import { assertion, codeOf, enrollPasskey, enrollTotp, type Harness, ORIGIN, setup, unwrap, WEBAUTHN } from './helpers';
+import { contextOf } from '../src/createMfa';
 
 const withWebAuthn = (webauthn: Partial<WebAuthnOptions> = {}, rest = {}) => setup({ webauthn: { ...WEBAUTHN, ...webauthn }, ...rest });
 
@@ -91,7 +95,7 @@ describe('registration', () => {
 
     expect(h.events).toContainEqual({ type: 'factor.enrolled', userId: 'alice', at: now, ip: '198.51.100.7', factorId: confirmed.factor.id, kind: 'webauthn' });
     expect(h.events).toContainEqual({ type: 'recovery.regenerated', userId: 'alice', at: now, ip: '198.51.100.7', count: 10 });
-    const decision = await h.mfa.check({ user, sessionToken: confirmed.session.sessionToken }, { methods: ['hwk'] });
+    const decision = await decide(h.mfa, { user, sessionToken: confirmed.session.sessionToken }, { methods: ['hwk'] });
     expect(decision).toMatchObject({ allow: true, state: { userId: 'alice', amr: ['hwk'], factorId: confirmed.factor.id } });
     const status = await h.mfa.status({ user });
     expect(status).toMatchObject({ enrolled: true, recoveryCodesRemaining: 10, factors: [confirmed.factor] });
@@ -140,7 +144,8 @@ describe('registration', () => {
     h.clock.advanceSeconds(301);
     const stale = await h.mfa.webauthnRegistrationOptions({ user: alice.user, sessionToken: alice.sessionToken });
     expect(codeOf(stale)).toBe('mfa_stale');
-    expect(!stale.ok && stale.problem.headers?.['WWW-Authenticate']).toMatch(/max_age=300$/);
+    expect(!stale.ok && stale.problem.challenge).toEqual({ maxAge: 300 });
+    expect(present(stale, 200).headers['WWW-Authenticate']).toMatch(/max_age=300$/);
     // A new proof makes the session fresh again.
     const verified = unwrap(await h.mfa.authenticateWebAuthn({ user: alice.user, sessionToken: alice.sessionToken }, await assertion(h, alice)));
     await enrollPasskey(h, 'alice', key, { sessionToken: verified.sessionToken });
@@ -163,7 +168,7 @@ describe('registration', () => {
     const passkey = await enrollPasskey(h, 'alice', undefined, { sessionToken: alice.sessionToken });
     expect(passkey.recoveryCodes).toEqual([]);
     // The new session keeps the TOTP proof and adds the key's.
-    const decision = await h.mfa.check({ user: alice.user, sessionToken: passkey.sessionToken });
+    const decision = await decide(h.mfa, { user: alice.user, sessionToken: passkey.sessionToken });
     expect(decision.allow && decision.state.amr.sort()).toEqual(['hwk', 'otp']);
   });
 
@@ -259,17 +264,17 @@ describe('authentication', () => {
     h.clock.advanceSeconds(600);
     const { sessionToken } = unwrap(await h.mfa.authenticateWebAuthn({ user: alice.user }, await assertion(h, alice)));
     const req = { user: alice.user, sessionToken };
-    expect((await h.mfa.check(req, { methods: ['hwk'] })).allow).toBe(true);
-    expect((await h.mfa.check(req, { methods: ['hwk'], maxAge: 300 })).allow).toBe(true);
-    const otp = await h.mfa.check(req, { methods: ['otp'] });
+    expect((await decide(h.mfa, req, { methods: ['hwk'] })).allow).toBe(true);
+    expect((await decide(h.mfa, req, { methods: ['hwk'], maxAge: 300 })).allow).toBe(true);
+    const otp = await decide(h.mfa, req, { methods: ['otp'] });
     expect(!otp.allow && otp.response.body).toMatchObject({ code: 'mfa_method_required' });
     h.clock.advanceSeconds(301);
-    const stale = await h.mfa.check(req, { maxAge: 300 });
+    const stale = await decide(h.mfa, req, { maxAge: 300 });
     expect(!stale.allow && stale.response.body).toMatchObject({ code: 'mfa_stale' });
     const again = unwrap(await h.mfa.authenticateWebAuthn(req, await assertion(h, alice)));
-    expect((await h.mfa.check({ user: alice.user, sessionToken: again.sessionToken }, { methods: ['hwk'], maxAge: 300 })).allow).toBe(true);
+    expect((await decide(h.mfa, { user: alice.user, sessionToken: again.sessionToken }, { methods: ['hwk'], maxAge: 300 })).allow).toBe(true);
     // Rotation: the token presented is replaced.
-    expect((await h.mfa.check(req)).allow).toBe(false);
+    expect((await decide(h.mfa, req)).allow).toBe(false);
   });
 
   test('a passkey proof adds to a TOTP session: amr otp and hwk, each with its own time', async () => {
@@ -280,8 +285,8 @@ describe('authentication', () => {
     const verified = unwrap(await h.mfa.authenticateWebAuthn({ user: alice.user, sessionToken: passkey.sessionToken }, await assertion(h, passkey)));
     expect(verified.amr.sort()).toEqual(['hwk', 'otp']);
     const req = { user: alice.user, sessionToken: verified.sessionToken };
-    expect((await h.mfa.check(req, { methods: ['hwk'], maxAge: 300 })).allow).toBe(true);
-    expect((await h.mfa.check(req, { methods: ['otp'], maxAge: 300 })).allow).toBe(false); // the TOTP proof is 400 s old
+    expect((await decide(h.mfa, req, { methods: ['hwk'], maxAge: 300 })).allow).toBe(true);
+    expect((await decide(h.mfa, req, { methods: ['otp'], maxAge: 300 })).allow).toBe(false); // the TOTP proof is 400 s old
     h.clock.advanceSeconds(30);
     unwrap(await h.mfa.verify({ user: alice.user }, { code: totpCode(alice.secret, h.clock) }));
   });
@@ -299,11 +304,11 @@ describe('amr values (RFC 8176)', () => {
   ])('%s: %j %j', async (_name, key, webauthn, amr) => {
     const h = withWebAuthn(webauthn);
     const alice = await enrollPasskey(h, 'alice', new SoftAuthenticator({ origin: ORIGIN, ...key }));
-    const session = await h.mfa.check({ user: alice.user, sessionToken: alice.sessionToken });
+    const session = await decide(h.mfa, { user: alice.user, sessionToken: alice.sessionToken });
     expect(session.allow && session.state.amr).toEqual(amr);
     const verified = unwrap(await h.mfa.authenticateWebAuthn({ user: alice.user }, await assertion(h, alice)));
     expect(verified.amr).toEqual(amr);
-    const mfaOnly = await h.mfa.check({ user: alice.user, sessionToken: verified.sessionToken }, { methods: ['mfa'] });
+    const mfaOnly = await decide(h.mfa, { user: alice.user, sessionToken: verified.sessionToken }, { methods: ['mfa'] });
     expect(mfaOnly.allow).toBe(amr.includes('mfa'));
   });
 
@@ -354,7 +359,7 @@ describe('the webauthn option', () => {
 
   test('valid settings: a subdomain origin, one origin as a string, the defaults filled in', () => {
     const h = setup({ webauthn: { rpID: 'example.com', rpName: ' Acme ', origins: 'https://app.example.com' } });
-    expect(h.mfa.options.webauthn).toEqual({
+    expect(contextOf(h.mfa).webauthn).toEqual({
       rpID: 'example.com',
       rpName: 'Acme',
       origins: ['https://app.example.com'],
@@ -364,7 +369,7 @@ describe('the webauthn option', () => {
       residentKey: 'preferred',
       userVerifiedIsMfa: false,
     });
-    expect(setup({ webauthn: { ...WEBAUTHN, origins: ['https://example.com', 'https://login.example.com:8443'], rpID: 'example.com' } }).mfa.options.webauthn?.origins).toHaveLength(2);
+    expect(contextOf(setup({ webauthn: { ...WEBAUTHN, origins: ['https://example.com', 'https://login.example.com:8443'], rpID: 'example.com' } }).mfa).webauthn?.origins).toHaveLength(2);
   });
 });
 
@@ -373,7 +378,7 @@ describe('without the webauthn option', () => {
     const h = setup();
     const alice = await enrollTotp(h);
     const req = { user: alice.user, sessionToken: alice.sessionToken };
-    expect(h.mfa.options.webauthn).toBeNull();
+    expect(contextOf(h.mfa).webauthn).toBeNull();
     expect(codeOf(await h.mfa.webauthnRegistrationOptions(req))).toBe('not_found');
     expect(codeOf(await h.mfa.registerWebAuthn(req, {}))).toBe('not_found');
     expect(codeOf(await h.mfa.webauthnAuthenticationOptions(req))).toBe('not_found');

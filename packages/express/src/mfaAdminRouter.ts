@@ -1,4 +1,5 @@
-import { ADMIN_ROUTES, type AdminOptions, bodyLimitOf, handleAdminRoute, type Mfa, resolveAdminOptions } from '@mfakit/core';
+import type { Mfa } from '@mfakit/core';
+import { ADMIN_ROUTES, type AdminOptions, bodyLimitOf, handleAdminRoute, resolveAdminOptions } from '@mfakit/core/http';
 import express, { type Request, type Response, type Router } from 'express';
 import { type GetUser, passportUser, toMfaRequest, writeResult } from './lib/http';
 import { notFound, requestErrors } from './lib/routing';

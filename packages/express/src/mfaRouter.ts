@@ -1,4 +1,5 @@
-import { bodyLimitOf, CONTRACT_ROUTES, handleRoute, type Mfa, problemResponse, rateLimitOf } from '@mfakit/core';
+import type { Mfa } from '@mfakit/core';
+import { bodyLimitOf, CONTRACT_ROUTES, handleRoute, problemResponse, rateLimitOf } from '@mfakit/core/http';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { type GetUser, passportUser, toMfaRequest, writeResult } from './lib/http';

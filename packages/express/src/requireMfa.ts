@@ -1,4 +1,5 @@
-import { type Decision, type Duration, type Mfa, MfaError, type MfaState, requirementOf } from '@mfakit/core';
+import { type Duration, type Mfa, MfaError, type MfaState } from '@mfakit/core';
+import { type Decision, guard, requirementOf } from '@mfakit/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type GetUser, passportUser, toMfaRequest, writeResult } from './lib/http';
 
@@ -47,7 +48,7 @@ export interface RequireMfaOptions {
  * `mfa_session` cookie) or a valid inline code (`X-MFA-Token`, answered with a new
  * `X-Session-Token`). Place it after the primary authentication. Sets `req.mfa`.
  *
- * The core decides (`mfa.decide`, as `mfa.check`): an exempt user passes; so does a user whom the policy does not
+ * The core decides (`guard` of `@mfakit/core/http`, as `mfa.check`): an exempt user passes; so does a user whom the policy does not
  * require and who has no factor, and a required user without a factor before the enrollment
  * deadline (with a `Mfa-Enrollment-Deadline` header). A denial is written as an RFC 9457 problem
  * and `next` is not called: 401 `authentication_required`, `mfa_required`, `mfa_stale`,
@@ -76,9 +77,8 @@ export function requireMfa(mfa: Mfa, options: RequireMfaOptions = {}): RequestHa
   const getUser = options.getUser ?? passportUser;
   return function requireMfa(req: Request, res: Response, next: NextFunction) {
     // On the memory store the decision comes at once, and the request goes on without an await.
-    const decision = mfa.decide(toMfaRequest(req, getUser), requirement);
-    // Express 5 hands an error thrown later, in the returned Promise, to the error handlers.
-    return decision instanceof Promise ? decision.then((settled) => follow(settled, req, res, next)) : follow(decision, req, res, next);
+    // Express 5 hands an error thrown later, in a returned Promise, to the error handlers.
+    return guard(mfa, toMfaRequest(req, getUser), requirement, (decision) => follow(decision, req, res, next));
   };
 }
 

@@ -3,4 +3,4 @@ export * from './mfaRouter';
 export * from './requireMfa';
 export { type GetUser, stateUser, writeResult } from './lib/http';
 export { jsonBody } from './lib/jsonBody';
-export type { RateLimit } from '@mfakit/core';
+export type { RateLimit } from '@mfakit/core/http';

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
-import { ADMIN_ROUTES, type AdminOptions, handleAdminRoute, type Mfa, problemResponse, resolveAdminOptions } from '@mfakit/core';
+import type { Mfa } from '@mfakit/core';
+import { ADMIN_ROUTES, type AdminOptions, handleAdminRoute, problemResponse, resolveAdminOptions } from '@mfakit/core/http';
 import type { Context, Middleware } from 'koa';
 import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
 import { bodyOf, jsonBody } from './lib/jsonBody';

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
-import { CONTRACT_ROUTES, type RateLimit, handleRoute, type Mfa, problemResponse, rateLimitOf } from '@mfakit/core';
+import type { Mfa } from '@mfakit/core';
+import { CONTRACT_ROUTES, type RateLimit, handleRoute, problemResponse, rateLimitOf } from '@mfakit/core/http';
 import type { Context, Middleware } from 'koa';
 import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
 import { bodyOf, jsonBody } from './lib/jsonBody';
@@ -69,7 +70,7 @@ export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): Router {
   // /MFA/VERIFY while it matched the route case-insensitively (as Express does). Like
   // express.json() under its mount point, the body of every request under the prefix is read.
   const parse: Middleware[] = [requestErrors, jsonBody(bodyLimit)];
-  const limiter: Middleware[] = limit ? [rateLimit(limit, mfa.options.clock)] : [];
+  const limiter: Middleware[] = limit ? [rateLimit(limit, mfa)] : [];
 
   for (const route of CONTRACT_ROUTES) {
     const handle = async (ctx: Context) => {

@@ -1,4 +1,5 @@
-import { type Decision, type Duration, type Mfa, MfaError, type MfaState, requirementOf } from '@mfakit/core';
+import { type Duration, type Mfa, MfaError, type MfaState } from '@mfakit/core';
+import { type Decision, guard, requirementOf } from '@mfakit/core/http';
 import type { Context, Middleware, Next } from 'koa';
 import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
 
@@ -45,7 +46,7 @@ export interface RequireMfaOptions {
  * `X-Session-Token`). Place it after the primary authentication. Sets `ctx.state.mfa`; a denial
  * is the core's answer (401/403/429/503 problem+json), written unchanged, and `next` is not called.
  *
- * The core decides (`mfa.decide`, as `mfa.check`): an exempt user passes; so does a user whom the policy does not
+ * The core decides (`guard` of `@mfakit/core/http`, as `mfa.check`): an exempt user passes; so does a user whom the policy does not
  * require and who has no factor, and a required user without a factor before the enrollment
  * deadline (with a `Mfa-Enrollment-Deadline` header). The denials: 401 `authentication_required`,
  * `mfa_required`, `mfa_stale`, `mfa_method_required` or `mfa_invalid_code`, 403
@@ -75,8 +76,7 @@ export function requireMfa(mfa: Mfa, options: RequireMfaOptions = {}): Middlewar
   const getUser = options.getUser ?? stateUser;
   return function requireMfa(ctx: Context, next: Next) {
     // On the memory store the decision comes at once, and the request goes on without an await.
-    const decision = mfa.decide(toMfaRequest(ctx, getUser), requirement);
-    return decision instanceof Promise ? decision.then((settled) => follow(settled, ctx, next)) : follow(decision, ctx, next);
+    return guard(mfa, toMfaRequest(ctx, getUser), requirement, (decision) => follow(decision, ctx, next));
   };
 }
 

@@ -1,5 +1,6 @@
 // biome-ignore lint/style/useImportType: Mfa is injected through the constructor: NestJS DI needs a runtime import of it (with import type, the decorator metadata names Object)
-import { ADMIN_ROUTES, type AdminRouteName, handleAdminRoute, Mfa, MfaError, problemResponse } from '@mfakit/core';
+import { Mfa, MfaError } from '@mfakit/core';
+import { ADMIN_ROUTES, type AdminRouteName, handleAdminRoute, problemResponse } from '@mfakit/core/http';
 import { All, Controller, Delete, Get, Inject, type OnModuleInit, Put, Req, Res, type Type, UseGuards } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { HttpAdapterHost } from '@nestjs/core';

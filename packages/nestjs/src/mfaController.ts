@@ -1,5 +1,6 @@
 // biome-ignore lint/style/useImportType: Mfa is injected through the constructor: NestJS DI needs a runtime import of it (with import type, the decorator metadata names Object)
-import { CONTRACT_ROUTES, createRateLimiter, handleRoute, Mfa, MfaError, problemResponse, type RateLimitHit, type RouteName } from '@mfakit/core';
+import { Mfa, MfaError } from '@mfakit/core';
+import { CONTRACT_ROUTES, createRateLimiter, handleRoute, problemResponse, type RateLimitHit, type RouteName } from '@mfakit/core/http';
 import { All, Controller, Delete, Get, Inject, type OnModuleInit, Post, Req, Res, type Type, UseGuards } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -48,7 +49,7 @@ export class MfaController implements OnModuleInit {
     // Explicit tokens: tools without decorator metadata (tsx, esbuild) still inject.
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {
-    this.limit = settings.rateLimit ? createRateLimiter(settings.rateLimit, mfa.options.clock) : null;
+    this.limit = settings.rateLimit ? createRateLimiter(settings.rateLimit, mfa) : null;
   }
 
   /** `GET /mfa`: where the user stands (required, exempt, factors, recovery codes left, session); 200. */

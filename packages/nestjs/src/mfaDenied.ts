@@ -1,4 +1,4 @@
-import type { HttpResult } from '@mfakit/core';
+import type { HttpResult } from '@mfakit/core/http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import { type MfaHttpResponse, writeResult } from './lib/http';
 

@@ -1,5 +1,6 @@
 // biome-ignore lint/style/useImportType: Mfa is injected through the constructor: NestJS DI needs a runtime import of it (with import type, the decorator metadata names Object)
-import { type Decision, Mfa, MfaError, type MfaState, type Requirement } from '@mfakit/core';
+import { Mfa, MfaError, type MfaState, type Requirement } from '@mfakit/core';
+import { type Decision, guard } from '@mfakit/core/http';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { GUARDS_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
@@ -106,9 +107,8 @@ export class MfaGuard implements CanActivate {
     const req = http.getRequest<MfaHttpRequest>();
     if (passed.has(req)) return true;
     // On the memory store the decision comes at once, and the guard answers without an await.
-    const decision = this.mfa.decide(toMfaRequest(req, this.settings.getUser), requirement);
     const res = http.getResponse<MfaHttpResponse>();
-    return decision instanceof Promise ? decision.then((settled) => follow(settled, req, res)) : follow(decision, req, res);
+    return guard(this.mfa, toMfaRequest(req, this.settings.getUser), requirement, (decision) => follow(decision, req, res));
   }
 
   /** The route's requirement, or null where the guard lets everything through: read once per route, then remembered. */

@@ -1,4 +1,5 @@
-import { createMfa, Mfa, type MfaOptions, resolveAdminOptions } from '@mfakit/core';
+import { createMfa, Mfa, type MfaOptions } from '@mfakit/core';
+import { resolveAdminOptions } from '@mfakit/core/http';
 import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { createMfaAdminController } from './mfaAdminController';

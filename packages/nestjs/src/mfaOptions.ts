@@ -1,4 +1,5 @@
-import { type AdminOptions, type Mfa, MfaError, type MfaOptions, type MfaUser, type RateLimit, rateLimitOf } from '@mfakit/core';
+import { type Mfa, MfaError, type MfaOptions, type MfaUser } from '@mfakit/core';
+import { type AdminOptions, type RateLimit, rateLimitOf } from '@mfakit/core/http';
 import type { CanActivate, InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import { type GetUser, type MfaHttpRequest, passportUser } from './lib/http';
 

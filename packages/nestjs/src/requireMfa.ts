@@ -1,4 +1,5 @@
-import { type Duration, type Requirement, requirementOf } from '@mfakit/core';
+import type { Duration, Requirement } from '@mfakit/core';
+import { requirementOf } from '@mfakit/core/http';
 import { type CustomDecorator, SetMetadata } from '@nestjs/common';
 
 /**

@@ -1,4 +1,5 @@
-import { type Exemption, type FactorRecord, type FactorStore, MfaError, type ProofContext, type RecoveryCodeSet, type UserRecord } from '@mfakit/core';
+import { MfaError } from '@mfakit/core';
+import type { Exemption, FactorRecord, FactorStore, ProofContext, RecoveryCodeSet, UserRecord } from '@mfakit/core/store';
 import { exemptionParam, factorOf, type FactorRow, factorParams, INSERT_COLUMNS, INSERT_VALUES, proofParam, userOf, type UserRow } from './lib/rows';
 import { type DatabaseClient, type SqlDatabase, toDatabase } from './lib/sqlClient';
 import { type TableNames, type TableOptions, tableNames } from './lib/tables';
@@ -31,7 +32,7 @@ const DEFAULT_PAGE_SIZE = 500;
  * What the caller must keep: this database is the only copy of every enrolled factor, so back it
  * up with the application's own user data. The OTP secrets and email/SMS destinations in it are encrypted by the
  * core's key ring: keep every key of `encryptionKeys` that a stored secret is still under (until
- * `mfa.rotateKeys()` has moved them to the current key), or those factors stop working
+ * `mfa.admin.rotateKeys()` has moved them to the current key), or those factors stop working
  * (`MfaError` `secret_undecryptable`). Recovery codes are kept only as salted hashes.
  *
  * @see NIST SP 800-63B 5.1.2.2 (look-up secrets stored hashed) and 5.1.4.2 (OTP secrets protected at rest)

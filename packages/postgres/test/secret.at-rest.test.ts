@@ -1,6 +1,7 @@
 // Threat: a copy of the database (backup, dump, SQL injection elsewhere) yields working TOTP
 // secrets or recovery codes. Reads the tables directly, as an attacker with a dump would.
-import { createMfa, MemoryStore, normalizeRecoveryCode, type OtpFactorRecord } from '@mfakit/core';
+import { createMfa, MemoryStore, normalizeRecoveryCode } from '@mfakit/core';
+import type { OtpFactorRecord } from '@mfakit/core/store';
 import { PostgresFactorStore } from '@mfakit/postgres';
 import { FakeClock, plaintextForms, totpCode } from '@mfakit/testing';
 import { type DatabaseTarget, describeOnTargets, type TestDatabase } from './helpers';

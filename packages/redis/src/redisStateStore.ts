@@ -1,4 +1,5 @@
-import { MfaError, type StateStore } from '@mfakit/core';
+import { MfaError } from '@mfakit/core';
+import type { StateStore } from '@mfakit/core/store';
 import type { Cluster, Redis } from 'ioredis';
 import { ADVANCE, INCREMENT_UNLESS, type LuaScript } from './scripts';
 

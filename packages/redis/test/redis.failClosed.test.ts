@@ -4,9 +4,11 @@
  * an unthrottled guess through. Every RedisStateStore operation must reject promptly when Redis
  * cannot be reached, and the core must then answer 503 mfa_unavailable (fail closed).
  */
-import { createMfa, MemoryStore, type StateStore } from '@mfakit/core';
+import { createMfa, MemoryStore } from '@mfakit/core';
+import type { StateStore } from '@mfakit/core/store';
 import { RedisStateStore } from '@mfakit/redis';
 import { Redis } from 'ioredis';
+import { decide } from '@mfakit/testing';
 
 /** A client for a port nobody listens on, set up as the README recommends: fail fast, no queue. */
 function unreachableClient(): Redis {
@@ -74,8 +76,8 @@ describe('RedisStateStore without a reachable Redis', () => {
       period: 30,
       counter: 0,
     });
-    const bySession = await mfa.check({ user: { id: 'alice' }, sessionToken: 'mfa_0123456789abcdef' });
-    const byCode = await mfa.check({ user: { id: 'alice' }, inlineCode: '123456' });
+    const bySession = await decide(mfa, { user: { id: 'alice' }, sessionToken: 'mfa_0123456789abcdef' });
+    const byCode = await decide(mfa, { user: { id: 'alice' }, inlineCode: '123456' });
     for (const decision of [bySession, byCode]) {
       expect(decision.allow).toBe(false);
       if (decision.allow) continue;

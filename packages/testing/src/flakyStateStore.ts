@@ -1,4 +1,4 @@
-import type { StateStore } from '@mfakit/core';
+import type { StateStore } from '@mfakit/core/store';
 
 export type StateMethod = keyof StateStore;
 

@@ -1,4 +1,5 @@
-import { createMfa, type FactorStore, type Mfa, type MfaEvent, type StateStore } from '@mfakit/core';
+import { createMfa, type Mfa, type MfaEvent } from '@mfakit/core';
+import type { FactorStore, StateStore } from '@mfakit/core/store';
 import { TEST_ENCRYPTION_KEYS, TEST_RECOVERY_CODE_COST } from './contract/lib/harness';
 import { FakeClock } from './fakeClock';
 import { totpCode, wrongCode } from './otp';

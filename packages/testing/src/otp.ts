@@ -1,6 +1,7 @@
 import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node';
 import { generateSync, ScureBase32Plugin } from 'otplib';
-import type { Clock, OtpAlgorithm } from '@mfakit/core';
+import type { Clock } from '@mfakit/core';
+import type { OtpAlgorithm } from '@mfakit/core/store';
 
 const crypto = new NodeCryptoPlugin();
 const base32 = new ScureBase32Plugin();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Exemption, FactorStore, OobFactorRecord, OtpFactorRecord, StateStore, WebAuthnFactorRecord } from '@mfakit/core';
+import type { Exemption, FactorStore, OobFactorRecord, OtpFactorRecord, StateStore, WebAuthnFactorRecord } from '@mfakit/core/store';
 
 /** What the conformance suite needs of a store implementation. */
 export interface StoreHarness {

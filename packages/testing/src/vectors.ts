@@ -1,5 +1,5 @@
 import { ScureBase32Plugin } from 'otplib';
-import type { OtpAlgorithm } from '@mfakit/core';
+import type { OtpAlgorithm } from '@mfakit/core/store';
 
 const base32 = new ScureBase32Plugin();
 

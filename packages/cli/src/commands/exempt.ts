@@ -16,7 +16,7 @@ export const exemptCommand: Command = {
 
     if (values.lift === true) {
       if (reason !== undefined || until !== undefined) throw new UsageError('exempt --lift takes neither --reason nor --until');
-      if (await mfa.liftExemption(userId, actor)) {
+      if (await mfa.admin.liftExemption(userId, actor)) {
         stdout(`Lifted the exemption of ${shown}: MFA applies to them again.\n`);
         return EXIT_OK;
       }
@@ -28,8 +28,7 @@ export const exemptCommand: Command = {
     if (missing.length > 0) {
       throw new UsageError(`exempt needs ${missing.join(' and ')} (e.g. mfakit exempt ${shown} --reason "lost phone, new one on Monday" --until 7d), or --lift`);
     }
-    const expiresAt = parseUntil(until!, mfa.options.clock.now());
-    const granted = await mfa.grantExemption(userId, { reason, expiresAt }, actor);
+    const granted = await mfa.admin.grantExemption(userId, { reason, ...parseUntil(until!) }, actor);
     if (!granted.ok) {
       // invalid_request: the reason or the time was unusable (too long, past, over a year away).
       stderr(`mfakit: ${granted.problem.detail}\n`);

@@ -19,7 +19,7 @@ export const reportCommand: Command = {
   async run({ values, positionals }, { mfa, listUsers, stdout }) {
     noArguments('report', positionals);
     const format = formatOf(stringFlag(values, 'format'));
-    const report = await mfa.report(listUsers ? await listUsers() : []);
+    const report = await mfa.admin.report(listUsers ? await listUsers() : []);
     stdout(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : format === 'csv' ? csvOf(report) : tableOf(report));
     return EXIT_OK;
   },

@@ -8,7 +8,7 @@ export const revokeCommand: Command = {
   options: {},
   async run({ positionals }, { mfa, stdout, actor }) {
     const userId = userIdArgument('revoke', positionals);
-    const { factorsRemoved } = await mfa.revokeUser(userId, actor);
+    const { factorsRemoved } = await mfa.admin.revokeUser(userId, actor);
     const shown = printable(userId);
     stdout(
       factorsRemoved > 0

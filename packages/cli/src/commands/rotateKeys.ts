@@ -8,10 +8,10 @@ export const rotateKeysCommand: Command = {
   options: {},
   async run({ positionals }, { mfa, stdout }) {
     noArguments('rotate-keys', positionals);
-    const { rotated, current, total } = await mfa.rotateKeys();
+    const { rotated, current, total, keyId } = await mfa.admin.rotateKeys();
     const raced = total - rotated - current;
     const notes = [current > 0 ? `${current} under it already` : '', raced > 0 ? `${raced} changed while it ran: run it again` : ''].filter(Boolean);
-    stdout(`Rotated ${rotated}/${total} secrets to key ${printable(mfa.options.keyRing.currentId)}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.\n`);
+    stdout(`Rotated ${rotated}/${total} secrets to key ${printable(keyId)}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.\n`);
     return EXIT_OK;
   },
 };

@@ -8,7 +8,7 @@ export const unlockCommand: Command = {
   options: {},
   async run({ positionals }, { mfa, stdout, actor }) {
     const userId = userIdArgument('unlock', positionals);
-    await mfa.unlockUser(userId, actor);
+    await mfa.admin.unlockUser(userId, actor);
     stdout(`Unlocked ${printable(userId)}: codes are accepted again, and the count of failed attempts starts over.\n`);
     return EXIT_OK;
   },

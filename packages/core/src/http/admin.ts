@@ -1,13 +1,13 @@
 import type { UserSource } from '../admin';
-import { checkRequest } from '../check';
-import type { Mfa } from '../createMfa';
+import { requireFreshProof } from '../check';
+import { contextOf, type Mfa } from '../createMfa';
 import { describe } from '../lib/describe';
 import { type Duration, toMs } from '../lib/duration';
 import { MfaError } from '../errors';
-import type { MfaUser } from '../options';
+import type { MfaUser } from '../request';
 import { userIdOf } from '../request';
 import type { RouteInput } from './contract';
-import { type HttpResult, NO_STORE, problemResponse } from './problems';
+import { type HttpResult, NO_STORE, outcomeHeaders, problemResponse } from './problems';
 
 /**
  * The options of the admin router, on every framework (`mfaAdminRouter` of `@mfakit/express` and
@@ -70,28 +70,37 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
 export function resolveAdminOptions(mfa: Mfa, options: AdminOptions): AdminOptions & { maxAgeSeconds: number } {
   if (typeof options?.authorize !== 'function') throw new MfaError('invalid_option', 'The admin router needs authorize(user), a function');
   if (options.listUsers !== undefined && typeof options.listUsers !== 'function') throw new MfaError('invalid_option', 'listUsers must be a function');
-  const maxAgeMs = options.maxAge === undefined ? mfa.options.freshProofMaxAgeMs : toMs(options.maxAge, 'admin maxAge');
+  const maxAgeMs = options.maxAge === undefined ? contextOf(mfa).freshProofMaxAgeMs : toMs(options.maxAge, 'admin maxAge');
   return { ...options, maxAgeSeconds: maxAgeMs / 1000 };
 }
 
-type Handler = (mfa: Mfa, input: RouteInput & { user: MfaUser }, userId: string | null, options: AdminOptions) => Promise<HttpResult>;
+type Handler = (mfa: Mfa, input: RouteInput & { user: MfaUser }, options: AdminOptions) => Promise<HttpResult>;
+
+/** A route about one user (`/users/:userId/...`): the handler gets the checked id, or the answer is 400. */
+const aboutUser =
+  (handler: (mfa: Mfa, input: RouteInput & { user: MfaUser }, userId: string) => Promise<HttpResult>): Handler =>
+  async (mfa, input) => {
+    const userId = userIdOf({ id: input.params.userId ?? '' });
+    if (!userId) return problemResponse({ code: 'invalid_request', detail: 'The user id is malformed (1 to 256 characters).' });
+    return handler(mfa, input, userId);
+  };
 
 const handlers: Record<AdminRouteName, Handler> = {
-  report: async (mfa, _input, _userId, options) => json(200, await mfa.report(options.listUsers ? await options.listUsers() : [])),
-  revoke: async (mfa, input, userId) => json(200, await mfa.revokeUser(userId!, actorOf(input))),
-  unlock: async (mfa, input, userId) => {
-    await mfa.unlockUser(userId!, actorOf(input));
+  report: async (mfa, _input, options) => json(200, await mfa.admin.report(options.listUsers ? await options.listUsers() : [])),
+  revoke: aboutUser(async (mfa, input, userId) => json(200, await mfa.admin.revokeUser(userId, actorOf(input)))),
+  unlock: aboutUser(async (mfa, input, userId) => {
+    await mfa.admin.unlockUser(userId, actorOf(input));
     return { status: 204, headers: { ...NO_STORE } };
-  },
-  grantExemption: async (mfa, input, userId) => {
+  }),
+  grantExemption: aboutUser(async (mfa, input, userId) => {
     const body = input.body !== null && typeof input.body === 'object' && !Array.isArray(input.body) ? (input.body as Record<string, unknown>) : {};
-    const granted = await mfa.grantExemption(userId!, { reason: body.reason, expiresAt: body.expiresAt }, actorOf(input));
+    const granted = await mfa.admin.grantExemption(userId, { reason: body.reason, expiresAt: body.expiresAt, expiresIn: body.expiresIn }, actorOf(input));
     return granted.ok ? json(200, { userId, exemption: granted.value }) : problemResponse(granted.problem);
-  },
-  liftExemption: async (mfa, input, userId) => {
-    if (await mfa.liftExemption(userId!, actorOf(input))) return { status: 204, headers: { ...NO_STORE } };
+  }),
+  liftExemption: aboutUser(async (mfa, input, userId) => {
+    if (await mfa.admin.liftExemption(userId, actorOf(input))) return { status: 204, headers: { ...NO_STORE } };
     return problemResponse({ code: 'not_found', detail: 'This user has no exemption.' });
-  },
+  }),
 };
 
 /**
@@ -112,19 +121,17 @@ const handlers: Record<AdminRouteName, Handler> = {
  */
 export async function handleAdminRoute(mfa: Mfa, name: AdminRouteName, input: RouteInput, options: AdminOptions & { maxAgeSeconds: number }): Promise<HttpResult> {
   const id = userIdOf(input.user);
-  if (!id) return problemResponse({ code: 'authentication_required', detail: 'Sign in first.', headers: { 'WWW-Authenticate': 'Bearer' } });
+  if (!id) return problemResponse({ code: 'authentication_required', detail: 'Sign in first.' });
   const admin = { ...input.user!, id };
+  const ctx = contextOf(mfa);
   try {
     if (!(await options.authorize(admin))) return problemResponse({ code: 'forbidden', detail: 'This account may not administer MFA.' });
-    const fresh = await checkRequest(mfa.options, { ...input, user: admin }, { maxAge: options.maxAgeSeconds }, false);
-    if (!fresh.ok) return problemResponse(fresh.problem);
-    const route = ADMIN_ROUTES.find((r) => r.name === name)!;
-    const userId = route.path.includes(':userId') ? userIdOf({ id: input.params.userId ?? '' }) : null;
-    if (route.path.includes(':userId') && !userId) return problemResponse({ code: 'invalid_request', detail: 'The user id is malformed (1 to 256 characters).' });
-    const result = await handlers[name](mfa, { ...input, user: admin }, userId, options);
-    return { ...result, headers: { ...result.headers, ...fresh.headers } };
+    const fresh = await requireFreshProof(ctx, { ...input, user: admin }, options.maxAgeSeconds * 1000);
+    if (!fresh.ok) return problemResponse(fresh.problem, fresh.issuedSession);
+    const result = await handlers[name](mfa, { ...input, user: admin }, options);
+    return { ...result, headers: { ...result.headers, ...outcomeHeaders(fresh) } };
   } catch (err) {
-    mfa.options.logger.error(`admin ${name} failed: ${describe(err)}`);
+    ctx.logger.error(`admin ${name} failed: ${describe(err)}`);
     return problemResponse({ code: 'mfa_unavailable', detail: 'Multi-factor authentication is unavailable; try again shortly.' });
   }
 }

@@ -1,5 +1,5 @@
 import { MfaError } from '../errors';
-import type { Problem, ProblemCode } from './problems';
+import type { Problem, ProblemCode } from '../problem';
 
 const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i; // what raw-body's `bytes` reads
 

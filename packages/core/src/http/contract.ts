@@ -1,8 +1,7 @@
-import type { Mfa } from '../createMfa';
+import { contextOf, type Mfa } from '../createMfa';
 import { describe } from '../lib/describe';
-import type { Outcome } from '../outcome';
 import { type MfaRequest, userIdOf } from '../request';
-import { type HttpResult, NO_STORE, problemResponse } from './problems';
+import { type HttpResult, NO_STORE, present, problemResponse } from './problems';
 
 /** A request to a route of the contract, as an adapter hands it over: parsed, plain data. */
 export interface RouteInput extends MfaRequest {
@@ -95,7 +94,7 @@ const handlers: Record<RouteName, Handler> = {
     if (!body || factorId === null || (code ? 1 : 0) + (recoveryCode ? 1 : 0) !== 1 || fields !== (factorId ? 2 : 1) || (factorId && !code)) {
       return invalid('Send exactly one of {"code": "..."} (with "factorId" for a code sent by email or SMS) or {"recoveryCode": "..."} as JSON.');
     }
-    return respond(await mfa.verify(input, code ? { code, ...(factorId ? { factorId } : {}) } : { recoveryCode: recoveryCode! }), 200);
+    return present(await mfa.verify(input, code ? { code, ...(factorId ? { factorId } : {}) } : { recoveryCode: recoveryCode! }), 200);
   },
 
   enrollEmail: (mfa, input) => enrollOob(mfa, input, 'email'),
@@ -108,32 +107,32 @@ const handlers: Record<RouteName, Handler> = {
     const body = objectBody(input.body);
     const factorId = body && factorIdOf(body.factorId);
     if (!factorId) return invalid('Send {"factorId": "<an email or SMS factor of yours>"} as JSON.');
-    return respond(await mfa.sendChallenge(input, factorId), 202);
+    return present(await mfa.sendChallenge(input, factorId), 202);
   },
 
-  webauthnRegistrationOptions: async (mfa, input) => respond(await mfa.webauthnRegistrationOptions(input), 200),
+  webauthnRegistrationOptions: async (mfa, input) => present(await mfa.webauthnRegistrationOptions(input), 200),
 
   webauthnRegistration: async (mfa, input) => {
     const body = objectBody(input.body);
     const label = body?.label === undefined ? undefined : text(body.label, MAX_LABEL_LENGTH);
     if (!body || label === null) return invalid(`Send {"response": <from startRegistration()>, "label": "<up to ${MAX_LABEL_LENGTH} characters, optional>"}.`);
-    return respond(await mfa.registerWebAuthn(input, body.response, label), 201);
+    return present(await mfa.registerWebAuthn(input, body.response, label), 201);
   },
 
-  webauthnAuthenticationOptions: async (mfa, input) => respond(await mfa.webauthnAuthenticationOptions(input), 200),
+  webauthnAuthenticationOptions: async (mfa, input) => present(await mfa.webauthnAuthenticationOptions(input), 200),
 
   webauthnAuthentication: async (mfa, input) => {
     const body = objectBody(input.body);
     if (!body) return invalid('Send {"response": <from startAuthentication()>}.');
-    return respond(await mfa.authenticateWebAuthn(input, body.response), 200);
+    return present(await mfa.authenticateWebAuthn(input, body.response), 200);
   },
 
-  regenerateRecoveryCodes: async (mfa, input) => respond(await mfa.regenerateRecoveryCodes(input), 200),
+  regenerateRecoveryCodes: async (mfa, input) => present(await mfa.regenerateRecoveryCodes(input), 200),
 
   removeFactor: async (mfa, input) => {
     const factorId = factorIdOf(input.params.factorId);
     if (!factorId) return invalid('The factor id is malformed.');
-    return respond(await mfa.removeFactor(input, factorId), 204);
+    return present(await mfa.removeFactor(input, factorId), 204);
   },
 
   endSession: async (mfa, input) => {
@@ -162,11 +161,11 @@ const handlers: Record<RouteName, Handler> = {
  */
 export async function handleRoute(mfa: Mfa, name: RouteName, input: RouteInput): Promise<HttpResult> {
   const id = userIdOf(input.user);
-  if (!id) return problemResponse({ code: 'authentication_required', detail: 'Sign in first.', headers: { 'WWW-Authenticate': 'Bearer' } });
+  if (!id) return problemResponse({ code: 'authentication_required', detail: 'Sign in first.' });
   try {
     return await handlers[name](mfa, { ...input, user: { ...input.user, id } });
   } catch (err) {
-    mfa.options.logger.error(`${name} failed: ${describe(err)}`);
+    contextOf(mfa).logger.error(`${name} failed: ${describe(err)}`);
     return problemResponse({ code: 'mfa_unavailable', detail: 'Multi-factor authentication is unavailable; try again shortly.' });
   }
 }
@@ -175,7 +174,7 @@ async function enroll(mfa: Mfa, input: RouteInput & { user: { id: string } }, ki
   const body = input.body === undefined ? {} : objectBody(input.body);
   const label = body?.label === undefined ? undefined : text(body.label, MAX_LABEL_LENGTH);
   if (!body || label === null) return invalid(`Send nothing, or {"label": "<up to ${MAX_LABEL_LENGTH} characters>"} as JSON.`);
-  return respond(await mfa.startEnrollment(input, kind, label), 201);
+  return present(await mfa.startEnrollment(input, kind, label), 201);
 }
 
 async function confirm(mfa: Mfa, input: RouteInput & { user: { id: string } }, kind: 'totp' | 'hotp'): Promise<HttpResult> {
@@ -183,7 +182,7 @@ async function confirm(mfa: Mfa, input: RouteInput & { user: { id: string } }, k
   const code = body && text(body.code, MAX_CODE_LENGTH);
   const factorId = factorIdOf(input.params.factorId);
   if (!code || !factorId) return invalid('Send {"code": "<the code the app shows>"} as JSON.');
-  return respond(await mfa.confirmEnrollment(input, kind, factorId, code), 200);
+  return present(await mfa.confirmEnrollment(input, kind, factorId, code), 200);
 }
 
 async function enrollOob(mfa: Mfa, input: RouteInput & { user: { id: string } }, channel: 'email' | 'sms'): Promise<HttpResult> {
@@ -191,7 +190,7 @@ async function enrollOob(mfa: Mfa, input: RouteInput & { user: { id: string } },
   const body = objectBody(input.body);
   const label = body?.label === undefined ? undefined : text(body.label, MAX_LABEL_LENGTH);
   if (!body || label === null || typeof body[field] !== 'string') return invalid(`Send {"${field}": "...", "label": "<optional>"} as JSON.`);
-  return respond(await mfa.startOobEnrollment(input, channel, body[field], label), 201);
+  return present(await mfa.startOobEnrollment(input, channel, body[field], label), 201);
 }
 
 async function confirmOob(mfa: Mfa, input: RouteInput & { user: { id: string } }, channel: 'email' | 'sms'): Promise<HttpResult> {
@@ -199,12 +198,7 @@ async function confirmOob(mfa: Mfa, input: RouteInput & { user: { id: string } }
   const code = body && text(body.code, MAX_CODE_LENGTH);
   const factorId = factorIdOf(input.params.factorId);
   if (!code || !factorId) return invalid(`Send {"code": "<the code sent by ${channel === 'email' ? 'email' : 'SMS'}>"} as JSON.`);
-  return respond(await mfa.confirmOobEnrollment(input, channel, factorId, code), 200);
-}
-
-function respond(outcome: Outcome<unknown>, status: number): HttpResult {
-  if (!outcome.ok) return problemResponse(outcome.problem);
-  return { status, headers: { ...NO_STORE, ...outcome.headers }, body: status === 204 ? undefined : outcome.value };
+  return present(await mfa.confirmOobEnrollment(input, channel, factorId, code), 200);
 }
 
 function json(status: number, body: unknown): HttpResult {

@@ -1,4 +1,4 @@
-import type { MfaUser } from '../options';
+import type { MfaUser } from '../request';
 import type { MfaRequest } from '../request';
 
 /**

@@ -4,6 +4,10 @@
  * status goes with the code, and adapters write both unchanged.
  * @see RFC 9457 (problem details for HTTP APIs); the README's error table
  */
+import type { Outcome } from '../outcome';
+import type { Challenge, Problem, ProblemCode } from '../problem';
+import type { IssuedSession } from '../session/sessions';
+
 export const PROBLEMS = {
   /** Malformed JSON, wrong types, missing fields, a malformed id. */
   invalid_request: { status: 400, title: 'The request is malformed' },
@@ -49,20 +53,7 @@ export const PROBLEMS = {
   rate_limited: { status: 429, title: 'Too many requests' },
   /** A store failed: the request is denied, never let through (fail closed). */
   mfa_unavailable: { status: 503, title: 'Multi-factor authentication is unavailable' },
-} as const;
-
-/** The stable code of a problem, e.g. `'mfa_required'`: what clients switch on. */
-export type ProblemCode = keyof typeof PROBLEMS;
-
-/** A denial as the core decides it; {@link problemResponse} makes the HTTP answer. */
-export interface Problem {
-  /** The stable code; it decides the status and title. */
-  code: ProblemCode;
-  /** A sentence for the client about this case; never a secret. */
-  detail: string;
-  /** Headers the answer must carry, e.g. `WWW-Authenticate` or `Retry-After`. */
-  headers?: Record<string, string>;
-}
+} as const satisfies Record<ProblemCode, { status: number; title: string }>;
 
 /** An HTTP answer for an adapter to write out unchanged. */
 export interface HttpResult {
@@ -79,43 +70,90 @@ export const NO_STORE = { 'Cache-Control': 'no-store' } as const;
 
 const TYPE_BASE = 'urn:mfakit:problem:';
 
+/** The header that carries a newly issued session token back to the client. */
+export const SESSION_TOKEN_HEADER = 'X-Session-Token';
+
+/** The header that tells a required user without a factor when the enrollment grace period ends (an HTTP-date). */
+export const ENROLLMENT_DEADLINE_HEADER = 'Mfa-Enrollment-Deadline';
+
 /**
  * The RFC 9457 answer to a problem: its status, `Content-Type: application/problem+json`,
- * `Cache-Control: no-store` and the problem's headers, and a body of `type`
- * (`urn:mfakit:problem:<code>`), `title`, `status`, `detail` and `code`.
+ * `Cache-Control: no-store`, and what the problem says in headers: the RFC 9470 challenge
+ * (`WWW-Authenticate`) for a `challenge`, `WWW-Authenticate: Bearer` for
+ * `authentication_required`, `Retry-After` for a `retryAfter`, and `X-Session-Token` for a
+ * session an inline code opened. The body: `type` (`urn:mfakit:problem:<code>`), `title`,
+ * `status`, `detail` and `code`.
  *
- * @param problem - The denial, e.g. `outcome.problem` of a failed {@link Outcome}.
+ * @param problem - The denial, e.g. `outcome.problem` of a failed `Outcome`.
+ * @param issuedSession - A session the request opened on the way (`outcome.issuedSession`).
  * @returns The answer for an adapter to write out unchanged.
- * @see RFC 9457 (problem details for HTTP APIs)
+ * @see RFC 9457 (problem details for HTTP APIs); RFC 9470 (step-up challenge)
  * @example
- * const answer = problemResponse({ code: 'mfa_required', detail: 'A second factor is required.' });
- * // answer.status === 401; answer.body.type === 'urn:mfakit:problem:mfa_required'
+ * const answer = problemResponse({ code: 'mfa_stale', detail: 'Prove again.', challenge: { maxAge: 300 } });
+ * // answer.status === 401; answer.headers['WWW-Authenticate'] ends with 'max_age=300'
  */
-export function problemResponse({ code, detail, headers }: Problem): HttpResult {
+export function problemResponse({ code, detail, challenge, retryAfter }: Problem, issuedSession?: IssuedSession): HttpResult {
   const { status, title } = PROBLEMS[code];
-  return {
-    status,
-    headers: { ...NO_STORE, 'Content-Type': 'application/problem+json', ...headers },
-    body: { type: TYPE_BASE + code, title, status, detail, code },
-  };
+  const headers: Record<string, string> = { ...NO_STORE, 'Content-Type': 'application/problem+json' };
+  if (challenge) headers['WWW-Authenticate'] = stepUpChallenge(detail, challenge);
+  else if (code === 'authentication_required') headers['WWW-Authenticate'] = 'Bearer';
+  if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
+  if (issuedSession) headers[SESSION_TOKEN_HEADER] = issuedSession.sessionToken;
+  return { status, headers, body: { type: TYPE_BASE + code, title, status, detail, code } };
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * The headers that an outcome's typed fields become: `X-Session-Token` for a session an inline
+ * code opened (`issuedSession`), `Mfa-Enrollment-Deadline` (an HTTP-date) within the enrollment
+ * grace period (`enrollmentDeadline`). A frozen empty object when there are none: a protected
+ * route's pass allocates nothing.
+ *
+ * @param outcome - A successful `Outcome`.
+ * @returns The headers to add to the answer.
+ * @example
+ * res.set(outcomeHeaders(outcome));
+ */
+export function outcomeHeaders(outcome: { issuedSession?: IssuedSession; enrollmentDeadline?: number }): Readonly<Record<string, string>> {
+  if (!outcome.issuedSession && outcome.enrollmentDeadline === undefined) return NO_HEADERS;
+  const headers: Record<string, string> = {};
+  if (outcome.issuedSession) headers[SESSION_TOKEN_HEADER] = outcome.issuedSession.sessionToken;
+  if (outcome.enrollmentDeadline !== undefined) headers[ENROLLMENT_DEADLINE_HEADER] = new Date(outcome.enrollmentDeadline).toUTCString();
+  return headers;
 }
 
 /**
- * The RFC 9470 challenge that tells a client to come back with (fresher, other) MFA: a
- * `WWW-Authenticate: Bearer error="insufficient_user_authentication"` header, with `acr_values`
+ * The answer to an operation's outcome: on success `status`, the value as the JSON body (none
+ * for 204), `Cache-Control: no-store` and {@link outcomeHeaders}; on a denial {@link problemResponse}.
+ *
+ * @param outcome - What a method of the core answered.
+ * @param status - The status of a success (200, 201, 202, 204).
+ * @returns The answer for an adapter to write out unchanged.
+ * @example
+ * const answer = present(await mfa.verify(request, { code }), 200);
+ */
+export function present(outcome: Outcome<unknown>, status: number): HttpResult {
+  if (!outcome.ok) return problemResponse(outcome.problem, outcome.issuedSession);
+  return { status, headers: { ...NO_STORE, ...outcomeHeaders(outcome) }, body: status === 204 ? undefined : outcome.value };
+}
+
+/**
+ * The RFC 9470 challenge that tells a client to come back with (fresher, other) MFA: the value of
+ * a `WWW-Authenticate: Bearer error="insufficient_user_authentication"` header, with `acr_values`
  * and `max_age` when given.
  *
- * @param description - The `error_description`; it must not contain a double quote.
- * @param extra - `maxAgeSeconds` for a stale proof, `acrValues` for the methods the route needs.
- * @returns The header to add to the 401 answer.
+ * @param description - The `error_description`; a double quote or backslash in it is escaped.
+ * @param challenge - `maxAge` for a stale proof, `acrValues` for the methods the route needs.
+ * @returns The header's value.
  * @see RFC 9470 section 3 (the authentication challenge)
  * @example
- * stepUpChallenge('This action needs a proof made in the last 300 seconds.', { maxAgeSeconds: 300 });
- * // { 'WWW-Authenticate': 'Bearer error="insufficient_user_authentication", error_description="...", max_age=300' }
+ * stepUpChallenge('This action needs a proof made in the last 300 seconds.', { maxAge: 300 });
+ * // 'Bearer error="insufficient_user_authentication", error_description="...", max_age=300'
  */
-export function stepUpChallenge(description: string, extra: { maxAgeSeconds?: number; acrValues?: string[] } = {}): Record<string, string> {
-  let value = `Bearer error="insufficient_user_authentication", error_description="${description}"`;
-  if (extra.acrValues) value += `, acr_values="${extra.acrValues.join(' ')}"`;
-  if (extra.maxAgeSeconds !== undefined) value += `, max_age=${extra.maxAgeSeconds}`;
-  return { 'WWW-Authenticate': value };
+export function stepUpChallenge(description: string, challenge: Challenge = {}): string {
+  let value = `Bearer error="insufficient_user_authentication", error_description="${description.replace(/["\\]/g, '\\$&')}"`;
+  if (challenge.acrValues) value += `, acr_values="${challenge.acrValues.join(' ')}"`;
+  if (challenge.maxAge !== undefined) value += `, max_age=${challenge.maxAge}`;
+  return value;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { isIPv6 } from 'node:net';
-import type { Clock } from '../clock';
+import { contextOf, type Mfa } from '../createMfa';
 import { MfaError } from '../errors';
+import { clientKey } from '../lib/address';
 import { type HttpResult, problemResponse } from './problems';
 
 /**
@@ -62,16 +62,17 @@ export interface RateLimitHit {
  * its own; the account throttle in the state store is what holds across a fleet.
  *
  * @param rateLimit - The window and the requests allowed in it, e.g. {@link DEFAULT_RATE_LIMIT}.
- * @param clock - The time source, usually `mfa.options.clock`.
+ * @param mfa - The core, whose clock the windows run on.
  * @returns A function that counts one request of an address (see {@link clientKey}).
  * @throws MfaError `invalid_option` unless `windowMs` and `limit` are positive integers.
  * @example
- * const hit = createRateLimiter(DEFAULT_RATE_LIMIT, mfa.options.clock);
+ * const hit = createRateLimiter(DEFAULT_RATE_LIMIT, mfa);
  * const { headers, denied } = hit(ctx.ip);
  * ctx.set(headers);
  * if (denied) return writeResult(ctx, denied);
  */
-export function createRateLimiter(rateLimit: RateLimit, clock: Clock): (ip: string | undefined) => RateLimitHit {
+export function createRateLimiter(rateLimit: RateLimit, mfa: Mfa): (ip: string | undefined) => RateLimitHit {
+  const { clock } = contextOf(mfa);
   const { windowMs, limit } = validRateLimit(rateLimit);
   const name = `${limit}-in-${windowName(windowMs)}`;
   const policy = `q=${limit}; w=${Math.ceil(windowMs / 1000)}`;
@@ -97,7 +98,7 @@ export function createRateLimiter(rateLimit: RateLimit, clock: Clock): (ip: stri
       'RateLimit-Policy': `"${name}"; ${policy}; pk=:${partitionKey(key)}:`,
     };
     if (window.hits <= limit) return { headers, denied: null };
-    const denied = problemResponse({ code: 'rate_limited', detail: 'Too many attempts from this address; wait a minute.', headers: { 'Retry-After': String(resetSeconds) } });
+    const denied = problemResponse({ code: 'rate_limited', detail: 'Too many attempts from this address; wait a minute.', retryAfter: resetSeconds });
     return { headers, denied };
   };
 }
@@ -117,47 +118,4 @@ function windowName(windowMs: number): string {
 /** The draft-8 partition key: a short hash of the client key, never the address itself. */
 function partitionKey(key: string): string {
   return Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
-}
-
-/**
- * The counter's key for an address, as express-rate-limit's `ipKeyGenerator`: IPv4 as is (also
- * when written IPv4-mapped, `::ffff:127.0.0.1`), IPv6 as its /56 network (`2001:db8:1234:5600::/56`).
- *
- * @param ip - The client address, or undefined (keyed as `''`: all such requests share one count).
- * @returns The key the rate limiter counts under.
- * @example
- * clientKey('::ffff:192.0.2.7'); // '192.0.2.7'
- * clientKey('2001:db8:1234:5678::1'); // '2001:db8:1234:5600::/56'
- */
-export function clientKey(ip: string | undefined): string {
-  if (!ip || !isIPv6(ip)) return ip ?? '';
-  let text = ip.split('%')[0]!;
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
-    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const parse = (part: string) => (part ? part.split(':').map((group) => parseInt(group, 16)) : []);
-  const left = parse(head);
-  const right = tail === undefined ? [] : parse(tail);
-  const groups = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
-  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = groups;
-  const embedsIPv4 = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && (g5 === 0xffff || (g5 === 0 && dotted !== null));
-  if (embedsIPv4) return `${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}`;
-  // An IPv6 subscriber usually holds a whole /56 or /64: per-address keys would let it rotate.
-  return `${compress([g0, g1, g2, g3 & 0xff00, 0, 0, 0, 0])}/56`;
-}
-
-/** RFC 5952 text of eight groups: the longest run of two or more zero groups becomes `::`. */
-function compress(groups: number[]): string {
-  let best = { start: -1, length: 1 };
-  for (let start = 0; start < groups.length; start += 1) {
-    let length = 0;
-    while (groups[start + length] === 0) length += 1;
-    if (length > best.length) best = { start, length };
-  }
-  const hex = groups.map((group) => group.toString(16));
-  if (best.start < 0) return hex.join(':');
-  return `${hex.slice(0, best.start).join(':')}::${hex.slice(best.start + best.length).join(':')}`;
 }

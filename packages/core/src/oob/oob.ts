@@ -1,61 +1,10 @@
-import type { Duration } from '../lib/duration';
 import { stateKeys } from '../lib/keys';
 import { randomId, safeEqual } from '../lib/random';
 import { type Outcome, denial, success } from '../outcome';
-import type { MfaUser, ResolvedOptions } from '../options';
+import type { OobMessage } from '../options';
+import type { MfaUser } from '../request';
+import type { MfaContext } from '../context';
 import type { OobFactorRecord } from '../store/types';
-
-/** What the application's sender delivers: a code, to an address or phone number, for a user. */
-export interface OobMessage {
-  /** How to deliver it: `email` or `sms`. */
-  channel: 'email' | 'sms';
-  /** The email address or the phone number (E.164). */
-  to: string;
-  /** Six digits, valid for `oob.codeTtl` and once. */
-  code: string;
-  /** The user the code is for. */
-  userId: string;
-  /** Whether the code confirms a new factor or proves an enrolled one. */
-  purpose: 'enrollment' | 'verification';
-}
-
-/**
- * Codes by email or SMS. Without this option the email, SMS and challenge routes answer 404.
- * Codes are six random digits, stored encrypted for `codeTtl` and accepted once.
- *
- * @example
- * createMfa({
- *   issuer: 'Acme',
- *   oob: { send: ({ channel, to, code }) => (channel === 'email' ? mailer.send(to, `Your code: ${code}`) : sms.send(to, code)) },
- * });
- * @see NIST SP 800-63B 5.1.3 (out-of-band): SMS is a restricted authenticator there (5.1.3.3),
- *   and email does not count as out-of-band (5.1.3.1)
- */
-export interface OobOptions {
-  /**
-   * Delivers a code (an email, an SMS); the code must not be logged. An error (thrown or
-   * rejected) makes the request answer 503.
-   */
-  send: (message: OobMessage) => void | Promise<void>;
-  /** Codes sent per factor within `sendWindow`: an integer from 1 to 20; more are refused with 429 `rate_limited`. @defaultValue `3` */
-  maxSends?: number;
-  /** The span in which `maxSends` counts, from the first code sent. @defaultValue `'10m'` */
-  sendWindow?: Duration;
-  /**
-   * Codes sent to all of one user's addresses and numbers (enrollments included) in 24 hours: an
-   * integer from 1 to 1000; more are refused with 429 `rate_limited`. Bounds what one account
-   * costs in SMS (SMS pumping). @defaultValue `20`
-   */
-  maxSendsPerUser?: number;
-  /**
-   * Codes sent to one address or number, whoever asks, in 24 hours: an integer from 1 to 1000;
-   * more are refused with 429 `rate_limited`. Stops many accounts flooding one destination.
-   * @defaultValue `10`
-   */
-  maxSendsPerDestination?: number;
-  /** How long a sent code is valid. @defaultValue `'10m'` (NIST SP 800-63B 5.1.3.2 asks for a short one) */
-  codeTtl?: Duration;
-}
 
 /** What the client is told when a code was sent. Never the code or the full destination. */
 export interface OobChallenge {
@@ -103,7 +52,7 @@ export function hintOf(channel: 'email' | 'sms', destination: string): string {
 }
 
 /** A new pending out-of-band factor (not stored yet). */
-export function pendingOobFactor(opts: ResolvedOptions, user: MfaUser, channel: 'email' | 'sms', destination: string, label: string): OobFactorRecord {
+export function pendingOobFactor(opts: MfaContext, user: MfaUser, channel: 'email' | 'sms', destination: string, label: string): OobFactorRecord {
   const id = randomId(opts.randomBytes, 'fac');
   return {
     id,
@@ -124,7 +73,7 @@ export function pendingOobFactor(opts: ResolvedOptions, user: MfaUser, channel: 
  * `maxSendsPerDestination` per address or number in a day (counted in that order: a send refused
  * by one limit does not count against the next). Sending never touches the failure count.
  */
-export async function sendCode(opts: ResolvedOptions, factor: OobFactorRecord, purpose: OobMessage['purpose']): Promise<Outcome<OobChallenge>> {
+export async function sendCode(opts: MfaContext, factor: OobFactorRecord, purpose: OobMessage['purpose']): Promise<Outcome<OobChallenge>> {
   const oob = opts.oob!;
   const to = opts.keyRing.decrypt(factor.secret, oobSecretContext(factor.userId, factor.id));
   const limits = [
@@ -134,7 +83,7 @@ export async function sendCode(opts: ResolvedOptions, factor: OobFactorRecord, p
   ];
   for (const { key, max, windowMs, what } of limits) {
     if ((await opts.state.increment(key, windowMs)) > max) {
-      return denial('rate_limited', `At most ${max} codes are sent ${what} in ${durationText(windowMs)}; use the last one or wait.`, { 'Retry-After': String(Math.ceil(windowMs / 1000)) });
+      return denial('rate_limited', `At most ${max} codes are sent ${what} in ${durationText(windowMs)}; use the last one or wait.`, { retryAfter: Math.ceil(windowMs / 1000) });
     }
   }
   const code = randomDigits(opts);
@@ -149,7 +98,7 @@ export async function sendCode(opts: ResolvedOptions, factor: OobFactorRecord, p
  * exactly one succeeds (the stored code is consumed atomically). A wrong code leaves it in place
  * for the user to retype; the throttle around the call counts the failure.
  */
-export async function checkOobCode(opts: ResolvedOptions, factor: OobFactorRecord, input: string): Promise<boolean> {
+export async function checkOobCode(opts: MfaContext, factor: OobFactorRecord, input: string): Promise<boolean> {
   const code = input.replace(/[\s-]/g, '');
   if (!/^\d{6}$/.test(code)) return false;
   const key = stateKeys.oobCode(factor.userId, factor.id);
@@ -161,7 +110,7 @@ export async function checkOobCode(opts: ResolvedOptions, factor: OobFactorRecor
 const durationText = (ms: number) => (ms >= DAY_MS ? `${Math.round(ms / 3600_000)} hours` : `${Math.round(ms / 60_000)} minutes`);
 
 /** Six uniformly random digits. */
-function randomDigits(opts: ResolvedOptions): string {
+function randomDigits(opts: MfaContext): string {
   for (;;) {
     const value = opts.randomBytes(4).readUInt32BE(0);
     if (value < UINT32_LIMIT) return String(value % 10 ** CODE_DIGITS).padStart(CODE_DIGITS, '0');

@@ -1,5 +1,5 @@
 import { scrypt } from 'node:crypto';
-import type { ResolvedOptions } from '../options';
+import type { MfaContext } from '../context';
 
 /**
  * How many recovery codes a set holds: 10. Recovery codes: 16 characters of Crockford's base32
@@ -23,7 +23,7 @@ const HASH_BYTES = 32;
 const COST_PREFIX = /^ln(\d{1,2})\$/;
 
 /** Makes a new set: the codes to show once, and what to store. */
-export async function newRecoveryCodes(opts: ResolvedOptions): Promise<{ codes: string[]; salt: string; hashes: string[] }> {
+export async function newRecoveryCodes(opts: MfaContext): Promise<{ codes: string[]; salt: string; hashes: string[] }> {
   const random = opts.randomBytes(SALT_BYTES).toString('base64url');
   const salt = opts.recoveryCodeCost === DEFAULT_RECOVERY_CODE_COST ? random : `ln${opts.recoveryCodeCost}$${random}`;
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomCode(opts));
@@ -56,7 +56,7 @@ export function hashRecoveryCode(normalized: string, salt: string): Promise<stri
   );
 }
 
-function randomCode(opts: ResolvedOptions): string {
+function randomCode(opts: MfaContext): string {
   const bytes = opts.randomBytes(CODE_LENGTH);
   let code = '';
   for (const byte of bytes) code += ALPHABET[byte & 31]; // 256 is a multiple of 32: no bias

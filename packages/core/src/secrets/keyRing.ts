@@ -25,7 +25,7 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 /**
  * Encrypts secrets at rest with AES-256-GCM. The first key is current and encrypts; every key
  * decrypts what it encrypted, so keys rotate without downtime: add a new key first in the list,
- * run `mfa.rotateKeys()`, then drop the old key.
+ * run `mfa.admin.rotateKeys()`, then drop the old key.
  *
  * A ciphertext reads `v1:<keyId>:<iv>:<ciphertext+tag>` (base64url). The caller binds it to its
  * owner with associated data (mfakit uses the user and factor ids), so a ciphertext copied to

@@ -1,7 +1,8 @@
 import { sessionReadKeys, stateKeys } from '../lib/keys';
 import { andThen, type MaybePromise } from '../lib/maybe';
 import { sha256 } from '../lib/random';
-import type { ResolvedOptions } from '../options';
+import type { MfaContext } from '../context';
+import type { MfaState } from '../request';
 
 /**
  * What the state store keeps of an MFA session, as JSON under the SHA-256 hash of its token; the
@@ -20,7 +21,7 @@ export interface SessionRecord {
   authTime: number;
   /**
    * When the proof that issued this record began to be checked (ms): a revocation
-   * (`mfa.revokeUser`, removing a factor) voids the sessions created up to then, so a proof that
+   * (`mfa.admin.revokeUser`, removing a factor) voids the sessions created up to then, so a proof that
    * was under way while a factor went cannot open a session that outlives it.
    */
   createdAt: number;
@@ -28,32 +29,6 @@ export interface SessionRecord {
   expiresAt: number;
   /** Last use (ms), kept to a minute's precision to spare the store a write on every request. */
   seenAt: number;
-}
-
-/**
- * The MFA state of a request, as adapters expose it to handlers (`req.mfa`, `ctx.state.mfa`).
- * A request that passed without a proof (an exempt user, a user the policy does not require, or
- * one within the enrollment grace period) has empty `amr` and null times and `factorId`.
- *
- * @example
- * app.post('/api/transfers', requireMfa(mfa, { maxAge: '5m' }), (req, res) => {
- *   const { userId, amr, authTime } = req.mfa!; // set by requireMfa of @mfakit/express
- *   audit('transfer', { userId, amr, provedAt: authTime });
- * });
- */
-export interface MfaState {
-  /** The user's id. */
-  userId: string;
-  /** True when the user passed as exempt: the `exempt` option, or a granted exemption in force. */
-  exempt: boolean;
-  /** RFC 8176 authentication method references of the proofs in this session. */
-  amr: string[];
-  /** When the last proof was made (ms since the epoch). */
-  authTime: number | null;
-  /** When the session ends at the latest (ms since the epoch); the idle timeout may end it sooner. */
-  expiresAt: number | null;
-  /** The factor of the last proof; `'upstream'` ({@link UPSTREAM_FACTOR_ID}) for an upstream SSO's MFA. */
-  factorId: string | null;
 }
 
 /** A newly issued session: the token goes to the client once and is never readable again. */
@@ -98,7 +73,7 @@ export function issuedOf(token: string, session: SessionRecord): IssuedSession {
  * and the user's revocation mark are read in one round trip (same hash tag): a session created
  * before the user's sessions were revoked is void. The record answered is frozen: it may be shared.
  */
-export function readSession(opts: ResolvedOptions, userId: string, token: string | undefined): MaybePromise<SessionRecord | null> {
+export function readSession(opts: MfaContext, userId: string, token: string | undefined): MaybePromise<SessionRecord | null> {
   if (!token || token.length > MAX_TOKEN_LENGTH || !token.startsWith(TOKEN_PREFIX)) return null;
   const keys = sessionReadKeys(userId, sha256(token));
   // The memory store answers at once: then so does this, without an await.
@@ -140,7 +115,7 @@ function parsed(raw: string): SessionRecord {
  * that token stops working. `startedAt` is when checking the proof began: the record's `createdAt`.
  */
 export async function issueSession(
-  opts: ResolvedOptions,
+  opts: MfaContext,
   userId: string,
   proof: { factorId: string; amr: string[] },
   previousToken: string | undefined,
@@ -166,7 +141,7 @@ export async function issueSession(
 }
 
 /** Ends one session; a token of another user or an unknown token ends nothing. */
-export async function endSession(opts: ResolvedOptions, userId: string, token: string | undefined): Promise<void> {
+export async function endSession(opts: MfaContext, userId: string, token: string | undefined): Promise<void> {
   if (!token || token.length > MAX_TOKEN_LENGTH) return;
   await opts.state.delete(stateKeys.session(userId, sha256(token)));
 }
@@ -176,7 +151,7 @@ export async function endSession(opts: ResolvedOptions, userId: string, token: s
  * live, voids every session created up to now, except the one of `keepToken` when given (the
  * caller's own, when it removes a factor). Sessions issued later work.
  */
-export async function revokeSessions(opts: ResolvedOptions, userId: string, keepToken?: string): Promise<void> {
+export async function revokeSessions(opts: MfaContext, userId: string, keepToken?: string): Promise<void> {
   const now = String(opts.clock.now());
   const mark = keepToken && keepToken.length <= MAX_TOKEN_LENGTH ? `${now} ${stateKeys.session(userId, sha256(keepToken))}` : now;
   await opts.state.set(stateKeys.revoked(userId), mark, opts.session.lifetimeMs);
@@ -189,6 +164,6 @@ function revokes(mark: string, session: SessionRecord, key: string): boolean {
   return session.createdAt <= Number(mark.slice(0, space)) && mark.slice(space + 1) !== key;
 }
 
-function ttl(opts: ResolvedOptions, session: SessionRecord, now: number): number {
+function ttl(opts: MfaContext, session: SessionRecord, now: number): number {
   return Math.max(1, Math.min(opts.session.idleTimeoutMs, session.expiresAt - now));
 }

@@ -1,7 +1,7 @@
-import { clientKey } from '../http/rateLimit';
+import { clientKey } from '../lib/address';
 import { stateKeys } from '../lib/keys';
 import { denial, type Outcome } from '../outcome';
-import type { ResolvedOptions } from '../options';
+import type { MfaContext } from '../context';
 
 const LOCK_LEVEL_TTL_MS = 24 * 3600_000; // the backoff steps back to the first a day after the first lock of a series (or on a success)
 // The failure streak has no window: only a success, a revocation or an administrator ends it. Its
@@ -33,7 +33,7 @@ export type ProofKind = 'code' | 'recovery' | 'passkey';
  * recovery code, a passkey or an administrator ends it. A success clears every count. Every
  * failure emits `verification.failed` with the problem's code as its reason.
  */
-export async function throttled<T>(opts: ResolvedOptions, userId: string, ip: string | undefined, kind: ProofKind, check: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+export async function throttled<T>(opts: MfaContext, userId: string, ip: string | undefined, kind: ProofKind, check: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
   const address = addressCounter(opts, ip);
   const outcome = address && (await addressLimited(opts, address)) ? addressRefused(opts) : kind === 'passkey' ? await check() : await attempt(opts, userId, ip, kind, check);
   if (outcome.ok) {
@@ -46,12 +46,12 @@ export async function throttled<T>(opts: ResolvedOptions, userId: string, ip: st
 }
 
 /** Clears the account's counts, locks and failure streak: after a success, a revocation, or an administrator's unlock. */
-export async function resetThrottle(opts: ResolvedOptions, userId: string): Promise<void> {
+export async function resetThrottle(opts: MfaContext, userId: string): Promise<void> {
   const keys = [stateKeys.attempts(userId), stateKeys.lockLevel(userId), stateKeys.lock(userId), stateKeys.failureStreak(userId), stateKeys.codeLock(userId)];
   await Promise.all(keys.map((key) => opts.state.delete(key)));
 }
 
-async function attempt<T>(opts: ResolvedOptions, userId: string, ip: string | undefined, kind: ProofKind, check: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+async function attempt<T>(opts: MfaContext, userId: string, ip: string | undefined, kind: ProofKind, check: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
   const { state, clock, throttle } = opts;
   const blockers = kind === 'code' ? [stateKeys.lock(userId), stateKeys.codeLock(userId)] : [stateKeys.lock(userId)];
   const count = await state.incrementUnless(stateKeys.attempts(userId), throttle.windowMs, blockers);
@@ -72,7 +72,7 @@ async function attempt<T>(opts: ResolvedOptions, userId: string, ip: string | un
 }
 
 /** One more failure since the last success: a warning at a fifth of the limit, codes refused at the limit. */
-async function addToStreak(opts: ResolvedOptions, userId: string, ip: string | undefined): Promise<void> {
+async function addToStreak(opts: MfaContext, userId: string, ip: string | undefined): Promise<void> {
   const limit = opts.throttle.maxConsecutiveFailures;
   const count = await opts.state.increment(stateKeys.failureStreak(userId), STREAK_TTL_MS);
   const at = opts.clock.now();
@@ -83,7 +83,7 @@ async function addToStreak(opts: ResolvedOptions, userId: string, ip: string | u
 }
 
 /** Why a blocked attempt was refused: the timed lock (with its time left), else the failure streak. */
-async function refusal(opts: ResolvedOptions, userId: string) {
+async function refusal(opts: MfaContext, userId: string) {
   const lockedUntil = Number(await opts.state.get(stateKeys.lock(userId)));
   if (lockedUntil > opts.clock.now()) return locked(lockedUntil - opts.clock.now());
   return denial('mfa_codes_disabled', 'Too many wrong codes in a row: codes are refused until you sign in with a recovery code or a passkey, or an administrator unlocks the account.');
@@ -91,22 +91,22 @@ async function refusal(opts: ResolvedOptions, userId: string) {
 
 function locked(ms: number) {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
-  return denial('mfa_locked', `Too many failed attempts; try again in ${seconds} seconds.`, { 'Retry-After': String(seconds), 'Cache-Control': 'no-store' });
+  return denial('mfa_locked', `Too many failed attempts; try again in ${seconds} seconds.`, { retryAfter: seconds });
 }
 
 /** The address's failure counter, or null when the per-address limit is off or the address unknown. */
-function addressCounter(opts: ResolvedOptions, ip: string | undefined): string | null {
+function addressCounter(opts: MfaContext, ip: string | undefined): string | null {
   return opts.throttle.perAddress && ip ? stateKeys.addressFailures(clientKey(ip)) : null;
 }
 
-async function addressLimited(opts: ResolvedOptions, address: string): Promise<boolean> {
+async function addressLimited(opts: MfaContext, address: string): Promise<boolean> {
   return Number(await opts.state.get(address)) >= opts.throttle.perAddress!.maxFailures;
 }
 
-function addressRefused(opts: ResolvedOptions) {
+function addressRefused(opts: MfaContext) {
   // The counter's time left is not known here: its window is the longest wait.
   const seconds = Math.ceil(opts.throttle.perAddress!.windowMs / 1000);
-  return denial('rate_limited', 'Too many failed attempts from this address; wait a few minutes.', { 'Retry-After': String(seconds) });
+  return denial('rate_limited', 'Too many failed attempts from this address; wait a few minutes.', { retryAfter: seconds });
 }
 
 /** A failure that evaluated a proof (as opposed to a refusal that checked nothing): what the address counts. */

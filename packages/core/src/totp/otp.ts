@@ -3,7 +3,8 @@ import { generateURI, ScureBase32Plugin, verify } from 'otplib';
 import QRCode from 'qrcode';
 import { stateKeys } from '../lib/keys';
 import { randomId } from '../lib/random';
-import type { MfaUser, ResolvedOptions } from '../options';
+import type { MfaUser } from '../request';
+import type { MfaContext } from '../context';
 import type { OtpFactorRecord } from '../store/types';
 
 /**
@@ -46,7 +47,7 @@ export const otpSecretContext = (userId: string, factorId: string) => `mfakit:ot
  * pending, in the StateStore, until confirmed with a valid code; unconfirmed, it lapses after
  * `enrollmentTtl`.
  */
-export async function startOtpEnrollment(opts: ResolvedOptions, user: MfaUser, kind: 'totp' | 'hotp', label: string): Promise<OtpEnrollment> {
+export async function startOtpEnrollment(opts: MfaContext, user: MfaUser, kind: 'totp' | 'hotp', label: string): Promise<OtpEnrollment> {
   const now = opts.clock.now();
   const factorId = randomId(opts.randomBytes, 'fac');
   const secret = base32.encode(opts.randomBytes(SECRET_BYTES), { padding: false });
@@ -86,7 +87,7 @@ export async function startOtpEnrollment(opts: ResolvedOptions, user: MfaUser, k
  * A `pending` factor (an enrollment, not yet in the FactorStore) spends an HOTP code in the
  * StateStore instead, and its `counter` is moved past the accepted value for the caller to store.
  */
-export async function checkOtp(opts: ResolvedOptions, factor: OtpFactorRecord, code: string, ip?: string, pending = false): Promise<boolean> {
+export async function checkOtp(opts: MfaContext, factor: OtpFactorRecord, code: string, ip?: string, pending = false): Promise<boolean> {
   const token = code.replace(/[\s-]/g, '');
   if (token.length !== factor.digits || !/^\d+$/.test(token)) return false;
   const secret = opts.keyRing.decrypt(factor.secret, otpSecretContext(factor.userId, factor.id));

@@ -1,6 +1,7 @@
 import { type AuthenticationResponseJSON, generateAuthenticationOptions, type PublicKeyCredentialRequestOptionsJSON, verifyAuthenticationResponse } from '@simplewebauthn/server';
 import { denial, type Outcome, success } from '../outcome';
-import type { MfaUser, ResolvedOptions } from '../options';
+import type { MfaUser } from '../request';
+import type { MfaContext } from '../context';
 import type { MfaRequest } from '../request';
 import type { WebAuthnFactorRecord } from '../store/types';
 import { throttled } from '../throttle/throttle';
@@ -9,7 +10,7 @@ import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, consumeChallenge, failure, no
 
 type WithUser = MfaRequest & { user: MfaUser };
 
-async function credentialsOf(opts: ResolvedOptions, userId: string): Promise<WebAuthnFactorRecord[]> {
+async function credentialsOf(opts: MfaContext, userId: string): Promise<WebAuthnFactorRecord[]> {
   return (await opts.factors.listFactors(userId)).filter((f): f is WebAuthnFactorRecord => f.kind === 'webauthn');
 }
 
@@ -19,7 +20,7 @@ async function credentialsOf(opts: ResolvedOptions, userId: string): Promise<Web
  * and ceremony.
  * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
  */
-export async function authenticationOptions(opts: ResolvedOptions, req: WithUser): Promise<Outcome<PublicKeyCredentialRequestOptionsJSON>> {
+export async function authenticationOptions(opts: MfaContext, req: WithUser): Promise<Outcome<PublicKeyCredentialRequestOptionsJSON>> {
   const rp = opts.webauthn;
   if (!rp) return notConfigured();
   const credentials = await credentialsOf(opts, req.user.id);
@@ -41,7 +42,7 @@ export async function authenticationOptions(opts: ResolvedOptions, req: WithUser
  * unless the authenticator keeps none, and moves atomically, so a cloned authenticator is refused
  * and reported (`webauthn.counter_regressed`).
  */
-export async function verifyAuthentication(opts: ResolvedOptions, req: WithUser, response: unknown): Promise<Outcome<Opened>> {
+export async function verifyAuthentication(opts: MfaContext, req: WithUser, response: unknown): Promise<Outcome<Opened>> {
   const rp = opts.webauthn;
   if (!rp) return notConfigured();
   const parsed = parseResponse(response, 'authentication');

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import { stateKeys } from '../lib/keys';
 import { denial } from '../outcome';
-import type { ResolvedOptions } from '../options';
+import type { MfaContext } from '../context';
 
 export type Ceremony = 'registration' | 'authentication';
-export type RelyingParty = NonNullable<ResolvedOptions['webauthn']>;
+export type RelyingParty = NonNullable<MfaContext['webauthn']>;
 
 export const CHALLENGE_BYTES = 32; // the issue asks for at least 32; WebAuthn section 13.4.3 for 16
 export const CHALLENGE_TTL_MS = 5 * 60_000;
@@ -46,12 +46,12 @@ export interface ParsedResponse {
 export const notConfigured = () => denial('not_found', 'WebAuthn is not configured on this server.');
 
 /** A new challenge of the ceremony for this user, kept until used or five minutes pass. */
-export async function storeChallenge(opts: ResolvedOptions, userId: string, ceremony: Ceremony, challenge: string): Promise<void> {
+export async function storeChallenge(opts: MfaContext, userId: string, ceremony: Ceremony, challenge: string): Promise<void> {
   await opts.state.set(stateKeys.challenge(userId, ceremony, challenge), '1', CHALLENGE_TTL_MS);
 }
 
 /** Spends a challenge: true once, for the user and ceremony it was made for, within its lifetime. */
-export async function consumeChallenge(opts: ResolvedOptions, userId: string, ceremony: Ceremony, challenge: string): Promise<boolean> {
+export async function consumeChallenge(opts: MfaContext, userId: string, ceremony: Ceremony, challenge: string): Promise<boolean> {
   return (await opts.state.consume(stateKeys.challenge(userId, ceremony, challenge))) !== null;
 }
 
@@ -96,7 +96,7 @@ export function amrOf(rp: RelyingParty, deviceType: 'singleDevice' | 'multiDevic
  * well (WebAuthn Level 3 section 5.8.1 sets it only in a cross-origin frame).
  * @see https://www.w3.org/TR/webauthn-3/#dom-collectedclientdata-toporigin
  */
-export function refuseCrossOrigin(opts: ResolvedOptions, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse) {
+export function refuseCrossOrigin(opts: MfaContext, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse) {
   const { crossOrigin, topOrigin } = parsed;
   if ((crossOrigin === undefined || crossOrigin === false) && topOrigin === undefined) return null;
   if (crossOrigin === true && typeof topOrigin === 'string' && rp.topOrigins.includes(topOrigin)) return null;
@@ -112,7 +112,7 @@ export function refuseCrossOrigin(opts: ResolvedOptions, rp: RelyingParty, cerem
  * class: told by mfakit's own reading of the response, in the library's order of checks (origin,
  * RP id, user verification), never by the message.
  */
-export function failure(opts: ResolvedOptions, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse, response: unknown, err: unknown) {
+export function failure(opts: MfaContext, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse, response: unknown, err: unknown) {
   const reason = err instanceof Error ? err.message : 'verified: false (a signature or attestation statement that does not verify)';
   opts.logger.warn(`WebAuthn ${ceremony} refused by @simplewebauthn/server: ${loggable(reason)}`);
   return failed(classify(rp, ceremony, parsed, response));

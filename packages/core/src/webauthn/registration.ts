@@ -3,7 +3,8 @@ import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSO
 import { activateFactor, type Confirmed, confirmedOf, freshIfEnrolled, withFreshSession } from '../enroll';
 import { randomId } from '../lib/random';
 import { denial, type Outcome, success } from '../outcome';
-import type { MfaUser, ResolvedOptions } from '../options';
+import type { MfaUser } from '../request';
+import type { MfaContext } from '../context';
 import type { MfaRequest } from '../request';
 import type { FactorRecord, WebAuthnFactorRecord } from '../store/types';
 import { openSession } from '../verify';
@@ -26,7 +27,7 @@ const webauthnFactors = (factors: FactorRecord[]) => factors.filter((f): f is We
  * credentials excluded, attestation 'none' unless configured.
  * @see https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
  */
-export async function registrationOptions(opts: ResolvedOptions, req: WithUser): Promise<Outcome<PublicKeyCredentialCreationOptionsJSON>> {
+export async function registrationOptions(opts: MfaContext, req: WithUser): Promise<Outcome<PublicKeyCredentialCreationOptionsJSON>> {
   const rp = opts.webauthn;
   if (!rp) return notConfigured();
   const factors = await opts.factors.listFactors(req.user.id);
@@ -45,7 +46,7 @@ export async function registrationOptions(opts: ResolvedOptions, req: WithUser):
     timeout: CHALLENGE_TTL_MS,
   });
   await storeChallenge(opts, req.user.id, 'registration', options.challenge);
-  return success(options, fresh.headers);
+  return success(options, fresh);
 }
 
 /**
@@ -53,7 +54,7 @@ export async function registrationOptions(opts: ResolvedOptions, req: WithUser):
  * spent first, so a response is accepted once. The first factor also gets recovery codes, and the
  * proof of possession opens an MFA session.
  */
-export async function verifyRegistration(opts: ResolvedOptions, req: WithUser, response: unknown, label = DEFAULT_LABEL): Promise<Outcome<Confirmed>> {
+export async function verifyRegistration(opts: MfaContext, req: WithUser, response: unknown, label = DEFAULT_LABEL): Promise<Outcome<Confirmed>> {
   const rp = opts.webauthn;
   if (!rp) return notConfigured();
   const parsed = parseResponse(response, 'registration');

@@ -1,4 +1,4 @@
-import { problemResponse, requestErrorProblem } from '@mfakit/core';
+import { problemResponse, requestErrorProblem } from '@mfakit/core/http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { writeResult } from './http';
 

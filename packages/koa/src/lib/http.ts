@@ -1,5 +1,6 @@
-import type { HttpResult, MfaRequest, MfaUser } from '@mfakit/core';
-import { mfaRequestOf, mfaUserOf } from '@mfakit/core';
+import type { MfaRequest, MfaUser } from '@mfakit/core';
+import type { HttpResult } from '@mfakit/core/http';
+import { mfaRequestOf, mfaUserOf } from '@mfakit/core/http';
 import type { Context } from 'koa';
 
 /**

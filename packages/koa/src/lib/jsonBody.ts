@@ -1,4 +1,4 @@
-import { bodyLimitOf } from '@mfakit/core';
+import { bodyLimitOf } from '@mfakit/core/http';
 import coBody from 'co-body';
 import type { Context, Middleware } from 'koa';
 

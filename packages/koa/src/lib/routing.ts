@@ -1,4 +1,5 @@
-import { bodyLimitOf, MfaError, problemResponse, requestErrorProblem } from '@mfakit/core';
+import { MfaError } from '@mfakit/core';
+import { bodyLimitOf, problemResponse, requestErrorProblem } from '@mfakit/core/http';
 import type { Context, Next } from 'koa';
 import { writeResult } from './http';
 

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { type HttpResult, type MfaRequest, type MfaState, type MfaUser, mfaRequestOf, mfaUserOf } from '@mfakit/core';
+import type { MfaRequest, MfaState, MfaUser } from '@mfakit/core';
+import { type HttpResult, mfaRequestOf, mfaUserOf } from '@mfakit/core/http';
 
 /**
  * The parts of a platform-express request that mfakit reads and writes. Typed structurally, so

@@ -1,4 +1,4 @@
-import { problemResponse, requestErrorProblem } from '@mfakit/core';
+import { problemResponse, requestErrorProblem } from '@mfakit/core/http';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { type MfaHttpResponse, writeResult } from './http';
 

@@ -1,15 +1,15 @@
+import { MfaError } from '@mfakit/core';
 import {
   type Exemption,
   type FactorRecord,
   isOobFactor,
   isOtpFactor,
-  MfaError,
   type OobFactorRecord,
   type OtpFactorRecord,
   type ProofContext,
   type UserRecord,
   type WebAuthnFactorRecord,
-} from '@mfakit/core';
+} from '@mfakit/core/store';
 
 /** A row of the factors table as the drivers return it (pg gives bigint as text, PGlite as a number). */
 export interface FactorRow {

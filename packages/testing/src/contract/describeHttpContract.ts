@@ -30,7 +30,7 @@ import { describeWebAuthn } from './webauthn';
  * // examples/express/test/contract.test.ts
  * describeHttpContract('express', async (options) => {
  *   const { app, mfa } = createApp(options);
- *   return { handler: app, mfa };
+ *   return { handler: app };
  * });
  */
 export function describeHttpContract(name: string, makeDemo: DemoFactory): void {

@@ -1,5 +1,5 @@
 import type { RequestListener, Server } from 'node:http';
-import type { Clock, Mfa, MfaEvent, MfaLogger, MfaOptions, WebAuthnOptions } from '@mfakit/core';
+import type { Clock, MfaEvent, MfaLogger, MfaOptions, WebAuthnOptions } from '@mfakit/core';
 
 /**
  * What the HTTP contract suite sets on a demo: a structural copy of the fields of the demos'
@@ -9,6 +9,8 @@ import type { Clock, Mfa, MfaEvent, MfaLogger, MfaOptions, WebAuthnOptions } fro
 export interface DemoOptions {
   /** mfakit's clock: the suite passes a FakeClock and moves it instead of sleeping. */
   clock?: Clock;
+  /** mfakit's stores: the suite passes a MemoryStore of its own, to read what HTTP does not show (a stored factor). */
+  stores?: MfaOptions['stores'];
   /** The HS256 secret of the access tokens; the suite forges tokens with it on purpose. */
   jwtSecret?: string;
   /** Passed to `createMfa`. */
@@ -38,8 +40,6 @@ export interface Demo {
    * free port of 127.0.0.1 by the suite and closed by it; a listening one is left to `close`.
    */
   handler: RequestListener | Server;
-  /** The demo's mfakit core, for what HTTP does not show (e.g. a stored factor). */
-  mfa: Mfa;
   /** Frees what the factory started (an application context, a listening server). */
   close?(): Promise<void>;
 }

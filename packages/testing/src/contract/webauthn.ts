@@ -85,7 +85,7 @@ export function describeWebAuthn(makeDemo: DemoFactory): void {
         const { key, factorId, sessionToken } = await register(demo, accessToken, { label: 'Laptop' });
         const res = await bearer(demo.http.get('/mfa'), accessToken).set('X-Session-Token', sessionToken);
         expect(res.body).toMatchObject({ enrolled: true, factors: [{ id: factorId, kind: 'webauthn', label: 'Laptop' }], session: { amr: ['hwk'], factorId } });
-        const stored = await demo.mfa.options.factors.getFactor('alice', factorId);
+        const stored = await demo.factors.getFactor('alice', factorId);
         expect(stored?.kind).toBe('webauthn');
         const text = JSON.stringify(res.body);
         if (stored?.kind === 'webauthn') expect(text).not.toContain(stored.publicKey);

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { Mfa, MfaEvent } from '@mfakit/core';
+import { MemoryStore, type MfaEvent } from '@mfakit/core';
+import type { FactorStore } from '@mfakit/core/store';
 import request, { type Test } from 'supertest';
 import { FakeClock } from '../../fakeClock';
 import { totpCode } from '../../otp';
@@ -42,7 +43,8 @@ export const CHALLENGE = /^Bearer error="insufficient_user_authentication", erro
 /** A demo running for the suite: supertest against it, its FakeClock, and what it logged and emitted. */
 export interface RunningDemo {
   http: ReturnType<typeof request>;
-  mfa: Mfa;
+  /** The demo's FactorStore, for what HTTP does not show (a stored factor). */
+  factors: FactorStore;
   clock: FakeClock;
   /** The demo's one-line notes: notices and codes sent (never the code itself). */
   infos: string[];
@@ -71,7 +73,7 @@ function stop(server: Server): Promise<void> {
 }
 
 /**
- * Builds a demo on a new FakeClock with the test secret and key, captures its logs and events,
+ * Builds a demo on a new FakeClock and a MemoryStore with the test secret and key, captures its logs and events,
  * and serves it on 127.0.0.1 (unless the factory's server already listens).
  */
 export async function startDemo(makeDemo: DemoFactory, options: Omit<DemoOptions, 'clock' | 'logger' | 'onEvent'> = {}): Promise<RunningDemo> {
@@ -80,8 +82,10 @@ export async function startDemo(makeDemo: DemoFactory, options: Omit<DemoOptions
   const warnings: string[] = [];
   const errors: string[] = [];
   const events: MfaEvent[] = [];
+  const store = new MemoryStore({ clock });
   const demo = await makeDemo({
     clock,
+    stores: { factors: store, state: store },
     jwtSecret: TEST_JWT_SECRET,
     encryptionKeys: TEST_ENCRYPTION_KEYS,
     recoveryCodeCost: TEST_RECOVERY_CODE_COST,
@@ -96,7 +100,7 @@ export async function startDemo(makeDemo: DemoFactory, options: Omit<DemoOptions
     if (owned) await stop(server);
     await demo.close?.();
   };
-  return { http: request(server), mfa: demo.mfa, clock, infos, warnings, errors, events, close };
+  return { http: request(server), factors: store, clock, infos, warnings, errors, events, close };
 }
 
 /**

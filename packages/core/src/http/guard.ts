@@ -1,0 +1,42 @@
+import { contextOf, type Mfa } from '../createMfa';
+import { decideRequest } from '../check';
+import { andThen } from '../lib/maybe';
+import type { Outcome } from '../outcome';
+import type { MfaRequest, MfaState, Requirement } from '../request';
+import { type HttpResult, outcomeHeaders, problemResponse } from './problems';
+
+/**
+ * What a protected route's guard decided, in HTTP terms: `{ allow: true, state, headers }` to
+ * pass, with the {@link MfaState} for the handler and the headers to add to its answer (a new
+ * `X-Session-Token` after an inline code, an `Mfa-Enrollment-Deadline`); or
+ * `{ allow: false, response }`, the answer to send instead (401, 403, 429 or 503, RFC 9457).
+ */
+export type Decision = { allow: true; state: MfaState; headers: Readonly<Record<string, string>> } | { allow: false; response: HttpResult };
+
+const decisionOf = (outcome: Outcome<MfaState>): Decision =>
+  outcome.ok ? { allow: true, state: outcome.value, headers: outcomeHeaders(outcome) } : { allow: false, response: problemResponse(outcome.problem, outcome.issuedSession) };
+
+/**
+ * Decides a request to a protected route and hands the {@link Decision} to `then`: the one call
+ * of every adapter's `requireMfa` and guard. It fails closed (a store failure is a 503 decision,
+ * never a pass, and never a rejection), and it answers at once when the stores do (the memory
+ * store): `then` runs without an await and its result comes back as is; otherwise a Promise of
+ * it. Adapters return what it returns, and need not know which.
+ *
+ * @param mfa - The core.
+ * @param req - The request (see {@link mfaRequestOf}).
+ * @param requirement - What the route demands (see `requirementOf`).
+ * @param then - Writes the denial, or records the state and goes on.
+ * @returns What `then` returns, or a Promise of it.
+ * @see RFC 9470 (step-up challenge)
+ * @example
+ * return guard(mfa, mfaRequestOf(mfaUserOf(req.user), req.headers, req.ip, req.method), requirement, (decision) => {
+ *   if (!decision.allow) return res.status(decision.response.status).set(decision.response.headers).json(decision.response.body);
+ *   req.mfa = decision.state;
+ *   res.set(decision.headers);
+ *   next();
+ * });
+ */
+export function guard<R>(mfa: Mfa, req: MfaRequest, requirement: Requirement, then: (decision: Decision) => R): R | Promise<R> {
+  return andThen(decideRequest(contextOf(mfa), req, requirement), (outcome) => then(decisionOf(outcome))) as R | Promise<R>;
+}

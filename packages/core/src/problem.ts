@@ -1,0 +1,55 @@
+/**
+ * The stable code of a denial, e.g. `'mfa_required'`: what clients switch on. The HTTP status and
+ * title of each are the HTTP contract's (`PROBLEMS` of `@mfakit/core/http`); the README lists them.
+ */
+export type ProblemCode =
+  | 'invalid_request'
+  | 'authentication_required'
+  | 'mfa_required'
+  | 'mfa_stale'
+  | 'mfa_method_required'
+  | 'mfa_invalid_code'
+  | 'webauthn_challenge_invalid'
+  | 'webauthn_verification_failed'
+  | 'webauthn_counter_regressed'
+  | 'mfa_enrollment_required'
+  | 'forbidden'
+  | 'not_found'
+  | 'factor_not_found'
+  | 'factor_exists'
+  | 'enrollment_not_found'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'mfa_codes_disabled'
+  | 'last_factor'
+  | 'mfa_locked'
+  | 'rate_limited'
+  | 'mfa_unavailable';
+
+/**
+ * What a new proof must satisfy, for a denial a proof would answer (RFC 9470): an empty object for
+ * any proof, `maxAge` for a recent one, `acrValues` for one of some methods.
+ * @see RFC 9470 section 3 (the authentication challenge)
+ */
+export interface Challenge {
+  /** The proof must be at most this many seconds old (0: made now). */
+  maxAge?: number;
+  /** The proof must be of one of these RFC 8176 methods. */
+  acrValues?: string[];
+}
+
+/**
+ * A denial as the core decides it, with no HTTP in it: the code, a sentence for the client, and
+ * what the client may do about it. `problemResponse` of `@mfakit/core/http` makes the RFC 9457
+ * answer (status, `WWW-Authenticate`, `Retry-After`, body).
+ */
+export interface Problem {
+  /** The stable code. */
+  code: ProblemCode;
+  /** A sentence for the client about this case; never a secret. */
+  detail: string;
+  /** Set when a (fresher, other) proof would answer the denial. */
+  challenge?: Challenge;
+  /** Seconds to wait before trying again (a lock, a rate limit). */
+  retryAfter?: number;
+}
