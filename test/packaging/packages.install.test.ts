@@ -53,7 +53,8 @@ function buildIsStale(): boolean {
     const outputs = OUTPUTS.map((file) => path.join(pkg.dir, file));
     if (!outputs.every((file) => fs.existsSync(file))) return true;
     const built = Math.min(...outputs.map((file) => fs.statSync(file).mtimeMs));
-    return built < Math.max(config, newest(path.join(pkg.dir, 'src')), newest(path.join(pkg.dir, 'package.json')));
+    const own = ['src', 'package.json', 'tsup.config.ts'].map((file) => path.join(pkg.dir, file)).filter((file) => fs.existsSync(file)); // a package may have its own tsup config (the core's entries)
+    return built < Math.max(config, ...own.map(newest));
   });
 }
 

@@ -1,4 +1,4 @@
-// mfa.check: enrollment required, step-up judged on the time of the last proof, and `methods`.
+// mfa.check and the adapters' guard: enrollment required, step-up judged on the time of the last proof, and `methods`.
 import { requirementOf } from '@mfakit/core/http';
 import { totpCode, wrongCode, decide } from '@mfakit/testing';
 import { enrollTotp, setup, unwrap } from './helpers';
@@ -70,14 +70,15 @@ test('requirementOf validates a route requirement once', () => {
   expect(() => requirementOf({ maxAge: 'soon' as never })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
 });
 
-describe('mfa.decide, what the adapters call on every request', () => {
+describe('guard of @mfakit/core/http, what the adapters call on every request', () => {
   test('answers at once on the memory store, with the same decision as check', async () => {
     const h = setup();
     const alice = await enrollTotp(h);
     const req = { user: alice.user, sessionToken: alice.sessionToken };
     const now = decide(h.mfa, req);
     expect(now).not.toBeInstanceOf(Promise);
-    expect(now).toEqual(await decide(h.mfa, req));
+    const checked = await h.mfa.check(req);
+    expect(now).toEqual({ allow: true, state: checked.ok && checked.value, headers: {} });
     expect(await decide(h.mfa, { user: alice.user })).toMatchObject({ allow: false, response: { body: { code: 'mfa_required' } } }); // no session: the factors are read, later
   });
 
@@ -94,5 +95,39 @@ describe('mfa.decide, what the adapters call on every request', () => {
     const later = decide(rejecting.mfa, { user: bob.user, sessionToken: bob.sessionToken });
     expect(later).toBeInstanceOf(Promise);
     expect(await later).toMatchObject({ allow: false, response: { status: 503, body: { code: 'mfa_unavailable' } } });
+  });
+});
+
+describe('mfa.check, for applications: a typed outcome with no HTTP in it', () => {
+  test('a denial carries its challenge as data; a pass carries the state', async () => {
+    const h = setup();
+    const alice = await enrollTotp(h);
+    const req = { user: alice.user, sessionToken: alice.sessionToken };
+    h.clock.advanceSeconds(301);
+    expect(await h.mfa.check(req, { maxAge: 300 })).toEqual({
+      ok: false,
+      problem: { code: 'mfa_stale', detail: 'This action needs a proof made in the last 300 seconds.', challenge: { maxAge: 300 } },
+    });
+    expect(await h.mfa.check(req, { methods: ['hwk'] })).toMatchObject({ ok: false, problem: { code: 'mfa_method_required', challenge: { acrValues: ['hwk'] } } });
+    expect(await h.mfa.check({ user: alice.user })).toMatchObject({ ok: false, problem: { code: 'mfa_required', challenge: {} } });
+    expect(await h.mfa.check(req)).toEqual({ ok: true, value: expect.objectContaining({ userId: 'alice', amr: ['otp'] }) });
+  });
+
+  test('an inline code that opened a session says so in issuedSession, on a pass and on a denial that still falls short', async () => {
+    const h = setup();
+    const alice = await enrollTotp(h);
+    h.clock.advanceSeconds(30);
+    const passed = await h.mfa.check({ user: alice.user, inlineCode: totpCode(alice.secret, h.clock) });
+    expect(passed).toMatchObject({ ok: true, issuedSession: { sessionToken: expect.stringMatching(/^mfa_/), amr: ['otp'] } });
+    expect(passed.ok && (await h.mfa.check({ user: alice.user, sessionToken: passed.issuedSession!.sessionToken })).ok).toBe(true);
+    h.clock.advanceSeconds(30);
+    const short = await h.mfa.check({ user: alice.user, inlineCode: totpCode(alice.secret, h.clock) }, { methods: ['hwk'] });
+    expect(short).toMatchObject({ ok: false, problem: { code: 'mfa_method_required' }, issuedSession: { sessionToken: expect.stringMatching(/^mfa_/) } });
+  });
+
+  test('a store that fails is an mfa_unavailable denial, never a rejection or a pass', async () => {
+    const h = setup({ exempt: () => Promise.reject(new Error('directory down')) });
+    expect(await h.mfa.check({ user: { id: 'alice' } })).toEqual({ ok: false, problem: { code: 'mfa_unavailable', detail: 'Multi-factor authentication is unavailable; try again shortly.' } });
+    expect(h.logs).toEqual([expect.stringMatching(/^error: check failed: .*directory down/)]);
   });
 });

@@ -8,7 +8,9 @@ const http = require('node:http');
 
 /** A few named exports per package that must be functions (classes included). */
 const EXPORTS = {
-  '@mfakit/core': ['createMfa', 'MemoryStore', 'Mfa', 'MfaError', 'KeyRing', 'parseEncryptionKeys'],
+  '@mfakit/core': ['createMfa', 'MemoryStore', 'Mfa', 'MfaError', 'parseEncryptionKeys'],
+  '@mfakit/core/http': ['guard', 'handleRoute', 'handleAdminRoute', 'mfaRequestOf', 'problemResponse', 'createRateLimiter'],
+  '@mfakit/core/store': ['MemoryStore', 'isOtpFactor', 'isOobFactor'],
   '@mfakit/express': ['requireMfa', 'requireFreshMfa', 'mfaRouter', 'mfaAdminRouter'],
   '@mfakit/koa': ['requireMfa', 'requireFreshMfa', 'mfaRouter', 'jsonBody'],
   '@mfakit/nestjs': ['MfaModule', 'MfaGuard', 'MfaController', 'RequireMFA', 'SkipMfa'],
@@ -34,15 +36,21 @@ async function fetchOnce(listener, path, headers = {}) {
  *   peers: { express: any, Koa: any, NestFactory: any, Redis: any, Pool: any } }} loaded
  */
 async function runChecks({ format, resolved, mfakit, peers }) {
-  const entry = format === 'cjs' ? 'dist/index.js' : 'dist/index.mjs';
   for (const [name, names] of Object.entries(EXPORTS)) {
-    assert.ok(resolved[name].endsWith(`/node_modules/${name}/${entry}`), `${name} resolved to ${resolved[name]}, not its ${entry}`);
+    // '@mfakit/core/http' is dist/http of @mfakit/core; a package's main entry is dist/index.
+    const [scope, pkg, subpath = 'index'] = name.split('/');
+    const entry = `/node_modules/${scope}/${pkg}/dist/${subpath}.${format === 'cjs' ? 'js' : 'mjs'}`;
+    assert.ok(resolved[name].endsWith(entry), `${name} resolved to ${resolved[name]}, not ${entry}`);
     for (const exported of names) assert.equal(typeof mfakit[name][exported], 'function', `${name} exports no function ${exported}`);
   }
   const core = mfakit['@mfakit/core'];
   const silent = { warn: () => undefined, error: () => undefined };
   const mfa = core.createMfa({ issuer: 'Acme', encryptionKeys: `k1:${crypto.randomBytes(32).toString('base64')}`, logger: silent });
   assert.ok(mfa instanceof core.Mfa, 'createMfa made no Mfa');
+  // The entries share one copy of the core: the HTTP kit knows an Mfa of the main entry.
+  const decision = await mfakit['@mfakit/core/http'].guard(mfa, { user: { id: 'alice' } }, {}, (decided) => decided);
+  assert.deepEqual(pick(decision.response), { status: 403, code: 'mfa_enrollment_required' });
+  assert.equal(mfakit['@mfakit/core/store'].MemoryStore, core.MemoryStore, 'the store entry has a MemoryStore of its own');
 
   // Express: requireMfa judges the user that the primary authentication set.
   const app = peers.express();

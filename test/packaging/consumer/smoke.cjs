@@ -3,7 +3,7 @@
 require('reflect-metadata');
 const { runChecks } = require('./checks.cjs');
 
-const names = ['@mfakit/core', '@mfakit/express', '@mfakit/koa', '@mfakit/nestjs', '@mfakit/redis', '@mfakit/postgres', '@mfakit/cli'];
+const names = ['@mfakit/core', '@mfakit/core/http', '@mfakit/core/store', '@mfakit/express', '@mfakit/koa', '@mfakit/nestjs', '@mfakit/redis', '@mfakit/postgres', '@mfakit/cli'];
 
 runChecks({
   format: 'cjs',

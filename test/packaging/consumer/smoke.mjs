@@ -3,6 +3,8 @@ import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import * as cli from '@mfakit/cli';
 import * as core from '@mfakit/core';
+import * as coreHttp from '@mfakit/core/http';
+import * as coreStore from '@mfakit/core/store';
 import * as express from '@mfakit/express';
 import * as koa from '@mfakit/koa';
 import * as nestjs from '@mfakit/nestjs';
@@ -15,7 +17,17 @@ import Koa from 'koa';
 import pg from 'pg';
 import checks from './checks.cjs';
 
-const mfakit = { '@mfakit/core': core, '@mfakit/express': express, '@mfakit/koa': koa, '@mfakit/nestjs': nestjs, '@mfakit/redis': redis, '@mfakit/postgres': postgres, '@mfakit/cli': cli };
+const mfakit = {
+  '@mfakit/core': core,
+  '@mfakit/core/http': coreHttp,
+  '@mfakit/core/store': coreStore,
+  '@mfakit/express': express,
+  '@mfakit/koa': koa,
+  '@mfakit/nestjs': nestjs,
+  '@mfakit/redis': redis,
+  '@mfakit/postgres': postgres,
+  '@mfakit/cli': cli,
+};
 
 try {
   await checks.runChecks({

@@ -2,7 +2,9 @@
 // into the consumer project twice, as CommonJS (.ts) and as an ES module (.mts), and type-checked
 // with `strict` and module `nodenext`. The @ts-expect-error lines fail if a type resolves to `any`.
 import { runCli } from '@mfakit/cli';
-import { createMfa, MemoryStore, type Mfa, MfaError, type MfaState } from '@mfakit/core';
+import { createMfa, MemoryStore, type Mfa, MfaError, type MfaState, type Outcome } from '@mfakit/core';
+import { type Decision, guard as decideRoute } from '@mfakit/core/http';
+import type { StateStore } from '@mfakit/core/store';
 import { mfaRouter, requireFreshMfa, requireMfa } from '@mfakit/express';
 import { requireMfa as koaRequireMfa } from '@mfakit/koa';
 import { MfaGuard, MfaModule, RequireMFA } from '@mfakit/nestjs';
@@ -45,4 +47,10 @@ RequireMFA({ maxAge: '5m' });
 const done: Promise<number> = runCli(['report'], { mfa: fleet, stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) });
 const error: Error = new MfaError('invalid_option', 'an example');
 
-export { done, error, guard, module };
+const checked: Promise<Outcome<MfaState>> = local.check({ user: { id: 'alice' } });
+const decided: Decision | Promise<Decision> = decideRoute(local, { user: { id: 'alice' } }, {}, (decision: Decision) => decision);
+const states: StateStore = memory;
+// @ts-expect-error the context is the core's own
+local.options;
+
+export { checked, decided, done, error, guard, module, states };

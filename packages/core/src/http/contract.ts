@@ -76,15 +76,46 @@ const MAX_LABEL_LENGTH = 64;
 
 type Handler = (mfa: Mfa, input: RouteInput & { user: { id: string } }) => Promise<HttpResult>;
 
+const enroll =
+  (kind: 'totp' | 'hotp'): Handler =>
+  async (mfa, input) => {
+    const body = input.body === undefined ? {} : objectBody(input.body);
+    const label = body?.label === undefined ? undefined : text(body.label, MAX_LABEL_LENGTH);
+    if (!body || label === null) return invalid(`Send nothing, or {"label": "<up to ${MAX_LABEL_LENGTH} characters>"} as JSON.`);
+    return present(await mfa.startEnrollment(input, kind, label), 201);
+  };
+
+/** Where the code of each kind of factor comes from, for the error of a malformed confirmation. */
+const CODE_SOURCES = { totp: 'the code the app shows', hotp: 'the code the app shows', email: 'the code sent by email', sms: 'the code sent by SMS' } as const;
+
+const confirm =
+  (kind: keyof typeof CODE_SOURCES): Handler =>
+  async (mfa, input) => {
+    const body = objectBody(input.body);
+    const code = body && text(body.code, MAX_CODE_LENGTH);
+    const factorId = factorIdOf(input.params.factorId);
+    if (!code || !factorId) return invalid(`Send {"code": "<${CODE_SOURCES[kind]}>"} as JSON.`);
+    const confirmed = kind === 'email' || kind === 'sms' ? mfa.confirmOobEnrollment(input, kind, factorId, code) : mfa.confirmEnrollment(input, kind, factorId, code);
+    return present(await confirmed, 200);
+  };
+
+const enrollOob =
+  (channel: 'email' | 'sms'): Handler =>
+  async (mfa, input) => {
+    const field = channel === 'email' ? 'email' : 'phone';
+    const body = objectBody(input.body);
+    const label = body?.label === undefined ? undefined : text(body.label, MAX_LABEL_LENGTH);
+    if (!body || label === null || typeof body[field] !== 'string') return invalid(`Send {"${field}": "...", "label": "<optional>"} as JSON.`);
+    return present(await mfa.startOobEnrollment(input, channel, body[field], label), 201);
+  };
+
 const handlers: Record<RouteName, Handler> = {
   status: async (mfa, input) => json(200, await mfa.status(input)),
 
-  enrollTotp: (mfa, input) => enroll(mfa, input, 'totp'),
-  enrollHotp: (mfa, input) => enroll(mfa, input, 'hotp'),
-
-  confirmTotp: (mfa, input) => confirm(mfa, input, 'totp'),
-  confirmHotp: (mfa, input) => confirm(mfa, input, 'hotp'),
-
+  enrollTotp: enroll('totp'),
+  confirmTotp: confirm('totp'),
+  enrollHotp: enroll('hotp'),
+  confirmHotp: confirm('hotp'),
   verify: async (mfa, input) => {
     const body = objectBody(input.body);
     const code = body && text(body.code, MAX_CODE_LENGTH);
@@ -97,18 +128,16 @@ const handlers: Record<RouteName, Handler> = {
     return present(await mfa.verify(input, code ? { code, ...(factorId ? { factorId } : {}) } : { recoveryCode: recoveryCode! }), 200);
   },
 
-  enrollEmail: (mfa, input) => enrollOob(mfa, input, 'email'),
-  enrollSms: (mfa, input) => enrollOob(mfa, input, 'sms'),
-
-  confirmEmail: (mfa, input) => confirmOob(mfa, input, 'email'),
-  confirmSms: (mfa, input) => confirmOob(mfa, input, 'sms'),
-
   challenge: async (mfa, input) => {
     const body = objectBody(input.body);
     const factorId = body && factorIdOf(body.factorId);
     if (!factorId) return invalid('Send {"factorId": "<an email or SMS factor of yours>"} as JSON.');
     return present(await mfa.sendChallenge(input, factorId), 202);
   },
+  enrollEmail: enrollOob('email'),
+  confirmEmail: confirm('email'),
+  enrollSms: enrollOob('sms'),
+  confirmSms: confirm('sms'),
 
   webauthnRegistrationOptions: async (mfa, input) => present(await mfa.webauthnRegistrationOptions(input), 200),
 
@@ -168,37 +197,6 @@ export async function handleRoute(mfa: Mfa, name: RouteName, input: RouteInput):
     contextOf(mfa).logger.error(`${name} failed: ${describe(err)}`);
     return problemResponse({ code: 'mfa_unavailable', detail: 'Multi-factor authentication is unavailable; try again shortly.' });
   }
-}
-
-async function enroll(mfa: Mfa, input: RouteInput & { user: { id: string } }, kind: 'totp' | 'hotp'): Promise<HttpResult> {
-  const body = input.body === undefined ? {} : objectBody(input.body);
-  const label = body?.label === undefined ? undefined : text(body.label, MAX_LABEL_LENGTH);
-  if (!body || label === null) return invalid(`Send nothing, or {"label": "<up to ${MAX_LABEL_LENGTH} characters>"} as JSON.`);
-  return present(await mfa.startEnrollment(input, kind, label), 201);
-}
-
-async function confirm(mfa: Mfa, input: RouteInput & { user: { id: string } }, kind: 'totp' | 'hotp'): Promise<HttpResult> {
-  const body = objectBody(input.body);
-  const code = body && text(body.code, MAX_CODE_LENGTH);
-  const factorId = factorIdOf(input.params.factorId);
-  if (!code || !factorId) return invalid('Send {"code": "<the code the app shows>"} as JSON.');
-  return present(await mfa.confirmEnrollment(input, kind, factorId, code), 200);
-}
-
-async function enrollOob(mfa: Mfa, input: RouteInput & { user: { id: string } }, channel: 'email' | 'sms'): Promise<HttpResult> {
-  const field = channel === 'email' ? 'email' : 'phone';
-  const body = objectBody(input.body);
-  const label = body?.label === undefined ? undefined : text(body.label, MAX_LABEL_LENGTH);
-  if (!body || label === null || typeof body[field] !== 'string') return invalid(`Send {"${field}": "...", "label": "<optional>"} as JSON.`);
-  return present(await mfa.startOobEnrollment(input, channel, body[field], label), 201);
-}
-
-async function confirmOob(mfa: Mfa, input: RouteInput & { user: { id: string } }, channel: 'email' | 'sms'): Promise<HttpResult> {
-  const body = objectBody(input.body);
-  const code = body && text(body.code, MAX_CODE_LENGTH);
-  const factorId = factorIdOf(input.params.factorId);
-  if (!code || !factorId) return invalid(`Send {"code": "<the code sent by ${channel === 'email' ? 'email' : 'SMS'}>"} as JSON.`);
-  return present(await mfa.confirmOobEnrollment(input, channel, factorId, code), 200);
 }
 
 function json(status: number, body: unknown): HttpResult {

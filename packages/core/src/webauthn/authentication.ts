@@ -6,7 +6,7 @@ import type { MfaRequest } from '../request';
 import type { WebAuthnFactorRecord } from '../store/types';
 import { throttled } from '../throttle/throttle';
 import { type Opened, openSession, type Proved } from '../verify';
-import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, consumeChallenge, failure, notConfigured, parseResponse, refuseCrossOrigin, storeChallenge } from './ceremony';
+import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, spendChallenge, notConfigured, ceremonyInput, storeChallenge, verified } from './ceremony';
 
 type WithUser = MfaRequest & { user: MfaUser };
 
@@ -43,26 +43,21 @@ export async function authenticationOptions(opts: MfaContext, req: WithUser): Pr
  * and reported (`webauthn.counter_regressed`).
  */
 export async function verifyAuthentication(opts: MfaContext, req: WithUser, response: unknown): Promise<Outcome<Opened>> {
-  const rp = opts.webauthn;
-  if (!rp) return notConfigured();
-  const parsed = parseResponse(response, 'authentication');
-  if (!parsed) return denial('invalid_request', 'Send {"response": <the AuthenticationResponseJSON from startAuthentication()>}.');
+  const input = ceremonyInput(opts, 'authentication', response);
+  if (!input.ok) return input;
+  const { rp, parsed } = input.value;
   const startedAt = opts.clock.now();
   const userId = req.user.id;
   const credentials = await credentialsOf(opts, userId);
   if (credentials.length === 0) return denial('factor_not_found', 'This user has no passkey or security key.');
 
   const proved = await throttled(opts, userId, req.ip, 'passkey', async (): Promise<Outcome<Proved>> => {
-    if (!(await consumeChallenge(opts, userId, 'authentication', parsed.challenge))) {
-      return denial('webauthn_challenge_invalid', 'This sign-in was not started here, has expired, or was used already: ask for new options.');
-    }
+    const unspent = await spendChallenge(opts, userId, 'authentication', parsed.challenge);
+    if (unspent) return unspent;
     const factor = credentials.find((f) => f.credentialId === parsed.id);
     if (!factor) return denial('webauthn_verification_failed', 'This credential is not registered for this user.');
-    const embedded = refuseCrossOrigin(opts, rp, 'authentication', parsed);
-    if (embedded) return embedded;
-    let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
-    try {
-      result = await verifyAuthenticationResponse({
+    const verdict = await verified(opts, rp, 'authentication', parsed, response, () =>
+      verifyAuthenticationResponse({
         response: response as AuthenticationResponseJSON,
         expectedChallenge: parsed.challenge,
         expectedOrigin: rp.origins,
@@ -73,12 +68,10 @@ export async function verifyAuthentication(opts: MfaContext, req: WithUser, resp
         // the signature, so that only a genuinely signed step back is reported as a clone.
         credential: { id: factor.credentialId, publicKey: new Uint8Array(Buffer.from(factor.publicKey, 'base64url')), counter: 0, transports: factor.transports },
         requireUserVerification: rp.userVerification === 'required',
-      });
-    } catch (err) {
-      return failure(opts, rp, 'authentication', parsed, response, err);
-    }
-    if (!result.verified) return failure(opts, rp, 'authentication', parsed, response, undefined);
-    const { newCounter, userVerified, credentialDeviceType } = result.authenticationInfo;
+      }),
+    );
+    if (!verdict.ok) return verdict;
+    const { newCounter, userVerified, credentialDeviceType } = verdict.value.authenticationInfo;
     // WebAuthn section 6.1.1: a counter that does not grow may mean a cloned authenticator.
     if ((factor.counter > 0 || newCounter > 0) && newCounter <= factor.counter) {
       opts.emit({ type: 'webauthn.counter_regressed', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, storedCounter: factor.counter, receivedCounter: newCounter });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import { stateKeys } from '../lib/keys';
-import { denial } from '../outcome';
+import { denial, type Failure, type Outcome, success } from '../outcome';
 import type { MfaContext } from '../context';
 
 export type Ceremony = 'registration' | 'authentication';
@@ -50,9 +50,34 @@ export async function storeChallenge(opts: MfaContext, userId: string, ceremony:
   await opts.state.set(stateKeys.challenge(userId, ceremony, challenge), '1', CHALLENGE_TTL_MS);
 }
 
-/** Spends a challenge: true once, for the user and ceremony it was made for, within its lifetime. */
-export async function consumeChallenge(opts: MfaContext, userId: string, ceremony: Ceremony, challenge: string): Promise<boolean> {
-  return (await opts.state.consume(stateKeys.challenge(userId, ceremony, challenge))) !== null;
+const RESPONSE_EXPECTED: Record<Ceremony, string> = {
+  registration: 'Send {"response": <the RegistrationResponseJSON from startRegistration()>}.',
+  authentication: 'Send {"response": <the AuthenticationResponseJSON from startAuthentication()>}.',
+};
+
+/**
+ * The relying party and the browser's response, read for a ceremony: 404 `not_found` when
+ * WebAuthn is not configured, 400 `invalid_request` when the response is not one (see {@link parseResponse}).
+ */
+export function ceremonyInput(opts: MfaContext, ceremony: Ceremony, response: unknown): Outcome<{ rp: RelyingParty; parsed: ParsedResponse }> {
+  const rp = opts.webauthn;
+  if (!rp) return notConfigured();
+  const parsed = parseResponse(response, ceremony);
+  return parsed ? success({ rp, parsed }) : denial('invalid_request', RESPONSE_EXPECTED[ceremony]);
+}
+
+const UNKNOWN_CHALLENGE: Record<Ceremony, string> = {
+  registration: 'This registration was not started here, has expired, or was completed already: ask for new options.',
+  authentication: 'This sign-in was not started here, has expired, or was used already: ask for new options.',
+};
+
+/**
+ * Spends a challenge: it counts once, for the user and ceremony it was made for, within its
+ * lifetime. Null when spent now, else the `webauthn_challenge_invalid` denial.
+ */
+export async function spendChallenge(opts: MfaContext, userId: string, ceremony: Ceremony, challenge: string): Promise<Failure | null> {
+  if ((await opts.state.consume(stateKeys.challenge(userId, ceremony, challenge))) !== null) return null;
+  return denial('webauthn_challenge_invalid', UNKNOWN_CHALLENGE[ceremony]);
 }
 
 /**
@@ -96,7 +121,7 @@ export function amrOf(rp: RelyingParty, deviceType: 'singleDevice' | 'multiDevic
  * well (WebAuthn Level 3 section 5.8.1 sets it only in a cross-origin frame).
  * @see https://www.w3.org/TR/webauthn-3/#dom-collectedclientdata-toporigin
  */
-export function refuseCrossOrigin(opts: MfaContext, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse) {
+function refuseCrossOrigin(opts: MfaContext, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse) {
   const { crossOrigin, topOrigin } = parsed;
   if ((crossOrigin === undefined || crossOrigin === false) && topOrigin === undefined) return null;
   if (crossOrigin === true && typeof topOrigin === 'string' && rp.topOrigins.includes(topOrigin)) return null;
@@ -112,7 +137,33 @@ export function refuseCrossOrigin(opts: MfaContext, rp: RelyingParty, ceremony: 
  * class: told by mfakit's own reading of the response, in the library's order of checks (origin,
  * RP id, user verification), never by the message.
  */
-export function failure(opts: MfaContext, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse, response: unknown, err: unknown) {
+/**
+ * Runs @simplewebauthn/server's verification of a response: its result when verified, else the
+ * ceremony's failure (a throw and `verified: false` alike, each told in a fixed sentence). A
+ * ceremony in a cross-origin frame is refused before it (see {@link refuseCrossOrigin}): the
+ * library has no top-origin check for registration, and lets a cross-origin authentication
+ * without `topOrigin` through.
+ */
+export async function verified<T extends { verified: boolean }>(
+  opts: MfaContext,
+  rp: RelyingParty,
+  ceremony: Ceremony,
+  parsed: ParsedResponse,
+  response: unknown,
+  verify: () => Promise<T>,
+): Promise<Outcome<T & { verified: true }>> {
+  const embedded = refuseCrossOrigin(opts, rp, ceremony, parsed);
+  if (embedded) return embedded;
+  let result: T;
+  try {
+    result = await verify();
+  } catch (err) {
+    return failure(opts, rp, ceremony, parsed, response, err);
+  }
+  return result.verified ? success(result as T & { verified: true }) : failure(opts, rp, ceremony, parsed, response, undefined);
+}
+
+function failure(opts: MfaContext, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse, response: unknown, err: unknown) {
   const reason = err instanceof Error ? err.message : 'verified: false (a signature or attestation statement that does not verify)';
   opts.logger.warn(`WebAuthn ${ceremony} refused by @simplewebauthn/server: ${loggable(reason)}`);
   return failed(classify(rp, ceremony, parsed, response));

@@ -8,7 +8,7 @@ import type { MfaContext } from '../context';
 import type { MfaRequest } from '../request';
 import type { FactorRecord, WebAuthnFactorRecord } from '../store/types';
 import { openSession } from '../verify';
-import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, consumeChallenge, failure, notConfigured, parseResponse, refuseCrossOrigin, storeChallenge } from './ceremony';
+import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, spendChallenge, notConfigured, ceremonyInput, storeChallenge, verified } from './ceremony';
 
 type WithUser = MfaRequest & { user: MfaUser };
 
@@ -55,36 +55,27 @@ export async function registrationOptions(opts: MfaContext, req: WithUser): Prom
  * proof of possession opens an MFA session.
  */
 export async function verifyRegistration(opts: MfaContext, req: WithUser, response: unknown, label = DEFAULT_LABEL): Promise<Outcome<Confirmed>> {
-  const rp = opts.webauthn;
-  if (!rp) return notConfigured();
-  const parsed = parseResponse(response, 'registration');
-  if (!parsed) return denial('invalid_request', 'Send {"response": <the RegistrationResponseJSON from startRegistration()>}.');
+  const input = ceremonyInput(opts, 'registration', response);
+  if (!input.ok) return input;
+  const { rp, parsed } = input.value;
   const startedAt = opts.clock.now();
   const userId = req.user.id;
-  if (!(await consumeChallenge(opts, userId, 'registration', parsed.challenge))) {
-    return denial('webauthn_challenge_invalid', 'This registration was not started here, has expired, or was completed already: ask for new options.');
-  }
+  const unspent = await spendChallenge(opts, userId, 'registration', parsed.challenge);
+  if (unspent) return unspent;
   const factors = await opts.factors.listFactors(userId);
   const fresh = await freshIfEnrolled(opts, req, factors);
   if (!fresh.ok) return fresh;
-  // The library has no top-origin check for registration: mfakit's own, before it.
-  const embedded = refuseCrossOrigin(opts, rp, 'registration', parsed);
-  if (embedded) return embedded;
-
-  let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
-  try {
-    verification = await verifyRegistrationResponse({
+  const verdict = await verified(opts, rp, 'registration', parsed, response, () =>
+    verifyRegistrationResponse({
       response: response as RegistrationResponseJSON,
       expectedChallenge: parsed.challenge,
       expectedOrigin: rp.origins,
       expectedRPID: rp.rpID,
       requireUserVerification: rp.userVerification === 'required',
-    });
-  } catch (err) {
-    return failure(opts, rp, 'registration', parsed, response, err);
-  }
-  if (!verification.verified) return failure(opts, rp, 'registration', parsed, response, undefined);
-  const { credential, credentialDeviceType, credentialBackedUp, aaguid, userVerified } = verification.registrationInfo;
+    }),
+  );
+  if (!verdict.ok) return verdict;
+  const { credential, credentialDeviceType, credentialBackedUp, aaguid, userVerified } = verdict.value.registrationInfo;
   if (webauthnFactors(factors).some((f) => f.credentialId === credential.id)) return denial('factor_exists', 'This authenticator is registered already.');
 
   const factor: WebAuthnFactorRecord = {
