@@ -274,7 +274,7 @@ export class MfaAdmin {
 
   /**
    * Re-encrypts every stored secret (OTP secrets, email addresses, phone numbers) under the
-   * current (first) key; see {@link KeyRing}. Safe to run while serving and to run again: each
+   * current (first) key; see the `encryptionKeys` option. Safe to run while serving and to run again: each
    * secret is swapped by compare-and-set. Keep the old keys in the ring until it has run and
    * until pending enrollments and sent codes have lapsed (`enrollmentTtl`, `oob.codeTtl`).
    * @returns How many secrets were re-encrypted (`rotated`), were under the current key already

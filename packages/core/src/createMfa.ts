@@ -76,7 +76,7 @@ export class Mfa {
    * The adapters call it through `guard` of `@mfakit/core/http`, which answers in HTTP terms.
    * @param req - The request (see `mfaRequestOf`).
    * @param requirement - `maxAge` in seconds for step-up (RFC 9470), `methods` for a factor kind,
-   *   `always`; see {@link requirementOf}.
+   *   `always`; see `requirementOf` of `@mfakit/core/http`.
    * @returns The request's {@link MfaState}, or the denial (with its `challenge` where a proof
    *   would answer it); never rejects.
    * @see RFC 9470 (step-up challenge); NIST SP 800-63B 7.1 and 7.2 (sessions, reauthentication)

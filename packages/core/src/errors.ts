@@ -1,7 +1,7 @@
 /**
  * Stable codes of the errors mfakit throws. Callers switch on `err.code`, never on a message.
  * These are misuse and configuration errors; a wrong code or an expired session is a result
- * (an {@link Outcome} or a {@link Decision}), not an exception.
+ * (an {@link Outcome}), not an exception.
  */
 export type MfaErrorCode =
   /** An option passed to `createMfa` is missing, of the wrong type or unsafe. */

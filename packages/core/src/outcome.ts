@@ -24,6 +24,7 @@ export type Outcome<T> = Success<T> | Failure;
 
 /** A value, and what the operation also issued. */
 export interface Success<T> {
+  /** Always true: the operation succeeded. */
   ok: true;
   /** The result. */
   value: T;
@@ -35,6 +36,7 @@ export interface Success<T> {
 
 /** A denial. */
 export interface Failure {
+  /** Always false: the operation was denied. */
   ok: false;
   /** Why, and what the client may do. */
   problem: Problem;

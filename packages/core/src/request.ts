@@ -48,7 +48,7 @@ export interface MfaState {
 
 /**
  * A request as an adapter hands it to the core: plain data, no framework objects. Build one with
- * {@link mfaRequestOf}.
+ * `mfaRequestOf` of `@mfakit/core/http`.
  *
  * @example
  * const decision = await mfa.check({ user: { id: 'alice' }, sessionToken: req.get('x-session-token'), ip: req.ip });
@@ -74,7 +74,7 @@ export interface MfaRequest {
 }
 
 /**
- * What a route demands of the MFA session, as {@link requirementOf} makes it from a route's
+ * What a route demands of the MFA session, as `requirementOf` of `@mfakit/core/http` makes it from a route's
  * options. A session that falls short is answered 401 with the RFC 9470 challenge: `mfa_stale`
  * (`max_age`) or `mfa_method_required` (`acr_values`).
  * @see RFC 9470 (step-up authentication challenge); RFC 8176 (amr values)
@@ -139,7 +139,7 @@ function isStringList(value: unknown): value is string[] {
  *
  * @param options - The route's `maxAge`, `methods` and `always`.
  * @param route - The name of the route's builder in error messages (default `'requireMfa'`).
- * @returns The requirement for {@link Mfa.check}, `maxAge` in seconds.
+ * @returns The requirement for `mfa.check` and `guard`, `maxAge` in seconds.
  * @throws MfaError `invalid_option` for a malformed `maxAge`, an empty or malformed `methods`
  *   list (lower-case letters, 2 to 16), or an `always` that is not a boolean.
  * @see RFC 9470 (step-up); RFC 8176 (amr values)

@@ -55,7 +55,7 @@ export type RequestHeaders = Readonly<Record<string, string | string[] | undefin
  * @param method - The HTTP method (`req.method`, Koa's `ctx.method`). Without it the request is
  *   treated as state-changing (the conservative choice), so the cookie counts only
  *   with JSON or `X-Requested-With`; the adapters always pass it.
- * @returns The request for {@link Mfa.check} and the other methods of the core.
+ * @returns The request for `guard`, `mfa.check` and the other methods of the core.
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-9.2.1 (safe methods)
  *
  * @example

@@ -1,13 +1,13 @@
+import type { Outcome } from '../outcome';
+import type { Challenge, Problem, ProblemCode } from '../problem';
+import type { IssuedSession } from '../session/sessions';
+
 /**
  * RFC 9457 problem details: the body of every error answer of the HTTP contract, with a stable
  * `code` that clients switch on. Each code maps to its HTTP `status` and a short `title`; the
  * status goes with the code, and adapters write both unchanged.
  * @see RFC 9457 (problem details for HTTP APIs); the README's error table
  */
-import type { Outcome } from '../outcome';
-import type { Challenge, Problem, ProblemCode } from '../problem';
-import type { IssuedSession } from '../session/sessions';
-
 export const PROBLEMS = {
   /** Malformed JSON, wrong types, missing fields, a malformed id. */
   invalid_request: { status: 400, title: 'The request is malformed' },

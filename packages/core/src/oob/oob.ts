@@ -6,6 +6,9 @@ import type { MfaUser } from '../request';
 import type { MfaContext } from '../context';
 import type { OobFactorRecord } from '../store/types';
 
+/** The ports and settings codes by email or SMS need: a part of the core's context. */
+export type OobPorts = Pick<MfaContext, 'oob' | 'keyRing' | 'state' | 'clock' | 'randomBytes'>;
+
 /** What the client is told when a code was sent. Never the code or the full destination. */
 export interface OobChallenge {
   /** The factor the code is for; send it with the code to `verify` or `confirmOobEnrollment`. */
@@ -52,7 +55,7 @@ export function hintOf(channel: 'email' | 'sms', destination: string): string {
 }
 
 /** A new pending out-of-band factor (not stored yet). */
-export function pendingOobFactor(opts: MfaContext, user: MfaUser, channel: 'email' | 'sms', destination: string, label: string): OobFactorRecord {
+export function pendingOobFactor(opts: OobPorts, user: MfaUser, channel: 'email' | 'sms', destination: string, label: string): OobFactorRecord {
   const id = randomId(opts.randomBytes, 'fac');
   return {
     id,
@@ -73,7 +76,7 @@ export function pendingOobFactor(opts: MfaContext, user: MfaUser, channel: 'emai
  * `maxSendsPerDestination` per address or number in a day (counted in that order: a send refused
  * by one limit does not count against the next). Sending never touches the failure count.
  */
-export async function sendCode(opts: MfaContext, factor: OobFactorRecord, purpose: OobMessage['purpose']): Promise<Outcome<OobChallenge>> {
+export async function sendCode(opts: OobPorts, factor: OobFactorRecord, purpose: OobMessage['purpose']): Promise<Outcome<OobChallenge>> {
   const oob = opts.oob!;
   const to = opts.keyRing.decrypt(factor.secret, oobSecretContext(factor.userId, factor.id));
   const limits = [
@@ -98,7 +101,7 @@ export async function sendCode(opts: MfaContext, factor: OobFactorRecord, purpos
  * exactly one succeeds (the stored code is consumed atomically). A wrong code leaves it in place
  * for the user to retype; the throttle around the call counts the failure.
  */
-export async function checkOobCode(opts: MfaContext, factor: OobFactorRecord, input: string): Promise<boolean> {
+export async function checkOobCode(opts: OobPorts, factor: OobFactorRecord, input: string): Promise<boolean> {
   const code = input.replace(/[\s-]/g, '');
   if (!/^\d{6}$/.test(code)) return false;
   const key = stateKeys.oobCode(factor.userId, factor.id);
@@ -110,7 +113,7 @@ export async function checkOobCode(opts: MfaContext, factor: OobFactorRecord, in
 const durationText = (ms: number) => (ms >= DAY_MS ? `${Math.round(ms / 3600_000)} hours` : `${Math.round(ms / 60_000)} minutes`);
 
 /** Six uniformly random digits. */
-function randomDigits(opts: MfaContext): string {
+function randomDigits(opts: OobPorts): string {
   for (;;) {
     const value = opts.randomBytes(4).readUInt32BE(0);
     if (value < UINT32_LIMIT) return String(value % 10 ** CODE_DIGITS).padStart(CODE_DIGITS, '0');

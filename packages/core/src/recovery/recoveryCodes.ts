@@ -1,6 +1,9 @@
 import { scrypt } from 'node:crypto';
 import type { MfaContext } from '../context';
 
+/** What making recovery codes needs: a part of the core's context. */
+export type RecoveryPorts = Pick<MfaContext, 'randomBytes' | 'recoveryCodeCost'>;
+
 /**
  * How many recovery codes a set holds: 10. Recovery codes: 16 characters of Crockford's base32
  * (80 bits each), shown in four groups of four. Only a salted scrypt hash of each is stored. All
@@ -23,7 +26,7 @@ const HASH_BYTES = 32;
 const COST_PREFIX = /^ln(\d{1,2})\$/;
 
 /** Makes a new set: the codes to show once, and what to store. */
-export async function newRecoveryCodes(opts: MfaContext): Promise<{ codes: string[]; salt: string; hashes: string[] }> {
+export async function newRecoveryCodes(opts: RecoveryPorts): Promise<{ codes: string[]; salt: string; hashes: string[] }> {
   const random = opts.randomBytes(SALT_BYTES).toString('base64url');
   const salt = opts.recoveryCodeCost === DEFAULT_RECOVERY_CODE_COST ? random : `ln${opts.recoveryCodeCost}$${random}`;
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomCode(opts));
@@ -56,7 +59,7 @@ export function hashRecoveryCode(normalized: string, salt: string): Promise<stri
   );
 }
 
-function randomCode(opts: MfaContext): string {
+function randomCode(opts: RecoveryPorts): string {
   const bytes = opts.randomBytes(CODE_LENGTH);
   let code = '';
   for (const byte of bytes) code += ALPHABET[byte & 31]; // 256 is a multiple of 32: no bias

@@ -127,7 +127,7 @@ export class KeyRing {
 /**
  * Reads keys from the text form used in environment variables: `kid:base64key,kid2:base64key`,
  * the first one current. Generate a key with `openssl rand -base64 32`. Key lengths and ids are
- * checked when the {@link KeyRing} is made (by `createMfa`).
+ * checked when the key ring is made (by `createMfa`).
  *
  * @param spec - The text, e.g. `process.env.MFA_ENCRYPTION_KEYS`.
  * @returns The keys, in order.

@@ -4,6 +4,9 @@ import { sha256 } from '../lib/random';
 import type { MfaContext } from '../context';
 import type { MfaState } from '../request';
 
+/** The ports and settings sessions need: a part of the core's context. */
+export type SessionPorts = Pick<MfaContext, 'state' | 'clock' | 'session' | 'randomBytes'>;
+
 /**
  * What the state store keeps of an MFA session, as JSON under the SHA-256 hash of its token; the
  * token itself is never stored. It lives until `expiresAt` or the idle timeout, whichever comes
@@ -73,7 +76,7 @@ export function issuedOf(token: string, session: SessionRecord): IssuedSession {
  * and the user's revocation mark are read in one round trip (same hash tag): a session created
  * before the user's sessions were revoked is void. The record answered is frozen: it may be shared.
  */
-export function readSession(opts: MfaContext, userId: string, token: string | undefined): MaybePromise<SessionRecord | null> {
+export function readSession(opts: SessionPorts, userId: string, token: string | undefined): MaybePromise<SessionRecord | null> {
   if (!token || token.length > MAX_TOKEN_LENGTH || !token.startsWith(TOKEN_PREFIX)) return null;
   const keys = sessionReadKeys(userId, sha256(token));
   // The memory store answers at once: then so does this, without an await.
@@ -115,7 +118,7 @@ function parsed(raw: string): SessionRecord {
  * that token stops working. `startedAt` is when checking the proof began: the record's `createdAt`.
  */
 export async function issueSession(
-  opts: MfaContext,
+  opts: SessionPorts,
   userId: string,
   proof: { factorId: string; amr: string[] },
   previousToken: string | undefined,
@@ -141,7 +144,7 @@ export async function issueSession(
 }
 
 /** Ends one session; a token of another user or an unknown token ends nothing. */
-export async function endSession(opts: MfaContext, userId: string, token: string | undefined): Promise<void> {
+export async function endSession(opts: SessionPorts, userId: string, token: string | undefined): Promise<void> {
   if (!token || token.length > MAX_TOKEN_LENGTH) return;
   await opts.state.delete(stateKeys.session(userId, sha256(token)));
 }
@@ -151,7 +154,7 @@ export async function endSession(opts: MfaContext, userId: string, token: string
  * live, voids every session created up to now, except the one of `keepToken` when given (the
  * caller's own, when it removes a factor). Sessions issued later work.
  */
-export async function revokeSessions(opts: MfaContext, userId: string, keepToken?: string): Promise<void> {
+export async function revokeSessions(opts: SessionPorts, userId: string, keepToken?: string): Promise<void> {
   const now = String(opts.clock.now());
   const mark = keepToken && keepToken.length <= MAX_TOKEN_LENGTH ? `${now} ${stateKeys.session(userId, sha256(keepToken))}` : now;
   await opts.state.set(stateKeys.revoked(userId), mark, opts.session.lifetimeMs);
@@ -164,6 +167,6 @@ function revokes(mark: string, session: SessionRecord, key: string): boolean {
   return session.createdAt <= Number(mark.slice(0, space)) && mark.slice(space + 1) !== key;
 }
 
-function ttl(opts: MfaContext, session: SessionRecord, now: number): number {
+function ttl(opts: SessionPorts, session: SessionRecord, now: number): number {
   return Math.max(1, Math.min(opts.session.idleTimeoutMs, session.expiresAt - now));
 }

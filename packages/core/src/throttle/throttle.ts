@@ -3,6 +3,9 @@ import { stateKeys } from '../lib/keys';
 import { denial, type Outcome } from '../outcome';
 import type { MfaContext } from '../context';
 
+/** The ports and settings the throttle needs: a part of the core's context. */
+export type ThrottlePorts = Pick<MfaContext, 'state' | 'clock' | 'throttle' | 'emit'>;
+
 const LOCK_LEVEL_TTL_MS = 24 * 3600_000; // the backoff steps back to the first a day after the first lock of a series (or on a success)
 // The failure streak has no window: only a success, a revocation or an administrator ends it. Its
 // key still needs a lifetime in the state store; a month outlasts any guessing the lock allows.
@@ -33,7 +36,7 @@ export type ProofKind = 'code' | 'recovery' | 'passkey';
  * recovery code, a passkey or an administrator ends it. A success clears every count. Every
  * failure emits `verification.failed` with the problem's code as its reason.
  */
-export async function throttled<T>(opts: MfaContext, userId: string, ip: string | undefined, kind: ProofKind, check: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+export async function throttled<T>(opts: ThrottlePorts, userId: string, ip: string | undefined, kind: ProofKind, check: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
   const address = addressCounter(opts, ip);
   const outcome = address && (await addressLimited(opts, address)) ? addressRefused(opts) : kind === 'passkey' ? await check() : await attempt(opts, userId, ip, kind, check);
   if (outcome.ok) {
@@ -46,12 +49,12 @@ export async function throttled<T>(opts: MfaContext, userId: string, ip: string 
 }
 
 /** Clears the account's counts, locks and failure streak: after a success, a revocation, or an administrator's unlock. */
-export async function resetThrottle(opts: MfaContext, userId: string): Promise<void> {
+export async function resetThrottle(opts: ThrottlePorts, userId: string): Promise<void> {
   const keys = [stateKeys.attempts(userId), stateKeys.lockLevel(userId), stateKeys.lock(userId), stateKeys.failureStreak(userId), stateKeys.codeLock(userId)];
   await Promise.all(keys.map((key) => opts.state.delete(key)));
 }
 
-async function attempt<T>(opts: MfaContext, userId: string, ip: string | undefined, kind: ProofKind, check: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+async function attempt<T>(opts: ThrottlePorts, userId: string, ip: string | undefined, kind: ProofKind, check: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
   const { state, clock, throttle } = opts;
   const blockers = kind === 'code' ? [stateKeys.lock(userId), stateKeys.codeLock(userId)] : [stateKeys.lock(userId)];
   const count = await state.incrementUnless(stateKeys.attempts(userId), throttle.windowMs, blockers);
@@ -72,7 +75,7 @@ async function attempt<T>(opts: MfaContext, userId: string, ip: string | undefin
 }
 
 /** One more failure since the last success: a warning at a fifth of the limit, codes refused at the limit. */
-async function addToStreak(opts: MfaContext, userId: string, ip: string | undefined): Promise<void> {
+async function addToStreak(opts: ThrottlePorts, userId: string, ip: string | undefined): Promise<void> {
   const limit = opts.throttle.maxConsecutiveFailures;
   const count = await opts.state.increment(stateKeys.failureStreak(userId), STREAK_TTL_MS);
   const at = opts.clock.now();
@@ -83,7 +86,7 @@ async function addToStreak(opts: MfaContext, userId: string, ip: string | undefi
 }
 
 /** Why a blocked attempt was refused: the timed lock (with its time left), else the failure streak. */
-async function refusal(opts: MfaContext, userId: string) {
+async function refusal(opts: ThrottlePorts, userId: string) {
   const lockedUntil = Number(await opts.state.get(stateKeys.lock(userId)));
   if (lockedUntil > opts.clock.now()) return locked(lockedUntil - opts.clock.now());
   return denial('mfa_codes_disabled', 'Too many wrong codes in a row: codes are refused until you sign in with a recovery code or a passkey, or an administrator unlocks the account.');
@@ -95,15 +98,15 @@ function locked(ms: number) {
 }
 
 /** The address's failure counter, or null when the per-address limit is off or the address unknown. */
-function addressCounter(opts: MfaContext, ip: string | undefined): string | null {
+function addressCounter(opts: ThrottlePorts, ip: string | undefined): string | null {
   return opts.throttle.perAddress && ip ? stateKeys.addressFailures(clientKey(ip)) : null;
 }
 
-async function addressLimited(opts: MfaContext, address: string): Promise<boolean> {
+async function addressLimited(opts: ThrottlePorts, address: string): Promise<boolean> {
   return Number(await opts.state.get(address)) >= opts.throttle.perAddress!.maxFailures;
 }
 
-function addressRefused(opts: MfaContext) {
+function addressRefused(opts: ThrottlePorts) {
   // The counter's time left is not known here: its window is the longest wait.
   const seconds = Math.ceil(opts.throttle.perAddress!.windowMs / 1000);
   return denial('rate_limited', 'Too many failed attempts from this address; wait a few minutes.', { retryAfter: seconds });

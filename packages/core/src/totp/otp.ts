@@ -7,6 +7,9 @@ import type { MfaUser } from '../request';
 import type { MfaContext } from '../context';
 import type { OtpFactorRecord } from '../store/types';
 
+/** The ports and settings OTP factors need: a part of the core's context. */
+export type OtpPorts = Pick<MfaContext, 'issuer' | 'accountName' | 'keyRing' | 'totp' | 'hotp' | 'state' | 'factors' | 'clock' | 'emit' | 'enrollmentTtlMs' | 'randomBytes'>;
+
 /**
  * What a user needs to add an OTP factor to an authenticator app; shown once. The application
  * shows it and must not store or log it: the pending factor lives in the state store, its secret
@@ -47,7 +50,7 @@ export const otpSecretContext = (userId: string, factorId: string) => `mfakit:ot
  * pending, in the StateStore, until confirmed with a valid code; unconfirmed, it lapses after
  * `enrollmentTtl`.
  */
-export async function startOtpEnrollment(opts: MfaContext, user: MfaUser, kind: 'totp' | 'hotp', label: string): Promise<OtpEnrollment> {
+export async function startOtpEnrollment(opts: OtpPorts, user: MfaUser, kind: 'totp' | 'hotp', label: string): Promise<OtpEnrollment> {
   const now = opts.clock.now();
   const factorId = randomId(opts.randomBytes, 'fac');
   const secret = base32.encode(opts.randomBytes(SECRET_BYTES), { padding: false });
@@ -87,7 +90,7 @@ export async function startOtpEnrollment(opts: MfaContext, user: MfaUser, kind: 
  * A `pending` factor (an enrollment, not yet in the FactorStore) spends an HOTP code in the
  * StateStore instead, and its `counter` is moved past the accepted value for the caller to store.
  */
-export async function checkOtp(opts: MfaContext, factor: OtpFactorRecord, code: string, ip?: string, pending = false): Promise<boolean> {
+export async function checkOtp(opts: OtpPorts, factor: OtpFactorRecord, code: string, ip?: string, pending = false): Promise<boolean> {
   const token = code.replace(/[\s-]/g, '');
   if (token.length !== factor.digits || !/^\d+$/.test(token)) return false;
   const secret = opts.keyRing.decrypt(factor.secret, otpSecretContext(factor.userId, factor.id));

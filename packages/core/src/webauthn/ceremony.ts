@@ -4,6 +4,9 @@ import { stateKeys } from '../lib/keys';
 import { denial, type Failure, type Outcome, success } from '../outcome';
 import type { MfaContext } from '../context';
 
+/** The ports and settings a WebAuthn ceremony's common steps need: a part of the core's context. */
+export type CeremonyPorts = Pick<MfaContext, 'webauthn' | 'state' | 'logger'>;
+
 export type Ceremony = 'registration' | 'authentication';
 export type RelyingParty = NonNullable<MfaContext['webauthn']>;
 
@@ -46,7 +49,7 @@ export interface ParsedResponse {
 export const notConfigured = () => denial('not_found', 'WebAuthn is not configured on this server.');
 
 /** A new challenge of the ceremony for this user, kept until used or five minutes pass. */
-export async function storeChallenge(opts: MfaContext, userId: string, ceremony: Ceremony, challenge: string): Promise<void> {
+export async function storeChallenge(opts: CeremonyPorts, userId: string, ceremony: Ceremony, challenge: string): Promise<void> {
   await opts.state.set(stateKeys.challenge(userId, ceremony, challenge), '1', CHALLENGE_TTL_MS);
 }
 
@@ -59,7 +62,7 @@ const RESPONSE_EXPECTED: Record<Ceremony, string> = {
  * The relying party and the browser's response, read for a ceremony: 404 `not_found` when
  * WebAuthn is not configured, 400 `invalid_request` when the response is not one (see {@link parseResponse}).
  */
-export function ceremonyInput(opts: MfaContext, ceremony: Ceremony, response: unknown): Outcome<{ rp: RelyingParty; parsed: ParsedResponse }> {
+export function ceremonyInput(opts: CeremonyPorts, ceremony: Ceremony, response: unknown): Outcome<{ rp: RelyingParty; parsed: ParsedResponse }> {
   const rp = opts.webauthn;
   if (!rp) return notConfigured();
   const parsed = parseResponse(response, ceremony);
@@ -75,7 +78,7 @@ const UNKNOWN_CHALLENGE: Record<Ceremony, string> = {
  * Spends a challenge: it counts once, for the user and ceremony it was made for, within its
  * lifetime. Null when spent now, else the `webauthn_challenge_invalid` denial.
  */
-export async function spendChallenge(opts: MfaContext, userId: string, ceremony: Ceremony, challenge: string): Promise<Failure | null> {
+export async function spendChallenge(opts: CeremonyPorts, userId: string, ceremony: Ceremony, challenge: string): Promise<Failure | null> {
   if ((await opts.state.consume(stateKeys.challenge(userId, ceremony, challenge))) !== null) return null;
   return denial('webauthn_challenge_invalid', UNKNOWN_CHALLENGE[ceremony]);
 }
@@ -121,7 +124,7 @@ export function amrOf(rp: RelyingParty, deviceType: 'singleDevice' | 'multiDevic
  * well (WebAuthn Level 3 section 5.8.1 sets it only in a cross-origin frame).
  * @see https://www.w3.org/TR/webauthn-3/#dom-collectedclientdata-toporigin
  */
-function refuseCrossOrigin(opts: MfaContext, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse) {
+function refuseCrossOrigin(opts: CeremonyPorts, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse) {
   const { crossOrigin, topOrigin } = parsed;
   if ((crossOrigin === undefined || crossOrigin === false) && topOrigin === undefined) return null;
   if (crossOrigin === true && typeof topOrigin === 'string' && rp.topOrigins.includes(topOrigin)) return null;
@@ -145,7 +148,7 @@ function refuseCrossOrigin(opts: MfaContext, rp: RelyingParty, ceremony: Ceremon
  * without `topOrigin` through.
  */
 export async function verified<T extends { verified: boolean }>(
-  opts: MfaContext,
+  opts: CeremonyPorts,
   rp: RelyingParty,
   ceremony: Ceremony,
   parsed: ParsedResponse,
@@ -163,7 +166,7 @@ export async function verified<T extends { verified: boolean }>(
   return result.verified ? success(result as T & { verified: true }) : failure(opts, rp, ceremony, parsed, response, undefined);
 }
 
-function failure(opts: MfaContext, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse, response: unknown, err: unknown) {
+function failure(opts: CeremonyPorts, rp: RelyingParty, ceremony: Ceremony, parsed: ParsedResponse, response: unknown, err: unknown) {
   const reason = err instanceof Error ? err.message : 'verified: false (a signature or attestation statement that does not verify)';
   opts.logger.warn(`WebAuthn ${ceremony} refused by @simplewebauthn/server: ${loggable(reason)}`);
   return failed(classify(rp, ceremony, parsed, response));
