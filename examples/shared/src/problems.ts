@@ -1,5 +1,5 @@
 import type { ProblemCode } from '@mfakit/core';
-import { type HttpResult, NO_STORE, problemResponse } from '@mfakit/core/http';
+import { type HttpResult, NO_STORE, problemResponse, PROBLEM_CONTENT_TYPE } from '@mfakit/core/http';
 
 /**
  * The demo's own error answers, in the same RFC 9457 shape as mfakit's (`type`, `title`,
@@ -26,7 +26,7 @@ export function problem(code: ProblemCode | DemoProblemCode, detail: string, hea
   const { status, title } = DEMO_PROBLEMS[code as DemoProblemCode];
   return {
     status,
-    headers: { ...NO_STORE, 'Content-Type': 'application/problem+json', ...headers },
+    headers: { ...NO_STORE, 'Content-Type': PROBLEM_CONTENT_TYPE, ...headers },
     body: { type: DEMO_TYPE_BASE + code, title, status, detail, code },
   };
 }

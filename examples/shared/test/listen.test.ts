@@ -50,7 +50,7 @@ test('a 20 KB header is answered 431 with a problem+json body, and never reaches
   const before = served;
   const res = await get({ 'X-Padding': 'a'.repeat(20 * 1024) });
   expect(res.status).toBe(431);
-  expect(res.headers['content-type']).toBe('application/problem+json');
+  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
   expect(res.headers['cache-control']).toBe('no-store');
   expect(JSON.parse(res.body)).toEqual({
     type: 'urn:mfakit:demo:problem:request_header_fields_too_large',

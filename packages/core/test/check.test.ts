@@ -21,7 +21,7 @@ test('no session -> 401 mfa_required with the RFC 9470 challenge', async () => {
   expect(decision).toMatchObject({ allow: false, response: { status: 401, body: { code: 'mfa_required', status: 401 } } });
   if (decision.allow) return;
   expect(decision.response.headers['WWW-Authenticate']).toMatch(/^Bearer error="insufficient_user_authentication"/);
-  expect(decision.response.headers['Content-Type']).toBe('application/problem+json');
+  expect(decision.response.headers['Content-Type']).toBe('application/problem+json; charset=utf-8');
 });
 
 test('freshness is judged on the last proof, not on the last use of the session', async () => {

@@ -18,7 +18,7 @@ test('3 wrong codes lock: 429 mfa_locked with Retry-After and no-store', async (
   expect(h.events).toContainEqual(expect.objectContaining({ type: 'account.locked', userId: 'alice', level: 1, until: h.clock.now() + 30_000 }));
   const answer = await handleRoute(h.mfa, 'verify', { user: alice.user, params: {}, body: { code: wrongCode(alice.secret, h.clock) } });
   expect(answer.status).toBe(429);
-  expect(answer.headers).toMatchObject({ 'Retry-After': '30', 'Cache-Control': 'no-store', 'Content-Type': 'application/problem+json' });
+  expect(answer.headers).toMatchObject({ 'Retry-After': '30', 'Cache-Control': 'no-store', 'Content-Type': 'application/problem+json; charset=utf-8' });
   expect(answer.body).toMatchObject({ code: 'mfa_locked', status: 429 });
   const reasons = h.events.flatMap((e) => (e.type === 'verification.failed' ? [e.reason] : []));
   expect(reasons).toEqual(['mfa_invalid_code', 'mfa_invalid_code', 'mfa_locked', 'mfa_locked']);

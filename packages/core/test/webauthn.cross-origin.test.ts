@@ -66,7 +66,7 @@ describe('by default (no webauthn.topOrigins) an embedded ceremony is refused', 
     const options = unwrap(await h.mfa.webauthnAuthenticationOptions({ user: alice.user }));
     const framed = alice.authenticator.authenticate(options, { crossOrigin: true, topOrigin: EVIL });
     const answer = await handleRoute(h.mfa, 'webauthnAuthentication', { user: alice.user, params: {}, body: { response: framed } });
-    expect(answer).toMatchObject({ status: 401, headers: { 'Content-Type': 'application/problem+json' }, body: { code: 'webauthn_verification_failed', detail: EMBEDDED } });
+    expect(answer).toMatchObject({ status: 401, headers: { 'Content-Type': 'application/problem+json; charset=utf-8' }, body: { code: 'webauthn_verification_failed', detail: EMBEDDED } });
     expect(JSON.stringify(answer.body)).not.toContain('evil');
   });
 

@@ -174,7 +174,7 @@ describe('malformed responses are a 4xx problem with a stable code, never a thro
     h.events.length = 0;
     await expectDenied(h.mfa.authenticateWebAuthn({ user: alice.user }, doctor(valid)), 'invalid_request');
     const answer = await handleRoute(h.mfa, 'webauthnAuthentication', { user: alice.user, params: {}, body: { response: doctor(valid) } });
-    expect(answer).toMatchObject({ status: 400, headers: { 'Content-Type': 'application/problem+json' }, body: { code: 'invalid_request', status: 400 } });
+    expect(answer).toMatchObject({ status: 400, headers: { 'Content-Type': 'application/problem+json; charset=utf-8' }, body: { code: 'invalid_request', status: 400 } });
     expect(failures(h)).toEqual([]);
     unwrap(await h.mfa.authenticateWebAuthn({ user: alice.user }, valid));
   });
@@ -197,7 +197,7 @@ describe('malformed responses are a 4xx problem with a stable code, never a thro
     await expectDenied(h.mfa.authenticateWebAuthn({ user: alice.user }, doctor(valid)), 'webauthn_verification_failed');
     expect(failures(h)).toEqual(['webauthn_verification_failed']);
     const answer = await handleRoute(h.mfa, 'webauthnAuthentication', { user: alice.user, params: {}, body: { response: doctor(await assertion(h, alice)) } });
-    expect(answer).toMatchObject({ status: 401, headers: { 'Content-Type': 'application/problem+json' }, body: { code: 'webauthn_verification_failed', status: 401 } });
+    expect(answer).toMatchObject({ status: 401, headers: { 'Content-Type': 'application/problem+json; charset=utf-8' }, body: { code: 'webauthn_verification_failed', status: 401 } });
     // Handled, not an unexpected failure: no error, one warning per refusal with the reason for operators.
     const refused = expect.stringMatching(/^warn: WebAuthn authentication refused\b/);
     expect(h.logs).toEqual([refused, refused]);

@@ -389,7 +389,7 @@ describe('without the webauthn option', () => {
     const h = setup();
     const answer = await handleRoute(h.mfa, name, { user: { id: 'alice' }, params: {}, body: { response: {} } });
     expect(answer.status).toBe(404);
-    expect(answer.headers['Content-Type']).toBe('application/problem+json');
+    expect(answer.headers['Content-Type']).toBe('application/problem+json; charset=utf-8');
     expect(answer.body).toMatchObject({ code: 'not_found', status: 404 });
   });
 });

@@ -9,7 +9,7 @@ import { describeAdminRoutes } from '@mfakit/testing';
 import express, { type Request, type RequestHandler } from 'express';
 import request from 'supertest';
 import { type GetUser, mfaAdminRouter, mfaRouter, requireMfa } from '../src';
-import { expectProblem, makeHarness } from './helpers';
+import { expectProblem, testMfa } from './helpers';
 
 type WithUser = Request & { user?: MfaUser };
 
@@ -37,13 +37,13 @@ describeAdminRoutes('express', (mfa, admin) => {
 
 describe('mfaAdminRouter on Express', () => {
   test('without authorize, or with a bad listUsers or maxAge: invalid_option at construction', () => {
-    const { mfa } = makeHarness();
+    const mfa = testMfa();
     const bad = [{}, { authorize: true }, { authorize: () => true, listUsers: [] }, { authorize: () => true, maxAge: 'soon' }] as unknown as Parameters<typeof mfaAdminRouter>[1][];
     for (const options of bad) expect(() => mfaAdminRouter(mfa, options)).toThrow(expect.objectContaining({ name: 'MfaError', code: 'invalid_option' }));
   });
 
   test('requireMfa({ always: true }) demands MFA of a user whom the policy does not require', async () => {
-    const { mfa } = makeHarness({ mfa: { policy: { required: { roles: ['admin'] } } } });
+    const mfa = testMfa({ policy: { required: { roles: ['admin'] } } });
     const app = express();
     app.use(testAuth);
     app.get('/relaxed', requireMfa(mfa, { getUser }), (_req, res) => res.json({ ok: true }));

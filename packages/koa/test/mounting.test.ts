@@ -2,10 +2,11 @@
  * Threat: the router answering for paths it does not own (shadowing the application's routes),
  * or a bad option surfacing only on the first request; a body an upstream parser already read
  * being read again or ignored; application errors being dressed up as client errors. Covers how
- * the Koa router is mounted and configured, and `writeResult`.
+ * the Koa router is mounted and configured (its prefix, a body limit given as a size), and
+ * `writeResult`.
  */
 import Router from '@koa/router';
-import { problemResponse } from '@mfakit/core';
+import { problemResponse } from '@mfakit/core/http';
 import Koa from 'koa';
 import request from 'supertest';
 import { jsonBody, mfaRouter, writeResult } from '../src';
@@ -24,6 +25,13 @@ describe('prefix', () => {
     await request(app.callback()).post('/account/mfa/totp').set('X-Test-User', 'alice').expect(201);
     expectProblem(await request(app.callback()).get('/account/mfa/nope').set('X-Test-User', 'alice'), 404, 'not_found');
     for (const path of ['/mfa', '/account', '/account/mfa-old']) expect((await request(app.callback()).get(path).expect(200)).body).toEqual({ app: path });
+  });
+
+  test("paths outside the prefix are left to the rest of the app: Koa's own 404", async () => {
+    const h = makeHarness();
+    const res = await request(h.app).get('/mfa-elsewhere').set('X-Test-User', 'alice');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
   });
 
   test('nested in a parent router, under its path', async () => {
@@ -76,6 +84,18 @@ describe('bodies and errors', () => {
     expectProblem(await enroll({ label: 42 }, '{"label":"Phone"}'), 400, 'invalid_request');
   });
 
+  test("bodyLimit takes a size such as '50b'", async () => {
+    const h = makeHarness({ router: { bodyLimit: '50b' } });
+    expectProblem(
+      await request(h.app)
+        .post('/mfa/totp')
+        .set('X-Test-User', 'alice')
+        .send({ label: 'x'.repeat(60) }),
+      413,
+      'payload_too_large',
+    );
+  });
+
   test('an error that is not about the request is not turned into a problem: Koa answers 500', async () => {
     const h = makeHarness();
     const app = new Koa();
@@ -101,7 +121,7 @@ describe('writeResult', () => {
   };
 
   test('writes a problem unchanged: status, headers, problem+json body', async () => {
-    const res = await request(serve((ctx) => writeResult(ctx, problemResponse({ code: 'mfa_locked', detail: 'Wait.', headers: { 'Retry-After': '30' } })))).get('/');
+    const res = await request(serve((ctx) => writeResult(ctx, problemResponse({ code: 'mfa_locked', detail: 'Wait.', retryAfter: 30 })))).get('/');
     expectProblem(res, 429, 'mfa_locked');
     expect(res.headers['retry-after']).toBe('30');
     expect(res.body.detail).toBe('Wait.');

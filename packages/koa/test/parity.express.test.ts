@@ -9,10 +9,10 @@
 import type { RequestListener } from 'node:http';
 import { createMfa, type Mfa } from '@mfakit/core';
 import { mfaRouter as expressMfaRouter, requireFreshMfa as expressRequireFreshMfa, requireMfa as expressRequireMfa } from '@mfakit/express';
-import { FakeClock, totpCode, wrongCode } from '@mfakit/testing';
+import { FakeClock, TEST_ENCRYPTION_KEYS, totpCode, wrongCode } from '@mfakit/testing';
 import express from 'express';
 import request from 'supertest';
-import { buildApp, SENSITIVE_MAX_AGE, TEST_KEYS } from './helpers';
+import { buildApp, SENSITIVE_MAX_AGE } from './helpers';
 
 const RATE_LIMIT = { windowMs: 60_000, limit: 8 };
 const HEADERS = ['content-type', 'cache-control', 'www-authenticate', 'retry-after', 'ratelimit', 'ratelimit-policy', 'allow'];
@@ -23,7 +23,7 @@ interface App {
 }
 
 function core(clock: FakeClock): Mfa {
-  return createMfa({ issuer: 'Acme', encryptionKeys: TEST_KEYS, clock, logger: { warn: () => {}, error: () => {} }, exempt: (user) => user.id === 'svc' });
+  return createMfa({ issuer: 'Acme', encryptionKeys: TEST_ENCRYPTION_KEYS, clock, logger: { warn: () => {}, error: () => {} }, exempt: (user) => user.id === 'svc' });
 }
 
 /** The Express app of packages/express/test/helpers.ts, built through @mfakit/express. */

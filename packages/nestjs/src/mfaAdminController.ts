@@ -1,6 +1,6 @@
 // biome-ignore lint/style/useImportType: Mfa is injected through the constructor: NestJS DI needs a runtime import of it (with import type, the decorator metadata names Object)
 import { Mfa, MfaError } from '@mfakit/core';
-import { ADMIN_ROUTES, type AdminRouteName, handleAdminRoute, problemResponse } from '@mfakit/core/http';
+import { type AdminRouteName, handleAdminRoute, problemResponse } from '@mfakit/core/http';
 import { All, Controller, Delete, Get, Inject, type OnModuleInit, Put, Req, Res, type Type, UseGuards } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -92,7 +92,7 @@ export class MfaAdminController implements OnModuleInit {
    */
   onModuleInit(): void {
     const mount = normalizePath(String(Reflect.getMetadata(PATH_METADATA, this.constructor) ?? ''));
-    if (mount) installRequestErrorHandler(this.adapterHost, mount, ADMIN_ROUTES);
+    if (mount) installRequestErrorHandler(this.adapterHost, mount);
   }
 
   private async answer(name: AdminRouteName, req: MfaHttpRequest, res: MfaHttpResponse): Promise<void> {

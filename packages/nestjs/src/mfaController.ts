@@ -181,7 +181,7 @@ export class MfaController implements OnModuleInit {
    */
   onModuleInit(): void {
     const mount = normalizePath(String(Reflect.getMetadata(PATH_METADATA, this.constructor) ?? ''));
-    if (mount) installRequestErrorHandler(this.adapterHost, mount, CONTRACT_ROUTES);
+    if (mount) installRequestErrorHandler(this.adapterHost, mount);
   }
 
   private async answer(name: RouteName, req: MfaHttpRequest, res: MfaHttpResponse): Promise<void> {

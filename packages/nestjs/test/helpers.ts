@@ -1,6 +1,6 @@
 /**
- * A minimal Nest application around mfakit, as a user of the library would write it, for the
- * supertest suites of the HTTP contract (DESIGN.md, "The HTTP contract").
+ * A minimal Nest application around mfakit, as a user of the library would write it: the app the
+ * adapter contract suite runs against (contract.test.ts), and what Nest's own tests share.
  *
  * The primary authentication is a stand-in guard: `X-Test-User: <id>` makes `req.user = { id }`,
  * no header leaves the request anonymous. Time is a FakeClock. Every app a test builds is closed
@@ -8,18 +8,32 @@
  */
 import 'reflect-metadata';
 import { createMfa, type Mfa, type MfaEvent, type MfaOptions } from '@mfakit/core';
-import { FakeClock, hotpCode, TEST_RECOVERY_CODE_COST, totpCode } from '@mfakit/testing';
-import { type CanActivate, Controller, type ExecutionContext, Get, HttpCode, type INestApplication, Injectable, type ModuleMetadata, Post, Req, UseGuards } from '@nestjs/common';
+import { ADAPTER_STEP_UP_MAX_AGE, type EnrolledOverHttp, enrollTotpOverHttp, FakeClock, TEST_RECOVERY_CODE_COST, totpCode } from '@mfakit/testing';
+import {
+  type CanActivate,
+  Controller,
+  type ExecutionContext,
+  Get,
+  HttpCode,
+  type INestApplication,
+  Injectable,
+  type ModuleMetadata,
+  Post,
+  Req,
+  RequestMethod,
+  type Type,
+  UseGuards,
+} from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
-import request from 'supertest';
 import { MfaGuard, MfaModule, type MfaModuleOptions, MfaState, RequireMFA } from '../src';
 
 /** A fixed 32-byte key: tests need no key material from the environment. */
 export const TEST_KEYS = [{ id: 'test1', key: Buffer.alloc(32, 0x5a) }];
 
 /** The step-up window of `POST /sensitive`, in seconds. */
-export const SENSITIVE_MAX_AGE = 300;
+export const SENSITIVE_MAX_AGE = ADAPTER_STEP_UP_MAX_AGE;
 
 export interface Logs {
   warn: string[];
@@ -132,35 +146,20 @@ export function nextTotp(h: Harness, secret: string): string {
   return totpCode(secret, h.clock);
 }
 
-export interface Enrolled {
-  factorId: string;
-  secret: string;
-  sessionToken: string;
-  recoveryCodes: string[];
+/** Enrolls and confirms a first TOTP factor through the controller mounted at `base`; fails the test on any surprise. */
+export function enrollTotp(h: Harness, user: string, base = '/mfa'): Promise<EnrolledOverHttp> {
+  return enrollTotpOverHttp(h.app, h.clock, { user, base });
 }
 
-/** Enrolls and confirms a first TOTP factor through the controller; fails the test on any surprise. */
-export async function enrollTotp(h: Harness, user: string, base = '/mfa'): Promise<Enrolled> {
-  const started = await request(h.app).post(`${base}/totp`).set('X-Test-User', user).expect(201);
-  const { factorId, secret } = started.body as { factorId: string; secret: string };
-  const confirmed = await request(h.app)
-    .post(`${base}/totp/${factorId}/confirm`)
-    .set('X-Test-User', user)
-    .send({ code: totpCode(secret, h.clock) })
-    .expect(200);
-  return { factorId, secret, sessionToken: confirmed.body.session.sessionToken, recoveryCodes: confirmed.body.recoveryCodes };
-}
-
-/** Enrolls and confirms a first HOTP factor (counter 0) through the controller. */
-export async function enrollHotp(h: Harness, user: string): Promise<Enrolled> {
-  const started = await request(h.app).post('/mfa/hotp').set('X-Test-User', user).expect(201);
-  const { factorId, secret } = started.body as { factorId: string; secret: string };
-  const confirmed = await request(h.app)
-    .post(`/mfa/hotp/${factorId}/confirm`)
-    .set('X-Test-User', user)
-    .send({ code: hotpCode(secret, 0) });
-  if (confirmed.status !== 200) throw new Error(`HOTP confirmation answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}`);
-  return { factorId, secret, sessionToken: confirmed.body.session.sessionToken, recoveryCodes: confirmed.body.recoveryCodes };
+/** Asserts that each route is a handler of `controller`, mounted with the route's method and path. */
+export function expectHandlers(controller: Type, routes: readonly { name: string; method: string; path: string }[]): void {
+  const proto = controller.prototype as Record<string, object>;
+  for (const route of routes) {
+    const handler = proto[route.name];
+    expect({ route: route.name, handler: typeof handler }).toEqual({ route: route.name, handler: 'function' });
+    expect(RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler!)]).toBe(route.method);
+    expect(`/${Reflect.getMetadata(PATH_METADATA, handler!)}`.replace(/^\/\/$/, '/')).toBe(route.path); // @Get() is '/'
+  }
 }
 
 export { expectChallenge, expectProblem } from '@mfakit/testing';

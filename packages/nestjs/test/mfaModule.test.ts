@@ -5,7 +5,7 @@
  * forRoot and forRootAsync provide one core under MFA and Mfa alike; getUser and path are honoured.
  */
 import { createMfa, Mfa, MfaError } from '@mfakit/core';
-import { FakeClock } from '@mfakit/testing';
+import { BAD_REQUIREMENTS, FakeClock } from '@mfakit/testing';
 import { Controller, Get, Inject, Injectable, Module, UseGuards } from '@nestjs/common';
 import request from 'supertest';
 import { MFA, MfaGuard, MfaModule, RequireMFA } from '../src';
@@ -34,7 +34,8 @@ describe('MfaModule.forRoot', () => {
     const both = app.get(UsesBothTokens);
     expect(both.byToken).toBeInstanceOf(Mfa);
     expect(both.byClass).toBe(both.byToken);
-    expect(both.byToken.options.issuer).toBe('Acme');
+    const started = await both.byToken.startEnrollment({ user: { id: 'alice' } }, 'totp');
+    expect(started.ok && started.value.otpauthUrl).toContain('issuer=Acme');
   });
 
   test('from a core made already: that very instance', async () => {
@@ -92,7 +93,8 @@ describe('MfaModule.forRootAsync', () => {
       providers: [UsesBothTokens],
     });
     const both = app.get(UsesBothTokens);
-    expect(both.byToken.options.issuer).toBe('Configured');
+    const issued = await both.byToken.startEnrollment({ user: { id: 'carol' } }, 'totp');
+    expect(issued.ok && issued.value.otpauthUrl).toContain('issuer=Configured');
     expect(both.byClass).toBe(both.byToken);
     const h: Harness = { app: app.getHttpServer(), nest: app, mfa: both.byToken, clock: app.get(MfaConfig).clock, logs, events: [] };
     const { sessionToken } = await enrollTotp(h, 'alice');
@@ -148,12 +150,7 @@ describe('module options', () => {
 });
 
 describe('@RequireMFA() checks its options when the class is decorated', () => {
-  test.each([
-    ['an unparsable maxAge', { maxAge: 'soon' }],
-    ['a negative maxAge', { maxAge: -5 }],
-    ['an empty methods list', { methods: [] }],
-    ['a method that is not an RFC 8176 value', { methods: ['HWK!'] }],
-  ])('%s throws MfaError invalid_option', (_name, options) => {
+  test.each(BAD_REQUIREMENTS)('%s throws MfaError invalid_option', (_name, options) => {
     expect(() => RequireMFA(options as never)).toThrow(MfaError);
     expect(() => RequireMFA(options as never)).toThrow(expect.objectContaining({ code: 'invalid_option' }));
   });

@@ -9,3 +9,6 @@ export * from './assertions';
 export * from './adminSuite';
 export * from './lockRace';
 export * from './services';
+export * from './decide';
+export * from './adapterSuite';
+export * from './enrollOverHttp';

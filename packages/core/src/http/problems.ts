@@ -70,6 +70,12 @@ export const NO_STORE = { 'Cache-Control': 'no-store' } as const;
 
 const TYPE_BASE = 'urn:mfakit:problem:';
 
+/**
+ * The `Content-Type` of every problem answer: RFC 9457's media type, with the charset that
+ * Express and Koa write for any JSON, so that every framework sends the same header.
+ */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
 /** The header that carries a newly issued session token back to the client. */
 export const SESSION_TOKEN_HEADER = 'X-Session-Token';
 
@@ -77,7 +83,7 @@ export const SESSION_TOKEN_HEADER = 'X-Session-Token';
 export const ENROLLMENT_DEADLINE_HEADER = 'Mfa-Enrollment-Deadline';
 
 /**
- * The RFC 9457 answer to a problem: its status, `Content-Type: application/problem+json`,
+ * The RFC 9457 answer to a problem: its status, `Content-Type: application/problem+json; charset=utf-8`,
  * `Cache-Control: no-store`, and what the problem says in headers: the RFC 9470 challenge
  * (`WWW-Authenticate`) for a `challenge`, `WWW-Authenticate: Bearer` for
  * `authentication_required`, `Retry-After` for a `retryAfter`, and `X-Session-Token` for a
@@ -94,7 +100,7 @@ export const ENROLLMENT_DEADLINE_HEADER = 'Mfa-Enrollment-Deadline';
  */
 export function problemResponse({ code, detail, challenge, retryAfter }: Problem, issuedSession?: IssuedSession): HttpResult {
   const { status, title } = PROBLEMS[code];
-  const headers: Record<string, string> = { ...NO_STORE, 'Content-Type': 'application/problem+json' };
+  const headers: Record<string, string> = { ...NO_STORE, 'Content-Type': PROBLEM_CONTENT_TYPE };
   if (challenge) headers['WWW-Authenticate'] = stepUpChallenge(detail, challenge);
   else if (code === 'authentication_required') headers['WWW-Authenticate'] = 'Bearer';
   if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);

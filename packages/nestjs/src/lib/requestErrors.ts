@@ -15,11 +15,11 @@ const installed = new WeakMap<object, Set<string>>();
  * Nest's own, from the controller's `onModuleInit` (after the routes, before Nest's handler).
  *
  * The global prefix and a RouterModule path are not known here, so a request is taken for the
- * controller's when its path ends in `/<mount>` plus one of its routes (`CONTRACT_ROUTES` for the
- * enrollment controller, `ADMIN_ROUTES` for the admin one). Express only (platform-express);
- * other adapters keep Nest's answer.
+ * controller's when its path has `/<mount>` as a whole segment run: the controller answers every
+ * path under its mount (its routes, and `404 not_found` for the rest). Express only
+ * (platform-express); other adapters keep Nest's answer.
  */
-export function installRequestErrorHandler(adapterHost: HttpAdapterHost | undefined, mount: string, routes: readonly { path: string }[]): void {
+export function installRequestErrorHandler(adapterHost: HttpAdapterHost | undefined, mount: string): void {
   const adapter = adapterHost?.httpAdapter;
   if (adapter?.getType() !== 'express') return;
   const mounts = installed.get(adapter) ?? new Set<string>();
@@ -27,7 +27,7 @@ export function installRequestErrorHandler(adapterHost: HttpAdapterHost | undefi
   mounts.add(mount);
   installed.set(adapter, mounts);
 
-  const target = contractPathPattern(mount, routes);
+  const target = mountPathPattern(mount);
   const handler: ErrorMiddleware = (err, req, res, next) => {
     const path = (req.originalUrl ?? req.url ?? '').split('?')[0] ?? '';
     const problem = target.test(path) ? requestErrorProblem(err) : null;
@@ -37,14 +37,7 @@ export function installRequestErrorHandler(adapterHost: HttpAdapterHost | undefi
   adapter.use(handler);
 }
 
-/** Matches `<any prefix>/<mount><one of the route paths>`, as Express routes: without case, an optional trailing slash. */
-export function contractPathPattern(mount: string, routes: readonly { path: string }[]): RegExp {
-  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const paths = [...new Set(routes.map((route) => (route.path === '/' ? '' : route.path)))].map((path) =>
-    path
-      .split('/')
-      .map((segment) => (segment.startsWith(':') ? '[^/]+' : escapeRegExp(segment)))
-      .join('/'),
-  );
-  return new RegExp(`^(?:/.*)?/${escapeRegExp(mount)}(?:${paths.join('|')})/?$`, 'i');
+/** Matches `<any prefix>/<mount>` and every path below it, without case, as Express routes. */
+export function mountPathPattern(mount: string): RegExp {
+  return new RegExp(`^(?:/.*)?/${mount.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:/.*)?$`, 'i');
 }

@@ -1,3 +1,3 @@
 export * from './describeHttpContract';
 export type * from './types';
-export { TEST_RECOVERY_CODE_COST } from './lib/harness';
+export { TEST_ENCRYPTION_KEYS, TEST_RECOVERY_CODE_COST } from './lib/harness';

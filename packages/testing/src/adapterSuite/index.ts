@@ -1,0 +1,3 @@
+export * from './badRequirements';
+export * from './describeAdapterContract';
+export * from './types';
