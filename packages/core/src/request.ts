@@ -92,6 +92,33 @@ export interface Requirement {
   always?: boolean;
 }
 
+/**
+ * What a protected route demands, as an application writes it (`requireMfa(mfa, options)`,
+ * `@RequireMFA(options)`): checked once by {@link requirementOf}, when the route is built.
+ *
+ * @example
+ * const stepUp: RequirementOptions = { maxAge: '5m', methods: ['hwk'] };
+ */
+export interface RequirementOptions {
+  /**
+   * Step-up: the last proof must be at most this old (seconds, or a Duration such as '5m'), else
+   * 401 `mfa_stale` with the RFC 9470 challenge (`max_age`). With `methods`, the last proof of one
+   * of those methods counts.
+   * @default `undefined`: any live session passes
+   * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up challenge)
+   */
+  maxAge?: Duration;
+  /**
+   * At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']` for a security
+   * key, `['otp']` for an app code; else 401 `mfa_method_required` with `acr_values`.
+   * @default `undefined`: any factor
+   * @see https://www.rfc-editor.org/rfc/rfc8176 (authentication method reference values)
+   */
+  methods?: string[];
+  /** Demand MFA even of users whom the policy (`policy.required`) does not require; exempt users still pass. @default false */
+  always?: boolean;
+}
+
 const MAX_USER_ID_LENGTH = 256;
 
 /** The user id when it is one mfakit can key state on; null otherwise. */
@@ -147,7 +174,7 @@ function isStringList(value: unknown): value is string[] {
  * const requirement = requirementOf({ maxAge: '5m', methods: ['hwk'] }); // { maxAge: 300, methods: ['hwk'] }
  * const decision = await mfa.check(request, requirement);
  */
-export function requirementOf(options: { maxAge?: Duration; methods?: string[]; always?: boolean }, route = 'requireMfa'): Requirement {
+export function requirementOf(options: RequirementOptions, route = 'requireMfa'): Requirement {
   const requirement: Requirement = {};
   if (options.always !== undefined) {
     if (typeof options.always !== 'boolean') throw new MfaError('invalid_option', `${route} always must be true or false`);

@@ -1,5 +1,5 @@
 import { type Duration, type Mfa, MfaError, type MfaState } from '@mfakit/core';
-import { type Decision, guard, requirementOf } from '@mfakit/core/http';
+import { type Decision, guard, requirementOf, type RequirementOptions } from '@mfakit/core/http';
 import type { Context, Middleware, Next } from 'koa';
 import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
 
@@ -18,24 +18,7 @@ declare module 'koa' {
  * const stepUp: RequireMfaOptions = { maxAge: '5m', methods: ['hwk'] };
  * router.delete('/api/account', jwt({ secret }), requireMfa(mfa, stepUp), handler);
  */
-export interface RequireMfaOptions {
-  /**
-   * Step-up: the last proof must be at most this old (seconds, or a Duration such as '5m'), else
-   * 401 `mfa_stale` with the RFC 9470 challenge (`max_age`). With `methods`, the last proof of one
-   * of those methods counts.
-   * @default `undefined`: any live session passes
-   * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up challenge)
-   */
-  maxAge?: Duration;
-  /**
-   * At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']` for a security
-   * key, `['otp']` for an app code; else 401 `mfa_method_required` with `acr_values`.
-   * @default `undefined`: any factor
-   * @see https://www.rfc-editor.org/rfc/rfc8176 (authentication method reference values)
-   */
-  methods?: string[];
-  /** Demand MFA even of users whom the policy (`policy.required`) does not require; exempt users still pass. @default false */
-  always?: boolean;
+export interface RequireMfaOptions extends RequirementOptions {
   /** Where the primary user is. @default `ctx.state.user` (`id`, else `sub`), as koa-passport and koa-jwt set it */
   getUser?: GetUser;
 }

@@ -1,5 +1,5 @@
-import type { Duration, Requirement } from '@mfakit/core';
-import { requirementOf } from '@mfakit/core/http';
+import type { Requirement } from '@mfakit/core';
+import { requirementOf, type RequirementOptions } from '@mfakit/core/http';
 import { type CustomDecorator, SetMetadata } from '@nestjs/common';
 
 /**
@@ -18,25 +18,7 @@ export const MFA_REQUIREMENT = 'mfakit:requirement';
  * @example
  * const stepUp: RequireMfaOptions = { maxAge: '5m', methods: ['hwk'] };
  */
-export interface RequireMfaOptions {
-  /**
-   * Step-up: the last proof must be at most this old (seconds, or a Duration such as '5m'), else
-   * 401 `mfa_stale` with the RFC 9470 challenge (`max_age`). With `methods`, the last proof of one
-   * of those methods counts.
-   * @default `undefined`: any live session passes
-   * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up challenge)
-   */
-  maxAge?: Duration;
-  /**
-   * At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']` for a security
-   * key, `['otp']` for an app code; else 401 `mfa_method_required` with `acr_values`.
-   * @default `undefined`: any factor
-   * @see https://www.rfc-editor.org/rfc/rfc8176 (authentication method reference values)
-   */
-  methods?: string[];
-  /** Demand MFA even of users whom the policy (`policy.required`) does not require; exempt users still pass. @default false */
-  always?: boolean;
-}
+export type RequireMfaOptions = RequirementOptions;
 
 /**
  * Marks a controller or a handler as needing an MFA session of the request's user (or an inline

@@ -20,4 +20,4 @@ export * from './guard';
 export * from './problems';
 export * from './rateLimit';
 export { clientKey } from '../lib/address';
-export { mfaUserOf, requirementOf } from '../request';
+export { mfaUserOf, type RequirementOptions, requirementOf } from '../request';
