@@ -32,16 +32,18 @@ export function checkRequest(ctx: MfaContext, req: MfaRequest, requirement: Requ
  * when the stores do. What `mfa.check` and the adapters' guards call.
  */
 export function decideRequest(ctx: MfaContext, req: MfaRequest, requirement: Requirement): MaybePromise<Outcome<MfaState>> {
-  const unavailable = (err: unknown): Failure => {
-    ctx.logger.error(`check failed: ${describe(err)}`);
-    return denial('mfa_unavailable', 'Multi-factor authentication is unavailable; try again shortly.');
-  };
   try {
     const outcome = checkRequest(ctx, req, requirement);
-    return isThenable(outcome) ? Promise.resolve(outcome).then(undefined, unavailable) : outcome;
+    // No closure on the path that answers at once: it runs on every protected request.
+    return isThenable(outcome) ? Promise.resolve(outcome).then(undefined, (err: unknown) => unavailable(ctx, err)) : outcome;
   } catch (err) {
-    return unavailable(err);
+    return unavailable(ctx, err);
   }
+}
+
+function unavailable(ctx: MfaContext, err: unknown): Failure {
+  ctx.logger.error(`check failed: ${describe(err)}`);
+  return denial('mfa_unavailable', 'Multi-factor authentication is unavailable; try again shortly.');
 }
 
 /**

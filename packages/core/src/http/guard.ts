@@ -1,6 +1,6 @@
 import { contextOf, type Mfa } from '../createMfa';
 import { decideRequest } from '../check';
-import { andThen } from '../lib/maybe';
+import { isThenable } from '../lib/maybe';
 import type { Outcome } from '../outcome';
 import type { MfaRequest, MfaState, Requirement } from '../request';
 import { type HttpResult, outcomeHeaders, problemResponse } from './problems';
@@ -38,5 +38,6 @@ const decisionOf = (outcome: Outcome<MfaState>): Decision =>
  * });
  */
 export function guard<R>(mfa: Mfa, req: MfaRequest, requirement: Requirement, then: (decision: Decision) => R): R | Promise<R> {
-  return andThen(decideRequest(contextOf(mfa), req, requirement), (outcome) => then(decisionOf(outcome))) as R | Promise<R>;
+  const outcome = decideRequest(contextOf(mfa), req, requirement);
+  return isThenable(outcome) ? Promise.resolve(outcome).then((settled) => then(decisionOf(settled))) : then(decisionOf(outcome));
 }
