@@ -32,6 +32,9 @@ test.each([
   ['an expiry in the past', { reason: 'travel', expiresAt: 0 }],
   ['an expiry more than a year away', { reason: 'travel', expiresAt: Date.now() + 400 * 86_400_000 }],
   ['a reason of 501 characters', { reason: 'x'.repeat(501), expiresAt: Date.now() + WEEK_MS }],
+  ['an unreadable duration', { reason: 'travel', expiresIn: 'a week' }],
+  ['a duration of nothing', { reason: 'travel', expiresIn: '0d' }],
+  ['a duration over a year', { reason: 'travel', expiresIn: '400d' }],
 ])('an exemption with %s is refused and nothing is stored', async (_case, input) => {
   const h = setup();
   h.clock.set(Date.now());
@@ -60,4 +63,12 @@ test('an exemption does not stand in for the fresh proof that account changes ne
   expect(codeOf(await h.mfa.regenerateRecoveryCodes({ user: alice.user }))).toBe('mfa_required');
   h.clock.advanceSeconds(30);
   expect(codeOf(await h.mfa.verify({ user: alice.user }, { code: totpCode(alice.secret, h.clock) }))).toBe('ok');
+});
+
+test("expiresIn is a duration from the core's clock; expiresAt, when given too, wins", async () => {
+  const h = setup();
+  const granted = unwrap(await h.mfa.admin.grantExemption('bob', { reason: 'travel', expiresIn: '12h' }, { by: 'admin' }));
+  expect(granted.expiresAt).toBe(h.clock.now() + 12 * 3_600_000);
+  const both = unwrap(await h.mfa.admin.grantExemption('bob', { reason: 'travel', expiresAt: h.clock.now() + WEEK_MS, expiresIn: '1h' }, { by: 'admin' }));
+  expect(both.expiresAt).toBe(h.clock.now() + WEEK_MS);
 });

@@ -378,7 +378,7 @@ export function describeAdminRoutes(name: string, makeApp: AdminAppFactory): voi
         expect((await t.as('dave').get('/protected')).status).toBe(200);
       });
 
-      test('400 invalid_request without a reason or expiresAt, or with an expiry past, now, unreadable or over a year away; nothing is granted', async () => {
+      test('400 invalid_request without a reason or expiresAt, or with an expiry (or expiresIn) past, now, unreadable or over a year away; nothing is granted', async () => {
         const t = await start();
         const admin = await signInAdmin(t);
         const now = t.clock.now();
@@ -394,6 +394,8 @@ export function describeAdminRoutes(name: string, makeApp: AdminAppFactory): voi
           { reason: 'x', expiresAt: 'next tuesday' },
           { reason: 'x', expiresAt: null },
           { reason: 42, expiresAt: now + DAY },
+          { reason: 'x', expiresIn: 'a day' },
+          { reason: 'x', expiresIn: '400d' },
         ];
         for (const body of bodies) expectProblem(await admin('put', exemptionPath('carol')).send(body as object), 400, 'invalid_request');
         expect(await t.factors.getUser('carol')).toBeNull();
@@ -409,6 +411,14 @@ export function describeAdminRoutes(name: string, makeApp: AdminAppFactory): voi
         expect((await t.as('carol').get('/protected')).status).toBe(200);
         t.clock.set(expiresAt);
         expectProblem(await t.as('carol').get('/protected'), 403, 'mfa_enrollment_required');
+      });
+
+      test('expiresIn grants for a duration from now', async () => {
+        const t = await start();
+        const admin = await signInAdmin(t);
+        const res = await admin('put', exemptionPath('carol')).send({ reason: 'onboarding', expiresIn: '1h' });
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ userId: 'carol', exemption: { reason: 'onboarding', expiresAt: t.clock.now() + 60 * MINUTE } });
       });
 
       test('DELETE lifts it: 204 and the user is blocked again; a second DELETE is 404 not_found', async () => {
