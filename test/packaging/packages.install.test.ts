@@ -14,6 +14,7 @@ const OUTPUTS = ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/ind
 // TypeScript needs, and @nestjs/platform-express for the NestJS server; at the workspace's versions.
 const PEERS = [
   'express',
+  'fastify',
   'koa',
   '@koa/router',
   '@nestjs/common',

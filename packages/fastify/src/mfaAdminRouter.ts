@@ -1,8 +1,8 @@
 import type { Mfa } from '@mfakit/core';
 import { ADMIN_ROUTES, type AdminOptions, handleAdminRoute, resolveAdminOptions } from '@mfakit/core/http';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { type GetUser, requestUser, toMfaRequest, writeResult } from './lib/http';
-import { bodyLimitOf, notFound, requestErrors } from './lib/routing';
+import { type GetUser, requestUser } from './lib/http';
+import { bodyLimitOf, mountRoutes } from './lib/routing';
 
 /**
  * The options of `mfaAdminRouter`: the core's `AdminOptions` (`authorize`, `listUsers`, `maxAge`)
@@ -49,18 +49,6 @@ export function mfaAdminRouter(mfa: Mfa, options: MfaAdminRouterOptions): Fastif
   const bodyLimit = bodyLimitOf(options.bodyLimit, 'mfaAdminRouter');
 
   return async function mfaAdminRouter(app: FastifyInstance) {
-    requestErrors(app);
-    notFound(app);
-    for (const route of ADMIN_ROUTES) {
-      app.route({
-        method: route.method,
-        url: route.path,
-        bodyLimit,
-        handler: async (request, reply) => {
-          const input = { ...toMfaRequest(request, getUser), params: { ...(request.params as Record<string, string>) }, body: request.body ?? undefined };
-          return writeResult(reply, await handleAdminRoute(mfa, route.name, input, admin));
-        },
-      });
-    }
+    mountRoutes(app, ADMIN_ROUTES, { bodyLimit, getUser, answer: (route, input) => handleAdminRoute(mfa, route.name, input, admin) });
   };
 }

@@ -1,8 +1,8 @@
 import type { Mfa } from '@mfakit/core';
 import { CONTRACT_ROUTES, createRateLimiter, handleRoute, type RateLimit, rateLimitOf } from '@mfakit/core/http';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { type GetUser, requestUser, toMfaRequest, writeResult } from './lib/http';
-import { bodyLimitOf, notFound, requestErrors } from './lib/routing';
+import { type GetUser, requestUser, writeResult } from './lib/http';
+import { bodyLimitOf, mountRoutes } from './lib/routing';
 
 /**
  * The options of `mfaRouter`: where the primary user is, the per-IP rate limit and the body
@@ -63,19 +63,11 @@ export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): FastifyPlug
   };
 
   return async function mfaRouter(app: FastifyInstance) {
-    requestErrors(app);
-    notFound(app);
-    for (const route of CONTRACT_ROUTES) {
-      app.route({
-        method: route.method,
-        url: route.path,
-        bodyLimit,
-        ...(hit && route.verification ? { onRequest: rateLimited } : {}),
-        handler: async (request, reply) => {
-          const input = { ...toMfaRequest(request, getUser), params: { ...(request.params as Record<string, string>) }, body: request.body ?? undefined };
-          return writeResult(reply, await handleRoute(mfa, route.name, input));
-        },
-      });
-    }
+    mountRoutes(app, CONTRACT_ROUTES, {
+      bodyLimit,
+      getUser,
+      onRequest: (route) => (hit && route.verification ? rateLimited : undefined),
+      answer: (route, input) => handleRoute(mfa, route.name, input),
+    });
   };
 }

@@ -1,7 +1,7 @@
 import type { Mfa, MfaUser } from '@mfakit/core';
 import { ADAPTER_STEP_UP_MAX_AGE } from '@mfakit/testing';
 import Fastify, { type FastifyInstance, type onRequestHookHandler } from 'fastify';
-import { type GetUser, type MfaRouterOptions, mfaRouter, requireFreshMfa, requireMfa } from '../src';
+import { type GetUser, type MfaRouterOptions, mfaRouter, mfaServerOptions, requireFreshMfa, requireMfa } from '../src';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,7 +26,8 @@ export const getUser: GetUser = (request) => request.user ?? null;
  * router at `/mfa`, and `/protected`, `/sensitive` (step-up) and `/hwk-only` behind the hooks.
  */
 export function buildApp(mfa: Mfa, routerOptions: MfaRouterOptions = {}, trustProxy = false): FastifyInstance {
-  const app = Fastify({ trustProxy });
+  // As the README advises: routes matched as Express matches them, malformed URLs as problems.
+  const app = Fastify({ ...mfaServerOptions, trustProxy });
   app.addHook('onRequest', testAuth);
   app.register(mfaRouter(mfa, routerOptions), { prefix: '/mfa' });
   app.get('/protected', { preHandler: requireMfa(mfa) }, async (request) => ({ ok: true, user: request.user?.id, mfa: request.mfa }));

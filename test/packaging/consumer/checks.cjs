@@ -13,6 +13,7 @@ const EXPORTS = {
   '@mfakit/core/store': ['MemoryStore', 'isOtpFactor', 'isOobFactor'],
   '@mfakit/express': ['requireMfa', 'requireFreshMfa', 'mfaRouter', 'mfaAdminRouter'],
   '@mfakit/koa': ['requireMfa', 'requireFreshMfa', 'mfaRouter', 'jsonBody'],
+  '@mfakit/fastify': ['requireMfa', 'requireFreshMfa', 'mfaRouter', 'mfaAdminRouter', 'frameworkErrors'],
   '@mfakit/nestjs': ['MfaModule', 'MfaGuard', 'MfaController', 'RequireMFA', 'SkipMfa'],
   '@mfakit/redis': ['RedisStateStore'],
   '@mfakit/postgres': ['PostgresFactorStore', 'migrate'],
@@ -33,7 +34,7 @@ async function fetchOnce(listener, path, headers = {}) {
 
 /**
  * @param {{ format: 'cjs' | 'esm', resolved: Record<string, string>, mfakit: Record<string, any>,
- *   peers: { express: any, Koa: any, NestFactory: any, Redis: any, Pool: any } }} loaded
+ *   peers: { express: any, Fastify: any, Koa: any, NestFactory: any, Redis: any, Pool: any } }} loaded
  */
 async function runChecks({ format, resolved, mfakit, peers }) {
   for (const [name, names] of Object.entries(EXPORTS)) {
@@ -73,6 +74,17 @@ async function runChecks({ format, resolved, mfakit, peers }) {
     ctx.body = { ok: true };
   });
   assert.deepEqual(pick(await fetchOnce(koa.callback(), '/profile')), { status: 403, code: 'mfa_enrollment_required' });
+
+  // Fastify: requireMfa as a preHandler, the user from request.user.
+  const fastify = peers.Fastify(mfakit['@mfakit/fastify'].mfaServerOptions);
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    request.user = { id: 'alice' };
+    done();
+  });
+  fastify.get('/profile', { preHandler: mfakit['@mfakit/fastify'].requireMfa(mfa) }, async () => ({ ok: true }));
+  await fastify.ready();
+  assert.deepEqual(pick(await fetchOnce((req, res) => fastify.server.emit('request', req, res), '/profile')), { status: 403, code: 'mfa_enrollment_required' });
+  await fastify.close();
 
   // NestJS: the built classes carry the decorator metadata, the module's guard and controller are
   // injected, and they share the one core instance.

@@ -3,13 +3,13 @@
 require('reflect-metadata');
 const { runChecks } = require('./checks.cjs');
 
-const names = ['@mfakit/core', '@mfakit/core/http', '@mfakit/core/store', '@mfakit/express', '@mfakit/koa', '@mfakit/nestjs', '@mfakit/redis', '@mfakit/postgres', '@mfakit/cli'];
+const names = ['@mfakit/core', '@mfakit/core/http', '@mfakit/core/store', '@mfakit/express', '@mfakit/fastify', '@mfakit/koa', '@mfakit/nestjs', '@mfakit/redis', '@mfakit/postgres', '@mfakit/cli'];
 
 runChecks({
   format: 'cjs',
   resolved: Object.fromEntries(names.map((name) => [name, require.resolve(name)])),
   mfakit: Object.fromEntries(names.map((name) => [name, require(name)])),
-  peers: { express: require('express'), Koa: require('koa'), NestFactory: require('@nestjs/core').NestFactory, Redis: require('ioredis').Redis, Pool: require('pg').Pool },
+  peers: { express: require('express'), Fastify: require('fastify'), Koa: require('koa'), NestFactory: require('@nestjs/core').NestFactory, Redis: require('ioredis').Redis, Pool: require('pg').Pool },
 }).then(
   () => console.log('ok'),
   (err) => {

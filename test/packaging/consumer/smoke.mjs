@@ -6,12 +6,14 @@ import * as core from '@mfakit/core';
 import * as coreHttp from '@mfakit/core/http';
 import * as coreStore from '@mfakit/core/store';
 import * as express from '@mfakit/express';
+import * as fastify from '@mfakit/fastify';
 import * as koa from '@mfakit/koa';
 import * as nestjs from '@mfakit/nestjs';
 import * as postgres from '@mfakit/postgres';
 import * as redis from '@mfakit/redis';
 import { NestFactory } from '@nestjs/core';
 import expressApp from 'express';
+import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import Koa from 'koa';
 import pg from 'pg';
@@ -22,6 +24,7 @@ const mfakit = {
   '@mfakit/core/http': coreHttp,
   '@mfakit/core/store': coreStore,
   '@mfakit/express': express,
+  '@mfakit/fastify': fastify,
   '@mfakit/koa': koa,
   '@mfakit/nestjs': nestjs,
   '@mfakit/redis': redis,
@@ -34,7 +37,7 @@ try {
     format: 'esm',
     resolved: Object.fromEntries(Object.keys(mfakit).map((name) => [name, fileURLToPath(import.meta.resolve(name))])),
     mfakit,
-    peers: { express: expressApp, Koa, NestFactory, Redis, Pool: pg.Pool },
+    peers: { express: expressApp, Fastify, Koa, NestFactory, Redis, Pool: pg.Pool },
   });
   console.log('ok');
 } catch (err) {

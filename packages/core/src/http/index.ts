@@ -21,3 +21,4 @@ export * from './problems';
 export * from './rateLimit';
 export { clientKey } from '../lib/address';
 export { mfaUserOf, type RequirementOptions, requirementOf } from '../request';
+export * from './jsonBody';

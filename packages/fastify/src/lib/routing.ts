@@ -1,7 +1,7 @@
 import { MfaError } from '@mfakit/core';
-import { problemResponse, requestErrorProblem } from '@mfakit/core/http';
-import type { FastifyInstance } from 'fastify';
-import { writeResult } from './http';
+import { type HttpResult, problemResponse, readJsonBody, type RouteInput, requestErrorProblem } from '@mfakit/core/http';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import { type GetUser, toMfaRequest, writeResult } from './http';
 
 const DEFAULT_BODY_LIMIT = 16 * 1024;
 
@@ -15,11 +15,25 @@ export function bodyLimitOf(value: unknown, router: string): number {
 }
 
 /**
+ * Reads bodies under the router as Express's `express.json` does (the core's `readJsonBody`): on
+ * every method, for every path under the prefix (unknown ones too), only `application/json`.
+ * Fastify's own parsers are removed in this plugin's scope: they answer 415 for a type they do
+ * not know, and read no body on GET.
+ */
+function jsonBodies(app: FastifyInstance, bodyLimit: number): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined)); // left to the hook below
+  app.addHook('preHandler', async (request) => {
+    request.body = await readJsonBody(request.raw, bodyLimit);
+  });
+}
+
+/**
  * Errors of reading a request under the router (bad JSON, a body too large, a media type or
  * charset it cannot read, a malformed URL) become the contract's problems (400, 413, 415); any
  * other error goes on to the application's handler.
  */
-export function requestErrors(app: FastifyInstance): void {
+function requestErrors(app: FastifyInstance): void {
   app.setErrorHandler((err, _request, reply) => {
     const problem = requestErrorProblem(err);
     if (!problem) throw err;
@@ -28,6 +42,77 @@ export function requestErrors(app: FastifyInstance): void {
 }
 
 /** Every path under the prefix that is not a route: a 404 `not_found` problem. */
-export function notFound(app: FastifyInstance): void {
+function notFound(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => writeResult(reply, problemResponse({ code: 'not_found', detail: `No such MFA route: ${request.method} ${request.url.split('?')[0]!.slice(0, 100)}` })));
+}
+
+/**
+ * The Fastify server options under which the routers answer as on Express, Koa and NestJS; spread
+ * them into `Fastify({ ... })`: routes matched without regard to case and with an optional
+ * trailing slash, path parameters up to 300 characters (a user id may have 256; Fastify's default
+ * is 100), and {@link frameworkErrors}. They apply to the application's own routes too.
+ *
+ * @example
+ * const app = Fastify({ ...mfaServerOptions, logger: true });
+ */
+export const mfaServerOptions = {
+  /** Malformed URLs as 400 problems. */
+  frameworkErrors,
+  /** Routes matched as on the other frameworks. */
+  routerOptions: {
+    /** `/MFA/verify` is `/mfa/verify`. */
+    caseSensitive: false,
+    /** `/mfa/verify/` is `/mfa/verify`. */
+    ignoreTrailingSlash: true,
+    /** A user id may have 256 characters. */
+    maxParamLength: 300,
+  },
+};
+
+/**
+ * Fastify's `frameworkErrors` option, as the contract answers: a URL that cannot be decoded
+ * (`FST_ERR_BAD_URL`, e.g. `/mfa/factors/%E0%A4%A`) is a 400 `invalid_request` problem, as on
+ * Express, Koa and NestJS. Fastify reads the URL before any plugin runs, so the application sets
+ * it when it creates the instance; it applies to the application's own routes too.
+ *
+ * @example
+ * const app = Fastify({ frameworkErrors });
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  writeResult(reply, problemResponse(requestErrorProblem(err) ?? { code: 'invalid_request', detail: 'The request is malformed.' }));
+}
+
+/** How a router plugin mounts its routes. */
+export interface Mount<R> {
+  /** The largest JSON body, in bytes. */
+  bodyLimit: number;
+  /** Where the primary user is. */
+  getUser: GetUser;
+  /** A hook to run first on a route (the rate limit), if any. */
+  onRequest?: (route: R) => onRequestHookHandler | undefined;
+  /** The core's answer to a request of a route. */
+  answer: (route: R, input: RouteInput) => Promise<HttpResult>;
+}
+
+/**
+ * Mounts a table of the contract's routes in a plugin's scope: the body reading, the error and
+ * not-found answers, then one Fastify route per entry, whose handler hands the request to the core
+ * and sends its answer unchanged.
+ */
+export function mountRoutes<R extends { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }>(app: FastifyInstance, routes: readonly R[], mount: Mount<R>): void {
+  requestErrors(app);
+  jsonBodies(app, mount.bodyLimit);
+  notFound(app);
+  for (const route of routes) {
+    const onRequest = mount.onRequest?.(route);
+    app.route({
+      method: route.method,
+      url: route.path,
+      ...(onRequest ? { onRequest } : {}),
+      handler: async (request, reply) => {
+        const input = { ...toMfaRequest(request, mount.getUser), params: { ...(request.params as Record<string, string>) }, body: request.body ?? undefined };
+        return writeResult(reply, await mount.answer(route, input));
+      },
+    });
+  }
 }
