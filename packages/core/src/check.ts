@@ -4,6 +4,7 @@ import type { MfaContext } from './context';
 import { type MfaRequest, type MfaState, type MfaUser, type Requirement, userIdOf } from './request';
 import { andThen, isThenable, type MaybePromise } from './lib/maybe';
 import { liveExemption } from './policy';
+import { SIGN_IN_FIRST, UNAVAILABLE } from './problem';
 import { issuedOf, readSession, type SessionRecord, stateOf } from './session/sessions';
 import { proveAndIssue } from './verify';
 
@@ -43,7 +44,7 @@ export function decideRequest(ctx: MfaContext, req: MfaRequest, requirement: Req
 
 function unavailable(ctx: MfaContext, err: unknown): Failure {
   ctx.logger.error(`check failed: ${describe(err)}`);
-  return denial('mfa_unavailable', 'Multi-factor authentication is unavailable; try again shortly.');
+  return { ok: false, problem: UNAVAILABLE };
 }
 
 /**
@@ -58,7 +59,7 @@ export function requireFreshProof(ctx: MfaContext, req: MfaRequest, maxAgeMs = c
   return Promise.resolve(checkProof(ctx, req, req.user!, { maxAge: maxAgeMs / 1000 }, withoutFreshProof));
 }
 
-const signInFirst = () => denial('authentication_required', 'Sign in first.');
+const signInFirst = (): Failure => ({ ok: false, problem: SIGN_IN_FIRST });
 
 /** What decides a request that carries no live session: a route's stand-ins, or none for a fresh proof. */
 type NoSession = (ctx: MfaContext, req: MfaRequest, user: MfaUser, requirement: Requirement) => Promise<Outcome<MfaState>>;

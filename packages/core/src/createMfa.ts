@@ -22,16 +22,14 @@ type WithUser = MfaRequest & { user: MfaUser };
 
 const oobNotConfigured = () => denial('not_found', 'Codes by email or SMS are not configured on this server.');
 
-const contexts = new WeakMap<Mfa, MfaContext>();
+let readContext: (mfa: Mfa) => MfaContext;
 
 /**
  * The context of an instance, for the HTTP kit inside this package; not exported from any entry point.
  * @internal
  */
 export function contextOf(mfa: Mfa): MfaContext {
-  const ctx = contexts.get(mfa);
-  if (!ctx) throw new TypeError('Not an Mfa instance: make one with createMfa');
-  return ctx;
+  return readContext(mfa);
 }
 
 /**
@@ -55,6 +53,10 @@ export class Mfa {
   readonly admin: MfaAdmin;
   readonly #ctx: MfaContext;
 
+  static {
+    readContext = (mfa) => mfa.#ctx; // contextOf's one way in: a TypeError for anything that is not an Mfa
+  }
+
   /**
    * Prefer {@link createMfa}, which does the same.
    * @param options - Checked here, once.
@@ -63,7 +65,6 @@ export class Mfa {
   constructor(options: MfaOptions) {
     this.#ctx = resolveOptions(options);
     this.admin = new MfaAdmin(this.#ctx);
-    contexts.set(this, this.#ctx);
   }
 
   /**

@@ -38,6 +38,12 @@ export interface Challenge {
   acrValues?: string[];
 }
 
+/** No usable user from the primary authentication. */
+export const SIGN_IN_FIRST: Problem = { code: 'authentication_required', detail: 'Sign in first.' };
+
+/** A store or hook failed: the request is denied, never let through (fail closed). */
+export const UNAVAILABLE: Problem = { code: 'mfa_unavailable', detail: 'Multi-factor authentication is unavailable; try again shortly.' };
+
 /**
  * A denial as the core decides it, with no HTTP in it: the code, a sentence for the client, and
  * what the client may do about it. `problemResponse` of `@mfakit/core/http` makes the RFC 9457

@@ -1,8 +1,8 @@
 import type { Mfa } from '@mfakit/core';
-import { ADMIN_ROUTES, type AdminOptions, handleAdminRoute, resolveAdminOptions } from '@mfakit/core/http';
+import { ADMIN_ROUTES, type AdminOptions, handleAdminRoute, jsonBodyReader, resolveAdminOptions } from '@mfakit/core/http';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { type GetUser, requestUser } from './lib/http';
-import { bodyLimitOf, mountRoutes } from './lib/routing';
+import { mountRoutes } from './lib/routing';
 
 /**
  * The options of `mfaAdminRouter`: the core's `AdminOptions` (`authorize`, `listUsers`, `maxAge`)
@@ -17,8 +17,8 @@ export interface MfaAdminRouterOptions extends AdminOptions {
    * @default `request.user` (`id`, else `sub`; its `roles` when they are a list of strings), as @fastify/jwt sets it
    */
   getUser?: GetUser;
-  /** The largest JSON body accepted, in bytes (Fastify's `bodyLimit`). @default 16384 */
-  bodyLimit?: number;
+  /** The largest JSON body accepted: bytes, or a size such as '16kb'. @default '16kb' */
+  bodyLimit?: string | number;
 }
 
 /**
@@ -36,7 +36,7 @@ export interface MfaAdminRouterOptions extends AdminOptions {
  *   `invalid_option`.
  * @returns A plugin for `app.register(plugin, { prefix: '/mfa/admin' })`.
  * @throws MfaError `invalid_option` when `authorize` is not a function, `listUsers` is given and
- *   is not one, `maxAge` is not a Duration, or `bodyLimit` is not a positive integer.
+ *   is not one, `maxAge` is not a Duration, or `bodyLimit` is not a size.
  * @see NIST SP 800-63B 6.1.2.3 (replacing a lost authenticator)
  * @see https://www.rfc-editor.org/rfc/rfc9470 (the step-up challenge of a stale administrator)
  *
@@ -46,9 +46,9 @@ export interface MfaAdminRouterOptions extends AdminOptions {
 export function mfaAdminRouter(mfa: Mfa, options: MfaAdminRouterOptions): FastifyPluginAsync {
   const admin = resolveAdminOptions(mfa, options);
   const getUser = options.getUser ?? requestUser;
-  const bodyLimit = bodyLimitOf(options.bodyLimit, 'mfaAdminRouter');
+  const readBody = jsonBodyReader(options.bodyLimit, 'mfaAdminRouter');
 
   return async function mfaAdminRouter(app: FastifyInstance) {
-    mountRoutes(app, ADMIN_ROUTES, { bodyLimit, getUser, answer: (route, input) => handleAdminRoute(mfa, route.name, input, admin) });
+    mountRoutes(app, ADMIN_ROUTES, { readBody, getUser, answer: (route, input) => handleAdminRoute(mfa, route.name, input, admin) });
   };
 }

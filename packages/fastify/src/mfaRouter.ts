@@ -1,8 +1,8 @@
 import type { Mfa } from '@mfakit/core';
-import { CONTRACT_ROUTES, createRateLimiter, handleRoute, type RateLimit, rateLimitOf } from '@mfakit/core/http';
+import { CONTRACT_ROUTES, createRateLimiter, handleRoute, jsonBodyReader, type RateLimit, rateLimitOf } from '@mfakit/core/http';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { type GetUser, requestUser, writeResult } from './lib/http';
-import { bodyLimitOf, mountRoutes } from './lib/routing';
+import { mountRoutes } from './lib/routing';
 
 /**
  * The options of `mfaRouter`: where the primary user is, the per-IP rate limit and the body
@@ -25,8 +25,8 @@ export interface MfaRouterOptions {
    * @see NIST SP 800-63B 5.2.2 (rate limiting)
    */
   rateLimit?: RateLimit | false;
-  /** The largest JSON body accepted, in bytes (Fastify's `bodyLimit`). @default 16384 */
-  bodyLimit?: number;
+  /** The largest JSON body accepted: bytes, or a size such as '16kb'. @default '16kb' */
+  bodyLimit?: string | number;
 }
 
 /**
@@ -42,7 +42,7 @@ export interface MfaRouterOptions {
  * @param mfa - The instance from `createMfa`.
  * @param options - Checked here, once: a bad option throws `MfaError` `invalid_option`.
  * @returns A plugin for `app.register(plugin, { prefix: '/mfa' })`.
- * @throws MfaError `invalid_option` when `bodyLimit` is not a positive integer or `rateLimit` is
+ * @throws MfaError `invalid_option` when `bodyLimit` is not a size or `rateLimit` is
  *   neither `false` nor positive integers.
  * @see https://www.rfc-editor.org/rfc/rfc9457 (problem details)
  *
@@ -52,21 +52,23 @@ export interface MfaRouterOptions {
  */
 export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): FastifyPluginAsync {
   const getUser = options.getUser ?? requestUser;
-  const bodyLimit = bodyLimitOf(options.bodyLimit, 'mfaRouter');
+  const readBody = jsonBodyReader(options.bodyLimit, 'mfaRouter');
   const limit = rateLimitOf(options.rateLimit);
   const hit = limit ? createRateLimiter(limit, mfa) : null;
-  const rateLimited = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const { headers, denied } = hit!(request.ip);
-    reply.headers(headers);
-    if (denied) writeResult(reply, denied);
-    else done();
-  };
+  const rateLimited =
+    hit &&
+    ((request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      const { headers, denied } = hit(request.ip);
+      reply.headers(headers);
+      if (denied) writeResult(reply, denied);
+      else done();
+    });
 
   return async function mfaRouter(app: FastifyInstance) {
     mountRoutes(app, CONTRACT_ROUTES, {
-      bodyLimit,
+      readBody,
       getUser,
-      onRequest: (route) => (hit && route.verification ? rateLimited : undefined),
+      onRequest: (route) => (route.verification && rateLimited) || undefined,
       answer: (route, input) => handleRoute(mfa, route.name, input),
     });
   };

@@ -2,6 +2,7 @@ import type { UserSource } from '../admin';
 import { requireFreshProof } from '../check';
 import { contextOf, type Mfa } from '../createMfa';
 import { describe } from '../lib/describe';
+import { SIGN_IN_FIRST, UNAVAILABLE } from '../problem';
 import { type Duration, toMs } from '../lib/duration';
 import { MfaError } from '../errors';
 import type { MfaUser } from '../request';
@@ -121,7 +122,7 @@ const handlers: Record<AdminRouteName, Handler> = {
  */
 export async function handleAdminRoute(mfa: Mfa, name: AdminRouteName, input: RouteInput, options: AdminOptions & { maxAgeSeconds: number }): Promise<HttpResult> {
   const id = userIdOf(input.user);
-  if (!id) return problemResponse({ code: 'authentication_required', detail: 'Sign in first.' });
+  if (!id) return problemResponse(SIGN_IN_FIRST);
   const admin = { ...input.user!, id };
   const ctx = contextOf(mfa);
   try {
@@ -132,7 +133,7 @@ export async function handleAdminRoute(mfa: Mfa, name: AdminRouteName, input: Ro
     return { ...result, headers: { ...result.headers, ...outcomeHeaders(fresh) } };
   } catch (err) {
     ctx.logger.error(`admin ${name} failed: ${describe(err)}`);
-    return problemResponse({ code: 'mfa_unavailable', detail: 'Multi-factor authentication is unavailable; try again shortly.' });
+    return problemResponse(UNAVAILABLE);
   }
 }
 

@@ -1,5 +1,6 @@
 import { contextOf, type Mfa } from '../createMfa';
 import { describe } from '../lib/describe';
+import { SIGN_IN_FIRST, UNAVAILABLE } from '../problem';
 import { type MfaRequest, userIdOf } from '../request';
 import { type HttpResult, NO_STORE, present, problemResponse } from './problems';
 
@@ -190,12 +191,12 @@ const handlers: Record<RouteName, Handler> = {
  */
 export async function handleRoute(mfa: Mfa, name: RouteName, input: RouteInput): Promise<HttpResult> {
   const id = userIdOf(input.user);
-  if (!id) return problemResponse({ code: 'authentication_required', detail: 'Sign in first.' });
+  if (!id) return problemResponse(SIGN_IN_FIRST);
   try {
     return await handlers[name](mfa, { ...input, user: { ...input.user, id } });
   } catch (err) {
     contextOf(mfa).logger.error(`${name} failed: ${describe(err)}`);
-    return problemResponse({ code: 'mfa_unavailable', detail: 'Multi-factor authentication is unavailable; try again shortly.' });
+    return problemResponse(UNAVAILABLE);
   }
 }
 

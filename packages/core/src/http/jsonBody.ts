@@ -3,23 +3,32 @@ import coBody from 'co-body';
 import { bodyLimitOf } from './bodyErrors';
 
 /**
- * Reads a request's JSON body as Express's `express.json({ limit })` does, for adapters whose
- * framework parses bodies otherwise (Koa, Fastify): only `application/json`, only an object or an
- * array at the top (strict), at most `limit`, in a UTF charset, `gzip`/`deflate`/`br` inflated;
- * any method. Another type, or no body, is undefined: the route then says what it wants.
+ * A reader of requests' JSON bodies as Express's `express.json({ limit })` reads them, for
+ * adapters whose framework parses bodies otherwise (Koa, Fastify): only `application/json`, only
+ * an object or an array at the top (strict), at most `limit`, in a UTF charset, `gzip`/`deflate`/
+ * `br` inflated; any method. Another type, or no body, is undefined: the route then says what it
+ * wants. The limit is checked once, here.
  *
- * It rejects with raw-body's typed errors (`entity.parse.failed`, `entity.too.large`,
+ * The reader rejects with raw-body's typed errors (`entity.parse.failed`, `entity.too.large`,
  * `charset.unsupported`, `encoding.unsupported`, `entity.verify.failed`), which
  * `requestErrorProblem` turns into the contract's 400, 413 and 415 problems. co-body is the parser
  * under `@koa/bodyparser`.
  *
- * @param req - Node's request, unread (Koa's `ctx.req`, Fastify's `request.raw`).
- * @param limit - The largest body: bytes, or a size such as `'16kb'`.
- * @returns The parsed body, or undefined.
+ * @param limit - The largest body: bytes, or a size such as `'16kb'`; undefined for `'16kb'`.
+ * @param router - Whose option it is, for the error message.
+ * @returns A function of Node's unread request (Koa's `ctx.req`, Fastify's `request.raw`) to its
+ *   parsed body, or undefined.
+ * @throws MfaError `invalid_option` when `limit` is not a size (see {@link bodyLimitOf}).
  * @example
- * const body = await readJsonBody(request.raw, '16kb');
+ * const readBody = jsonBodyReader(options.bodyLimit, 'mfaRouter');
+ * request.body = await readBody(request.raw);
  */
-export async function readJsonBody(req: IncomingMessage, limit: string | number): Promise<unknown> {
+export function jsonBodyReader(limit: unknown, router: string): (req: IncomingMessage) => Promise<unknown> {
+  const checked = bodyLimitOf(limit, router);
+  return (req) => readJsonBody(req, checked);
+}
+
+async function readJsonBody(req: IncomingMessage, limit: string | number): Promise<unknown> {
   const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';');
   if (type.trim().toLowerCase() !== 'application/json') return undefined;
   // body-parser's rule: a charset of the UTF family, UTF-8 when none is given.
@@ -29,7 +38,7 @@ export async function readJsonBody(req: IncomingMessage, limit: string | number)
     throw Object.assign(new Error(`unsupported charset "${charset.toUpperCase().slice(0, 40)}"`), { status: 415, type: 'charset.unsupported' });
   }
   try {
-    return await coBody.json(req, { limit: bodyLimitOf(limit, 'readJsonBody'), encoding: charset, strict: true });
+    return await coBody.json(req, { limit, encoding: charset, strict: true });
   } catch (err) {
     // co-body's JSON syntax errors and inflation's unknown Content-Encoding carry a status but not
     // raw-body's `type`: name them as body-parser does.

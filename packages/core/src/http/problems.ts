@@ -104,8 +104,7 @@ export function problemResponse({ code, detail, challenge, retryAfter }: Problem
   if (challenge) headers['WWW-Authenticate'] = stepUpChallenge(detail, challenge);
   else if (code === 'authentication_required') headers['WWW-Authenticate'] = 'Bearer';
   if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
-  if (issuedSession) headers[SESSION_TOKEN_HEADER] = issuedSession.sessionToken;
-  return { status, headers, body: { type: TYPE_BASE + code, title, status, detail, code } };
+  return { status, headers: { ...headers, ...outcomeHeaders({ issuedSession }) }, body: { type: TYPE_BASE + code, title, status, detail, code } };
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});

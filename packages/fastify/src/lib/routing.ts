@@ -1,30 +1,19 @@
-import { MfaError } from '@mfakit/core';
-import { type HttpResult, problemResponse, readJsonBody, type RouteInput, requestErrorProblem } from '@mfakit/core/http';
+import type { IncomingMessage } from 'node:http';
+import { type HttpResult, problemResponse, type RouteInput, requestErrorProblem } from '@mfakit/core/http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { type GetUser, toMfaRequest, writeResult } from './http';
 
-const DEFAULT_BODY_LIMIT = 16 * 1024;
-
-/** Checks a router's `bodyLimit` once, at construction: a positive number of bytes. */
-export function bodyLimitOf(value: unknown, router: string): number {
-  const limit = value ?? DEFAULT_BODY_LIMIT;
-  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit <= 0) {
-    throw new MfaError('invalid_option', `${router} bodyLimit must be a number of bytes, e.g. 16384`);
-  }
-  return limit;
-}
-
 /**
- * Reads bodies under the router as Express's `express.json` does (the core's `readJsonBody`): on
+ * Reads bodies under the router as Express's `express.json` does (the core's `jsonBodyReader`): on
  * every method, for every path under the prefix (unknown ones too), only `application/json`.
  * Fastify's own parsers are removed in this plugin's scope: they answer 415 for a type they do
  * not know, and read no body on GET.
  */
-function jsonBodies(app: FastifyInstance, bodyLimit: number): void {
+function jsonBodies(app: FastifyInstance, readBody: (req: IncomingMessage) => Promise<unknown>): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined)); // left to the hook below
   app.addHook('preHandler', async (request) => {
-    request.body = await readJsonBody(request.raw, bodyLimit);
+    request.body = await readBody(request.raw);
   });
 }
 
@@ -84,8 +73,8 @@ export function frameworkErrors(err: FastifyError, _request: FastifyRequest, rep
 
 /** How a router plugin mounts its routes. */
 export interface Mount<R> {
-  /** The largest JSON body, in bytes. */
-  bodyLimit: number;
+  /** Reads a request's JSON body (the core's `jsonBodyReader`). */
+  readBody: (req: IncomingMessage) => Promise<unknown>;
   /** Where the primary user is. */
   getUser: GetUser;
   /** A hook to run first on a route (the rate limit), if any. */
@@ -101,7 +90,7 @@ export interface Mount<R> {
  */
 export function mountRoutes<R extends { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }>(app: FastifyInstance, routes: readonly R[], mount: Mount<R>): void {
   requestErrors(app);
-  jsonBodies(app, mount.bodyLimit);
+  jsonBodies(app, mount.readBody);
   notFound(app);
   for (const route of routes) {
     const onRequest = mount.onRequest?.(route);

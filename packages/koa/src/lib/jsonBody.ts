@@ -1,4 +1,4 @@
-import { bodyLimitOf, readJsonBody } from '@mfakit/core/http';
+import { jsonBodyReader } from '@mfakit/core/http';
 import type { Context, Middleware } from 'koa';
 
 /** The body a JSON parser left on the request, or undefined when there was none. */
@@ -7,7 +7,7 @@ export function bodyOf(ctx: Context): unknown {
 }
 
 /**
- * Parses a JSON body into `ctx.request.body` with the core's `readJsonBody`, as Express's
+ * Parses a JSON body into `ctx.request.body` with the core's `jsonBodyReader`, as Express's
  * `express.json({ limit })` does for the Express adapter: only `application/json`, only an object
  * or an array at the top (strict), at most `limit`, in a UTF charset; any method that has a body.
  * Other requests keep no body (undefined). A body an upstream parser has read already is left as
@@ -37,10 +37,10 @@ export function bodyOf(ctx: Context): unknown {
  * router.post('/api/transfers', jwt({ secret }), jsonBody('16kb'), requireFreshMfa(mfa, { maxAge: '5m' }), handler);
  */
 export function jsonBody(limit: string | number): Middleware {
-  const checked = bodyLimitOf(limit, 'jsonBody'); // 'abc' would otherwise be no limit at all
+  const readBody = jsonBodyReader(limit, 'jsonBody'); // 'abc' would otherwise be no limit at all
   return async function jsonBody(ctx, next) {
     const request = ctx.request as { body?: unknown };
-    if (request.body === undefined) request.body = await readJsonBody(ctx.req, checked);
+    if (request.body === undefined) request.body = await readBody(ctx.req);
     await next();
   };
 }
