@@ -56,7 +56,7 @@ test('without MFA_ENCRYPTION_KEYS the development key is made once, kept private
 test('a second demo on the same data folder refuses to start, naming the way out', async () => {
   const first = await DemoInstance.start('express', env);
   try {
-    await expect(DemoInstance.start('koa', env)).rejects.toThrow(/another demo \(pid \d+\) is using .*set MFA_DATA_DIR/);
+    await expect(DemoInstance.start('koa', env)).rejects.toThrow(/another process \(pid \d+\) is using .*set MFA_DATA_DIR/);
   } finally {
     await first.stop();
   }

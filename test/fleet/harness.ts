@@ -167,7 +167,7 @@ export function fleetEnv(redis: OwnRedis, database: OwnDatabase): NodeJS.Process
   };
 }
 
-export type Framework = 'express' | 'koa' | 'nestjs';
+export type Framework = 'express' | 'koa' | 'fastify' | 'nestjs';
 
 /** One demo instance: its own process and port, started as `pnpm start` starts it. */
 export class DemoInstance {

@@ -5,6 +5,7 @@
 export type ProblemCode =
   | 'invalid_request'
   | 'authentication_required'
+  | 'invalid_token'
   | 'mfa_required'
   | 'mfa_stale'
   | 'mfa_method_required'
@@ -24,7 +25,12 @@ export type ProblemCode =
   | 'last_factor'
   | 'mfa_locked'
   | 'rate_limited'
-  | 'mfa_unavailable';
+  | 'mfa_unavailable'
+  | 'bad_gateway'
+  | 'gateway_timeout'
+  | 'request_timeout'
+  | 'request_header_fields_too_large'
+  | 'internal_error';
 
 /**
  * What a new proof must satisfy, for a denial a proof would answer (RFC 9470): an empty object for

@@ -13,6 +13,8 @@ export const PROBLEMS = {
   invalid_request: { status: 400, title: 'The request is malformed' },
   /** No user from the primary authentication (with `WWW-Authenticate: Bearer`). */
   authentication_required: { status: 401, title: 'Primary authentication is required' },
+  /** The gateway: the bearer token sent is malformed, expired, or not signed by a trusted key (with `WWW-Authenticate: Bearer error="invalid_token"`). RFC 6750 3.1. */
+  invalid_token: { status: 401, title: 'The access token is not valid' },
   /** No valid MFA session (with the RFC 9470 `insufficient_user_authentication` challenge). */
   mfa_required: { status: 401, title: 'Multi-factor authentication is required' },
   /** The last proof is older than the route's `maxAge`, or the risk hook asked for a new one (challenge with `max_age`). */
@@ -53,6 +55,16 @@ export const PROBLEMS = {
   rate_limited: { status: 429, title: 'Too many requests' },
   /** A store failed: the request is denied, never let through (fail closed). */
   mfa_unavailable: { status: 503, title: 'Multi-factor authentication is unavailable' },
+  /** The gateway: the upstream refused the connection or broke it off. */
+  bad_gateway: { status: 502, title: 'The upstream API could not be reached' },
+  /** The gateway: the upstream did not answer in time. */
+  gateway_timeout: { status: 504, title: 'The upstream API did not answer in time' },
+  /** The server: the request did not arrive in time. */
+  request_timeout: { status: 408, title: 'The request took too long to arrive' },
+  /** The server: the request's headers are over its limit. */
+  request_header_fields_too_large: { status: 431, title: 'The request headers are too large' },
+  /** The server failed unexpectedly; the detail reveals nothing (the cause goes to the log). */
+  internal_error: { status: 500, title: 'Something went wrong' },
 } as const satisfies Record<ProblemCode, { status: number; title: string }>;
 
 /** An HTTP answer for an adapter to write out unchanged. */
@@ -86,7 +98,7 @@ export const ENROLLMENT_DEADLINE_HEADER = 'Mfa-Enrollment-Deadline';
  * The RFC 9457 answer to a problem: its status, `Content-Type: application/problem+json; charset=utf-8`,
  * `Cache-Control: no-store`, and what the problem says in headers: the RFC 9470 challenge
  * (`WWW-Authenticate`) for a `challenge`, `WWW-Authenticate: Bearer` for
- * `authentication_required`, `Retry-After` for a `retryAfter`, and `X-Session-Token` for a
+ * `authentication_required` (with `error="invalid_token"` for `invalid_token`), `Retry-After` for a `retryAfter`, and `X-Session-Token` for a
  * session an inline code opened. The body: `type` (`urn:mfakit:problem:<code>`), `title`,
  * `status`, `detail` and `code`.
  *
@@ -103,6 +115,7 @@ export function problemResponse({ code, detail, challenge, retryAfter }: Problem
   const headers: Record<string, string> = { ...NO_STORE, 'Content-Type': PROBLEM_CONTENT_TYPE };
   if (challenge) headers['WWW-Authenticate'] = stepUpChallenge(detail, challenge);
   else if (code === 'authentication_required') headers['WWW-Authenticate'] = 'Bearer';
+  else if (code === 'invalid_token') headers['WWW-Authenticate'] = `Bearer error="invalid_token", error_description="${quoted(detail)}"`;
   if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
   return { status, headers: { ...headers, ...outcomeHeaders({ issuedSession }) }, body: { type: TYPE_BASE + code, title, status, detail, code } };
 }
@@ -143,6 +156,9 @@ export function present(outcome: Outcome<unknown>, status: number): HttpResult {
   return { status, headers: { ...NO_STORE, ...outcomeHeaders(outcome) }, body: status === 204 ? undefined : outcome.value };
 }
 
+/** A string as the inside of an RFC 9110 quoted-string: a double quote or backslash escaped. */
+const quoted = (text: string) => text.replace(/["\\]/g, '\\$&');
+
 /**
  * The RFC 9470 challenge that tells a client to come back with (fresher, other) MFA: the value of
  * a `WWW-Authenticate: Bearer error="insufficient_user_authentication"` header, with `acr_values`
@@ -157,7 +173,7 @@ export function present(outcome: Outcome<unknown>, status: number): HttpResult {
  * // 'Bearer error="insufficient_user_authentication", error_description="...", max_age=300'
  */
 export function stepUpChallenge(description: string, challenge: Challenge = {}): string {
-  let value = `Bearer error="insufficient_user_authentication", error_description="${description.replace(/["\\]/g, '\\$&')}"`;
+  let value = `Bearer error="insufficient_user_authentication", error_description="${quoted(description)}"`;
   if (challenge.acrValues) value += `, acr_values="${challenge.acrValues.join(' ')}"`;
   if (challenge.maxAge !== undefined) value += `, max_age=${challenge.maxAge}`;
   return value;

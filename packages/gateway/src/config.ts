@@ -1,0 +1,647 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { type Deadline, type Duration, parseEncryptionKeys } from '@mfakit/core';
+import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import type { GatewayConfig, Policy, Rule, TokenConfig } from './types';
+
+/**
+ * What kind of problem a {@link ConfigError} reports; switch on it, never on the message.
+ *
+ * @example
+ * if (err instanceof ConfigError && err.code === 'config_env') console.error('set the variables the file names:', err.message);
+ */
+export type ConfigErrorCode =
+  /** The file could not be read (missing, a folder, no permission). */
+  | 'config_unreadable'
+  /** The file is not YAML, or holds more than one document. */
+  | 'config_syntax'
+  /** A `${NAME}` names an environment variable that is unset or empty, or a `${` is malformed. */
+  | 'config_env'
+  /** A setting is missing, unknown, of the wrong type or out of place. */
+  | 'config_invalid';
+
+/**
+ * One problem of a configuration file: where, which setting, what is wrong.
+ *
+ * @example
+ * const issue: ConfigIssue = { line: 14, field: 'rules[2].max_age', message: "must be a duration such as 300 or '5m'" };
+ */
+export interface ConfigIssue {
+  /** The line of the setting (1-based); absent for a setting that is missing from the file, or one from the environment. */
+  line?: number;
+  /** The setting as a dotted path with list indices, such as `rules[2].max_age`; `''` for the file as a whole. */
+  field: string;
+  /** What is wrong, such as `must be a duration such as 300 or '5m'`. Never holds a setting's value. */
+  message: string;
+}
+
+/**
+ * A configuration file that cannot be used. Its message lists every problem found, one a line,
+ * ordered by line: `gateway.yaml:14: rules[2].max_age: must be a duration such as 300 or '5m'`.
+ * `line` and `field` are those of the first; `issues` holds them all.
+ *
+ * @example
+ * try {
+ *   loadConfig('gateway.yaml');
+ * } catch (err) {
+ *   if (!(err instanceof ConfigError)) throw err;
+ *   console.error(err.message);
+ *   process.exit(2);
+ * }
+ */
+export class ConfigError extends Error {
+  /** The stable code to switch on. */
+  readonly code: ConfigErrorCode;
+  /** The file, as given to {@link loadConfig} or {@link parseConfig}. */
+  readonly file: string;
+  /** The line of the first problem, when it has one. */
+  readonly line?: number;
+  /** The setting of the first problem, such as `rules[2].max_age`; `''` for the file as a whole. */
+  readonly field: string;
+  /** Every problem found, ordered by line (those without one first). */
+  readonly issues: readonly ConfigIssue[];
+
+  /**
+   * @param code - The stable code.
+   * @param file - The file, as given.
+   * @param issues - At least one problem.
+   * @param options - `cause`: the underlying error, if any.
+   */
+  constructor(code: ConfigErrorCode, file: string, issues: ConfigIssue[], options?: { cause?: unknown }) {
+    const sorted = [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    super(sorted.map((issue) => `${file}${issue.line ? `:${issue.line}` : ''}: ${issue.field ? `${issue.field}: ` : ''}${issue.message}`).join('\n'), options);
+    this.name = this.constructor.name;
+    this.code = code;
+    this.file = file;
+    this.field = sorted[0]?.field ?? '';
+    this.issues = sorted;
+    if (sorted[0]?.line) this.line = sorted[0].line;
+  }
+}
+
+/**
+ * Reads the gateway's YAML configuration file, fills in the environment (`${NAME}`, `PORT`,
+ * `MFA_DATA_DIR`, `MFA_ENCRYPTION_KEYS`), checks every setting and resolves it to a
+ * {@link GatewayConfig}. Relative paths in the file (`data_dir`, `tokens.jwks_file`) are taken from
+ * the file's folder.
+ *
+ * In string values, `${NAME}` is replaced with the environment variable NAME (letters, digits and
+ * `_`); an unset or empty one is an error. `$$` is a literal `$` (so `$${NAME}` stays `${NAME}`);
+ * any other `$` is kept as it is. The value put in is not read again for references. An unquoted
+ * value that is exactly one `${NAME}` becomes a number, `true` or `false` when the variable holds
+ * one, as if it had been written there. Keys and comments are left alone.
+ *
+ * What createMfa takes goes to `mfa` with the same names (in snake_case in the file) and only
+ * where set: createMfa fills in its own defaults and checks their ranges when the gateway starts.
+ *
+ * @param file - The YAML file, e.g. `gateway.yaml`; messages name it as given.
+ * @param env - The environment. @default process.env
+ * @returns The resolved configuration.
+ * @throws ConfigError `config_unreadable` for a file that cannot be read, `config_syntax` for one
+ *   that is not YAML, `config_env` for a missing variable, `config_invalid` for wrong settings;
+ *   its message lists every problem with its line and setting.
+ * @example
+ * const config = loadConfig('/etc/mfakit/gateway.yaml');
+ * const gateway = await createGateway(config);
+ * await gateway.app.listen(config.listen);
+ */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const { code } = err as NodeJS.ErrnoException;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new ConfigError('config_unreadable', file, [{ field: '', message: `cannot read the configuration file: ${reason}` }], { cause: err });
+  }
+  return parseConfig(text, file, env);
+}
+
+/**
+ * {@link loadConfig} for text already read: the same checks and the same result, with relative
+ * paths taken from `file`'s folder.
+ *
+ * @param text - The YAML text.
+ * @param file - Where it came from: named in messages, and the base of relative paths.
+ * @param env - The environment. @default process.env
+ * @throws ConfigError as {@link loadConfig} does (never `config_unreadable`).
+ * @example
+ * const config = parseConfig('issuer: Acme\ntokens: { jwks_uri: https://idp.example.com/jwks.json }\nrules: []\n', '/etc/mfakit/gateway.yaml', {});
+ * config.defaultPolicy; // 'deny'
+ */
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line);
+  if (doc.errors.length > 0) {
+    const sourceLines = text.split(/\r?\n/);
+    // The first problem only: YAML's later ones mostly follow from it.
+    const issues = doc.errors.slice(0, 1).map((err) => {
+      const line = lineOf(err.pos[0]);
+      const hint = sourceLines[(line ?? 0) - 1]?.includes('${') ? ` (quote a value holding \${NAME} inside [ ] or { })` : '';
+      return { line, field: '', message: `not valid YAML: ${err.message}${hint}` };
+    });
+    throw new ConfigError('config_syntax', file, issues);
+  }
+  const envIssues = substituteEnv(doc, env, lineOf);
+  if (envIssues.length > 0) throw new ConfigError('config_env', file, envIssues);
+
+  const data: unknown = doc.toJS();
+  const lineAt = (at: FieldPath) => lineIn(doc, at, lineOf);
+  const parsed = fileSchema.safeParse(data, { error: fallbackMessage });
+  if (!parsed.success) {
+    throw new ConfigError(
+      'config_invalid',
+      file,
+      parsed.error.issues.map((issue) => {
+        const at = issue.path as FieldPath;
+        const value = valueAt(data, at);
+        const message = at.length === 0 ? NOT_A_MAPPING : value === undefined ? 'is required' : value === null ? `has no value: ${issue.message}` : issue.message;
+        return { line: lineAt(at), field: fieldName(at), message };
+      }),
+    );
+  }
+  const issues: ConfigIssue[] = [];
+  const report = (at: FieldPath, message: string) => issues.push({ line: lineAt(at), field: fieldName(at), message });
+  const config = resolve(parsed.data, path.resolve(file), env, report, lineAt);
+  if (issues.length > 0) throw new ConfigError('config_invalid', file, issues);
+  return config;
+}
+
+/**
+ * The rules as a plain-text table, in the order they are tried (the first that holds decides),
+ * then the default policy: what `mfakit-gateway check` prints.
+ *
+ * @param config - A resolved configuration.
+ * @returns The table, lines separated by `\n`, without a final newline.
+ * @example
+ * console.log(ruleTable(loadConfig('gateway.yaml')));
+ * // line  methods  hosts  paths                who          policy
+ * // 12     *        *      /healthz /public/**  anyone       bypass
+ * // 13     POST     *      /api/transfers       anyone       mfa max_age=300s
+ * // 14     *        *      /admin/**            roles=admin  mfa factors=hwk
+ * // default policy: deny
+ */
+export function ruleTable(config: GatewayConfig): string {
+  const header = ['line', 'methods', 'hosts', 'paths', 'who', 'policy'];
+  const rows = config.rules.map((rule, i) => [
+    rule.line === undefined ? `#${i + 1}` : String(rule.line),
+    rule.methods?.join(',') ?? '*',
+    rule.hosts?.join(',') ?? '*',
+    rule.paths.join(' '),
+    [rule.roles && `roles=${rule.roles.join(',')}`, rule.users && `users=${rule.users.join(',')}`].filter(Boolean).join(' ') || 'anyone',
+    [rule.policy, rule.maxAge !== undefined && `max_age=${rule.maxAge}s`, rule.factors && `factors=${rule.factors.join(',')}`].filter(Boolean).join(' '),
+  ]);
+  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
+  const table = [header, ...rows].map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
+  if (rows.length === 0) table.push('(no rules)');
+  return [...table, `default policy: ${config.defaultPolicy}`].join('\n');
+}
+
+// ---- The environment -------------------------------------------------------------------------
+
+type FieldPath = (string | number)[];
+
+/** `$$`, `${NAME}`, or a `${` that starts no reference. */
+const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\{/g;
+const WHOLE_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
+
+/** Replaces the references in every string value of the document, in place; returns the problems. */
+function substituteEnv(doc: Document, env: NodeJS.ProcessEnv, lineOf: (offset: number | undefined) => number | undefined): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const visit = (node: unknown, at: FieldPath): void => {
+    if (isMap(node)) for (const pair of node.items) visit(pair.value, [...at, keyName(pair.key)]);
+    else if (isSeq(node)) for (const [i, item] of node.items.entries()) visit(item, [...at, i]);
+    else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('$')) {
+      const source = node.value;
+      const fail = (message: string) => issues.push({ line: lineOf(node.range?.[0]), field: fieldName(at), message });
+      const value = source.replace(REFERENCE, (match, name: string | undefined) => {
+        if (match === '$$') return '$';
+        if (name === undefined) {
+          fail(`'\${' must start a reference such as \${NAME} (write $$ for a literal $)`);
+          return match;
+        }
+        const found = env[name];
+        if (!found) fail(`the environment variable ${name} is ${found === undefined ? 'not set' : 'empty'}`);
+        return found || match;
+      });
+      node.value = node.type === 'PLAIN' && WHOLE_REFERENCE.test(source) ? retyped(value) : value;
+    }
+  };
+  visit(doc.contents, []);
+  return issues;
+}
+
+/** What an unquoted YAML value of this text would be, for numbers and booleans. */
+function retyped(value: string): string | number | boolean {
+  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  return value === 'true' ? true : value === 'false' ? false : value;
+}
+
+// ---- Where a setting is ----------------------------------------------------------------------
+
+function keyName(key: unknown): string {
+  return isScalar(key) ? String(key.value) : String(key);
+}
+
+/** `rules[2].max_age` for `['rules', 2, 'max_age']`. */
+function fieldName(at: FieldPath): string {
+  return at.reduce<string>((name, step) => (typeof step === 'number' ? `${name}[${step}]` : name ? `${name}.${step}` : step), '');
+}
+
+/** The line of a setting: its key's, or a list item's; a missing one gives the line of what holds it. */
+function lineIn(doc: Document, at: FieldPath, lineOf: (offset: number | undefined) => number | undefined): number | undefined {
+  const startOf = (node: unknown) => lineOf(isNode(node) ? node.range?.[0] : undefined);
+  let node: unknown = doc.contents;
+  let line: number | undefined;
+  for (const step of at) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => keyName(item.key) === String(step));
+      if (pair === undefined) break;
+      line = startOf(pair.key) ?? line;
+      node = pair.value;
+    } else if (isSeq(node) && typeof step === 'number' && node.items[step] !== undefined) {
+      node = node.items[step];
+      line = startOf(node) ?? line;
+    } else break;
+  }
+  return line;
+}
+
+function valueAt(data: unknown, at: FieldPath): unknown {
+  return at.reduce<unknown>((value, step) => (value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[step] : undefined), data);
+}
+
+// ---- The schema of the file ------------------------------------------------------------------
+
+const NOT_A_MAPPING = 'the file must be a YAML mapping of settings (issuer, tokens, rules, ...)';
+
+const TYPE_MESSAGES: Partial<Record<string, string>> = {
+  array: 'must be a list, such as [a, b]',
+  object: 'must be a mapping, such as { key: value }',
+  string: 'must be a string',
+  number: 'must be a number',
+  int: 'must be a whole number',
+  boolean: 'must be true or false',
+};
+
+/** The messages of the checks that give none of their own. */
+function fallbackMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type') return TYPE_MESSAGES[issue.expected];
+  if (issue.code === 'too_small') return 'must not be empty';
+  if (issue.code === 'invalid_value') {
+    const values = issue.values.map((value) => (typeof value === 'string' ? `'${value}'` : String(value)));
+    return values.length === 2 ? `must be ${values.join(' or ')}` : `must be one of ${values.join(', ')}`;
+  }
+  return undefined;
+}
+
+/** An object that refuses unknown keys, one message each, with the nearest valid key or the list of them. */
+function strict<T extends z.core.$ZodLooseShape>(shape: T) {
+  const keys = Object.keys(shape);
+  const unknownKey = (key: string) => {
+    const near = nearest(key, keys);
+    return near ? `unknown setting; did you mean '${near}'?` : `unknown setting; the settings here are ${keys.join(', ')}`;
+  };
+  // Not aborting: the object's own checks still run, and a union keeps to the branch of a mapping.
+  return z.object(shape).catchall(z.custom<unknown>(() => false, { error: (issue) => unknownKey(String(issue.path?.at(-1))), abort: false }));
+}
+
+/** The valid key a typo away from `key` (compared in lower case without `_`): the fewest edits, at most a quarter of its letters (two at least). */
+function nearest(key: string, keys: string[]): string | undefined {
+  const plain = (name: string) => name.toLowerCase().replaceAll('_', '');
+  const typed = plain(key);
+  const scored = keys.map((valid) => ({ valid, edits: edits(typed, plain(valid)) })).sort((a, b) => a.edits - b.edits);
+  const best = scored[0];
+  return best && best.edits <= Math.max(2, Math.floor(typed.length / 4)) ? best.valid : undefined;
+}
+
+/** The Levenshtein distance of two strings. */
+function edits(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+/** A string checked by a function that names its problem. */
+function checked(problem: (value: string) => string | undefined) {
+  return z.string().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
+}
+
+/** A value that `parse` turns into something, or refuses with `message`. */
+function parsed<T>(parse: (value: unknown) => unknown, message: string) {
+  return z.custom<T>((value) => parse(value) !== null, { error: message });
+}
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const; // as @mfakit/core reads a Duration
+const DURATION = /^(\d+(?:\.\d+)?)([smhd])$/;
+const DURATION_MESSAGE = "must be a duration such as 300 or '5m'";
+
+/** The seconds of a Duration (a number of seconds, or a number and one of s, m, h, d), or null. */
+function seconds(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
+  const match = typeof value === 'string' ? DURATION.exec(value) : null;
+  return match ? Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS] : null;
+}
+
+const BYTE_UNITS = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 } as const; // as express.json's `limit` reads them
+
+function bytes(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : null;
+  const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)$/i.exec(value) : null;
+  const count = match ? Math.floor(Number(match[1]) * BYTE_UNITS[match[2]!.toLowerCase() as keyof typeof BYTE_UNITS]) : 0;
+  return count > 0 ? count : null;
+}
+
+function hostPort(value: unknown): { host: string; port: number } | null {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]:|([^\s:[\]/]+):)?(\d{1,5})$/.exec(text);
+  const host = match?.[1] ?? match?.[2] ?? DEFAULT_LISTEN.host;
+  if (!match || Number(match[3]) > 65535 || (match[1] !== undefined && net.isIPv6(host) === false)) return null;
+  return { host, port: Number(match[3]) };
+}
+
+/** An ISO 8601 date, or date and time with a zone (YAML's core schema leaves timestamps strings). */
+function deadline(value: unknown): string | null {
+  const iso = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
+  return typeof value === 'string' && iso.test(value) && Number.isFinite(Date.parse(value)) ? value : null;
+}
+
+function urlOf(value: string): URL | null {
+  return URL.canParse(value) ? new URL(value) : null;
+}
+
+const ORIGIN_MESSAGE = 'must be an http or https origin (no path, query or fragment), such as http://127.0.0.1:9000';
+
+function originProblem(value: string): string | undefined {
+  const url = urlOf(value);
+  if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== '/' || /[?#]/.test(value)) return ORIGIN_MESSAGE;
+  if (url.username || url.password) return 'must not hold credentials';
+}
+
+function jwksUriProblem(value: string): string | undefined {
+  const url = urlOf(value);
+  if (!url || !/^https?:$/.test(url.protocol)) return 'must be an https URL, such as https://idp.example.com/.well-known/jwks.json';
+  if (url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) return 'must use https (http only for localhost and 127.0.0.1)';
+  if (url.username || url.password) return 'must not hold credentials';
+}
+
+function httpUrlProblem(value: string): string | undefined {
+  return /^https?:$/.test(urlOf(value)?.protocol ?? '') ? undefined : 'must be an http or https URL';
+}
+
+function addressProblem(value: string): string | undefined {
+  const [address = '', prefix, ...rest] = value.split('/');
+  const version = net.isIP(address);
+  const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+  if (!version || !prefixOk || rest.length > 0) return 'must be an IP address or a CIDR range, such as 10.0.0.0/8 or fd00::/8';
+}
+
+/** What a segment of a path glob may hold besides `*`: RFC 3986 pchar, less what globs and queries read specially. */
+const GLOB_SEGMENT = /^[A-Za-z0-9._~:@%!$&'()+,;=*-]+$/;
+
+function mfaPathProblem(value: string): string | undefined {
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(value) || /\/\.\.?(\/|$)/.test(value)) return "must start with '/' and hold simple segments, with no trailing '/', such as /mfa";
+  if (/^\/authz(\/|$)/i.test(value)) return 'must not be under /authz (the forward-auth endpoints)';
+}
+
+function globProblem(value: string): string | undefined {
+  if (!value.startsWith('/')) return "must start with '/'";
+  if (value === '/') return undefined;
+  for (const segment of value.slice(1).split('/')) {
+    if (segment === '') return "must not hold an empty segment ('//' or a trailing '/')";
+    if (segment === '.' || segment === '..') return "must not hold '.' or '..' segments";
+    if (segment === '**') continue;
+    if (!GLOB_SEGMENT.test(segment)) return "may hold only path characters, '*' within a segment and '**' as a whole segment (no '?', '[', '{' or spaces)";
+    if (segment.includes('**')) return "'**' must be a whole segment, such as /api/**";
+  }
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/; // RFC 9110 5.6.2, the characters of a method
+const HOST_NAME = /^(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/i;
+const AMR_VALUE = /^[a-z]{2,16}$/; // RFC 8176 values, as @mfakit/core checks them
+const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
+const JWS_ALGORITHMS = [...HMAC_ALGORITHMS, 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']; // what jose verifies
+const DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+const DEFAULT_LISTEN = { host: '127.0.0.1', port: 8080 };
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
+const DEFAULT_CLOCK_TOLERANCE = 30; // seconds
+const HS256_SECRET_MIN = 32; // characters: 256 bits at one bit a character is the least RFC 7518 3.2 allows
+const AES_KEY_BYTES = 32; // AES-256, as @mfakit/core's key ring needs
+
+const text = z.string().min(1);
+const names = z.array(text).min(1);
+const duration = parsed<Duration>(seconds, DURATION_MESSAGE);
+const policy = z.enum(['bypass', 'authenticated', 'mfa', 'deny']);
+const method = checked((value) => (TOKEN.test(value) ? undefined : 'must be an HTTP method, such as GET or POST'));
+const host = checked((value) => (HOST_NAME.test(value) || /^\[[0-9A-Fa-f:.]+\]$/.test(value) ? undefined : 'must be a host name without a port, such as api.example.com or *.example.com'));
+const amr = checked((value) => (AMR_VALUE.test(value) ? undefined : 'must be an RFC 8176 method, such as otp, hwk or mfa'));
+const algorithm = checked((value) =>
+  value.toLowerCase() === 'none' ? "'none' is refused: tokens must be signed" : JWS_ALGORITHMS.includes(value) ? undefined : `must be one of ${JWS_ALGORITHMS.join(', ')}`,
+);
+const encryptionKeys = checked(encryptionKeysProblem);
+
+function encryptionKeysProblem(value: string): string | undefined {
+  try {
+    if (parseEncryptionKeys(value).every(({ key }) => key.length === AES_KEY_BYTES) && value.trim() !== '') return undefined;
+  } catch {}
+  return "must read 'kid:<32 bytes in base64>,...' (openssl rand -base64 32)";
+}
+
+const ruleSchema = strict({
+  paths: z.array(checked(globProblem)).min(1),
+  methods: z.array(method).min(1).optional(),
+  hosts: z.array(host).min(1).optional(),
+  roles: names.optional(),
+  users: names.optional(),
+  policy,
+  max_age: duration.optional(),
+  factors: z.array(amr).min(1).optional(),
+});
+
+const fileSchema = strict({
+  listen: parsed<string | number>(hostPort, 'must be host:port or a port, such as 127.0.0.1:8080 or 8080').optional(),
+  upstream: checked(originProblem).optional(),
+  upstream_timeout: parsed<Duration>((value) => (seconds(value) ? value : null), `${DURATION_MESSAGE}, more than 0`).optional(),
+  body_limit: parsed<string | number>(bytes, "must be a number of bytes or a size such as '16kb' or '10mb'").optional(),
+  issuer: checked((value) => (value === '' ? 'must not be empty' : value.includes(':') ? "must not contain ':' (authenticator apps read the label up to it)" : undefined)),
+  tokens: strict({
+    jwks_uri: checked(jwksUriProblem).optional(),
+    jwks_file: text.optional(),
+    secret: z.string().min(HS256_SECRET_MIN, `must be at least ${HS256_SECRET_MIN} characters`).optional(),
+    issuer: text.optional(),
+    audience: z.union([text, names], { error: 'must be a string or a list of strings' }).optional(),
+    algorithms: z.array(algorithm).min(1).optional(),
+    clock_tolerance: duration.optional(),
+    user_claim: text.optional(),
+    roles_claim: text.optional(),
+  }),
+  trusted_proxies: z.array(checked(addressProblem)).optional(),
+  default_policy: policy.optional(),
+  mfa_path: checked(mfaPathProblem).optional(),
+  admin_roles: z.array(text).optional(),
+  data_dir: text.optional(),
+  notifications_url: checked(httpUrlProblem).optional(),
+  rules: z.array(ruleSchema),
+  encryption_keys: encryptionKeys.optional(),
+  policy: strict({
+    required: z.union([z.literal('everyone'), strict({ roles: names })], { error: "must be 'everyone' or { roles: [admin, ...] }" }).optional(),
+    trusted_amr: z.array(amr).optional(),
+    enrollment_deadline: parsed<Deadline>(deadline, 'must be an ISO 8601 date, or date and time with a zone, such as 2027-01-31T00:00:00Z').optional(),
+  }).optional(),
+  session: strict({ lifetime: duration.optional(), idle_timeout: duration.optional() }).optional(),
+  fresh_proof_max_age: duration.optional(),
+  enrollment_ttl: duration.optional(),
+  throttle: strict({
+    max_failures: z.int().optional(),
+    window: duration.optional(),
+    backoff: z.array(duration).min(1).optional(),
+    max_consecutive_failures: z.int().optional(),
+    per_address: z.union([z.literal(false), strict({ max_failures: z.int().optional(), window: duration.optional() })], { error: 'must be false or { max_failures, window }' }).optional(),
+  }).optional(),
+  totp: strict({ algorithm: z.enum(['sha1', 'sha256', 'sha512']).optional(), digits: z.literal([6, 8]).optional(), period: z.int().optional(), window: z.int().optional() }).optional(),
+  hotp: strict({ look_ahead: z.int().optional() }).optional(),
+  webauthn: strict({
+    rp_id: text,
+    rp_name: text,
+    origins: z.union([text, names], { error: 'must be an origin or a list of origins' }),
+    top_origins: z.array(text).optional(),
+    user_verification: z.enum(['required', 'preferred', 'discouraged']).optional(),
+    attestation: z.enum(['none', 'direct']).optional(),
+    resident_key: z.enum(['required', 'preferred', 'discouraged']).optional(),
+    user_verified_is_mfa: z.boolean().optional(),
+  }).optional(),
+  recovery_code_cost: z.int().optional(),
+});
+
+type FileSettings = z.output<typeof fileSchema>;
+
+// ---- From the file's names to GatewayConfig ---------------------------------------------------
+
+/** The object without its undefined properties: createMfa gets only what the file sets. */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
+}
+
+function setting(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function resolve(raw: FileSettings, file: string, env: NodeJS.ProcessEnv, report: (at: FieldPath, message: string) => void, lineAt: (at: FieldPath) => number | undefined): GatewayConfig {
+  const folder = path.dirname(file);
+  const listen = raw.listen === undefined ? { ...DEFAULT_LISTEN } : hostPort(raw.listen)!;
+  const port = setting(env.PORT);
+  if (port !== undefined) {
+    const override = hostPort(port);
+    if (override && /^\d+$/.test(port)) listen.port = override.port;
+    else report(['PORT'], 'the environment variable must be a port number, from 0 to 65535');
+  }
+  const encryptionKeysOfEnv = setting(env.MFA_ENCRYPTION_KEYS);
+  const envKeysProblem = raw.encryption_keys === undefined && encryptionKeysOfEnv !== undefined ? encryptionKeysProblem(encryptionKeysOfEnv) : undefined;
+  if (envKeysProblem) report(['MFA_ENCRYPTION_KEYS'], `the environment variable ${envKeysProblem}`);
+  const dataDir = setting(env.MFA_DATA_DIR);
+  return defined({
+    file,
+    listen,
+    upstream: raw.upstream === undefined ? undefined : new URL(raw.upstream).origin,
+    upstreamTimeout: raw.upstream_timeout === undefined ? DEFAULT_UPSTREAM_TIMEOUT_MS : Math.round(seconds(raw.upstream_timeout)! * 1000),
+    bodyLimit: raw.body_limit === undefined ? undefined : bytes(raw.body_limit)!,
+    tokens: tokensOf(raw.tokens, folder, report),
+    trustedProxies: raw.trusted_proxies ?? [],
+    defaultPolicy: raw.default_policy ?? 'deny',
+    rules: raw.rules.map((rule, i) => ruleOf(rule, ['rules', i], report, lineAt)),
+    mfaPath: raw.mfa_path ?? '/mfa',
+    adminRoles: raw.admin_roles ?? ['admin'],
+    dataDir: dataDir !== undefined ? path.resolve(dataDir) : path.resolve(folder, raw.data_dir ?? '.mfakit-gateway'),
+    notificationsUrl: raw.notifications_url,
+    mfa: mfaOf(raw, encryptionKeysOfEnv),
+  });
+}
+
+function tokensOf(raw: FileSettings['tokens'], folder: string, report: (at: FieldPath, message: string) => void): TokenConfig {
+  const sources = (['jwks_uri', 'jwks_file', 'secret'] as const).filter((key) => raw[key] !== undefined);
+  if (sources.length === 0) report(['tokens'], 'needs one of jwks_uri, jwks_file or secret');
+  for (const extra of sources.slice(1)) report(['tokens', extra], `cannot be used with ${sources[0]}: keep one of jwks_uri, jwks_file and secret`);
+  const hmac = raw.secret !== undefined;
+  raw.algorithms?.forEach((name, i) => {
+    if (hmac && !HMAC_ALGORITHMS.includes(name)) report(['tokens', 'algorithms', i], `must be one of ${HMAC_ALGORITHMS.join(', ')} with a secret`);
+    if (!hmac && HMAC_ALGORITHMS.includes(name)) report(['tokens', 'algorithms', i], 'must not be an HMAC algorithm with a JWKS (anyone holding the public key could sign)');
+  });
+  return defined({
+    jwksUri: raw.jwks_uri,
+    jwksFile: raw.jwks_file === undefined ? undefined : path.resolve(folder, raw.jwks_file),
+    secret: raw.secret,
+    issuer: raw.issuer,
+    audience: typeof raw.audience === 'string' ? [raw.audience] : raw.audience,
+    algorithms: raw.algorithms ?? (hmac ? ['HS256'] : DEFAULT_ALGORITHMS),
+    clockTolerance: raw.clock_tolerance === undefined ? DEFAULT_CLOCK_TOLERANCE : seconds(raw.clock_tolerance)!,
+    userClaim: raw.user_claim ?? 'sub',
+    rolesClaim: raw.roles_claim ?? 'roles',
+  });
+}
+
+function ruleOf(raw: FileSettings['rules'][number], at: FieldPath, report: (at: FieldPath, message: string) => void, lineAt: (at: FieldPath) => number | undefined): Rule {
+  for (const key of ['max_age', 'factors'] as const) {
+    if (raw.policy !== 'mfa' && raw[key] !== undefined) report([...at, key], `applies only to policy mfa, not ${raw.policy}`);
+  }
+  return defined({
+    paths: raw.paths,
+    methods: raw.methods?.map((name) => name.toUpperCase()),
+    hosts: raw.hosts?.map((name) => name.toLowerCase()),
+    roles: raw.roles,
+    users: raw.users,
+    policy: raw.policy satisfies Policy,
+    maxAge: raw.max_age === undefined ? undefined : seconds(raw.max_age)!,
+    factors: raw.factors,
+    line: lineAt(at),
+  });
+}
+
+function mfaOf(raw: FileSettings, encryptionKeysOfEnv: string | undefined): GatewayConfig['mfa'] {
+  const { policy, session, throttle, totp, hotp, webauthn } = raw;
+  const perAddress = throttle?.per_address;
+  return defined({
+    issuer: raw.issuer,
+    encryptionKeys: raw.encryption_keys ?? encryptionKeysOfEnv,
+    policy: policy && {
+      ...defined({ trustedAmr: policy.trusted_amr, enrollmentDeadline: policy.enrollment_deadline === undefined ? undefined : deadline(policy.enrollment_deadline)! }),
+      ...(policy.required === undefined ? {} : { required: policy.required === 'everyone' ? 'everyone' : { roles: policy.required.roles } }),
+    },
+    session: session && defined({ lifetime: session.lifetime, idleTimeout: session.idle_timeout }),
+    freshProofMaxAge: raw.fresh_proof_max_age,
+    enrollmentTtl: raw.enrollment_ttl,
+    throttle: throttle && {
+      ...defined({ maxFailures: throttle.max_failures, window: throttle.window, backoff: throttle.backoff, maxConsecutiveFailures: throttle.max_consecutive_failures }),
+      ...(perAddress === undefined ? {} : { perAddress: perAddress && defined({ maxFailures: perAddress.max_failures, window: perAddress.window }) }),
+    },
+    totp: totp && defined({ algorithm: totp.algorithm, digits: totp.digits, period: totp.period, window: totp.window }),
+    hotp: hotp && defined({ lookAhead: hotp.look_ahead }),
+    webauthn: webauthn && {
+      rpID: webauthn.rp_id,
+      rpName: webauthn.rp_name,
+      origins: webauthn.origins,
+      ...defined({
+        topOrigins: webauthn.top_origins,
+        userVerification: webauthn.user_verification,
+        attestation: webauthn.attestation,
+        residentKey: webauthn.resident_key,
+        userVerifiedIsMfa: webauthn.user_verified_is_mfa,
+      }),
+    },
+    recoveryCodeCost: raw.recovery_code_cost,
+  });
+}

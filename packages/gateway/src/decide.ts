@@ -1,0 +1,114 @@
+import type { Mfa, MfaUser, Requirement } from '@mfakit/core';
+import { guard, type HttpResult, mfaRequestOf, problemResponse, requirementOf } from '@mfakit/core/http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RuleMatcher } from './rules';
+import type { TokenFailure, TokenVerifier } from './tokens';
+import type { Rule } from './types';
+
+/** The request a verdict is about: the original one, as the gateway or a proxy received it. */
+export interface GatewayRequest {
+  /** The method as sent (matched exactly). */
+  method: string;
+  /** The normalized path (see `normalizePath`): what the rules match and what the upstream gets. */
+  path: string;
+  /** The host name, without the port. */
+  host: string;
+  /** The request's headers: the token, the MFA credentials, the User-Agent. */
+  headers: IncomingHttpHeaders;
+  /** The client's address, when known. */
+  ip: string | undefined;
+}
+
+/**
+ * The identity headers the gateway gives the upstream on every request it lets through, and a
+ * proxy on every forward-auth 200: empty when unknown, so that a copy the client sent is always
+ * replaced. `X-MFA-User` is the token's user, `X-MFA-AMR` the RFC 8176 methods of the MFA session
+ * (comma-separated), `X-MFA-Auth-Time` the time of its last proof (seconds since the epoch).
+ */
+export const IDENTITY_HEADERS = ['x-mfa-user', 'x-mfa-amr', 'x-mfa-auth-time'] as const;
+
+/** Identity headers with nothing known: the answer of a request no user or no MFA stands behind. */
+const NO_IDENTITY: Readonly<Record<(typeof IDENTITY_HEADERS)[number], string>> = Object.freeze({ 'x-mfa-user': '', 'x-mfa-amr': '', 'x-mfa-auth-time': '' });
+
+/**
+ * What the gateway decided: let the request through with the identity headers for the upstream
+ * and the headers for the client (a new `X-Session-Token` after an inline code), or answer it.
+ */
+export type Verdict = { allow: true; identity: Record<string, string>; headers: Readonly<Record<string, string>> } | { allow: false; response: HttpResult };
+
+/** What `mfa` demands without `max_age` or `factors`: a live session, as `requireMfa()`. */
+const ANY_SESSION: Requirement = {};
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const DENIED = problemResponse({ code: 'forbidden', detail: 'The gateway does not let this request through.' });
+const NO_USER = problemResponse({ code: 'forbidden', detail: 'This token names no user (a client credentials token?), and only a user can prove MFA.' });
+
+/**
+ * The gateway's one decision, the same in standalone and forward-auth mode: the bearer token is
+ * verified, the first rule that holds picks the policy, and for `mfa` the core decides (`guard`,
+ * as `requireMfa` of the adapters does, so `policy.required` and exemptions apply). `bypass` needs no token; `authenticated` needs a valid
+ * one; `deny` is a 403. A missing token is a 401 `authentication_required`, a bad one a 401
+ * `invalid_token`, both with `WWW-Authenticate: Bearer`.
+ *
+ * @example
+ * const decide = createDecider(mfa, compileRules(config.rules, config.defaultPolicy), createTokenVerifier(config.tokens));
+ * const verdict = await decide({ method: 'GET', path: '/api/orders', host: 'api.example.com', headers, ip });
+ */
+export function createDecider(mfa: Mfa, match: RuleMatcher, tokens: TokenVerifier): (request: GatewayRequest) => Promise<Verdict> {
+  const requirements = new WeakMap<Rule, Requirement>();
+  const requirementFor = (rule: Rule | null, maxAge: number | undefined, factors: string[] | undefined): Requirement => {
+    if (rule === null) return ANY_SESSION;
+    let requirement = requirements.get(rule);
+    if (!requirement) {
+      requirement = requirementOf({ ...(maxAge !== undefined ? { maxAge } : {}), ...(factors ? { methods: factors } : {}) }, `the rule at line ${rule.line}`);
+      requirements.set(rule, requirement);
+    }
+    return requirement;
+  };
+
+  return async function decide(request) {
+    const token = await tokens.verify(first(request.headers.authorization));
+    const user = token.kind === 'valid' ? token.user : null;
+    const matched = match(request, user ? { id: user.id, roles: user.roles ?? [] } : null);
+    switch (matched.policy) {
+      case 'deny':
+        return { allow: false, response: DENIED };
+      case 'bypass':
+        return { allow: true, identity: user ? identityOf(user) : NO_IDENTITY, headers: NO_HEADERS };
+      default:
+        break;
+    }
+    if (token.kind === 'none') return { allow: false, response: problemResponse({ code: 'authentication_required', detail: 'Send an access token: Authorization: Bearer <token>.' }) };
+    if (token.kind === 'invalid') return { allow: false, response: tokenRefusal(token.reason) };
+    if (matched.policy === 'authenticated') return { allow: true, identity: user ? identityOf(user) : NO_IDENTITY, headers: NO_HEADERS };
+    if (!user) return { allow: false, response: NO_USER };
+    const requirement = requirementFor(matched.rule, matched.maxAge, matched.factors);
+    return guard(mfa, mfaRequestOf(user, request.headers, request.ip, request.method), requirement, (decision) =>
+      decision.allow
+        ? {
+            allow: true as const,
+            identity: {
+              'x-mfa-user': user.id,
+              'x-mfa-amr': decision.state.amr.join(','),
+              'x-mfa-auth-time': decision.state.authTime === null ? '' : String(Math.floor(decision.state.authTime / 1000)),
+            },
+            headers: decision.headers,
+          }
+        : { allow: false as const, response: decision.response },
+    );
+  };
+}
+
+/**
+ * The answer to a token that failed: 401 `invalid_token` naming the reason (never the token nor
+ * the identity provider's address, which go to no client), or 503 when the identity provider's
+ * keys could not be fetched: the caller is not at fault, and the request is refused (fail closed).
+ */
+export function tokenRefusal(reason: TokenFailure): HttpResult {
+  if (reason === 'jwks_unavailable') return problemResponse({ code: 'mfa_unavailable', detail: "The identity provider's keys could not be fetched; try again shortly." });
+  return problemResponse({ code: 'invalid_token', detail: `The access token is not valid (${reason.replace(/_/g, ' ')}).` });
+}
+
+/** The identity of a user who passed without an MFA session (`bypass`, `authenticated`). */
+const identityOf = (user: MfaUser): Record<string, string> => ({ 'x-mfa-user': user.id, 'x-mfa-amr': '', 'x-mfa-auth-time': '' });
+
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);

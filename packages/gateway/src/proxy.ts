@@ -1,0 +1,89 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { Transform, type Readable } from 'node:stream';
+import { SESSION_COOKIE } from '@mfakit/core/http';
+import { IDENTITY_HEADERS } from './decide';
+
+/**
+ * Request headers the upstream never sees from the client: the MFA credentials (the gateway
+ * spends them), identity headers (the gateway sets its own), method overrides (the rules judged
+ * the method as sent), and hop-by-hop headers (RFC 9110 7.6.1; the connection to the upstream is
+ * the gateway's own).
+ */
+const DROPPED = new Set<string>([
+  'x-session-token',
+  'x-mfa-token',
+  ...IDENTITY_HEADERS,
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+]);
+
+/**
+ * The headers the upstream gets: the client's, less {@link DROPPED} and the `mfa_session` cookie,
+ * plus the identity headers of the verdict and `X-Forwarded-For`, `-Proto` and `-Host` as the
+ * gateway saw the client (from a trusted proxy's headers, or the connection).
+ *
+ * @example
+ * forwardedHeaders(request.headers, { 'x-mfa-user': 'alice', 'x-mfa-amr': 'otp', 'x-mfa-auth-time': '1767225600' }, client);
+ */
+export function forwardedHeaders(headers: IncomingHttpHeaders, identity: Record<string, string>, client: { ip: string; protocol: string; host: string }): IncomingHttpHeaders {
+  const forwarded: IncomingHttpHeaders = {};
+  for (const name in headers) if (!DROPPED.has(name) && !name.startsWith('x-mfa-')) forwarded[name] = headers[name];
+  if (typeof forwarded.cookie === 'string') {
+    const cookie = withoutCookie(forwarded.cookie, SESSION_COOKIE);
+    if (cookie) forwarded.cookie = cookie;
+    else delete forwarded.cookie;
+  }
+  Object.assign(forwarded, identity);
+  forwarded['x-forwarded-for'] = client.ip;
+  forwarded['x-forwarded-proto'] = client.protocol;
+  forwarded['x-forwarded-host'] = client.host;
+  return forwarded;
+}
+
+/** A Cookie header without the named cookie. */
+function withoutCookie(header: string, name: string): string {
+  return header
+    .split(';')
+    .filter((pair) => pair.split('=', 1)[0]!.trim() !== name)
+    .join(';')
+    .trim();
+}
+
+/**
+ * The body parser of standalone mode: the body is not read but handed on as a stream; with a
+ * `body_limit`, a declared length over it is a 413 at once, and a stream that grows past it is cut.
+ */
+export function limitBody(req: IncomingMessage, payload: Readable, limit: number | undefined, done: (err: Error | null, body?: unknown) => void): void {
+  if (limit === undefined) {
+    done(null, payload);
+    return;
+  }
+  if (Number(req.headers['content-length']) > limit) {
+    done(tooLarge());
+    return;
+  }
+  let seen = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, next) {
+      seen += chunk.length;
+      next(seen > limit ? tooLarge() : null, chunk);
+    },
+  });
+  payload.on('error', (err) => counted.destroy(err));
+  done(null, payload.pipe(counted));
+}
+
+const tooLarge = () => Object.assign(new Error('request entity too large'), { status: 413, statusCode: 413, type: 'entity.too.large' });

@@ -1,0 +1,145 @@
+// The standalone gateway in front of a real upstream, over real sockets: the scenario table
+// (shared with the nginx and Caddy runs in test/proxies), then what only standalone mode does
+// (streaming, the upstream down or slow, the gateway's own routes).
+import { closeServer, gatewayYaml, listen, raw, type Seen, startGateway, startUpstream, type TestGateway } from './helpers';
+import { prepareScenarios, SCENARIOS, type ScenarioContext, send, upstreamView } from './scenarios';
+import http from 'node:http';
+import { totpCode } from '@mfakit/testing';
+
+let upstream: Awaited<ReturnType<typeof startUpstream>>;
+let gateway: TestGateway;
+let context: ScenarioContext;
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  gateway = await startGateway(gatewayYaml(upstream.url));
+  context = await prepareScenarios(gateway);
+});
+afterAll(async () => {
+  await gateway?.close();
+  await upstream?.close();
+});
+
+describe('the scenario table, standalone', () => {
+  test.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, scenario) => {
+    const { answer, reached } = await send(scenario, gateway.port, context, upstream.seen);
+    expect({ status: answer.status, code: answer.status === 200 ? undefined : answer.json().code }).toEqual({ status: scenario.status, code: scenario.code });
+    if (scenario.challenge) expect(answer.headers['www-authenticate']).toMatch(scenario.challenge);
+    if (scenario.status !== 200) {
+      expect(reached).toBeUndefined();
+      expect(answer.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      return;
+    }
+    expect(answer.headers['x-upstream']).toBe('yes');
+    expect(upstreamView(reached as Seen)).toEqual({ path: scenario.upstream?.path, user: scenario.upstream?.user, amr: scenario.upstream?.amr ?? '', sessionToken: undefined });
+  });
+});
+
+describe('forwarding', () => {
+  test('the method, the body and the other headers reach the upstream; the MFA credentials and the session cookie do not', async () => {
+    const before = upstream.seen.length;
+    const answer = await raw(gateway.port, '/api/orders/7?x=%2F', {
+      method: 'PUT',
+      headers: {
+        Authorization: `Bearer ${context.aliceToken}`,
+        'X-Session-Token': context.freshSession,
+        'Content-Type': 'text/plain',
+        Cookie: 'theme=dark; mfa_session=abc; lang=en',
+        'X-Request-Id': 'r-1',
+      },
+      body: 'hello upstream',
+    });
+    expect(answer.status).toBe(200);
+    const reached = upstream.seen[before]!;
+    expect(reached).toMatchObject({ method: 'PUT', url: '/api/orders/7?x=%2F', body: 'hello upstream' });
+    expect(reached.headers).toMatchObject({
+      authorization: `Bearer ${context.aliceToken}`,
+      'content-type': 'text/plain',
+      cookie: 'theme=dark; lang=en',
+      'x-request-id': 'r-1',
+      'x-forwarded-for': '127.0.0.1',
+    });
+    expect(reached.headers['x-session-token']).toBeUndefined();
+    expect(Number(reached.headers['x-mfa-auth-time'])).toBe(Math.floor(gateway.clock.now() / 1000));
+  });
+
+  test('an inline code opens a session: the request passes, the answer carries X-Session-Token, and the code never reaches the upstream', async () => {
+    gateway.clock.advanceSeconds(60); // past the step of the code spent in prepareScenarios
+    const before = upstream.seen.length;
+    const answer = await raw(gateway.port, '/api/orders', { headers: { Authorization: `Bearer ${context.aliceToken}`, 'X-MFA-Token': totpCode(context.secret, gateway.clock) } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-session-token']).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(upstream.seen[before]?.headers['x-mfa-token']).toBeUndefined();
+    const again = await raw(gateway.port, '/api/orders', { headers: { Authorization: `Bearer ${context.aliceToken}`, 'X-Session-Token': String(answer.headers['x-session-token']) } });
+    expect(again.status).toBe(200);
+  });
+
+  test('a body is streamed to the upstream as it arrives', async () => {
+    const before = upstream.seen.length;
+    const answer = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: gateway.port, path: '/public/upload', method: 'POST', headers: { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.write('part one, ');
+      setTimeout(() => req.end('part two'), 20);
+    });
+    expect(answer).toBe(200);
+    expect(upstream.seen[before]?.body).toBe('part one, part two');
+  });
+
+  test('an upstream that does not answer in time: 504; one that refuses the connection: 502', async () => {
+    const timeoutGateway = await startGateway(gatewayYaml(upstream.url, "  - { paths: ['/slow'], policy: bypass }").replace('upstream_timeout: 2s', 'upstream_timeout: 1s'));
+    try {
+      const answer = await raw(timeoutGateway.port, '/slow');
+      expect({ status: answer.status, code: answer.json().code }).toEqual({ status: 504, code: 'gateway_timeout' });
+    } finally {
+      await timeoutGateway.close();
+    }
+    const closed = http.createServer();
+    const port = await listen(closed);
+    await closeServer(closed);
+    const downGateway = await startGateway(gatewayYaml(`http://127.0.0.1:${port}`));
+    try {
+      const answer = await raw(downGateway.port, '/public/x');
+      expect({ status: answer.status, code: answer.json().code, type: answer.headers['content-type'] }).toEqual({ status: 502, code: 'bad_gateway', type: 'application/problem+json; charset=utf-8' });
+    } finally {
+      await downGateway.close();
+    }
+  });
+});
+
+describe("the gateway's own routes", () => {
+  test('healthz and readyz answer without a token, and no rule or upstream can shadow them', async () => {
+    expect((await raw(gateway.port, '/mfa/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await raw(gateway.port, '/mfa/readyz')).json()).toEqual({ status: 'ready' });
+  });
+
+  test('the HTTP contract under /mfa takes the access token: none is a 401, a bad one a 401 invalid_token', async () => {
+    const none = await raw(gateway.port, '/mfa');
+    expect({ status: none.status, code: none.json().code }).toEqual({ status: 401, code: 'authentication_required' });
+    const bad = await raw(gateway.port, '/mfa', { headers: { Authorization: 'Bearer nope' } });
+    expect({ status: bad.status, code: bad.json().code }).toEqual({ status: 401, code: 'invalid_token' });
+    const status = await raw(gateway.port, '/mfa', { headers: { Authorization: `Bearer ${context.aliceToken}` } });
+    expect(status.status).toBe(200);
+    expect(status.json()).toMatchObject({ factors: [expect.objectContaining({ kind: 'totp' })] });
+  });
+
+  test('an unknown path under /mfa or /authz is a 404 of the gateway, never forwarded', async () => {
+    const before = upstream.seen.length;
+    for (const path of ['/mfa/nothing', '/MFA/nothing', '/authz/nothing', '/api/../mfa/nothing']) {
+      const answer = await raw(gateway.port, path, { method: 'POST', headers: { Authorization: `Bearer ${context.aliceToken}` } });
+      expect({ path, status: answer.status, code: answer.json().code }).toEqual({ path, status: 404, code: 'not_found' });
+    }
+    expect(upstream.seen.length).toBe(before);
+  });
+
+  test('the admin routes need an admin role', async () => {
+    const answer = await raw(gateway.port, '/mfa/admin/report', { headers: { Authorization: `Bearer ${context.aliceToken}`, 'X-Session-Token': context.freshSession } });
+    expect({ status: answer.status, code: answer.json().code }).toEqual({ status: 403, code: 'forbidden' });
+  });
+});
