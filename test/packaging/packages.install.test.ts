@@ -124,3 +124,22 @@ test.each(['tsconfig.cjs.json', 'tsconfig.esm.json'])(
   },
   120_000,
 );
+
+test('the mfakit-gateway bin runs from the installed package: check prints the rules, token signs a development token', () => {
+  const config = path.join(project, 'gateway.yaml');
+  fs.writeFileSync(
+    config,
+    [
+      'issuer: Acme',
+      'tokens:',
+      '  secret: a-development-secret-of-at-least-32-characters',
+      'rules:',
+      "  - { paths: ['/public/**'], policy: bypass }",
+      "  - { paths: ['/api/**'], policy: mfa }",
+      '',
+    ].join('\n'),
+  );
+  const bin = path.join(project, 'node_modules', '.bin', 'mfakit-gateway');
+  expect(run(bin, ['check', '--config', config], project)).toMatch(/\/api\/\*\*[\s\S]*mfa/);
+  expect(run(bin, ['token', '--config', config, '--sub', 'alice'], project).trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+}, 120_000);

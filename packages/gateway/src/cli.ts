@@ -90,7 +90,7 @@ async function run(argv: string[], io: Io): Promise<number> {
 /** Opens the stores, builds the gateway, listens, prints where, and closes everything on SIGINT or SIGTERM. */
 async function start(config: GatewayConfig, io: Io): Promise<void> {
   const logger = { warn: (message: string) => io.err(`[mfakit-gateway] ${message}`), error: (message: string) => io.err(`[mfakit-gateway] ${message}`) };
-  const encryptionKeys = config.mfa.encryptionKeys ?? nonEmpty(io.env.MFA_ENCRYPTION_KEYS);
+  const encryptionKeys = config.mfa.encryptionKeys; // the file's, else MFA_ENCRYPTION_KEYS (loadConfig)
   const databaseUrl = nonEmpty(io.env.DATABASE_URL);
   const redisUrl = nonEmpty(io.env.REDIS_URL);
   if (!encryptionKeys && (databaseUrl || io.env.NODE_ENV === 'production')) {

@@ -1,9 +1,9 @@
 import type { Mfa, MfaUser, Requirement } from '@mfakit/core';
 import { guard, type HttpResult, mfaRequestOf, problemResponse, requirementOf } from '@mfakit/core/http';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RuleMatcher } from './rules';
+import { compileRules } from './rules';
 import type { TokenFailure, TokenVerifier } from './tokens';
-import type { Rule } from './types';
+import type { Policy, Rule } from './types';
 
 /** The request a verdict is about: the original one, as the gateway or a proxy received it. */
 export interface GatewayRequest {
@@ -31,8 +31,9 @@ export const IDENTITY_HEADERS = ['x-mfa-user', 'x-mfa-amr', 'x-mfa-auth-time'] a
 const NO_IDENTITY: Readonly<Record<(typeof IDENTITY_HEADERS)[number], string>> = Object.freeze({ 'x-mfa-user': '', 'x-mfa-amr': '', 'x-mfa-auth-time': '' });
 
 /**
- * What the gateway decided: let the request through with the identity headers for the upstream
- * and the headers for the client (a new `X-Session-Token` after an inline code), or answer it.
+ * What the gateway decided: `{ allow: true, identity, headers }` lets the request through with the
+ * identity headers for the upstream and the headers for the client (a new `X-Session-Token` after
+ * an inline code); `{ allow: false, response }` answers it instead.
  */
 export type Verdict = { allow: true; identity: Record<string, string>; headers: Readonly<Record<string, string>> } | { allow: false; response: HttpResult };
 
@@ -50,20 +51,15 @@ const NO_USER = problemResponse({ code: 'forbidden', detail: 'This token names n
  * `invalid_token`, both with `WWW-Authenticate: Bearer`.
  *
  * @example
- * const decide = createDecider(mfa, compileRules(config.rules, config.defaultPolicy), createTokenVerifier(config.tokens));
+ * const decide = createDecider(mfa, config, createTokenVerifier(config.tokens));
  * const verdict = await decide({ method: 'GET', path: '/api/orders', host: 'api.example.com', headers, ip });
  */
-export function createDecider(mfa: Mfa, match: RuleMatcher, tokens: TokenVerifier): (request: GatewayRequest) => Promise<Verdict> {
-  const requirements = new WeakMap<Rule, Requirement>();
-  const requirementFor = (rule: Rule | null, maxAge: number | undefined, factors: string[] | undefined): Requirement => {
-    if (rule === null) return ANY_SESSION;
-    let requirement = requirements.get(rule);
-    if (!requirement) {
-      requirement = requirementOf({ ...(maxAge !== undefined ? { maxAge } : {}), ...(factors ? { methods: factors } : {}) }, `the rule at line ${rule.line}`);
-      requirements.set(rule, requirement);
-    }
-    return requirement;
-  };
+export function createDecider(mfa: Mfa, rules: { rules: readonly Rule[]; defaultPolicy: Policy }, tokens: TokenVerifier): (request: GatewayRequest) => Promise<Verdict> {
+  const match = compileRules(rules.rules, rules.defaultPolicy);
+  // Each rule's requirement, checked once here: a bad `max_age` or `factors` fails at start.
+  const requirements = new Map<Rule, Requirement>(
+    rules.rules.map((rule, index) => [rule, requirementOf({ ...(rule.maxAge !== undefined ? { maxAge: rule.maxAge } : {}), ...(rule.factors ? { methods: rule.factors } : {}) }, `rule ${index + 1}`)]),
+  );
 
   return async function decide(request) {
     const token = await tokens.verify(first(request.headers.authorization));
@@ -81,7 +77,7 @@ export function createDecider(mfa: Mfa, match: RuleMatcher, tokens: TokenVerifie
     if (token.kind === 'invalid') return { allow: false, response: tokenRefusal(token.reason) };
     if (matched.policy === 'authenticated') return { allow: true, identity: user ? identityOf(user) : NO_IDENTITY, headers: NO_HEADERS };
     if (!user) return { allow: false, response: NO_USER };
-    const requirement = requirementFor(matched.rule, matched.maxAge, matched.factors);
+    const requirement = (matched.rule && requirements.get(matched.rule)) || ANY_SESSION;
     return guard(mfa, mfaRequestOf(user, request.headers, request.ip, request.method), requirement, (decision) =>
       decision.allow
         ? {

@@ -58,7 +58,7 @@ export function forwardAuthRoutes(config: GatewayConfig, decide: (request: Gatew
       return writeResult(reply, problemResponse({ code: 'forbidden', detail: 'Forward-auth calls are answered only for the addresses in trusted_proxies.' }));
     }
     const { method, target, host } = described;
-    if (!method || !target || !/^[A-Za-z]{1,20}$/.test(method)) {
+    if (!method || !target || !/^[A-Z]{1,20}$/.test(method)) {
       return writeResult(reply, problemResponse({ code: 'invalid_request', detail: 'The proxy did not say which request to judge (method and URI headers).' }));
     }
     // The proxy forwards the path as sent, and upstreams do not all resolve dot segments as the

@@ -12,9 +12,9 @@
  *
  * @packageDocumentation
  */
-export { ConfigError, loadConfig, parseConfig, ruleTable } from './config';
-export { createDecider, type GatewayRequest, IDENTITY_HEADERS, type Verdict } from './decide';
+export { ConfigError, type ConfigErrorCode, type ConfigIssue, loadConfig, parseConfig, ruleTable } from './config';
+export { IDENTITY_HEADERS } from './decide';
 export { createGateway, type Gateway, type GatewayOptions } from './server';
 export { type OpenedStores, openStores, type StoreConfig } from './stores';
-export { createTokenVerifier, devToken, type TokenResult, type TokenVerifier } from './tokens';
+export { createTokenVerifier, type DevTokenClaims, devToken, type TokenFailure, type TokenResult, type TokenVerifier, type TokenVerifierOptions } from './tokens';
 export type { GatewayConfig, Policy, Rule, TokenConfig } from './types';

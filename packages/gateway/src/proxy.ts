@@ -5,8 +5,9 @@ import { IDENTITY_HEADERS } from './decide';
 
 /**
  * Request headers the upstream never sees from the client: the MFA credentials (the gateway
- * spends them), identity headers (the gateway sets its own), method overrides (the rules judged
- * the method as sent), and hop-by-hop headers (RFC 9110 7.6.1; the connection to the upstream is
+ * spends them), identity headers (the gateway sets its own), method overrides and URL rewrites
+ * (the rules judged the method and the path as sent), forwarding headers (the gateway sets its
+ * own), and hop-by-hop headers (RFC 9110 7.6.1; the connection to the upstream is
  * the gateway's own).
  */
 const DROPPED = new Set<string>([
@@ -28,6 +29,16 @@ const DROPPED = new Set<string>([
   'x-forwarded-for',
   'x-forwarded-host',
   'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-uri',
+  'x-forwarded-method',
+  'x-real-ip',
+  // Headers some upstreams route on instead of the request line (IIS, older Symfony and Zend):
+  // the rules judged the path, so no header may name another one.
+  'x-original-url',
+  'x-original-method',
+  'x-rewrite-url',
 ]);
 
 /**

@@ -9,14 +9,22 @@ import { createDecider, type GatewayRequest, tokenRefusal, type Verdict } from '
 import { forwardAuthRoutes, hostName } from './forwardAuth';
 import { normalizePath } from './paths';
 import { forwardedHeaders, limitBody } from './proxy';
-import { compileRules } from './rules';
+import { proxyUpgrades, refuse } from './upgrade';
 import { createTokenVerifier, type TokenVerifier } from './tokens';
 import type { GatewayConfig } from './types';
 
 /** What `createGateway` needs beside the configuration. */
 export interface GatewayOptions {
-  /** The stores (`openStores` opens them from the environment). @default one memory store, this process only */
-  stores?: { factors: FactorStore; state?: StateStore };
+  /**
+   * The stores: `factors` durable, `state` shared by every gateway (`openStores` opens both from
+   * the environment). @default one memory store, this process only
+   */
+  stores?: {
+    /** Factors, recovery codes, exemptions. */
+    factors: FactorStore;
+    /** Sessions, used codes, counters and locks. @default in memory */
+    state?: StateStore;
+  };
   /** `MFA_ENCRYPTION_KEYS` when the file has no `encryption_keys`. */
   encryptionKeys?: string;
   /** Where warnings and failures go. @default console */
@@ -29,8 +37,11 @@ export interface GatewayOptions {
 
 /** A built gateway: the Fastify instance (call `listen`), the core it asks, and how to stop. */
 export interface Gateway {
+  /** The Fastify instance, ready: `listen` on it, or hand `app.routing` to a server of your own. */
   app: FastifyInstance;
+  /** The core it asks, for `mfa.admin` and the like. */
   mfa: Mfa;
+  /** Closes the instance (the stores stay open: close what you opened). */
   close(): Promise<void>;
 }
 
@@ -60,14 +71,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ...options.mfa,
   });
   const tokens = options.tokens ?? createTokenVerifier(config.tokens);
-  const decide = createDecider(mfa, compileRules(config.rules, config.defaultPolicy), tokens);
+  const decide = createDecider(mfa, config, tokens);
 
   const app = Fastify({
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 300 },
     rewriteUrl: (req) => normalizedUrl(req),
     frameworkErrors: (err, _request, reply) => writeResult(reply, problemResponse(requestErrorProblem(err) ?? { code: 'invalid_request', detail: 'The request is malformed.' })),
-    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => socket.end(clientErrorAnswer(err)),
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => refuse(socket, clientErrorProblem(err)),
     logger: false,
   });
   app.setErrorHandler((err, request, reply) => {
@@ -81,7 +92,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   ownRoutes(app, config, mfa, tokens, options.stores);
   app.register(forwardAuthRoutes(config, decide), { prefix: '/authz' });
-  if (config.upstream) app.register(proxyRoutes(config, decide));
+  const isOwn = ownPaths(config);
+  if (config.upstream) {
+    app.register(proxyRoutes(config, isOwn, decide));
+    proxyUpgrades(app.server, { upstream: config.upstream, trustedProxies: config.trustedProxies, isOwn, decide });
+  }
   await app.ready();
   return { app, mfa, close: () => app.close() };
 }
@@ -100,18 +115,19 @@ function normalizedUrl(req: IncomingMessage): string {
 }
 
 /** What a malformed request, over-large headers or a slow client gets before any route: a problem, then the connection closes. */
-function clientErrorAnswer(err: NodeJS.ErrnoException): string {
-  const problem =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? problemResponse({ code: 'request_header_fields_too_large', detail: 'The request headers are over the limit.' })
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? problemResponse({ code: 'request_timeout', detail: 'The request did not arrive in time.' })
-        : problemResponse({ code: 'invalid_request', detail: 'The request could not be parsed.' });
-  const body = JSON.stringify(problem.body);
-  const headers = Object.entries({ ...problem.headers, 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' })
-    .map(([name, value]) => `${name}: ${value}`)
-    .join('\r\n');
-  return `HTTP/1.1 ${problem.status} ${problem.status === 431 ? 'Request Header Fields Too Large' : problem.status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n${headers}\r\n\r\n${body}`;
+function clientErrorProblem(err: NodeJS.ErrnoException): HttpResult {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return problemResponse({ code: 'request_header_fields_too_large', detail: 'The request headers are over the limit.' });
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return problemResponse({ code: 'request_timeout', detail: 'The request did not arrive in time.' });
+  return problemResponse({ code: 'invalid_request', detail: 'The request could not be parsed.' });
+}
+
+/** Whether a normalized path is the gateway's own (`mfaPath` and `/authz`, in any case): never forwarded. */
+function ownPaths(config: GatewayConfig): (path: string) => boolean {
+  const own = [config.mfaPath.toLowerCase(), '/authz'];
+  return (path) => {
+    const lower = path.toLowerCase();
+    return own.some((prefix) => lower === prefix || lower.startsWith(`${prefix}/`));
+  };
 }
 
 const notFound = (request: FastifyRequest): HttpResult => problemResponse({ code: 'not_found', detail: `Nothing here: ${request.method} ${request.url.split('?', 1)[0]!.slice(0, 100)}` });
@@ -171,9 +187,7 @@ async function storesFailure(stores: GatewayOptions['stores']): Promise<string |
  * the body streamed as it comes, and the headers but for the MFA credentials, the client's
  * identity headers, method overrides and hop-by-hop headers; with the identity headers added.
  */
-function proxyRoutes(config: GatewayConfig, decide: (request: GatewayRequest) => Promise<Verdict>) {
-  const own = [config.mfaPath.toLowerCase(), '/authz'];
-  const isOwn = (path: string) => own.some((prefix) => path.toLowerCase() === prefix || path.toLowerCase().startsWith(`${prefix}/`));
+function proxyRoutes(config: GatewayConfig, isOwn: (path: string) => boolean, decide: (request: GatewayRequest) => Promise<Verdict>) {
   return async function proxy(app: FastifyInstance) {
     await app.register(replyFrom, {
       base: config.upstream,

@@ -23,11 +23,18 @@ export interface StoreConfig {
 
 /** The stores opened, the encryption keys to use with them, and how to close them. */
 export interface OpenedStores {
-  stores: { factors: FactorStore; state?: StateStore };
+  /** What `createMfa` and `createGateway` take as `stores`. */
+  stores: {
+    /** PostgreSQL, or PGlite. */
+    factors: FactorStore;
+    /** Redis; absent: the core's memory store. */
+    state?: StateStore;
+  };
   /** `MFA_ENCRYPTION_KEYS`, or the development key kept in the data folder. */
   encryptionKeys: string;
   /** One line for the start-up message, e.g. 'factors in PGlite at .demo-data/express, state in memory'. */
   description: string;
+  /** Closes what was opened (connections, the embedded database and its lock). */
   close(): Promise<void>;
 }
 
@@ -38,8 +45,8 @@ const DEVELOPMENT_KEY_FILE = 'encryption-key';
 /**
  * Opens the stores of the gateway and the demos from their environment. Factors: PostgreSQL at DATABASE_URL, or PGlite in `dataDir` (kept
  * across restarts, one process at a time); both migrated here. State: Redis at REDIS_URL, or the
- * core's memory store. Without MFA_ENCRYPTION_KEYS (development only; config.ts refuses it with
- * DATABASE_URL), the secrets are encrypted under a key made once and kept in `dataDir` beside them,
+ * core's memory store. Without MFA_ENCRYPTION_KEYS (development only; the gateway and the demos
+ * refuse it with DATABASE_URL), the secrets are encrypted under a key made once and kept in `dataDir` beside them,
  * so enrollments survive a restart. Rejects, having closed what it opened, when a store does not answer.
  *
  * @example

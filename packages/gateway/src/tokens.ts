@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { type Clock, MfaError, type MfaUser, systemClock } from '@mfakit/core';
 import { type CryptoKey, createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify, SignJWT } from 'jose';
+import { causeChainOf, codeOf, failureOf, JwksUnavailable, MAX_USER_ID_LENGTH, rolesOf, type TokenFailure, userOf } from './lib/claims';
 import type { TokenConfig } from './types';
+
+export type { TokenFailure };
 
 /**
  * The longest bearer token read, in characters: 16 KiB, as much as Node's whole header block holds
@@ -11,9 +14,6 @@ import type { TokenConfig } from './types';
  * await verifier.verify(`Bearer ${'a'.repeat(MAX_TOKEN_LENGTH + 1)}`); // { kind: 'invalid', reason: 'too_large', ... }
  */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
-
-/** The longest user id, as `MfaUser.id` allows. */
-const MAX_USER_ID_LENGTH = 256;
 
 /** The shortest `tokens.secret`: 32 characters, the 256 bits RFC 7518 §3.2 asks of an HS256 key. */
 const MIN_SECRET_LENGTH = 32;
@@ -29,36 +29,6 @@ const PUBLIC_KEY_ALGORITHMS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS38
 /** A lifetime of `devToken`: a whole number and a unit, as the core's durations are written. */
 const LIFETIME = /^(\d+)([smhd])$/;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
-
-/**
- * Why a bearer token was refused. `detail` says more, for logs; neither ever holds the token.
- * - `malformed`: not `Bearer <token>`, not a compact JWS, or a header or claims set that is not JSON.
- * - `too_large`: longer than {@link MAX_TOKEN_LENGTH}; not parsed.
- * - `algorithm_not_allowed`: an `alg` outside `tokens.algorithms`, `none` included, and `HS256` at a JWKS verifier.
- * - `key_not_found`: no key of the JWKS fits the token's `kid` and `alg`, even after fetching the JWKS again.
- * - `signature_invalid`: the signature does not verify.
- * - `jwks_unavailable`: the JWKS could not be fetched, or what came back is not a usable JWKS.
- * - `expired`, `not_yet_valid`: `exp` or `nbf`, beyond `tokens.clockTolerance`.
- * - `issuer_mismatch`, `audience_mismatch`: `iss` or `aud` missing or not the configured one.
- * - `claims_invalid`: no `exp`, or a claim of the wrong type (`nbf`, `iat`, the user claim, the roles claim, `amr`, `auth_time`).
- * - `verification_failed`: anything else (such as an RSA key under 2048 bits).
- *
- * @example
- * if (result.kind === 'invalid' && result.reason === 'jwks_unavailable') log.error(result.detail); // the IdP, not the caller
- */
-export type TokenFailure =
-  | 'malformed'
-  | 'too_large'
-  | 'algorithm_not_allowed'
-  | 'key_not_found'
-  | 'signature_invalid'
-  | 'jwks_unavailable'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'issuer_mismatch'
-  | 'audience_mismatch'
-  | 'claims_invalid'
-  | 'verification_failed';
 
 /**
  * What a request's `Authorization` header proves.
@@ -134,16 +104,6 @@ export interface DevTokenClaims {
 
 /** A verification key, or the function jose calls to find one in a JWKS. */
 type KeySource = Uint8Array | JWTVerifyGetKey;
-
-/** The JWKS could not be read. Turned into `jwks_unavailable`, its message naming the cause (such as `ECONNREFUSED`). */
-class JwksUnavailable extends Error {
-  constructor(cause: unknown) {
-    super(`the JWKS could not be read: ${causeChainOf(cause)}`, { cause });
-  }
-}
-
-/** A claim the gateway reads has the wrong type. Turned into `claims_invalid`. */
-class InvalidClaim extends Error {}
 
 /**
  * Creates the verifier of the gateway's bearer tokens: a JWT signed by a key of the identity
@@ -337,89 +297,6 @@ function bearerTokenOf(authorization: string | undefined): string | TokenResult 
   if (token.length > MAX_TOKEN_LENGTH) return { kind: 'invalid', reason: 'too_large', detail: `the bearer token is ${token.length} characters, more than ${MAX_TOKEN_LENGTH}` };
   if (!B64TOKEN.test(token)) return { kind: 'invalid', reason: 'malformed', detail: 'the Authorization header is not "Bearer <token>" (RFC 6750 §2.1)' };
   return token;
-}
-
-/**
- * The user a verified token names, or null when it names none: no user claim, or (RFC 9068 §2.2)
- * a user claim equal to `client_id`, the mark of a client's own token (client credentials).
- */
-function userOf(claims: JWTPayload, userClaim: string, roles: string[]): MfaUser | null {
-  const value = claims[userClaim];
-  if (value === undefined || value === null) return null;
-  const id = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_USER_ID_LENGTH) {
-    throw new InvalidClaim(`the "${userClaim}" claim must be a string of 1 to ${MAX_USER_ID_LENGTH} characters or an integer`);
-  }
-  if (id === claims.client_id) return null;
-  const user: MfaUser = { id, roles };
-  const { amr, auth_time: authTime } = claims;
-  if (amr !== undefined) {
-    if (!isStringList(amr)) throw new InvalidClaim('the "amr" claim must be a list of strings (RFC 8176)');
-    user.amr = amr;
-  }
-  if (authTime !== undefined) {
-    if (typeof authTime !== 'number' || !Number.isFinite(authTime) || authTime < 0) throw new InvalidClaim('the "auth_time" claim must be a number of seconds since the epoch');
-    user.authTime = authTime;
-  }
-  return user;
-}
-
-/**
- * The roles of a claim: a list of strings, or one space-separated string (as OAuth's `scope`).
- * Any other type is refused rather than read as no roles, since a rule may deny by role.
- */
-function rolesOf(value: unknown, rolesClaim: string): string[] {
-  if (value === undefined || value === null) return [];
-  if (typeof value === 'string') return value.split(/\s+/).filter((role) => role !== '');
-  if (isStringList(value)) return value;
-  throw new InvalidClaim(`the "${rolesClaim}" claim must be a list of strings or one space-separated string`);
-}
-
-function isStringList(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string');
-}
-
-/** The reason and detail of a failed verification, from jose's error codes. */
-function failureOf(err: unknown): { reason: TokenFailure; detail: string } {
-  // The message only: a cause, such as JSON.parse's SyntaxError, may quote the token's content.
-  const detail = err instanceof Error ? err.message : String(err);
-  if (err instanceof JwksUnavailable) return { reason: 'jwks_unavailable', detail };
-  if (err instanceof InvalidClaim) return { reason: 'claims_invalid', detail };
-  switch (codeOf(err)) {
-    case 'ERR_JWS_INVALID':
-    case 'ERR_JWT_INVALID':
-      return { reason: 'malformed', detail };
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-    case 'ERR_JOSE_NOT_SUPPORTED':
-      return { reason: 'algorithm_not_allowed', detail };
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-      return { reason: 'key_not_found', detail };
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return { reason: 'signature_invalid', detail };
-    case 'ERR_JWT_EXPIRED':
-      return { reason: 'expired', detail };
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return { reason: claimFailureOf(err as { claim?: string; reason?: string }), detail };
-    default:
-      return { reason: 'verification_failed', detail };
-  }
-}
-
-function claimFailureOf({ claim, reason }: { claim?: string; reason?: string }): TokenFailure {
-  if (claim === 'iss') return 'issuer_mismatch';
-  if (claim === 'aud') return 'audience_mismatch';
-  if (claim === 'nbf' && reason === 'check_failed') return 'not_yet_valid';
-  return 'claims_invalid';
-}
-
-function codeOf(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : '';
-}
-
-/** An error's message and its causes' (fetch's "fetch failed" says little without its cause). */
-function causeChainOf(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  return err.cause instanceof Error ? `${err.message} (${causeChainOf(err.cause)})` : err.message;
 }
 
 function nonEmpty(value: string, option: string): string {

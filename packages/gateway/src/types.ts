@@ -22,6 +22,7 @@ export interface Rule {
   roles?: string[];
   /** The rule holds only for a verified token of one of these users. */
   users?: string[];
+  /** What the rule lets through. */
   policy: Policy;
   /** `mfa` only: the last proof must be at most this many seconds old (requireFreshMfa's `maxAge`). */
   maxAge?: number;
@@ -58,7 +59,12 @@ export interface GatewayConfig {
   /** The configuration file, absolute. */
   file: string;
   /** Where the gateway listens; `PORT`, when set, overrides the port. */
-  listen: { host: string; port: number };
+  listen: {
+    /** The address. @default '127.0.0.1' */
+    host: string;
+    /** The port. @default 8080 */
+    port: number;
+  };
   /** Standalone mode: the origin requests are forwarded to (`http://host:port`). Absent: forward-auth only. */
   upstream?: string;
   /** How long the upstream may take to answer, in ms, before a 504. @default 30_000 */
@@ -88,5 +94,8 @@ export interface GatewayConfig {
    * sets is here; createMfa fills in the rest and checks the ranges. `encryptionKeys` is the text
    * form (`'kid:base64key,...'`), from the file or else `MFA_ENCRYPTION_KEYS`.
    */
-  mfa: Omit<MfaOptions, 'stores' | 'notify' | 'exempt' | 'accountName' | 'onEvent' | 'logger' | 'clock' | 'randomBytes' | 'oob' | 'encryptionKeys'> & { encryptionKeys?: string };
+  mfa: Omit<MfaOptions, 'stores' | 'notify' | 'exempt' | 'accountName' | 'onEvent' | 'logger' | 'clock' | 'randomBytes' | 'oob' | 'encryptionKeys'> & {
+    /** `kid:base64key,...`, the first one current: `encryption_keys` of the file, else `MFA_ENCRYPTION_KEYS`. */
+    encryptionKeys?: string;
+  };
 }

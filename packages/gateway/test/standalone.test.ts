@@ -46,6 +46,9 @@ describe('forwarding', () => {
         'Content-Type': 'text/plain',
         Cookie: 'theme=dark; mfa_session=abc; lang=en',
         'X-Request-Id': 'r-1',
+        'X-Original-URL': '/admin/users',
+        'X-Rewrite-URL': '/admin/users',
+        'X-HTTP-Method-Override': 'DELETE',
       },
       body: 'hello upstream',
     });
@@ -60,6 +63,8 @@ describe('forwarding', () => {
       'x-forwarded-for': '127.0.0.1',
     });
     expect(reached.headers['x-session-token']).toBeUndefined();
+    // Headers some upstreams route on instead of the request line name no other path or method.
+    expect([reached.headers['x-original-url'], reached.headers['x-rewrite-url'], reached.headers['x-http-method-override']]).toEqual([undefined, undefined, undefined]);
     expect(Number(reached.headers['x-mfa-auth-time'])).toBe(Math.floor(gateway.clock.now() / 1000));
   });
 
@@ -109,6 +114,61 @@ describe('forwarding', () => {
       expect({ status: answer.status, code: answer.json().code, type: answer.headers['content-type'] }).toEqual({ status: 502, code: 'bad_gateway', type: 'application/problem+json; charset=utf-8' });
     } finally {
       await downGateway.close();
+    }
+  });
+});
+
+describe('upgrades (WebSocket)', () => {
+  /** An upstream that accepts every upgrade and echoes what comes through the tunnel, after a line naming the user. */
+  async function startUpgradeUpstream() {
+    const server = http.createServer((_req, res) => res.end('no upgrade'));
+    server.on('upgrade', (req, socket) => {
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\n\r\nhello ${req.headers['x-mfa-user']} at ${req.url}\n`);
+      socket.pipe(socket);
+    });
+    const port = await listen(server);
+    return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+  }
+
+  /** Asks for an upgrade; resolves with the status and, once upgraded, the first bytes after sending `ping`. */
+  function upgrade(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; echoed?: string; code?: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path, headers: { Connection: 'Upgrade', Upgrade: 'websocket', ...headers } });
+      req.on('upgrade', (res, socket, head: Buffer) => {
+        let echoed = head.toString(); // what came with the 101, read by the client's parser
+        socket.on('data', (chunk: Buffer) => {
+          echoed += chunk.toString();
+          if (echoed.endsWith('ping')) {
+            socket.destroy();
+            resolve({ status: res.statusCode ?? 0, echoed });
+          }
+        });
+        socket.write('ping');
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body) as { code: string }).code }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  test('an upgrade is judged like any other request, then tunnelled with the identity headers', async () => {
+    const wsUpstream = await startUpgradeUpstream();
+    const wsGateway = await startGateway(gatewayYaml(wsUpstream.url));
+    try {
+      const setup = await prepareScenarios(wsGateway);
+      expect(await upgrade(wsGateway.port, '/api/stream', {})).toEqual({ status: 401, code: 'authentication_required' });
+      expect(await upgrade(wsGateway.port, '/api/stream', { Authorization: `Bearer ${setup.aliceToken}` })).toEqual({ status: 401, code: 'mfa_required' });
+      expect(await upgrade(wsGateway.port, '/public/%2e%2e/api/stream', {})).toEqual({ status: 401, code: 'authentication_required' });
+      expect(await upgrade(wsGateway.port, '/api%2Fstream', {})).toEqual({ status: 400, code: 'invalid_request' });
+      const open = await upgrade(wsGateway.port, '/api//stream?x=1', { Authorization: `Bearer ${setup.aliceToken}`, 'X-Session-Token': setup.freshSession, 'X-MFA-User': 'mallory' });
+      expect(open).toEqual({ status: 101, echoed: 'hello alice at /api/stream?x=1\nping' });
+    } finally {
+      await wsGateway.close();
+      await wsUpstream.close();
     }
   });
 });

@@ -10,6 +10,7 @@ import type { Clock, MfaEvent } from '@mfakit/core';
 import { type Demo, type DemoFactory, TEST_RECOVERY_CODE_COST, totpCode } from '@mfakit/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createApp as createExpressApp } from '../../../examples/express/src/app';
+import { createApp as createFastifyApp } from '../../../examples/fastify/src/app';
 import { createApp as createKoaApp } from '../../../examples/koa/src/app';
 import { createApp as createNestApp } from '../../../examples/nestjs/src/app';
 
@@ -58,6 +59,14 @@ export const DEMOS: { name: string; create: DemoFactory }[] = [
     create: async (options) => {
       const { app, mfa } = createKoaApp(options);
       return { handler: app.callback(), mfa };
+    },
+  },
+  {
+    name: 'fastify',
+    create: async (options) => {
+      const { app, mfa } = createFastifyApp(options);
+      await app.ready();
+      return { handler: app.routing, mfa, close: () => app.close() };
     },
   },
   {

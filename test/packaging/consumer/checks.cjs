@@ -18,6 +18,7 @@ const EXPORTS = {
   '@mfakit/redis': ['RedisStateStore'],
   '@mfakit/postgres': ['PostgresFactorStore', 'migrate'],
   '@mfakit/cli': ['runCli', 'isCliCommand'],
+  '@mfakit/gateway': ['createGateway', 'loadConfig', 'parseConfig', 'ruleTable', 'openStores', 'createTokenVerifier', 'devToken'],
 };
 
 /** Listens on a free port, fetches `path` with `headers`, closes; resolves with status and body. */

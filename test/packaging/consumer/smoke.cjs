@@ -3,7 +3,19 @@
 require('reflect-metadata');
 const { runChecks } = require('./checks.cjs');
 
-const names = ['@mfakit/core', '@mfakit/core/http', '@mfakit/core/store', '@mfakit/express', '@mfakit/fastify', '@mfakit/koa', '@mfakit/nestjs', '@mfakit/redis', '@mfakit/postgres', '@mfakit/cli'];
+const names = [
+  '@mfakit/core',
+  '@mfakit/core/http',
+  '@mfakit/core/store',
+  '@mfakit/express',
+  '@mfakit/fastify',
+  '@mfakit/koa',
+  '@mfakit/nestjs',
+  '@mfakit/redis',
+  '@mfakit/postgres',
+  '@mfakit/cli',
+  '@mfakit/gateway',
+];
 
 runChecks({
   format: 'cjs',

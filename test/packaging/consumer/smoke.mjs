@@ -7,6 +7,7 @@ import * as coreHttp from '@mfakit/core/http';
 import * as coreStore from '@mfakit/core/store';
 import * as express from '@mfakit/express';
 import * as fastify from '@mfakit/fastify';
+import * as gateway from '@mfakit/gateway';
 import * as koa from '@mfakit/koa';
 import * as nestjs from '@mfakit/nestjs';
 import * as postgres from '@mfakit/postgres';
@@ -30,6 +31,7 @@ const mfakit = {
   '@mfakit/redis': redis,
   '@mfakit/postgres': postgres,
   '@mfakit/cli': cli,
+  '@mfakit/gateway': gateway,
 };
 
 try {

@@ -6,6 +6,7 @@ import { createMfa, MemoryStore, type Mfa, MfaError, type MfaState, type Outcome
 import { type Decision, guard as decideRoute } from '@mfakit/core/http';
 import type { StateStore } from '@mfakit/core/store';
 import { mfaRouter, requireFreshMfa, requireMfa } from '@mfakit/express';
+import { createGateway, type Gateway, type GatewayConfig, parseConfig } from '@mfakit/gateway';
 import { requireMfa as koaRequireMfa } from '@mfakit/koa';
 import { MfaGuard, MfaModule, RequireMFA } from '@mfakit/nestjs';
 import { PostgresFactorStore } from '@mfakit/postgres';
@@ -53,4 +54,7 @@ const states: StateStore = memory;
 // @ts-expect-error the context is the core's own
 local.options;
 
-export { checked, decided, done, error, guard, module, states };
+const gatewayConfig: GatewayConfig = parseConfig('issuer: Acme\ntokens: { secret: a-development-secret-of-at-least-32-characters }\nrules: []\n', 'gateway.yaml', {});
+const gateway: Promise<Gateway> = createGateway(gatewayConfig, { stores: { factors: memory, state: memory } });
+
+export { checked, decided, done, error, gateway, guard, module, states };
