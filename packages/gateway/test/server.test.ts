@@ -124,7 +124,8 @@ describe('mfakit-gateway', () => {
     expect(err.join('\n')).toContain(`${file}:2: tokens.secret:`);
   });
 
-  test('a ${NAME} the environment lacks is an error naming it', async () => {
+  test('a reference to an environment variable that is not set is an error naming it', async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file's own ${NAME} syntax
     const file = write(gatewayYaml(undefined).replace(TEST_SECRET, '${GATEWAY_SECRET}'));
     expect(await main(['check', '--config', file], io())).toBe(2);
     expect(err.join('\n')).toContain('GATEWAY_SECRET');
