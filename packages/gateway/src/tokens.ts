@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Clock, MfaError, type MfaUser, systemClock } from '@mfakit/core';
 import { type CryptoKey, createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify, SignJWT } from 'jose';
@@ -103,7 +104,7 @@ export interface DevTokenClaims {
 }
 
 /** A verification key, or the function jose calls to find one in a JWKS. */
-type KeySource = Uint8Array | JWTVerifyGetKey;
+type KeySource = KeyObject | JWTVerifyGetKey;
 
 /**
  * Creates the verifier of the gateway's bearer tokens: a JWT signed by a key of the identity
@@ -233,11 +234,12 @@ function jwksUrlOf(jwksUri: string | undefined): URL {
 }
 
 /** The HMAC key of a secret, refused when short or when `algorithms` holds any other than HS256/384/512. */
-function secretKeyOf(secret: string, algorithms: string[]): Uint8Array {
+function secretKeyOf(secret: string, algorithms: string[]): KeyObject {
   if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) invalidOption(`tokens.secret must be at least ${MIN_SECRET_LENGTH} characters`);
   const unfit = algorithms.filter((alg) => !HMAC_ALGORITHMS.has(alg));
   if (unfit.length > 0) invalidOption(`tokens.algorithms must be HS256, HS384 or HS512 with a secret, got ${unfit.join(', ')}`);
-  return new TextEncoder().encode(secret);
+  // A KeyObject, made once: given raw bytes, jose would import the key again on every token.
+  return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
 /** The JWKS of a file, read once; refused when unreadable or when it holds private or symmetric keys. */

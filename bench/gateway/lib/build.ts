@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build, type Plugin } from 'esbuild';
+
+const ENTRIES = { gateway: path.resolve(__dirname, '../gateway.ts'), upstream: path.resolve(__dirname, '../upstream.ts') };
+
+/** The compiled processes of the benchmark: each one's file, and `remove()` for their folder. */
+export interface Built {
+  gateway: string;
+  upstream: string;
+  remove(): void;
+}
+
+/**
+ * Compiles bench/gateway/gateway.ts and upstream.ts, with the workspace's TypeScript they import
+ * (@mfakit/*), into CommonJS files in a temporary folder, as a `tsc` build runs in production;
+ * every other package (Fastify, @fastify/reply-from, jose) stays external and loads from
+ * node_modules. Not tsx, for the reason bench/http/lib/build.ts gives: its keepNames wraps every
+ * closure and costs the workspace's code ~1 µs a request that the packages do not pay.
+ */
+export async function buildProcesses(): Promise<Built> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mfakit-bench-gateway-'));
+  try {
+    await build({
+      entryPoints: ENTRIES,
+      outdir: dir,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'warning',
+      // For a profile's functions to map back to the TypeScript (bench/http/lib/profile.ts reads it).
+      sourcemap: true,
+      plugins: [externalPackages],
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return { gateway: path.join(dir, 'gateway.js'), upstream: path.join(dir, 'upstream.js'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Keeps every package but the workspace's out of the bundle, required by its resolved path: the
+ * bundle lives in a temporary folder, where `require('fastify')` would find nothing.
+ */
+const externalPackages: Plugin = {
+  name: 'external-packages',
+  setup(builder) {
+    builder.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.path.startsWith('@mfakit/') || args.path.startsWith('node:') || args.pluginData === 'resolving') return undefined;
+      const resolved = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      return resolved.external ? { path: args.path, external: true } : { path: resolved.path, external: true };
+    });
+  },
+};
