@@ -69,7 +69,7 @@ export interface TestGateway {
 
 export async function startGateway(yaml: string, file = '/tmp/gateway-test.yaml'): Promise<TestGateway> {
   const config = parseConfig(yaml, file, {});
-  const clock = new FakeClock();
+  const clock = new FakeClock(Date.now()); // now: the tokens (auth_time, exp) are on the real clock
   const stores = { factors: new MemoryStore(), state: new MemoryStore() };
   const gateway = await createGateway(config, { stores, logger: { warn: () => undefined, error: () => undefined }, mfa: { clock, encryptionKeys: TEST_ENCRYPTION_KEYS } });
   await gateway.app.listen({ host: '127.0.0.1', port: 0 });

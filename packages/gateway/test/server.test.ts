@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { MemoryStore } from '@mfakit/core';
+import { SignJWT } from 'jose';
 import { createGateway, parseConfig } from '@mfakit/gateway';
 import { FakeClock, FlakyStateStore, TEST_ENCRYPTION_KEYS, totpCode } from '@mfakit/testing';
 import { main } from '../src/cli';
@@ -89,6 +90,49 @@ test('notifications_url receives each notice as a JSON POST: a factor added tell
     await gateway.close();
     await closeServer(hook);
   }
+});
+
+describe('tokens and the mfa policy', () => {
+  test("an SSO's MFA in the token counts only as policy.trusted_amr says", async () => {
+    const upstream = await startUpstream();
+    const trusting = await startGateway(`policy: { trusted_amr: [mfa] }\n${gatewayYaml(upstream.url)}`);
+    const untrusting = await startGateway(gatewayYaml(upstream.url));
+    try {
+      const trusted = await raw(trusting.port, '/api/orders', { headers: { Authorization: `Bearer ${await trusting.token('carol', { amr: ['pwd', 'mfa'] })}` } });
+      expect(trusted.status).toBe(200);
+      expect(upstream.seen.at(-1)?.headers['x-mfa-amr']).toBe('mfa');
+      const notTrusted = await raw(untrusting.port, '/api/orders', { headers: { Authorization: `Bearer ${await untrusting.token('carol', { amr: ['pwd', 'mfa'] })}` } });
+      expect(notTrusted.status).toBe(403); // carol has no factor, and the token's amr is not trusted here
+      const otherAmr = await raw(trusting.port, '/api/orders', { headers: { Authorization: `Bearer ${await trusting.token('dave', { amr: ['pwd'] })}` } });
+      expect(otherAmr.status).toBe(403);
+    } finally {
+      await trusting.close();
+      await untrusting.close();
+      await upstream.close();
+    }
+  });
+
+  test('a client credentials token (sub = client_id) passes an authenticated rule and never an mfa rule', async () => {
+    const upstream = await startUpstream();
+    const gateway = await startGateway(gatewayYaml(upstream.url));
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await new SignJWT({ sub: 'reporting-job', client_id: 'reporting-job', amr: ['mfa'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('https://idp.test')
+        .setAudience('orders-api')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300)
+        .sign(new TextEncoder().encode(TEST_SECRET));
+      const catalog = await raw(gateway.port, '/api/catalog/books', { headers: { Authorization: `Bearer ${token}` } });
+      expect({ status: catalog.status, user: upstream.seen.at(-1)?.headers['x-mfa-user'] }).toEqual({ status: 200, user: '' });
+      const orders = await raw(gateway.port, '/api/orders', { headers: { Authorization: `Bearer ${token}` } });
+      expect({ status: orders.status, code: orders.json().code }).toEqual({ status: 403, code: 'forbidden' });
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
 });
 
 describe('mfakit-gateway', () => {
