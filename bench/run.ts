@@ -1,4 +1,4 @@
-// `pnpm bench` (every suite, a few minutes) and `pnpm bench --quick` (under a minute): runs the
+// `pnpm bench` (every suite, a few minutes) and `pnpm bench --quick` (about a minute and a half): runs the
 // suites in turn, each comparing mfakit with its baseline in the same run, and writes
 // bench/results/latest.json and bench/results/latest.md. Nothing in `pnpm test` depends on it.
 import { writeFileSync, mkdirSync } from 'node:fs';

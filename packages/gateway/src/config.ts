@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import { bytes, DEFAULT_LISTEN, deadline, encryptionKeysProblem, type FileSettings, fallbackMessage, fileSchema, HMAC_ALGORITHMS, hostPort, NOT_A_MAPPING, seconds } from './lib/configSchema';
+import { HMAC_ALGORITHMS } from './lib/algorithms';
+import { bytes, DEFAULT_LISTEN, deadline, encryptionKeysProblem, type FileSettings, fallbackMessage, fileSchema, hostPort, NOT_A_MAPPING, seconds } from './lib/configSchema';
 import type { GatewayConfig, Policy, Rule, TokenConfig } from './types';
 
 /**

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { type Clock, MfaError, type MfaUser, systemClock } from '@mfakit/core';
 import { type CryptoKey, createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify, SignJWT } from 'jose';
 import { causeChainOf, codeOf, failureOf, JwksUnavailable, MAX_USER_ID_LENGTH, rolesOf, type TokenFailure, userOf } from './lib/claims';
+import { HMAC_ALGORITHMS, MIN_SECRET_LENGTH, PUBLIC_KEY_ALGORITHMS } from './lib/algorithms';
 import type { TokenConfig } from './types';
 
 export type { TokenFailure };
@@ -16,16 +17,8 @@ export type { TokenFailure };
  */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
 
-/** The shortest `tokens.secret`: 32 characters, the 256 bits RFC 7518 §3.2 asks of an HS256 key. */
-const MIN_SECRET_LENGTH = 32;
-
 /** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-
-const HMAC_ALGORITHMS = new Set(['HS256', 'HS384', 'HS512']);
-
-/** The public-key JWS algorithms of jose 6 (RFC 7518 §3.1, RFC 8037, ML-DSA). */
-const PUBLIC_KEY_ALGORITHMS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87']);
 
 /** A lifetime of `devToken`: a whole number and a unit, as the core's durations are written. */
 const LIFETIME = /^(\d+)([smhd])$/;
@@ -194,7 +187,7 @@ export async function devToken(config: TokenConfig, claims: DevTokenClaims, opti
   if (claims.roles !== undefined) payload[config.rolesClaim] = claims.roles;
   if (claims.amr !== undefined) payload.amr = claims.amr;
   const jwt = new SignJWT(payload)
-    .setProtectedHeader({ alg: config.algorithms.find((alg) => HMAC_ALGORITHMS.has(alg)) ?? 'HS256', typ: 'JWT' })
+    .setProtectedHeader({ alg: config.algorithms.find((alg) => HMAC_ALGORITHMS.includes(alg)) ?? 'HS256', typ: 'JWT' })
     .setIssuedAt(now)
     .setExpirationTime(now + Number(lifetime[1]) * UNIT_SECONDS[lifetime[2] as keyof typeof UNIT_SECONDS]);
   if (config.issuer !== undefined) jwt.setIssuer(config.issuer);
@@ -209,7 +202,7 @@ function keySourceOf(config: TokenConfig, options: TokenVerifierOptions): KeySou
   if (sources.length !== 1) invalidOption(`tokens needs exactly one of jwks_uri, jwks_file and secret, got ${sources.length}`);
   if (!Array.isArray(config.algorithms) || config.algorithms.length === 0) invalidOption('tokens.algorithms must name one JWS algorithm or more');
   if (config.secret !== undefined) return secretKeyOf(config.secret, config.algorithms);
-  const unfit = config.algorithms.filter((alg) => !PUBLIC_KEY_ALGORITHMS.has(alg));
+  const unfit = config.algorithms.filter((alg) => !PUBLIC_KEY_ALGORITHMS.includes(alg));
   if (unfit.length > 0) invalidOption(`tokens.algorithms must be public-key algorithms with a JWKS (such as RS256, PS256, ES256, EdDSA), got ${unfit.join(', ')}`);
   if (config.jwksFile !== undefined) return guarded(createLocalJWKSet(readJwksFile(config.jwksFile)));
   return guarded(
@@ -236,7 +229,7 @@ function jwksUrlOf(jwksUri: string | undefined): URL {
 /** The HMAC key of a secret, refused when short or when `algorithms` holds any other than HS256/384/512. */
 function secretKeyOf(secret: string, algorithms: string[]): KeyObject {
   if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) invalidOption(`tokens.secret must be at least ${MIN_SECRET_LENGTH} characters`);
-  const unfit = algorithms.filter((alg) => !HMAC_ALGORITHMS.has(alg));
+  const unfit = algorithms.filter((alg) => !HMAC_ALGORITHMS.includes(alg));
   if (unfit.length > 0) invalidOption(`tokens.algorithms must be HS256, HS384 or HS512 with a secret, got ${unfit.join(', ')}`);
   // A KeyObject, made once: given raw bytes, jose would import the key again on every token.
   return createSecretKey(Buffer.from(secret, 'utf8'));

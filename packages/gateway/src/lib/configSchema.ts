@@ -3,6 +3,7 @@ import { type Deadline, type Duration, MfaError, parseEncryptionKeys } from '@mf
 import { z } from 'zod';
 import { normalizePath } from '../paths';
 import { compileGlob } from '../rules';
+import { HMAC_ALGORITHMS, MIN_SECRET_LENGTH, PUBLIC_KEY_ALGORITHMS } from './algorithms';
 
 // The schema of the gateway's YAML file, in the file's names, and the checks of its values. Each
 // check names the problem for the operator; none quotes the value it refuses. config.ts parses the
@@ -197,11 +198,9 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/; // RFC 9110 5.6.2, the characters
 const HOST_NAME = /^(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/i;
 const AMR_VALUE = /^[a-z]{2,16}$/; // RFC 8176 values, as @mfakit/core checks them
 /** The JWS algorithms of a `tokens.secret`; the only ones it may have. */
-export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
-const JWS_ALGORITHMS = [...HMAC_ALGORITHMS, 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']; // what jose verifies
+const JWS_ALGORITHMS = [...HMAC_ALGORITHMS, ...PUBLIC_KEY_ALGORITHMS]; // what jose verifies
 /** Where the gateway listens when `listen` is left out; its host too when `listen` is a port. */
 export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 8080 };
-const HS256_SECRET_MIN = 32; // characters: 256 bits at one bit a character is the least RFC 7518 3.2 allows
 const AES_KEY_BYTES = 32; // AES-256, as @mfakit/core's key ring needs
 
 const text = z.string().min(1);
@@ -245,7 +244,7 @@ export const fileSchema = strict({
   tokens: strict({
     jwks_uri: checked(jwksUriProblem).optional(),
     jwks_file: text.optional(),
-    secret: z.string().min(HS256_SECRET_MIN, `must be at least ${HS256_SECRET_MIN} characters`).optional(),
+    secret: z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`).optional(),
     issuer: text.optional(),
     audience: z.union([text, names], { error: 'must be a string or a list of strings' }).optional(),
     algorithms: z.array(algorithm).min(1).optional(),
