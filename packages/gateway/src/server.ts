@@ -88,7 +88,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     return writeResult(reply, problemResponse({ code: 'internal_error', detail: 'The gateway failed to answer this request; try again later.' }));
   });
   app.setNotFoundHandler((request, reply) => writeResult(reply, notFound(request)));
-  app.get(REFUSED_PATH, (request, reply) => writeResult(reply, problemResponse({ code: 'invalid_request', detail: `The path is refused: ${refusedPaths.get(request.raw) ?? 'malformed'}.` })));
+  app.all(REFUSED_PATH, (request, reply) => writeResult(reply, problemResponse({ code: 'invalid_request', detail: `The path is refused: ${refusedPaths.get(request.raw) ?? 'malformed'}.` })));
 
   ownRoutes(app, config, mfa, tokens, options.stores);
   app.register(forwardAuthRoutes(config, decide), { prefix: '/authz' });

@@ -50,6 +50,21 @@ test('with body_limit, a body declared larger is a 413 before the upstream; a sm
   }
 });
 
+test('a refused path is a 400 whatever the method, even where the default policy lets everything through', async () => {
+  const upstream = await startUpstream();
+  const gateway = await startGateway(gatewayYaml(upstream.url).replace('default_policy: deny', 'default_policy: bypass'));
+  try {
+    for (const method of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']) {
+      const answer = await raw(gateway.port, '/x%2F..%2Fadmin', { method, headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      expect({ method, status: answer.status, code: answer.json().code }).toEqual({ method, status: 400, code: 'invalid_request' });
+    }
+    expect(upstream.seen).toHaveLength(0);
+  } finally {
+    await gateway.close();
+    await upstream.close();
+  }
+});
+
 test('headers over the limit are a 431 problem, not a dropped connection', async () => {
   const gateway = await startGateway(gatewayYaml(undefined));
   try {
