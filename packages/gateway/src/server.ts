@@ -212,8 +212,13 @@ function proxyRoutes(config: GatewayConfig, isOwn: (path: string) => boolean, de
   };
 }
 
-/** The answer when the upstream fails: 504 when it did not answer in time, else 502. */
-function upstreamFailure(error: Error & { statusCode?: number }): HttpResult {
+/**
+ * The answer when forwarding fails: 413 when the body grew past `body_limit` on the way (a chunked
+ * body, whose length was not declared), 504 when the upstream did not answer in time, else 502.
+ */
+function upstreamFailure(error: Error & { statusCode?: number; cause?: unknown }): HttpResult {
+  const tooLarge = requestErrorProblem(error.cause);
+  if (tooLarge?.code === 'payload_too_large') return problemResponse(tooLarge);
   return error.statusCode === 504
     ? problemResponse({ code: 'gateway_timeout', detail: 'The upstream API did not answer in time.' })
     : problemResponse({ code: 'bad_gateway', detail: 'The upstream API could not be reached.' });

@@ -42,6 +42,17 @@ test('with body_limit, a body declared larger is a 413 before the upstream; a sm
     const large = await raw(gateway.port, '/public/upload', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'x'.repeat(17) });
     expect({ status: large.status, code: large.json().code }).toEqual({ status: 413, code: 'payload_too_large' });
     expect(upstream.seen).toHaveLength(0);
+    const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: gateway.port, path: '/public/upload', method: 'POST', headers: { 'Transfer-Encoding': 'chunked', 'Content-Type': 'text/plain' } }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.write('x'.repeat(10));
+      req.end('x'.repeat(10));
+    });
+    expect({ status: chunked.status, code: JSON.parse(chunked.body).code }).toEqual({ status: 413, code: 'payload_too_large' });
     const small = await raw(gateway.port, '/public/upload', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'x'.repeat(16) });
     expect(small.status).toBe(200);
   } finally {
