@@ -3,14 +3,10 @@ import { type HttpResult, NO_STORE, problemResponse, PROBLEM_CONTENT_TYPE } from
 
 /**
  * The demo's own error answers, in the same RFC 9457 shape as mfakit's (`type`, `title`,
- * `status`, `detail`, `code`), for the situations mfakit's contract does not cover: a wrong
- * password, an unknown route, oversized headers, an unexpected failure.
+ * `status`, `detail`, `code`), for what mfakit's catalogue does not cover: a wrong password.
  */
 export const DEMO_PROBLEMS = {
   invalid_credentials: { status: 401, title: 'The username or password is wrong' },
-  request_timeout: { status: 408, title: 'The request took too long to arrive' },
-  request_header_fields_too_large: { status: 431, title: 'The request headers are too large' },
-  internal_error: { status: 500, title: 'Something went wrong' },
 } as const;
 
 export type DemoProblemCode = keyof typeof DEMO_PROBLEMS;

@@ -53,7 +53,7 @@ test('a 20 KB header is answered 431 with a problem+json body, and never reaches
   expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
   expect(res.headers['cache-control']).toBe('no-store');
   expect(JSON.parse(res.body)).toEqual({
-    type: 'urn:mfakit:demo:problem:request_header_fields_too_large',
+    type: 'urn:mfakit:problem:request_header_fields_too_large',
     title: 'The request headers are too large',
     status: 431,
     detail: expect.stringMatching(/^The request headers are larger than the \d+ KB this server accepts\.$/),

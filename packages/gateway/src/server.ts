@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createMfa, type Mfa, type MfaLogger, type MfaUser, type Notifications } from '@mfakit/core';
-import { type HttpResult, problemResponse, requestErrorProblem } from '@mfakit/core/http';
+import { answerClientError, type HttpResult, problemResponse, requestErrorProblem } from '@mfakit/core/http';
 import type { FactorStore, StateStore } from '@mfakit/core/store';
 import { mfaAdminRouter, mfaRouter, writeResult } from '@mfakit/fastify';
 import replyFrom from '@fastify/reply-from';
@@ -9,7 +9,7 @@ import { createDecider, type GatewayRequest, tokenRefusal, type Verdict } from '
 import { forwardAuthRoutes, hostName } from './forwardAuth';
 import { normalizePath } from './paths';
 import { forwardedHeaders, limitBody } from './proxy';
-import { proxyUpgrades, refuse } from './upgrade';
+import { proxyUpgrades } from './upgrade';
 import { createTokenVerifier, type TokenVerifier } from './tokens';
 import type { GatewayConfig } from './types';
 
@@ -78,7 +78,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 300 },
     rewriteUrl: (req) => normalizedUrl(req),
     frameworkErrors: (err, _request, reply) => writeResult(reply, problemResponse(requestErrorProblem(err) ?? { code: 'invalid_request', detail: 'The request is malformed.' })),
-    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => refuse(socket, clientErrorProblem(err)),
+    clientErrorHandler: answerClientError,
     logger: false,
   });
   app.setErrorHandler((err, request, reply) => {
@@ -112,13 +112,6 @@ function normalizedUrl(req: IncomingMessage): string {
   if (normalized.ok) return queryAt === -1 ? normalized.path : normalized.path + url.slice(queryAt);
   refusedPaths.set(req, normalized.reason);
   return REFUSED_PATH;
-}
-
-/** What a malformed request, over-large headers or a slow client gets before any route: a problem, then the connection closes. */
-function clientErrorProblem(err: NodeJS.ErrnoException): HttpResult {
-  if (err.code === 'HPE_HEADER_OVERFLOW') return problemResponse({ code: 'request_header_fields_too_large', detail: 'The request headers are over the limit.' });
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return problemResponse({ code: 'request_timeout', detail: 'The request did not arrive in time.' });
-  return problemResponse({ code: 'invalid_request', detail: 'The request could not be parsed.' });
 }
 
 /** Whether a normalized path is the gateway's own (`mfaPath` and `/authz`, in any case): never forwarded. */

@@ -1,6 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import type { Duplex } from 'node:stream';
-import { type HttpResult, problemResponse } from '@mfakit/core/http';
+import { problemResponse, writeToSocket } from '@mfakit/core/http';
 import proxyAddr from 'proxy-addr';
 import type { GatewayRequest, Verdict } from './decide';
 import { hostName } from './forwardAuth';
@@ -29,7 +30,7 @@ export function proxyUpgrades(server: http.Server, options: UpgradeOptions): voi
   const trust = proxyAddr.compile(options.trustedProxies);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    tunnel(req, socket, head, options, proxyAddr(req, trust)).catch(() => refuse(socket, problemResponse({ code: 'internal_error', detail: 'The gateway failed to answer this request.' })));
+    tunnel(req, socket, head, options, proxyAddr(req, trust)).catch(() => writeToSocket(socket, problemResponse({ code: 'internal_error', detail: 'The gateway failed to answer this request.' })));
   });
 }
 
@@ -37,15 +38,21 @@ async function tunnel(req: IncomingMessage, socket: Duplex, head: Buffer, option
   const url = req.url ?? '';
   const queryAt = url.indexOf('?');
   const normalized = normalizePath(queryAt === -1 ? url : url.slice(0, queryAt));
-  if (!normalized.ok) return refuse(socket, problemResponse({ code: 'invalid_request', detail: `The path is refused: ${normalized.reason}.` }));
-  if (options.isOwn(normalized.path)) return refuse(socket, problemResponse({ code: 'not_found', detail: 'The gateway has no WebSocket route here.' }));
+  if (!normalized.ok) return writeToSocket(socket, problemResponse({ code: 'invalid_request', detail: `The path is refused: ${normalized.reason}.` }));
+  if (options.isOwn(normalized.path)) return writeToSocket(socket, problemResponse({ code: 'not_found', detail: 'The gateway has no WebSocket route here.' }));
   const host = req.headers.host ?? '';
   const verdict = await options.decide({ method: req.method ?? 'GET', path: normalized.path, host: hostName(host), headers: req.headers, ip });
-  if (!verdict.allow) return refuse(socket, verdict.response);
+  if (!verdict.allow) return writeToSocket(socket, verdict.response);
 
   const headers = { ...forwardedHeaders(req.headers, verdict.identity, { ip, protocol: 'http', host }), connection: 'Upgrade', upgrade: req.headers.upgrade };
   const target = new URL(options.upstream);
-  const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: queryAt === -1 ? normalized.path : normalized.path + url.slice(queryAt), headers });
+  const upstream = (target.protocol === 'https:' ? https : http).request({
+    host: target.hostname,
+    port: target.port,
+    method: req.method,
+    path: queryAt === -1 ? normalized.path : normalized.path + url.slice(queryAt),
+    headers,
+  });
   upstream.on('upgrade', (answer, upstreamSocket, upstreamHead) => {
     socket.write(statusLine(answer) + headerLines({ ...answer.headers, ...verdict.headers }));
     if (upstreamHead.length) socket.write(upstreamHead);
@@ -54,29 +61,23 @@ async function tunnel(req: IncomingMessage, socket: Duplex, head: Buffer, option
     socket.on('close', () => upstreamSocket.destroy());
     upstreamSocket.pipe(socket).pipe(upstreamSocket);
   });
-  // The upstream declined the upgrade: its answer goes back as it is, and the connection closes.
+  // The upstream declined the upgrade: its answer goes back, its body (decoded here) ended by the
+  // connection's close rather than by chunks.
   upstream.on('response', (answer) => {
-    socket.write(statusLine(answer) + headerLines({ ...answer.headers, connection: 'close' }));
+    socket.write(statusLine(answer) + headerLines({ ...answer.headers, 'transfer-encoding': undefined, connection: 'close' }));
     answer.pipe(socket);
   });
-  upstream.on('error', () => refuse(socket, problemResponse({ code: 'bad_gateway', detail: 'The upstream API could not be reached.' })));
+  upstream.on('error', () => writeToSocket(socket, problemResponse({ code: 'bad_gateway', detail: 'The upstream API could not be reached.' })));
   upstream.end();
 }
 
 const statusLine = (answer: IncomingMessage) => `HTTP/1.1 ${answer.statusCode} ${answer.statusMessage ?? ''}\r\n`;
 
-function headerLines(headers: Record<string, string | string[] | number | undefined>): string {
+function headerLines(headers: Record<string, string | string[] | undefined>): string {
   let lines = '';
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     for (const one of Array.isArray(value) ? value : [value]) lines += `${name}: ${one}\r\n`;
   }
   return `${lines}\r\n`;
-}
-
-/** Writes a problem answer on a raw socket and closes it. */
-export function refuse(socket: Duplex, answer: HttpResult): void {
-  if (socket.destroyed) return;
-  const body = JSON.stringify(answer.body);
-  socket.end(`HTTP/1.1 ${answer.status} ${http.STATUS_CODES[answer.status] ?? ''}\r\n${headerLines({ ...answer.headers, 'content-length': Buffer.byteLength(body), connection: 'close' })}${body}`);
 }

@@ -123,6 +123,10 @@ describe('upgrades (WebSocket)', () => {
   async function startUpgradeUpstream() {
     const server = http.createServer((_req, res) => res.end('no upgrade'));
     server.on('upgrade', (req, socket) => {
+      if (req.url === '/api/declined') {
+        socket.end('HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n11\r\n{"code":"nope!!"}\r\n0\r\n\r\n');
+        return;
+      }
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\n\r\nhello ${req.headers['x-mfa-user']} at ${req.url}\n`);
       socket.pipe(socket);
     });
@@ -166,6 +170,8 @@ describe('upgrades (WebSocket)', () => {
       expect(await upgrade(wsGateway.port, '/api%2Fstream', {})).toEqual({ status: 400, code: 'invalid_request' });
       const open = await upgrade(wsGateway.port, '/api//stream?x=1', { Authorization: `Bearer ${setup.aliceToken}`, 'X-Session-Token': setup.freshSession, 'X-MFA-User': 'mallory' });
       expect(open).toEqual({ status: 101, echoed: 'hello alice at /api/stream?x=1\nping' });
+      // An upstream that declines: its answer reaches the client as it sent it.
+      expect(await upgrade(wsGateway.port, '/api/declined', { Authorization: `Bearer ${setup.aliceToken}`, 'X-Session-Token': setup.freshSession })).toEqual({ status: 409, code: 'nope!!' });
     } finally {
       await wsGateway.close();
       await wsUpstream.close();

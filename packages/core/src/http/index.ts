@@ -14,6 +14,7 @@
  */
 export * from './admin';
 export * from './bodyErrors';
+export * from './clientError';
 export * from './contract';
 export * from './credentials';
 export * from './guard';
