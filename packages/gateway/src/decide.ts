@@ -46,19 +46,19 @@ const NO_USER = problemResponse({ code: 'forbidden', detail: 'This token names n
 /**
  * The gateway's one decision, the same in standalone and forward-auth mode: the bearer token is
  * verified, the first rule that holds picks the policy, and for `mfa` the core decides (`guard`,
- * as `requireMfa` of the adapters does, so `policy.required` and exemptions apply). `bypass` needs no token; `authenticated` needs a valid
- * one; `deny` is a 403. A missing token is a 401 `authentication_required`, a bad one a 401
+ * as `requireMfa` of the adapters does, so `policy.required` and exemptions apply). `bypass`
+ * needs no token; `authenticated` needs a valid one; `deny` is a 403. A missing token is a 401 `authentication_required`, a bad one a 401
  * `invalid_token`, both with `WWW-Authenticate: Bearer`.
  *
  * @example
  * const decide = createDecider(mfa, config, createTokenVerifier(config.tokens));
  * const verdict = await decide({ method: 'GET', path: '/api/orders', host: 'api.example.com', headers, ip });
  */
-export function createDecider(mfa: Mfa, rules: { rules: readonly Rule[]; defaultPolicy: Policy }, tokens: TokenVerifier): (request: GatewayRequest) => Promise<Verdict> {
-  const match = compileRules(rules.rules, rules.defaultPolicy);
+export function createDecider(mfa: Mfa, config: { rules: readonly Rule[]; defaultPolicy: Policy }, tokens: TokenVerifier): (request: GatewayRequest) => Promise<Verdict> {
+  const match = compileRules(config.rules, config.defaultPolicy);
   // Each rule's requirement, checked once here: a bad `max_age` or `factors` fails at start.
   const requirements = new Map<Rule, Requirement>(
-    rules.rules.map((rule, index) => [rule, requirementOf({ ...(rule.maxAge !== undefined ? { maxAge: rule.maxAge } : {}), ...(rule.factors ? { methods: rule.factors } : {}) }, `rule ${index + 1}`)]),
+    config.rules.map((rule, index) => [rule, requirementOf({ ...(rule.maxAge !== undefined ? { maxAge: rule.maxAge } : {}), ...(rule.factors ? { methods: rule.factors } : {}) }, `rule ${index + 1}`)]),
   );
 
   return async function decide(request) {
