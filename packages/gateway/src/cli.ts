@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, ruleTable } from './config';
 import { createGateway } from './server';
@@ -114,7 +115,11 @@ async function start(config: GatewayConfig, io: Io): Promise<void> {
     `mfakit-gateway on ${url}: ${config.upstream ? `forwarding to ${config.upstream}` : 'forward-auth only (no upstream)'}; ` +
       `${config.rules.length} rules, default ${config.defaultPolicy}; MFA routes at ${url}${config.mfaPath}; ${opened.description}.`,
   );
-  if (config.tokens.secret) io.out(`Tokens are HS256 with tokens.secret (development): get one with  mfakit-gateway token --config ${config.file} --sub alice`);
+  if (config.tokens.secret) {
+    // As the person started it: `pnpm gateway` in the mfakit repository, the bin elsewhere.
+    const command = io.env.npm_lifecycle_event === 'gateway' ? 'pnpm -s gateway' : 'mfakit-gateway';
+    io.out(`Tokens are HS256 with tokens.secret (development): get one with: ${command} token --config ${path.relative(process.cwd(), config.file) || config.file} --sub alice`);
+  }
   const stop = () => {
     void gateway
       .close()

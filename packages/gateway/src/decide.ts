@@ -58,7 +58,10 @@ export function createDecider(mfa: Mfa, config: { rules: readonly Rule[]; defaul
   const match = compileRules(config.rules, config.defaultPolicy);
   // Each rule's requirement, checked once here: a bad `max_age` or `factors` fails at start.
   const requirements = new Map<Rule, Requirement>(
-    config.rules.map((rule, index) => [rule, requirementOf({ ...(rule.maxAge !== undefined ? { maxAge: rule.maxAge } : {}), ...(rule.factors ? { methods: rule.factors } : {}) }, `rule ${index + 1}`)]),
+    config.rules.map((rule, index) => [
+      rule,
+      requirementOf({ ...(rule.maxAge !== undefined ? { maxAge: rule.maxAge } : {}), ...(rule.factors ? { methods: rule.factors } : {}) }, `rule ${index + 1}`),
+    ]),
   );
 
   return async function decide(request) {
