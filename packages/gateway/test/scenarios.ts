@@ -3,11 +3,13 @@ import { raw, type RawAnswer, type Seen, type TestGateway } from './helpers';
 
 /**
  * The people and credentials of the scenarios: alice enrolled with a session made ten minutes
- * ago (`staleSession`) and one made now (`freshSession`); bob with a token and no factor.
+ * ago (`staleSession`) and one made now (`freshSession`); dave enrolled; bob with a token and no factor.
  */
 export interface ScenarioContext {
   aliceToken: string;
   bobToken: string;
+  /** Enrolled too, with no session in the scenarios. */
+  daveToken: string;
   staleSession: string;
   freshSession: string;
   /** Alice's TOTP secret, for further codes. */
@@ -20,18 +22,25 @@ export interface ScenarioContext {
  */
 export async function prepareScenarios(gateway: TestGateway): Promise<ScenarioContext> {
   const aliceToken = await gateway.token('alice');
-  const bobToken = await gateway.token('bob');
-  const auth = { Authorization: `Bearer ${aliceToken}`, 'Content-Type': 'application/json' };
-  const started = await raw(gateway.port, '/mfa/totp', { method: 'POST', headers: auth, body: '{}' });
+  const alice = await enrollTotp(gateway, aliceToken);
+  const daveToken = await gateway.token('dave');
+  await enrollTotp(gateway, daveToken);
+  gateway.clock.advanceSeconds(600);
+  const verified = await raw(gateway.port, '/mfa/verify', { method: 'POST', headers: jsonAuth(aliceToken), body: JSON.stringify({ code: totpCode(alice.secret, gateway.clock) }) });
+  if (verified.status !== 200) throw new Error(`verification answered ${verified.status}: ${verified.body}`);
+  return { aliceToken, bobToken: await gateway.token('bob'), daveToken, staleSession: alice.sessionToken, freshSession: verified.json().sessionToken as string, secret: alice.secret };
+}
+
+const jsonAuth = (token: string) => ({ Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' });
+
+/** Enrolls and confirms a TOTP factor through the gateway's /mfa routes: its secret and the session it opened. */
+async function enrollTotp(gateway: TestGateway, token: string): Promise<{ secret: string; sessionToken: string }> {
+  const started = await raw(gateway.port, '/mfa/totp', { method: 'POST', headers: jsonAuth(token), body: '{}' });
   if (started.status !== 201) throw new Error(`enrollment answered ${started.status}: ${started.body}`);
   const { factorId, secret } = started.json() as { factorId: string; secret: string };
-  const confirmed = await raw(gateway.port, `/mfa/totp/${factorId}/confirm`, { method: 'POST', headers: auth, body: JSON.stringify({ code: totpCode(secret, gateway.clock) }) });
+  const confirmed = await raw(gateway.port, `/mfa/totp/${factorId}/confirm`, { method: 'POST', headers: jsonAuth(token), body: JSON.stringify({ code: totpCode(secret, gateway.clock) }) });
   if (confirmed.status !== 200) throw new Error(`confirmation answered ${confirmed.status}: ${confirmed.body}`);
-  const staleSession = (confirmed.json().session as { sessionToken: string }).sessionToken;
-  gateway.clock.advanceSeconds(600);
-  const verified = await raw(gateway.port, '/mfa/verify', { method: 'POST', headers: auth, body: JSON.stringify({ code: totpCode(secret, gateway.clock) }) });
-  if (verified.status !== 200) throw new Error(`verification answered ${verified.status}: ${verified.body}`);
-  return { aliceToken, bobToken, staleSession, freshSession: verified.json().sessionToken as string, secret };
+  return { secret, sessionToken: (confirmed.json().session as { sessionToken: string }).sessionToken };
 }
 
 /** One request through the gateway (or a proxy in front of it) and what must come of it. */
@@ -92,6 +101,14 @@ export const SCENARIOS: Scenario[] = [
     headers: (c) => ({ ...bearer(c.aliceToken), 'X-Session-Token': c.freshSession }),
     status: 200,
     upstream: { path: '/api/orders?page=2', user: 'alice', amr: 'otp' },
+  },
+  {
+    name: "another user's session with one's own token",
+    method: 'GET',
+    path: '/api/orders',
+    headers: (c) => ({ ...bearer(c.daveToken), 'X-Session-Token': c.freshSession }),
+    status: 401,
+    code: 'mfa_required',
   },
   {
     name: 'a session ten minutes old on a GET route without max_age',
