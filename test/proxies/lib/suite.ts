@@ -109,7 +109,7 @@ export function describeBehindProxy(proxy: ProxyUnderTest): void {
     });
 
     describe(`what reaches the API through ${proxy.name}`, () => {
-      test('the MFA credentials and method overrides stay out; the access token, the body and other headers pass', async () => {
+      test('the MFA credentials (the session cookie too), method overrides and URL rewrites stay out; the access token, the body and other headers pass', async () => {
         const before = upstream.seen.length;
         const answer = await raw(running.port, '/api/orders/7', {
           method: 'PUT',
@@ -119,6 +119,9 @@ export function describeBehindProxy(proxy: ProxyUnderTest): void {
             'X-HTTP-Method-Override': 'DELETE',
             'X-HTTP-Method': 'DELETE',
             'X-Method-Override': 'DELETE',
+            'X-Original-URL': '/admin/users',
+            'X-Rewrite-URL': '/admin/users',
+            Cookie: 'theme=dark; mfa_session=abc; lang=en',
             'Content-Type': 'text/plain',
             'X-Request-Id': 'r-1',
           },
@@ -127,8 +130,8 @@ export function describeBehindProxy(proxy: ProxyUnderTest): void {
         expect(answer.status).toBe(200);
         const seen = upstream.seen[before]!;
         expect({ method: seen.method, url: seen.url, body: seen.body }).toEqual({ method: 'PUT', url: '/api/orders/7', body: 'hello upstream' });
-        expect(seen.headers).toMatchObject({ authorization: `Bearer ${context.aliceToken}`, 'content-type': 'text/plain', 'x-request-id': 'r-1', 'x-mfa-user': 'alice' });
-        for (const name of ['x-session-token', 'x-http-method-override', 'x-http-method', 'x-method-override']) expect({ name, value: seen.headers[name] }).toEqual({ name, value: undefined });
+        expect(seen.headers).toMatchObject({ authorization: `Bearer ${context.aliceToken}`, 'content-type': 'text/plain', 'x-request-id': 'r-1', 'x-mfa-user': 'alice', cookie: 'theme=dark; lang=en' });
+        for (const name of ['x-session-token', 'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-rewrite-url']) expect({ name, value: seen.headers[name] }).toEqual({ name, value: undefined });
       });
 
       test(`an inline code opens a session: the request passes, the code stays out of the API, and the new X-Session-Token ${proxy.passesSessionToken ? 'reaches' : 'does not reach'} the client`, async () => {
