@@ -130,8 +130,15 @@ export function describeBehindProxy(proxy: ProxyUnderTest): void {
         expect(answer.status).toBe(200);
         const seen = upstream.seen[before]!;
         expect({ method: seen.method, url: seen.url, body: seen.body }).toEqual({ method: 'PUT', url: '/api/orders/7', body: 'hello upstream' });
-        expect(seen.headers).toMatchObject({ authorization: `Bearer ${context.aliceToken}`, 'content-type': 'text/plain', 'x-request-id': 'r-1', 'x-mfa-user': 'alice', cookie: 'theme=dark; lang=en' });
-        for (const name of ['x-session-token', 'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-rewrite-url']) expect({ name, value: seen.headers[name] }).toEqual({ name, value: undefined });
+        expect(seen.headers).toMatchObject({
+          authorization: `Bearer ${context.aliceToken}`,
+          'content-type': 'text/plain',
+          'x-request-id': 'r-1',
+          'x-mfa-user': 'alice',
+          cookie: 'theme=dark; lang=en',
+        });
+        for (const name of ['x-session-token', 'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-rewrite-url'])
+          expect({ name, value: seen.headers[name] }).toEqual({ name, value: undefined });
       });
 
       test(`an inline code opens a session: the request passes, the code stays out of the API, and the new X-Session-Token ${proxy.passesSessionToken ? 'reaches' : 'does not reach'} the client`, async () => {
