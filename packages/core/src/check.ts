@@ -1,3 +1,4 @@
+import { acrValuesFor } from './acr';
 import { describe } from './lib/describe';
 import { denial, type Failure, type Outcome, success } from './outcome';
 import type { MfaContext } from './context';
@@ -14,7 +15,7 @@ const passed = (userId: string, exempt: boolean): MfaState => ({ userId, exempt,
  * Decides whether a request may pass a route that needs MFA. In order: an exempt user (the
  * `exempt` option) passes; a valid inline code (which also issues a session: `issuedSession`) or
  * a live session of this very user is judged against the route's requirement; so is an upstream
- * SSO's MFA (`policy.trustedAmr`); then a live granted exemption passes; then a user whom the
+ * SSO's MFA (`policy.trustedAmr`, `policy.trustedAcr`); then a live granted exemption passes; then a user whom the
  * policy does not require (and who has no factor) passes, as does a required user without a
  * factor before the grace deadline. Only the first steps touch the stores on the usual path: one
  * state read for a session, with no await when the store answers at once.
@@ -68,7 +69,7 @@ type NoSession = (ctx: MfaContext, req: MfaRequest, user: MfaUser, requirement: 
 function checkProof(ctx: MfaContext, req: MfaRequest, user: MfaUser, requirement: Requirement, noSession: NoSession): MaybePromise<Outcome<MfaState>> {
   if (req.inlineCode !== undefined) return inlineProof(ctx, { ...req, user }, req.inlineCode, requirement);
   return andThen(readSession(ctx, user.id, req.sessionToken), (stored) => {
-    const session = stored ?? upstreamProof(ctx, user);
+    const session = stored ?? upstreamProof(ctx, user, requirement);
     if (!session) return noSession(ctx, req, user, requirement);
     const judged = judge(ctx, session, requirement);
     return judged.ok && ctx.policy.risk ? weighRisk(ctx, { ...req, user }, judged.value) : judged;
@@ -117,23 +118,42 @@ const MAX_AUTH_TIME_SKEW_MS = 60_000;
 
 /**
  * An upstream SSO's MFA as a session record: the user's primary credential carries a trusted
- * `amr` value and the time it was made (`authTime`, seconds). It lasts as long as an MFA session
- * made then would (`session.lifetime`). Only the trusted values become proved methods: a route
- * that demands `hwk` is satisfied by an upstream `hwk` only when `hwk` is trusted. Null when not
- * trusted, too old, or made more than a minute in the future (a forged or broken claim).
+ * `amr` value or a trusted `acr` value, and the time it was made (`authTime`, seconds). It lasts
+ * as long as an MFA session made then would (`session.lifetime`). Only what is trusted becomes
+ * proved methods (see {@link upstreamMethods}). Null when nothing is trusted, too old, or made
+ * more than a minute in the future (a forged or broken claim).
  */
-function upstreamProof(opts: MfaContext, user: MfaUser): SessionRecord | null {
-  const { amr, authTime } = user;
-  if (opts.policy.trustedAmr.length === 0 || !Array.isArray(amr) || typeof authTime !== 'number' || !Number.isFinite(authTime)) return null;
-  const trusted = opts.policy.trustedAmr.filter((value) => amr.includes(value));
-  if (trusted.length === 0) return null;
+function upstreamProof(opts: MfaContext, user: MfaUser, requirement: Requirement): SessionRecord | null {
+  const { authTime } = user;
+  const { trustedAmr, trustedAcr } = opts.policy;
+  if ((trustedAmr.length === 0 && trustedAcr.size === 0) || typeof authTime !== 'number' || !Number.isFinite(authTime)) return null;
+  const proved = upstreamMethods(opts, user, requirement);
+  if (!proved) return null;
   const now = opts.clock.now();
   if (authTime * 1000 > now + MAX_AUTH_TIME_SKEW_MS) return null;
   const at = Math.min(authTime * 1000, now); // within the skew: judged as made now
   const expiresAt = at + opts.session.lifetimeMs;
   if (now >= expiresAt) return null;
-  const methods = Object.fromEntries(trusted.map((value) => [value, at]));
+  const methods = Object.fromEntries(proved.map((value) => [value, at]));
   return { userId: user.id, methods, factorId: UPSTREAM_FACTOR_ID, authTime: at, createdAt: at, expiresAt, seenAt: at };
+}
+
+/**
+ * What an upstream credential proves, or null when it carries nothing trusted: its trusted `amr`
+ * values, each for itself (a route that demands `hwk` is met by an upstream `hwk` only when `hwk`
+ * is trusted), and the methods its trusted `acr` value stands for when the route accepts every one
+ * of them: the value says a proof was made with one of them, not which, so `phr` (`hwk` or `swk`)
+ * does not meet a route that needs `hwk`. It still counts as a proof there, of no method the route
+ * takes: the route answers `mfa_method_required`.
+ */
+function upstreamMethods(opts: MfaContext, user: MfaUser, requirement: Requirement): string[] | null {
+  const { amr, acr } = user;
+  const proved = Array.isArray(amr) ? opts.policy.trustedAmr.filter((value) => amr.includes(value)) : [];
+  const stoodFor = typeof acr === 'string' ? opts.policy.trustedAcr.get(acr) : undefined;
+  if (!stoodFor) return proved.length > 0 ? proved : null;
+  const { methods } = requirement;
+  if (!methods || stoodFor.every((m) => methods.includes(m))) for (const m of stoodFor) if (!proved.includes(m)) proved.push(m);
+  return proved;
 }
 
 /** The `factorId` of a request that passed on an upstream SSO's MFA. */
@@ -162,7 +182,7 @@ function judge(opts: MfaContext, session: SessionRecord, requirement: Requiremen
   if (methods && methods.length > 0) {
     const times = methods.map((m) => session.methods[m]).filter((t): t is number => t !== undefined);
     if (times.length === 0) {
-      return denial('mfa_method_required', `This action needs one of: ${methods.join(', ')}.`, { challenge: { acrValues: methods } });
+      return denial('mfa_method_required', `This action needs one of: ${methods.join(', ')}.`, { challenge: { acrValues: acrValuesFor(opts.acr, methods) } });
     }
     provedAt = Math.max(...times); // a fresh proof of another method does not make this one fresh
   }

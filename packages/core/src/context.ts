@@ -1,3 +1,4 @@
+import type { ResolvedAcr } from './acr';
 import type { Clock } from './clock';
 import type { MfaEvent } from './events';
 import type { RandomBytes } from './lib/random';
@@ -54,6 +55,8 @@ export interface MfaContext {
   };
   /** {@link MfaOptions.exempt}, or a function that answers false. */
   exempt: (user: MfaUser) => boolean | Promise<boolean>;
+  /** {@link MfaOptions.acr}: each ACR value's methods and the value of each set of methods. */
+  acr: ResolvedAcr;
   /** {@link MfaOptions.policy}, checked and with its defaults. */
   policy: ResolvedPolicy;
   /** {@link MfaOptions.accountName}, or the user id. */

@@ -11,6 +11,7 @@
  *
  * @packageDocumentation
  */
+export { type AcrOptions, DEFAULT_ACR_VALUES } from './acr';
 export type { Actor, ExemptionInput, MfaAdmin, Report, ReportUser, UserSource } from './admin';
 export { UPSTREAM_FACTOR_ID } from './check';
 export { type Clock, systemClock } from './clock';

@@ -1,3 +1,4 @@
+import type { AcrOptions } from './acr';
 import type { Clock } from './clock';
 import type { MfaEvent } from './events';
 import type { Duration } from './lib/duration';
@@ -147,6 +148,13 @@ export interface MfaOptions {
    * @see NIST SP 800-63B 5.1.2.2 (look-up secret verifiers)
    */
   recoveryCodeCost?: number;
+  /**
+   * The ACR values (assurance levels) that step-up challenges ask for and that an upstream SSO's
+   * `acr` claim is read by (`policy.trustedAcr`): see {@link AcrOptions}.
+   * @defaultValue `{ values: DEFAULT_ACR_VALUES }`: `phrh` for `['hwk']`, `phr` for `['hwk', 'swk']`
+   * @see RFC 9470 sections 3 and 4; OpenID Connect EAP ACR Values 1.0
+   */
+  acr?: AcrOptions;
   /** Who must use MFA, a grace period, upstream SSO trust, a risk hook. @defaultValue everyone must use MFA */
   policy?: MfaPolicy;
   /** Tells users (and administrators) about changes to their account; see {@link Notifications}. @defaultValue no notices */

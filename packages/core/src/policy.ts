@@ -1,3 +1,4 @@
+import type { ResolvedAcr } from './acr';
 import { MfaError } from './errors';
 import type { MfaUser } from './request';
 import type { MfaState } from './request';
@@ -15,6 +16,7 @@ import type { Exemption, ProofContext } from './store/types';
  *     required: { roles: ['admin', 'finance'] },
  *     enrollmentDeadline: '2027-01-31T00:00:00Z',
  *     trustedAmr: ['mfa', 'hwk'],
+ *     trustedAcr: ['phrh'], // an SSO token with acr "phrh" meets routes that need a hardware key
  *     risk: ({ ip, last }) => last !== null && last.ip !== ip,
  *   },
  * });
@@ -42,6 +44,21 @@ export interface MfaPolicy {
    * @see RFC 8176 (amr values); OpenID Connect Core 1.0 section 2 (`amr`, `auth_time`)
    */
   trustedAmr?: string[];
+  /**
+   * Upstream SSO trust by assurance level: a user whose primary credential carries one of these
+   * ACR values (`user.acr`, the `acr` claim of an OpenID Connect ID token or of an access token,
+   * RFC 9470 section 4) counts as having made, at `user.authTime`, a proof with one of the methods
+   * that `acr.values` gives the value: by default `phrh` a proof with `hwk`, `phr` one with `hwk`
+   * or `swk`. It meets a route whose `methods` include every one of those methods (`phrh` meets
+   * `['hwk']` and `['hwk', 'swk']`; `phr` meets `['hwk', 'swk']` but not `['hwk']`, since it may
+   * have been a synced passkey) and any route without `methods`, and the request's `amr` lists
+   * those methods (for `phr`, `['hwk', 'swk']`: one of them was used). It is judged by step-up
+   * windows and lasts like a `trustedAmr` proof; without `authTime` it is not trusted. Each value
+   * must be one of `acr.values`. @defaultValue `[]` (trust nothing)
+   * @see RFC 9470 section 4 (`acr` in the token); OpenID Connect Core 1.0 section 2 (`acr`,
+   *   `auth_time`); https://openid.net/specs/openid-connect-eap-acr-values-1_0.html (`phr`, `phrh`)
+   */
+  trustedAcr?: string[];
   /**
    * The risk hook: sees each request that would pass, with the user's last proof (where and when),
    * and answers true to demand a fresh proof (answered `401 mfa_stale` with `max_age=0`). Typical
@@ -77,6 +94,8 @@ export interface ResolvedPolicy {
   deadlineOf(user: MfaUser): Promise<number | null>;
   /** {@link MfaPolicy.trustedAmr}, checked. */
   trustedAmr: string[];
+  /** {@link MfaPolicy.trustedAcr}, checked: each trusted ACR value -> the methods it stands for. */
+  trustedAcr: ReadonlyMap<string, readonly string[]>;
   /** {@link MfaPolicy.risk}, or null without a risk hook. */
   risk: MfaPolicy['risk'] | null;
 }
@@ -94,14 +113,15 @@ export function deadlineMs(value: Deadline, what: string): number {
   return ms;
 }
 
-/** Checks a policy once, at construction. */
-export function resolvePolicy(policy: MfaPolicy | undefined): ResolvedPolicy {
+/** Checks a policy once, at construction, its `trustedAcr` against the ACR values of `acr`. */
+export function resolvePolicy(policy: MfaPolicy | undefined, acr: ResolvedAcr): ResolvedPolicy {
   if (policy !== undefined && (policy === null || typeof policy !== 'object')) invalid('policy must be an object');
-  const { required = 'everyone', enrollmentDeadline, trustedAmr = [], risk } = policy ?? {};
+  const { required = 'everyone', enrollmentDeadline, trustedAmr = [], trustedAcr = [], risk } = policy ?? {};
   return {
     isRequired: requiredOf(required),
     deadlineOf: deadlineOf(enrollmentDeadline),
     trustedAmr: amrList(trustedAmr),
+    trustedAcr: acrList(trustedAcr, acr),
     risk: risk === undefined ? null : typeof risk === 'function' ? risk : invalid('policy.risk must be a function'),
   };
 }
@@ -133,6 +153,17 @@ function amrList(values: unknown): string[] {
     invalid("policy.trustedAmr must be a list of RFC 8176 values such as 'mfa' or 'hwk'");
   }
   return [...values];
+}
+
+function acrList(values: unknown, acr: ResolvedAcr): ReadonlyMap<string, readonly string[]> {
+  if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) invalid("policy.trustedAcr must be a list of ACR values such as 'phrh'");
+  const trusted = new Map<string, readonly string[]>();
+  for (const value of values) {
+    const methods = acr.methodsOf.get(value);
+    if (!methods) invalid(`policy.trustedAcr: ${JSON.stringify(value)} is not one of acr.values (${[...acr.methodsOf.keys()].join(', ') || 'none'})`);
+    trusted.set(value, methods);
+  }
+  return trusted;
 }
 
 /** An exemption that still applies at `now`; an expired one is no exemption. */

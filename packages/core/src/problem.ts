@@ -34,13 +34,17 @@ export type ProblemCode =
 
 /**
  * What a new proof must satisfy, for a denial a proof would answer (RFC 9470): an empty object for
- * any proof, `maxAge` for a recent one, `acrValues` for one of some methods.
+ * any proof, `maxAge` for a recent one, `acrValues` for one of some methods (or the ACR value that
+ * stands for them).
  * @see RFC 9470 section 3 (the authentication challenge)
  */
 export interface Challenge {
   /** The proof must be at most this many seconds old (0: made now). */
   maxAge?: number;
-  /** The proof must be of one of these RFC 8176 methods. */
+  /**
+   * The proof must meet one of these: the ACR value that stands for the route's methods (`phrh`,
+   * `phr`, or an organisation's own, see the `acr` option), or else the RFC 8176 methods themselves.
+   */
   acrValues?: string[];
 }
 

@@ -18,6 +18,11 @@ export interface MfaUser {
   amr?: string[];
   /** When the primary authentication happened, in seconds since the epoch (OIDC `auth_time`). */
   authTime?: number;
+  /**
+   * The assurance level of the primary authentication (OIDC's `acr` claim, RFC 9470 section 4),
+   * e.g. `'phrh'`, for `policy.trustedAcr`.
+   */
+  acr?: string;
 }
 
 /**
@@ -76,7 +81,8 @@ export interface MfaRequest {
 /**
  * What a route demands of the MFA session, as `requirementOf` of `@mfakit/core/http` makes it from a route's
  * options. A session that falls short is answered 401 with the RFC 9470 challenge: `mfa_stale`
- * (`max_age`) or `mfa_method_required` (`acr_values`).
+ * (`max_age`) or `mfa_method_required` (`acr_values`: the ACR value of `acr.values` that stands
+ * for exactly these methods, such as `phrh` for `['hwk']`, or else the methods).
  * @see RFC 9470 (step-up authentication challenge); RFC 8176 (amr values)
  */
 export interface Requirement {
@@ -110,7 +116,8 @@ export interface RequirementOptions {
   maxAge?: Duration;
   /**
    * At least one of these RFC 8176 methods must have been proved, e.g. `['hwk']` for a security
-   * key, `['otp']` for an app code; else 401 `mfa_method_required` with `acr_values`.
+   * key, `['otp']` for an app code; else 401 `mfa_method_required` with `acr_values` (`phrh` for
+   * `['hwk']`, `phr` for `['hwk', 'swk']`, the methods otherwise: see the `acr` option).
    * @default `undefined`: any factor
    * @see https://www.rfc-editor.org/rfc/rfc8176 (authentication method reference values)
    */
@@ -130,14 +137,16 @@ export function userIdOf(user: MfaUser | null): string | null {
 /**
  * The MFA user of an authenticated principal as frameworks hold it (passport's `req.user`, Koa's
  * `ctx.state.user`, a decoded JWT): the id from `id` or else `sub`, and, when present with the
- * right types, `roles`, `amr` and the time of the primary authentication (`authTime` or OIDC's
- * `auth_time`, seconds). Null without a usable id. The adapters' default `getUser`.
+ * right types, `roles`, `amr`, `acr` (a string) and the time of the primary authentication
+ * (`authTime` or OIDC's `auth_time`, seconds). Null without a usable id. The adapters' default
+ * `getUser`.
  *
  * @param principal - The authenticated principal, of any shape.
  * @returns The user, or null when `id` / `sub` is neither a string nor a number.
- * @see RFC 8176 and OpenID Connect Core 1.0 section 2 (`amr`, `auth_time`)
+ * @see RFC 8176 and OpenID Connect Core 1.0 section 2 (`amr`, `acr`, `auth_time`)
  * @example
  * mfaUserOf({ sub: 'alice', amr: ['pwd', 'mfa'], auth_time: 1767225600 }); // { id: 'alice', amr: [...], authTime: 1767225600 }
+ * mfaUserOf({ sub: 'bob', acr: 'phrh', auth_time: 1767225600 }); // { id: 'bob', acr: 'phrh', authTime: 1767225600 }
  */
 export function mfaUserOf(principal: unknown): MfaUser | null {
   if (principal === null || typeof principal !== 'object') return null;
@@ -148,6 +157,7 @@ export function mfaUserOf(principal: unknown): MfaUser | null {
   const user: MfaUser = { id: typeof id === 'string' ? id : String(id) };
   if (isStringList(p.roles)) user.roles = p.roles;
   if (isStringList(p.amr)) user.amr = p.amr;
+  if (typeof p.acr === 'string') user.acr = p.acr;
   const authTime = p.authTime ?? p.auth_time;
   if (typeof authTime === 'number' && Number.isFinite(authTime)) user.authTime = authTime;
   return user;

@@ -1,3 +1,4 @@
+import { resolveAcr } from './acr';
 import { systemClock } from './clock';
 import type { MfaContext } from './context';
 import { MfaError } from './errors';
@@ -64,6 +65,7 @@ export function resolveOptions(options: MfaOptions): MfaContext {
   const perAddress = throttle.perAddress ?? {};
   if (perAddress !== false && (perAddress === null || typeof perAddress !== 'object')) invalid('throttle.perAddress must be { maxFailures, window } or false');
 
+  const acr = resolveAcr(options.acr);
   const resolved: MfaContext = {
     issuer: issuer.trim(),
     factors: options.stores?.factors ?? memory!,
@@ -99,7 +101,8 @@ export function resolveOptions(options: MfaOptions): MfaContext {
             },
     },
     exempt: optionalFunction(options.exempt, 'exempt') ?? (() => false),
-    policy: resolvePolicy(options.policy),
+    acr,
+    policy: resolvePolicy(options.policy, acr),
     accountName: optionalFunction(options.accountName, 'accountName') ?? ((user) => user.id),
     emit: (event) => {
       try {

@@ -108,7 +108,7 @@ describe('mfa.check, for applications: a typed outcome with no HTTP in it', () =
       ok: false,
       problem: { code: 'mfa_stale', detail: 'This action needs a proof made in the last 300 seconds.', challenge: { maxAge: 300 } },
     });
-    expect(await h.mfa.check(req, { methods: ['hwk'] })).toMatchObject({ ok: false, problem: { code: 'mfa_method_required', challenge: { acrValues: ['hwk'] } } });
+    expect(await h.mfa.check(req, { methods: ['hwk'] })).toMatchObject({ ok: false, problem: { code: 'mfa_method_required', challenge: { acrValues: ['phrh'] } } });
     expect(await h.mfa.check({ user: alice.user })).toMatchObject({ ok: false, problem: { code: 'mfa_required', challenge: {} } });
     expect(await h.mfa.check(req)).toEqual({ ok: true, value: expect.objectContaining({ userId: 'alice', amr: ['otp'] }) });
   });

@@ -370,7 +370,7 @@ function mfaOf(raw: FileSettings, encryptionKeysOfEnv: string | undefined): Gate
     issuer: raw.issuer,
     encryptionKeys: raw.encryption_keys ?? encryptionKeysOfEnv,
     policy: policy && {
-      ...defined({ trustedAmr: policy.trusted_amr, enrollmentDeadline: policy.enrollment_deadline === undefined ? undefined : deadline(policy.enrollment_deadline)! }),
+      ...defined({ trustedAmr: policy.trusted_amr, trustedAcr: policy.trusted_acr, enrollmentDeadline: policy.enrollment_deadline === undefined ? undefined : deadline(policy.enrollment_deadline)! }),
       ...(policy.required === undefined ? {} : { required: policy.required === 'everyone' ? 'everyone' : { roles: policy.required.roles } }),
     },
     session: session && defined({ lifetime: session.lifetime, idleTimeout: session.idle_timeout }),

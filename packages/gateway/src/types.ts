@@ -89,7 +89,7 @@ export interface GatewayConfig {
   notificationsUrl?: string;
   /**
    * What goes to `createMfa` (the same names, the same defaults): `issuer`, `encryptionKeys`,
-   * `policy` (`required`, `trustedAmr`, `enrollmentDeadline`), `session`, `freshProofMaxAge`,
+   * `policy` (`required`, `trustedAmr`, `trustedAcr`, `enrollmentDeadline`), `session`, `freshProofMaxAge`,
    * `throttle`, `totp`, `hotp`, `webauthn`, `enrollmentTtl`, `recoveryCodeCost`. Only what the file
    * sets is here; createMfa fills in the rest and checks the ranges. `encryptionKeys` is the text
    * form (`'kid:base64key,...'`), from the file or else `MFA_ENCRYPTION_KEYS`.

@@ -69,7 +69,7 @@ describe('parseConfig: each wrong setting gives its own message, with its line a
     ['policy: { enrollment_deadline: next week }', 4, 'policy.enrollment_deadline', 'must be an ISO 8601 date, or date and time with a zone, such as 2027-01-31T00:00:00Z'],
     ['policy: { enrollment_deadline: 2027-01-31T00:00:00 }', 4, 'policy.enrollment_deadline', 'must be an ISO 8601 date'],
     ['policy: { enrollment_deadline: 1800000000000 }', 4, 'policy.enrollment_deadline', 'must be an ISO 8601 date'],
-    ['policy:\n  required: everyone\n  grace: 7d', 6, 'policy.grace', 'unknown setting; the settings here are required, trusted_amr, enrollment_deadline'],
+    ['policy:\n  required: everyone\n  grace: 7d', 6, 'policy.grace', 'unknown setting; the settings here are required, trusted_amr, trusted_acr, enrollment_deadline'],
     ['session: { lifetime: forever }', 4, 'session.lifetime', "must be a duration such as 300 or '5m'"],
     ['session: { idle_timeout: -5 }', 4, 'session.idle_timeout', "must be a duration such as 300 or '5m'"],
     ['fresh_proof_max_age: 5 min', 4, 'fresh_proof_max_age', "must be a duration such as 300 or '5m'"],

@@ -138,6 +138,30 @@ describe('tokens and the mfa policy', () => {
     }
   });
 
+  test("an SSO's acr counts only as policy.trusted_acr says: phrh passes a factors: [hwk] rule", async () => {
+    const upstream = await startUpstream();
+    const rule = "  - { paths: ['/keys/**'], policy: mfa, factors: [hwk] }";
+    const trusting = await startGateway(`policy: { trusted_acr: [phrh] }\n${gatewayYaml(upstream.url, rule)}`);
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const sign = (acr: string) =>
+        new SignJWT({ sub: 'erin', acr, auth_time: now })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('https://idp.test')
+          .setAudience('orders-api')
+          .setIssuedAt(now)
+          .setExpirationTime(now + 300)
+          .sign(new TextEncoder().encode(TEST_SECRET));
+      const hardware = await raw(trusting.port, '/keys/1', { headers: { Authorization: `Bearer ${await sign('phrh')}` } });
+      expect({ status: hardware.status, amr: upstream.seen.at(-1)?.headers['x-mfa-amr'] }).toEqual({ status: 200, amr: 'hwk' });
+      const synced = await raw(trusting.port, '/keys/1', { headers: { Authorization: `Bearer ${await sign('phr')}` } });
+      expect(synced.status).not.toBe(200);
+    } finally {
+      await trusting.close();
+      await upstream.close();
+    }
+  });
+
   test('a client credentials token (sub = client_id) passes an authenticated rule and never an mfa rule', async () => {
     const upstream = await startUpstream();
     const gateway = await startGateway(gatewayYaml(upstream.url));

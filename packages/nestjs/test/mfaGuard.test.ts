@@ -35,7 +35,7 @@ describe("a handler's @RequireMFA overrides its controller's", () => {
     const { sessionToken } = await enrollTotp(h, 'alice');
     const keys = await request(h.app).get('/vault/keys').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken);
     expectProblem(keys, 401, 'mfa_method_required');
-    expectChallenge(keys, 'acr_values="hwk"');
+    expectChallenge(keys, 'acr_values="phrh"');
     await request(h.app).get('/vault/peek').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken).expect(200);
     h.clock.advanceSeconds(61);
     const stale = await request(h.app).get('/vault/peek').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken);

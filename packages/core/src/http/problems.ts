@@ -19,7 +19,7 @@ export const PROBLEMS = {
   mfa_required: { status: 401, title: 'Multi-factor authentication is required' },
   /** The last proof is older than the route's `maxAge`, or the risk hook asked for a new one (challenge with `max_age`). */
   mfa_stale: { status: 401, title: 'A more recent multi-factor proof is required' },
-  /** The route needs an RFC 8176 method the session lacks (challenge with `acr_values`). */
+  /** The route needs an RFC 8176 method the session lacks (challenge with `acr_values`: `phrh`, `phr` or the methods). */
   mfa_method_required: { status: 401, title: 'A different authentication method is required' },
   /** A wrong, expired or already used code. */
   mfa_invalid_code: { status: 401, title: 'The code is not valid' },
@@ -165,9 +165,11 @@ const quoted = (text: string) => text.replace(/["\\]/g, '\\$&');
  * and `max_age` when given.
  *
  * @param description - The `error_description`; a double quote or backslash in it is escaped.
- * @param challenge - `maxAge` for a stale proof, `acrValues` for the methods the route needs.
+ * @param challenge - `maxAge` for a stale proof, `acrValues` for what the route needs: the ACR
+ *   value that stands for its methods (`phrh` for `hwk`, `phr` for `hwk` or `swk`) or the methods.
  * @returns The header's value.
- * @see RFC 9470 section 3 (the authentication challenge)
+ * @see RFC 9470 section 3 (the authentication challenge: `acr_values` is a space-separated list of
+ *   the ACR values the client should request from the authorization server)
  * @example
  * stepUpChallenge('This action needs a proof made in the last 300 seconds.', { maxAge: 300 });
  * // 'Bearer error="insufficient_user_authentication", error_description="...", max_age=300'

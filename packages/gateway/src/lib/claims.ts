@@ -60,10 +60,14 @@ export function userOf(claims: JWTPayload, userClaim: string, roles: string[]): 
   }
   if (id === claims.client_id) return null;
   const user: MfaUser = { id, roles };
-  const { amr, auth_time: authTime } = claims;
+  const { amr, acr, auth_time: authTime } = claims;
   if (amr !== undefined) {
     if (!isStringList(amr)) throw new InvalidClaim('the "amr" claim must be a list of strings (RFC 8176)');
     user.amr = amr;
+  }
+  if (acr !== undefined) {
+    if (typeof acr !== 'string') throw new InvalidClaim('the "acr" claim must be a string (OpenID Connect Core 2)');
+    user.acr = acr;
   }
   if (authTime !== undefined) {
     if (typeof authTime !== 'number' || !Number.isFinite(authTime) || authTime < 0) throw new InvalidClaim('the "auth_time" claim must be a number of seconds since the epoch');

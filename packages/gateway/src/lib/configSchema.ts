@@ -263,6 +263,7 @@ export const fileSchema = strict({
   policy: strict({
     required: z.union([z.literal('everyone'), strict({ roles: names })], { error: "must be 'everyone' or { roles: [admin, ...] }" }).optional(),
     trusted_amr: z.array(amr).optional(),
+    trusted_acr: z.array(z.string().min(1)).optional(),
     enrollment_deadline: parsed<Deadline>(deadline, 'must be an ISO 8601 date, or date and time with a zone, such as 2027-01-31T00:00:00Z').optional(),
   }).optional(),
   session: strict({ lifetime: duration.optional(), idle_timeout: duration.optional() }).optional(),

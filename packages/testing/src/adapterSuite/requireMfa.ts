@@ -201,7 +201,7 @@ export function describeRequireMfa(makeApp: AdapterAppFactory): void {
       const { sessionToken } = await enrollTotp(h, 'alice');
       const res = await request(h.app).get('/hwk-only').set('X-Test-User', 'alice').set('X-Session-Token', sessionToken);
       expectProblem(res, 401, 'mfa_method_required');
-      expectChallenge(res, 'acr_values="hwk"');
+      expectChallenge(res, 'acr_values="phrh"');
     });
 
     test('without a session, the hwk route asks for MFA first (401 mfa_required)', async () => {

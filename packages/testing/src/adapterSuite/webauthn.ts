@@ -148,7 +148,7 @@ export function describeWebAuthn(makeApp: AdapterAppFactory): void {
       const alice = await enrollTotp(h, 'alice');
       const denied = await request(h.app).get('/hwk-only').set('X-Test-User', 'alice').set('X-Session-Token', alice.sessionToken);
       expectProblem(denied, 401, 'mfa_method_required');
-      expectChallenge(denied, 'acr_values="hwk"');
+      expectChallenge(denied, 'acr_values="phrh"');
       const passkey = await register(h, 'alice', undefined, alice.sessionToken);
       const res = await request(h.app).get('/hwk-only').set('X-Test-User', 'alice').set('X-Session-Token', passkey.sessionToken).expect(200);
       expect(res.body.mfa.amr.sort()).toEqual(['hwk', 'otp']);
