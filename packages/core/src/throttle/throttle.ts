@@ -58,7 +58,7 @@ async function attempt<T>(opts: ThrottlePorts, userId: string, ip: string | unde
   const { state, clock, throttle } = opts;
   const blockers = kind === 'code' ? [stateKeys.lock(userId), stateKeys.codeLock(userId)] : [stateKeys.lock(userId)];
   const count = await state.incrementUnless(stateKeys.attempts(userId), throttle.windowMs, blockers);
-  if (count === null) return refusal(opts, userId);
+  if (count === null) return refusal(opts, userId, kind);
   if (count > throttle.maxFailures) return locked(throttle.backoffMs[0]!);
 
   const result = await check();
@@ -85,11 +85,19 @@ async function addToStreak(opts: ThrottlePorts, userId: string, ip: string | und
   if (count === limit) opts.emit({ type: 'codes.disabled', userId, at, ip, count });
 }
 
-/** Why a blocked attempt was refused: the timed lock (with its time left), else the failure streak. */
-async function refusal(opts: ThrottlePorts, userId: string) {
+/**
+ * Why a blocked attempt was refused: the timed lock (with its time left), else, for a code, the
+ * failure streak. When neither is there any more (a success elsewhere cleared them, or the lock
+ * ran out, after the attempt was blocked), the attempt was still refused by a lock: a 429 to try
+ * again at once, never `mfa_codes_disabled` for what the streak did not block.
+ */
+async function refusal(opts: ThrottlePorts, userId: string, kind: ProofKind) {
   const lockedUntil = Number(await opts.state.get(stateKeys.lock(userId)));
   if (lockedUntil > opts.clock.now()) return locked(lockedUntil - opts.clock.now());
-  return denial('mfa_codes_disabled', 'Too many wrong codes in a row: codes are refused until you sign in with a recovery code or a passkey, or an administrator unlocks the account.');
+  if (kind === 'code' && (await opts.state.get(stateKeys.codeLock(userId))) !== null) {
+    return denial('mfa_codes_disabled', 'Too many wrong codes in a row: codes are refused until you sign in with a recovery code or a passkey, or an administrator unlocks the account.');
+  }
+  return locked(0);
 }
 
 function locked(ms: number) {
