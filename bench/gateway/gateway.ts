@@ -11,13 +11,12 @@
 //   profile  with BENCH_CPU_PROFILE=<file>, starts V8's CPU profiler, {"profile":true}; stopping
 //            writes the profile there: the load alone, without the start-up
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { MemoryStore } from '@mfakit/core';
 import { createGateway, devToken, parseConfig } from '@mfakit/gateway';
 import { BENCH_USER } from './lib/config';
+import { cpuProfiler } from '../lib/cpuProfiler';
 
 const HOST = '127.0.0.1';
 
@@ -64,26 +63,6 @@ async function main(): Promise<void> {
   const { port } = gateway.app.server.address() as AddressInfo;
   const token = await devToken(config.tokens, { sub: BENCH_USER, amr: ['pwd'], expiresIn: '1h' });
   process.stdout.write(`${JSON.stringify({ ready: true, port, token })}\n`);
-}
-
-/** The inspector's CPU profiler, started on demand; `stop` writes the profile if it ran. */
-function cpuProfiler(file: string): { start(): Promise<void>; stop(): Promise<void> } {
-  const session = new Session();
-  let running = false;
-  return {
-    async start() {
-      session.connect();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.start');
-      running = true;
-    },
-    async stop() {
-      if (!running) return;
-      const { profile } = await session.post('Profiler.stop');
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
 }
 
 main().catch((err: unknown) => {

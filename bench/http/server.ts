@@ -9,12 +9,11 @@
 //   revoke   revokes the user (mfa.admin.revokeUser: every session and factor), {"revoke":true}
 //   profile  with BENCH_CPU_PROFILE=<file>, starts V8's CPU profiler, {"profile":true}; stopping
 //            writes the profile there: the load alone, without the start-up
-import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { BENCH_USER, FRAMEWORKS, type Framework, makeFixture, type Variant, VARIANTS } from './lib/fixture';
+import { cpuProfiler } from '../lib/cpuProfiler';
 
 const HOST = '127.0.0.1';
 
@@ -75,26 +74,6 @@ async function listen(framework: Framework, variant: Variant, fixture: Awaited<R
     server.listen(port, HOST, resolve);
   });
   return { server, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-/** The inspector's CPU profiler, started on demand; `stop` writes the profile if it ran. */
-function cpuProfiler(file: string): { start(): Promise<void>; stop(): Promise<void> } {
-  const session = new Session();
-  let running = false;
-  return {
-    async start() {
-      session.connect();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.start');
-      running = true;
-    },
-    async stop() {
-      if (!running) return;
-      const { profile } = await session.post('Profiler.stop');
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
 }
 
 main().catch((err: unknown) => {

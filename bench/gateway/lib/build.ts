@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
+import { externalPackages } from '../../lib/externalPackages';
 
 const ENTRIES = { gateway: path.resolve(__dirname, '../gateway.ts'), upstream: path.resolve(__dirname, '../upstream.ts') };
 
@@ -40,19 +41,3 @@ export async function buildProcesses(): Promise<Built> {
   }
   return { gateway: path.join(dir, 'gateway.js'), upstream: path.join(dir, 'upstream.js'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
-
-/**
- * Keeps every package but the workspace's out of the bundle, required by its resolved path: the
- * bundle lives in a temporary folder, where `require('fastify')` would find nothing.
- */
-const externalPackages: Plugin = {
-  name: 'external-packages',
-  setup(builder) {
-    builder.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.path.startsWith('@mfakit/') || args.path.startsWith('node:') || args.pluginData === 'resolving') return undefined;
-      const resolved = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
-      if (resolved.errors.length > 0) return { errors: resolved.errors };
-      return resolved.external ? { path: args.path, external: true } : { path: resolved.path, external: true };
-    });
-  },
-};
