@@ -118,6 +118,18 @@ test('notifications_url receives each notice as a JSON POST: a factor added tell
   }
 });
 
+/** A token of the test configuration's issuer and audience with claims devToken does not make, for five minutes. */
+function signed(claims: Record<string, unknown>): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('https://idp.test')
+    .setAudience('orders-api')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 300)
+    .sign(new TextEncoder().encode(TEST_SECRET));
+}
+
 describe('tokens and the mfa policy', () => {
   test("an SSO's MFA in the token counts only as policy.trusted_amr says", async () => {
     const upstream = await startUpstream();
@@ -144,14 +156,7 @@ describe('tokens and the mfa policy', () => {
     const trusting = await startGateway(`policy: { trusted_acr: [phrh] }\n${gatewayYaml(upstream.url, rule)}`);
     try {
       const now = Math.floor(Date.now() / 1000);
-      const sign = (acr: string) =>
-        new SignJWT({ sub: 'erin', acr, auth_time: now })
-          .setProtectedHeader({ alg: 'HS256' })
-          .setIssuer('https://idp.test')
-          .setAudience('orders-api')
-          .setIssuedAt(now)
-          .setExpirationTime(now + 300)
-          .sign(new TextEncoder().encode(TEST_SECRET));
+      const sign = (acr: string) => signed({ sub: 'erin', acr, auth_time: now });
       const hardware = await raw(trusting.port, '/keys/1', { headers: { Authorization: `Bearer ${await sign('phrh')}` } });
       expect({ status: hardware.status, amr: upstream.seen.at(-1)?.headers['x-mfa-amr'] }).toEqual({ status: 200, amr: 'hwk' });
       const synced = await raw(trusting.port, '/keys/1', { headers: { Authorization: `Bearer ${await sign('phr')}` } });
@@ -166,14 +171,7 @@ describe('tokens and the mfa policy', () => {
     const upstream = await startUpstream();
     const gateway = await startGateway(gatewayYaml(upstream.url));
     try {
-      const now = Math.floor(Date.now() / 1000);
-      const token = await new SignJWT({ sub: 'reporting-job', client_id: 'reporting-job', amr: ['mfa'] })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer('https://idp.test')
-        .setAudience('orders-api')
-        .setIssuedAt(now)
-        .setExpirationTime(now + 300)
-        .sign(new TextEncoder().encode(TEST_SECRET));
+      const token = await signed({ sub: 'reporting-job', client_id: 'reporting-job', amr: ['mfa'] });
       const catalog = await raw(gateway.port, '/api/catalog/books', { headers: { Authorization: `Bearer ${token}` } });
       expect({ status: catalog.status, user: upstream.seen.at(-1)?.headers['x-mfa-user'] }).toEqual({ status: 200, user: '' });
       const orders = await raw(gateway.port, '/api/orders', { headers: { Authorization: `Bearer ${token}` } });
