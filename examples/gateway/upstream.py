@@ -48,8 +48,11 @@ class Api(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        if self.path.split("?", 1)[0] == "/api/transfers":
+        path = self.path.split("?", 1)[0]
+        if path == "/api/transfers":
             self.answer(201, {"transfer": json.loads(body or b"{}"), **self.greeting()})
+        elif path == "/api/payees":
+            self.answer(201, {"payee": json.loads(body or b"{}"), **self.greeting()})
         else:
             self.answer(404, {"error": "not found", "path": self.path})
 

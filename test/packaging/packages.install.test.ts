@@ -140,6 +140,6 @@ test('the mfakit-gateway bin runs from the installed package: check prints the r
     ].join('\n'),
   );
   const bin = path.join(project, 'node_modules', '.bin', 'mfakit-gateway');
-  expect(run(bin, ['check', '--config', config], project)).toMatch(/\/api\/\*\*[\s\S]*mfa/);
+  expect(run(bin, ['check', '--config', config], project)).toMatch(/^ALL +\/api\/\*\* +requireMfa$/m);
   expect(run(bin, ['token', '--config', config, '--sub', 'alice'], project).trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
 }, 120_000);

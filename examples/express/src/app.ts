@@ -1,8 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BODY_LIMIT, type DemoAppOptions, demoSetup, jwtKey, parseTransfer, problem, PUBLIC_DIR, TRANSFER_HELP, transferMade, WEBAUTHN_BROWSER_BUNDLE } from '@mfakit/example-shared';
+import {
+  BODY_LIMIT,
+  type DemoAppOptions,
+  demoSetup,
+  jwtKey,
+  MFA_CLIENT_PATH,
+  mfaClientBundle,
+  PAYEE_HELP,
+  parsePayee,
+  parseTransfer,
+  payeeAdded,
+  problem,
+  PUBLIC_DIR,
+  TRANSFER_HELP,
+  transferMade,
+  WEBAUTHN_BROWSER_BUNDLE,
+} from '@mfakit/example-shared';
 import type { Mfa } from '@mfakit/core';
-import { mfaAdminRouter, mfaRouter, requireFreshMfa, requireMfa, writeResult } from '@mfakit/express';
+import { keepRawBody, mfaAdminRouter, mfaRouter, requireFreshMfa, requireMfa, writeResult } from '@mfakit/express';
 import express, { type Express, type RequestHandler } from 'express';
 import { jwtPassport, loginRoute, requireAuth } from './auth';
 import { errorHandler, notFound, securityHeaders } from './problems';
@@ -19,14 +35,25 @@ function webauthnBrowserScript(): RequestHandler {
   };
 }
 
-/** JSON bodies only: another media type is a 415 problem, malformed JSON a 400 (see errorHandler). */
+/** Serves @mfakit/client, bundled once (see mfaClientBundle): the page's fetch, which answers step-up challenges. */
+function mfaClientScript(): RequestHandler {
+  const script = mfaClientBundle();
+  return function mfaClientScript(_req, res) {
+    res.type('js').send(script);
+  };
+}
+
+/**
+ * JSON bodies only: another media type is a 415 problem, malformed JSON a 400 (see errorHandler).
+ * The exact bytes stay as `req.rawBody`, for the step-up grant of `POST /api/payees`, bound to them.
+ */
 const jsonBody: RequestHandler[] = [
   function requireJson(req, res, next) {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
     if (hasBody && !req.is('application/json')) return writeResult(res, problem('unsupported_media_type', 'Send the body as JSON (Content-Type: application/json).'));
     next();
   },
-  express.json({ limit: BODY_LIMIT }),
+  express.json({ limit: BODY_LIMIT, verify: keepRawBody }),
 ];
 
 /** Checks a transfer before the step-up check, so a malformed one does not spend the user's code. */
@@ -37,11 +64,20 @@ const validateTransfer: RequestHandler = function validateTransfer(req, res, nex
   next();
 };
 
+/** Checks a payee before the step-up check, so a malformed one spends neither the grant nor the code. */
+const validatePayee: RequestHandler = function validatePayee(req, res, next) {
+  const payee = parsePayee(req.body);
+  if (!payee) return writeResult(res, problem('invalid_request', PAYEE_HELP));
+  res.locals.payee = payee;
+  next();
+};
+
 /**
  * The mfakit demo: passport-jwt login, the enrollment router at `/mfa` (authenticator apps,
  * passkeys, codes by email or SMS, recovery codes), the admin routes at `/mfa/admin`, a protected
- * route and a step-up route, the account routes (`/api/me`, `/api/notifications`, `/api/outbox`),
- * the enrollment page, and RFC 9457 problems for every error.
+ * route, a step-up route, a route that wants a proof made for each request (`POST /api/payees`),
+ * the account routes (`/api/me`, `/api/notifications`, `/api/outbox`), the enrollment page with
+ * @mfakit/client, and RFC 9457 problems for every error.
  *
  * @example
  * const { app } = createApp({ clock: new FakeClock() });
@@ -57,6 +93,7 @@ export function createApp(options: DemoAppOptions = {}): { app: Express; mfa: Mf
   app.use(securityHeaders);
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', dotfiles: 'ignore' }));
   app.get('/vendor/simplewebauthn-browser.js', webauthnBrowserScript());
+  app.get(MFA_CLIENT_PATH, mfaClientScript());
 
   app.post('/auth/login', ...jsonBody, loginRoute(key, clock));
   // The admin routes before the enrollment router, which answers 404 for every path it does not know.
@@ -70,6 +107,10 @@ export function createApp(options: DemoAppOptions = {}): { app: Express; mfa: Mf
   });
   app.post('/api/transfers', auth, ...jsonBody, validateTransfer, requireFreshMfa(mfa, { maxAge: freshMaxAgeSeconds }), (req, res) => {
     res.status(201).json(transferMade(req.user!.id, res.locals.transfer, clock));
+  });
+  // A proof for this very request: a step-up grant made for its method, path and body, spent here.
+  app.post('/api/payees', auth, ...jsonBody, validatePayee, requireFreshMfa(mfa, { once: { bindBody: true } }), (req, res) => {
+    res.status(201).json(payeeAdded(req.user!.id, res.locals.payee, clock));
   });
 
   app.use(notFound);

@@ -11,7 +11,13 @@ import {
   internalError,
   jwtKey,
   login,
+  MFA_CLIENT_PATH,
+  mfaClientBundle,
+  PAYEE_HELP,
+  type PayeeRequest,
+  parsePayee,
   parseTransfer,
+  payeeAdded,
   problem,
   PUBLIC_DIR,
   SECURITY_HEADERS,
@@ -21,7 +27,7 @@ import {
   verifyBearer,
   WEBAUTHN_BROWSER_BUNDLE,
 } from '@mfakit/example-shared';
-import { frameworkErrors, mfaAdminRouter, mfaRouter, mfaServerOptions, requireFreshMfa, requireMfa, writeResult } from '@mfakit/fastify';
+import { frameworkErrors, mfaAdminRouter, mfaRouter, mfaServerOptions, requireFreshMfa, requireMfa, trackRoutes, writeResult } from '@mfakit/fastify';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler, type preHandlerAsyncHookHandler } from 'fastify';
 
 export type { DemoAppOptions };
@@ -85,7 +91,11 @@ function bodiesLeftUnread(app: FastifyInstance): void {
 
 const readBody = jsonBodyReader(BODY_LIMIT, 'json');
 
-/** JSON bodies only, read as the mfakit router reads them: another media type is a 415 problem. */
+/**
+ * JSON bodies only, read as the mfakit router reads them: another media type is a 415 problem.
+ * The body's text stays as `request.rawBody` (where @mfakit/fastify reads it, as `keepRawBody`
+ * leaves it), for the step-up grant of `POST /api/payees`, bound to it.
+ */
 const json: preHandlerAsyncHookHandler[] = [
   async function requireJson(request, reply) {
     const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length']) > 0;
@@ -94,7 +104,7 @@ const json: preHandlerAsyncHookHandler[] = [
     }
   },
   async function readJson(request) {
-    request.body = await readBody(request.raw);
+    request.body = await readBody(request.raw, (raw) => request.setDecorator('rawBody', raw));
   },
 ];
 
@@ -103,6 +113,13 @@ const validTransfer: preHandlerAsyncHookHandler = async function validTransfer(r
   const transfer = parseTransfer(request.body);
   if (!transfer) return writeResult(reply, problem('invalid_request', TRANSFER_HELP));
   request.setDecorator('transfer', transfer);
+};
+
+/** Checks a payee before the step-up check, so a malformed one spends neither the grant nor the code. */
+const validPayee: preHandlerAsyncHookHandler = async function validPayee(request, reply) {
+  const payee = parsePayee(request.body);
+  if (!payee) return writeResult(reply, problem('invalid_request', PAYEE_HELP));
+  request.setDecorator('payee', payee);
 };
 
 /** The user of the primary authentication, which `auth` has set. */
@@ -121,6 +138,7 @@ const signedIn = (request: FastifyRequest) => request.getDecorator<DemoPrincipal
 export function createApp(options: DemoAppOptions = {}): { app: FastifyInstance; mfa: Mfa } {
   const { mfa, clock, logger, jwtSecret, freshMaxAgeSeconds, admin, account } = demoSetup(options);
   const key = jwtKey(jwtSecret);
+  const mfaClientScript = mfaClientBundle();
 
   /**
    * The primary authentication: `Authorization: Bearer <JWT>` to `request.user` (the demo user
@@ -138,10 +156,14 @@ export function createApp(options: DemoAppOptions = {}): { app: FastifyInstance;
   };
 
   const app = Fastify({ ...mfaServerOptions, frameworkErrors: badUrls(key) });
+  trackRoutes(app); // the route table of mfaRoutes (test/routes.test.ts): before the first route
   // Declared, as Fastify asks: the signed-in user (`request.user`, where mfakit reads it, as
-  // @fastify/jwt leaves it) and a checked transfer, read with getDecorator.
+  // @fastify/jwt leaves it), a checked transfer or payee, read with getDecorator, and the body's
+  // text (`request.rawBody`, where @mfakit/fastify reads it).
   app.decorateRequest('user');
   app.decorateRequest('transfer');
+  app.decorateRequest('payee');
+  app.decorateRequest('rawBody');
   app.addHook('onRequest', securityHeaders);
   app.setErrorHandler(problems(logger));
   app.setNotFoundHandler(notFound);
@@ -150,6 +172,7 @@ export function createApp(options: DemoAppOptions = {}): { app: FastifyInstance;
   // The page's files, one route each (a path that is not one of them is the 404 problem).
   app.register(fastifyStatic, { root: PUBLIC_DIR, wildcard: false });
   app.get('/vendor/simplewebauthn-browser.js', async (_request, reply) => reply.sendFile(path.basename(WEBAUTHN_BROWSER_BUNDLE), path.dirname(WEBAUTHN_BROWSER_BUNDLE)));
+  app.get(MFA_CLIENT_PATH, async (_request, reply) => reply.type('application/javascript; charset=utf-8').send(mfaClientScript));
 
   app.post('/auth/login', { preHandler: json }, async (request, reply) => writeResult(reply, login(request.body, key, clock)));
   app.get('/api/me', { onRequest: auth }, async (request, reply) => writeResult(reply, account.me(signedIn(request))));
@@ -162,6 +185,11 @@ export function createApp(options: DemoAppOptions = {}): { app: FastifyInstance;
   app.post('/api/transfers', { onRequest: auth, preHandler: [...json, validTransfer, requireFreshMfa(mfa, { maxAge: freshMaxAgeSeconds })] }, async (request, reply) => {
     reply.code(201);
     return transferMade(signedIn(request).id, request.getDecorator<TransferRequest>('transfer'), clock);
+  });
+  // A proof for this very request: a step-up grant made for its method, path and body, spent here.
+  app.post('/api/payees', { onRequest: auth, preHandler: [...json, validPayee, requireFreshMfa(mfa, { once: { bindBody: true } })] }, async (request, reply) => {
+    reply.code(201);
+    return payeeAdded(signedIn(request).id, request.getDecorator<PayeeRequest>('payee'), clock);
   });
 
   // The enrollment and admin routers answer only signed-in users (as Express's app.use('/mfa', auth, ...)).

@@ -9,7 +9,12 @@ import {
   internalError,
   jwtKey,
   login,
+  MFA_CLIENT_PATH,
+  mfaClientBundle,
+  PAYEE_HELP,
+  parsePayee,
   parseTransfer,
+  payeeAdded,
   problem,
   PUBLIC_DIR,
   SECURITY_HEADERS,
@@ -62,7 +67,11 @@ const staticFiles: Middleware = async function staticFiles(ctx, next) {
   await next();
 };
 
-/** JSON bodies only, read as the mfakit router reads them: another media type is a 415 problem. */
+/**
+ * JSON bodies only, read as the mfakit router reads them: another media type is a 415 problem.
+ * `jsonBody` keeps the body's text as `ctx.request.rawBody`, which the step-up grant of
+ * `POST /api/payees` is checked against.
+ */
 const requireJson: Middleware = async function requireJson(ctx, next) {
   const hasBody = ctx.get('transfer-encoding') !== '' || Number(ctx.get('content-length')) > 0;
   if (hasBody && !ctx.is('application/json')) return writeResult(ctx, problem('unsupported_media_type', 'Send the body as JSON (Content-Type: application/json).'));
@@ -84,6 +93,7 @@ const bodyOf = (ctx: Koa.Context) => (ctx.request as { body?: unknown }).body;
 export function createApp(options: DemoAppOptions = {}): { app: Koa; mfa: Mfa } {
   const { mfa, clock, logger, jwtSecret, freshMaxAgeSeconds, admin, account } = demoSetup(options);
   const key = jwtKey(jwtSecret);
+  const mfaClientScript = mfaClientBundle();
 
   /**
    * The primary authentication: `Authorization: Bearer <JWT>` to `ctx.state.user` (the demo user
@@ -108,6 +118,10 @@ export function createApp(options: DemoAppOptions = {}): { app: Koa; mfa: Mfa } 
   routes.get('/vendor/simplewebauthn-browser.js', async (ctx) => {
     await send(ctx, path.basename(WEBAUTHN_BROWSER_BUNDLE), { root: path.dirname(WEBAUTHN_BROWSER_BUNDLE) });
   });
+  routes.get(MFA_CLIENT_PATH, (ctx) => {
+    ctx.type = 'application/javascript; charset=utf-8';
+    ctx.body = mfaClientScript;
+  });
   routes.post('/auth/login', ...json, (ctx) => writeResult(ctx, login(bodyOf(ctx), key, clock)));
   routes.get('/api/me', auth, (ctx) => writeResult(ctx, account.me(ctx.state.user)));
   routes.get('/api/notifications', auth, (ctx) => writeResult(ctx, account.notifications(ctx.state.user)));
@@ -131,6 +145,24 @@ export function createApp(options: DemoAppOptions = {}): { app: Koa; mfa: Mfa } 
     (ctx) => {
       ctx.status = 201;
       ctx.body = transferMade(ctx.state.user.id, ctx.state.transfer, clock);
+    },
+  );
+  // A proof for this very request: a step-up grant made for its method, path and body, spent here.
+  routes.post(
+    '/api/payees',
+    auth,
+    ...json,
+    async (ctx, next) => {
+      // Checked before the step-up check, so a malformed payee spends neither the grant nor the code.
+      const payee = parsePayee(bodyOf(ctx));
+      if (!payee) return writeResult(ctx, problem('invalid_request', PAYEE_HELP));
+      ctx.state.payee = payee;
+      await next();
+    },
+    requireFreshMfa(mfa, { once: { bindBody: true } }),
+    (ctx) => {
+      ctx.status = 201;
+      ctx.body = payeeAdded(ctx.state.user.id, ctx.state.payee, clock);
     },
   );
   app.use(routes.routes());

@@ -2,7 +2,25 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Mfa } from '@mfakit/core';
-import { type DemoAppOptions, demoSetup, jwtKey, login, parseTransfer, problem, PUBLIC_DIR, TRANSFER_HELP, type TransferRequest, transferMade, WEBAUTHN_BROWSER_BUNDLE } from '@mfakit/example-shared';
+import {
+  type DemoAppOptions,
+  demoSetup,
+  jwtKey,
+  login,
+  MFA_CLIENT_PATH,
+  mfaClientBundle,
+  PAYEE_HELP,
+  type PayeeRequest,
+  parsePayee,
+  parseTransfer,
+  payeeAdded,
+  problem,
+  PUBLIC_DIR,
+  TRANSFER_HELP,
+  type TransferRequest,
+  transferMade,
+  WEBAUTHN_BROWSER_BUNDLE,
+} from '@mfakit/example-shared';
 import { MfaGuard, MfaModule, MfaState, RequireMFA, writeResult } from '@mfakit/nestjs';
 import { type CanActivate, Controller, type ExecutionContext, Get, Header, HttpCode, type INestApplication, Injectable, type LoggerService, Module, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -13,8 +31,8 @@ import { DemoAnswer, JsonBody, JsonOnlyBody, ProblemFilter, securityHeaders } fr
 
 export type { DemoAppOptions };
 
-/** A request past the guards: the user from passport-jwt, and the transfer checked by ValidTransfer. */
-type DemoRequest = Request & { user?: DemoUser; transfer?: TransferRequest };
+/** A request past the guards: the user from passport-jwt, and the transfer or payee checked by ValidTransfer or ValidPayee. */
+type DemoRequest = Request & { user?: DemoUser; transfer?: TransferRequest; payee?: PayeeRequest };
 
 /**
  * Checks a transfer before the step-up check (it comes before MfaGuard in `@UseGuards()`), so that
@@ -31,6 +49,18 @@ class ValidTransfer implements CanActivate {
   }
 }
 
+/** Checks a payee before the step-up check (before MfaGuard), so a malformed one spends neither the grant nor the code. */
+@Injectable()
+class ValidPayee implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<DemoRequest>();
+    const payee = parsePayee(req.body);
+    if (!payee) throw new DemoAnswer(problem('invalid_request', PAYEE_HELP));
+    req.payee = payee;
+    return true;
+  }
+}
+
 /** Serves the WebAuthn browser bundle; `root` keeps send's dot-file rule to the file name (pnpm's path has `.pnpm`). */
 function webauthnBrowserScript(): RequestHandler {
   if (!fs.existsSync(WEBAUTHN_BROWSER_BUNDLE)) throw new Error(`@simplewebauthn/browser's bundle is missing at ${WEBAUTHN_BROWSER_BUNDLE}: run pnpm install`);
@@ -43,15 +73,19 @@ function webauthnBrowserScript(): RequestHandler {
 
 /**
  * The Express instance under Nest, set up before Nest adds its routes: no X-Powered-By, the
- * security headers on every answer, and the page's files. What is not a file falls through to
- * Nest's routes, and so to the 404 problem.
+ * security headers on every answer, and the page's files, @mfakit/client's bundle among them. What
+ * is not a file falls through to Nest's routes, and so to the 404 problem.
  */
 function expressInstance(): Express {
   const server = express();
+  const mfaClientScript = mfaClientBundle();
   server.disable('x-powered-by');
   server.use(securityHeaders);
   server.use(express.static(PUBLIC_DIR, { index: 'index.html', dotfiles: 'ignore' }));
   server.get('/vendor/simplewebauthn-browser.js', webauthnBrowserScript());
+  server.get(MFA_CLIENT_PATH, (_req, res) => {
+    res.type('js').send(mfaClientScript);
+  });
   return server;
 }
 
@@ -128,6 +162,16 @@ export async function createApp(options: DemoAppOptions = {}): Promise<{ app: IN
     @HttpCode(201)
     transfer(@Req() req: DemoRequest) {
       return transferMade(req.user!.id, req.transfer!, clock);
+    }
+
+    // A proof for this very request: a step-up grant made for its method, path and body (the
+    // bytes JsonOnlyBody keeps as req.rawBody), spent by MfaGuard. Guards in the same order.
+    @Post('payees')
+    @RequireMFA({ once: { bindBody: true } })
+    @UseGuards(JwtAuthGuard, JsonOnlyBody, ValidPayee, MfaGuard)
+    @HttpCode(201)
+    payee(@Req() req: DemoRequest) {
+      return payeeAdded(req.user!.id, req.payee!, clock);
     }
   }
 

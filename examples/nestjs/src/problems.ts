@@ -62,9 +62,19 @@ export const securityHeaders: RequestHandler = function securityHeaders(_req, re
   next();
 };
 
-const parseJson = express.json({ limit: BODY_LIMIT });
+/**
+ * Keeps the exact bytes of a JSON body as `req.rawBody`, where @mfakit/nestjs reads them for a
+ * step-up grant bound to the body (`POST /api/payees`): what Nest's `rawBody: true` does for the
+ * body parser it registers, which the demo turns off (`bodyParser: false`) to read bodies after
+ * the primary authentication.
+ */
+function keepRawBody(req: Request & { rawBody?: Buffer }, _res: unknown, bytes: Buffer): void {
+  req.rawBody = bytes;
+}
 
-/** Reads a JSON body into `req.body` (no other media type); its errors are thrown, for ProblemFilter. */
+const parseJson = express.json({ limit: BODY_LIMIT, verify: keepRawBody });
+
+/** Reads a JSON body into `req.body` (no other media type), its bytes into `req.rawBody`; its errors are thrown, for ProblemFilter. */
 function readJson(req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => parseJson(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
 }

@@ -1,8 +1,9 @@
 // The administrators' panel, shown when GET /api/me says the user has the role 'admin': the
 // report of every user (GET /mfa/admin/report), exempting a user for a while, lifting an
 // exemption, and revoking all of a user's factors (a lost phone). Every admin route needs a
-// proof of the administrator's own from the last 5 minutes: a 401 opens the challenge box in the
-// panel (actions.js), and the action runs again once it is answered. Loaded after actions.js.
+// proof of the administrator's own from the last 5 minutes: @mfakit/client asks for it in the
+// challenge box, in the panel (actions.js), and sends the call again once it is given. Loaded
+// after actions.js.
 // biome-ignore lint/suspicious/noRedundantUseStrict: a classic <script> (index.html loads it without type="module"), so this directive is what makes it strict
 'use strict';
 
@@ -27,11 +28,11 @@
    * `done(answer)` shows the outcome and returns what to say, if anything.
    */
   function adminAction(label, method, path, body, done) {
-    return {
+    const action = {
       label,
       staleText: STALE,
       slot: () => $('admin-challenge-slot'),
-      run: (headers) => api(method, path, { body, headers }),
+      run: () => api(method, path, { body, action }),
       fail: adminError,
       async done(answer, how) {
         adminError('');
@@ -40,6 +41,7 @@
         if (message || proof) say(`${proof}${message || 'The report is up to date.'}`);
       },
     };
+    return action;
   }
 
   const userPath = (userId) => `/mfa/admin/users/${encodeURIComponent(userId)}`;

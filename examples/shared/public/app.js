@@ -1,9 +1,10 @@
 // The mfakit demo page: plain DOM, no framework. Every message comes from the server's problem
 // `detail` and is written with textContent, never as HTML. This file signs in, shows the status,
-// sets up an authenticator app and verifies; actions.js runs what may need a fresh proof (API
-// calls, adding a passkey, removing a factor); passkeys.js runs the browser's passkey prompt;
-// oob.js, inbox.js and admin.js add codes by email or SMS, the demo's outbox and notifications,
-// and the administrators' panel, as `panels`.
+// sets up an authenticator app and verifies; every call goes through @mfakit/client (see `api`);
+// actions.js runs what may need a fresh proof (API calls, adding a passkey, removing a factor) and
+// answers the client's prompts in the challenge box; passkeys.js runs the browser's passkey
+// prompt; payees.js, oob.js, inbox.js and admin.js add payees, codes by email or SMS, the demo's
+// outbox and notifications, and the administrators' panel, as `panels`.
 // biome-ignore lint/suspicious/noRedundantUseStrict: a classic <script> (index.html loads it without type="module"), so this directive is what makes it strict
 'use strict';
 
@@ -48,12 +49,15 @@ function proofName(factorId) {
 /** True when the signed-in user has a factor of one of these kinds ('oob' for email or SMS). */
 const hasKind = (...kinds) => Boolean(status?.factors.some((f) => kinds.includes(f.kind)));
 /** The user's email and SMS factors. */
-// biome-ignore lint/correctness/noUnusedVariables: read by actions.js and oob.js: classic scripts share the page's global scope
+// biome-ignore lint/correctness/noUnusedVariables: read by oob.js: classic scripts share the page's global scope
 const oobFactors = () => (status ? status.factors.filter((f) => f.kind === 'oob') : []);
 /** A service account: exempt by the server's configuration, for good (not by an administrator, for a while). */
 const isServiceAccount = (s) => s.exempt && !s.exemption;
 
 // ---- storage -------------------------------------------------------------------------------
+// The access token, and the MFA session token: the store of @mfakit/client (its `session`
+// option, see actions.js), which sends it as X-Session-Token and replaces it after a step-up; the
+// page writes it too when an enrollment or a verification opens a session.
 const accessToken = () => sessionStorage.getItem(ACCESS_KEY);
 const sessionToken = () => sessionStorage.getItem(SESSION_KEY);
 function setSessionToken(token) {
@@ -84,20 +88,29 @@ const dateTime = (ms) => new Date(ms).toLocaleString([], { dateStyle: 'medium', 
 const when = (ms) => (new Date(ms).toDateString() === new Date().toDateString() ? hourMinute(ms) : dateTime(ms));
 
 // ---- HTTP ----------------------------------------------------------------------------------
-/** Calls the API with the access and MFA session tokens; stores a new X-Session-Token if one comes back. */
-async function api(method, path, { body, headers = {} } = {}) {
-  const h = { Accept: 'application/json', ...headers };
-  if (accessToken()) h.Authorization = `Bearer ${accessToken()}`;
-  if (sessionToken()) h['X-Session-Token'] = sessionToken();
-  if (body !== undefined) h['Content-Type'] = 'application/json';
+/** The action of a call the person did not ask for (the status, the account routes): none is challenged, but if one were, the box would open in the API card. */
+const backgroundCall = (method, path) => ({ label: `${method} ${path}`, slot: () => $('api-challenge-slot') });
+
+/**
+ * Calls the server through @mfakit/client (`mfaFetch` of actions.js): with the access token, the
+ * MFA session the client holds, and, if the server asks for a (fresher) proof, the challenge box
+ * opened for `action`. Resolves to `{ ok, status, statusText, data, problem }`; a step-up that
+ * could not be completed (cancelled, a wrong code too often, a lock) is a refusal too, its
+ * problem made of the client's error: `code` and `detail` in words.
+ */
+async function api(method, path, { body, action = backgroundCall(method, path) } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (accessToken()) headers.Authorization = `Bearer ${accessToken()}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
-    res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    return { ok: false, status: 0, statusText: '', data: null, problem: { detail: 'Could not reach the demo server. Is it still running?' } };
+    if (!window.MfaClient) throw new TypeError('the page could not load /vendor/mfakit-client.js');
+    res = await mfaFetch(action)(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (err) {
+    return notAnswered(err);
+  } finally {
+    closeChallenge(action); // if the box was opened for this call, the call has ended
   }
-  const issued = res.headers.get('X-Session-Token');
-  if (issued) setSessionToken(issued);
   const text = await res.text();
   let data = null;
   try {
@@ -105,10 +118,29 @@ async function api(method, path, { body, headers = {} } = {}) {
   } catch {
     data = null;
   }
-  const answer = { ok: res.ok, status: res.status, statusText: res.statusText, data, headers: res.headers };
+  const answer = { ok: res.ok, status: res.status, statusText: res.statusText, data };
   answer.problem = res.ok ? null : data && typeof data === 'object' ? data : null;
   if (answer.problem?.code === 'authentication_required' && accessToken()) signedOut(problemText(answer));
   return answer;
+}
+
+/** A call that ended without the server's last word: the client's error (a step-up not completed), or no connection. */
+function notAnswered(err) {
+  if (err instanceof TypeError) {
+    return { ok: false, status: 0, statusText: '', data: null, problem: { detail: `Could not reach the demo server (${err.message}). Is it still running?` } };
+  }
+  if (!(err instanceof MfaClient.MfaClientError)) throw err;
+  const answer = { ok: false, status: err.status ?? 0, statusText: '', data: err.problem ?? null, problem: { code: err.code, detail: clientErrorText(err) } };
+  if (err.code === 'authentication_required' && accessToken()) signedOut(answer.problem.detail);
+  return answer;
+}
+
+/** An error of @mfakit/client in words: the server's own `detail` where there is one. */
+function clientErrorText(err) {
+  if (err.code === 'cancelled') return 'Cancelled: no proof was given, so nothing was done.';
+  if (err.code === 'passkey_failed') return passkeys.errorText(err.cause);
+  if (err.code === 'passkey_unavailable') return passkeys.unavailableReason() || 'Passkeys cannot be used on this page.';
+  return err.detail || `The step-up could not be completed (${err.code}).`;
 }
 
 // ---- views ---------------------------------------------------------------------------------
@@ -122,7 +154,7 @@ function signedOut(message) {
   status = null;
   enrollment = null;
   recoveryCodes = [];
-  closeChallenge();
+  closeChallenge(); // a prompt still open is given up: its action ends as cancelled
   removing = null;
   $('passkey-error').hidden = true;
   for (const id of ['whoami', 'status-section', 'passkey-section', 'enroll-section', 'codes-section', 'verify-section', 'api-section']) show(id, false);

@@ -22,10 +22,10 @@
   /** Starts enrolling an email address or a phone number; next to another factor it needs a fresh proof. */
   function enrollAction(channel, destination) {
     const { field, by } = CHANNELS[channel];
-    return {
+    const action = {
       label: `Getting codes by ${by}`,
       slot: () => $('oob-challenge-slot'),
-      run: (headers) => api('POST', `/mfa/${channel}`, { body: { [field]: destination }, headers }),
+      run: () => api('POST', `/mfa/${channel}`, { body: { [field]: destination }, action }),
       fail: oobError,
       async done(answer) {
         const { factorId, hint, expiresAt } = answer.data;
@@ -37,6 +37,7 @@
         await refreshPanels();
       },
     };
+    return action;
   }
 
   function stopEnrolling() {

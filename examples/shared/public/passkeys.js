@@ -1,6 +1,7 @@
 // Passkeys on the demo page: a thin layer over @simplewebauthn/browser, which the demo serves
 // itself at /vendor/simplewebauthn-browser.js (window.SimpleWebAuthnBrowser). It runs the
-// browser's WebAuthn prompt and turns the browser's errors into sentences. Loaded before app.js.
+// browser's WebAuthn prompt, for the page and for @mfakit/client's step-ups, and turns the
+// browser's errors into sentences. Loaded before app.js.
 // biome-ignore lint/suspicious/noRedundantUseStrict: a classic <script> (index.html loads it without type="module"), so this directive is what makes it strict
 'use strict';
 
@@ -17,6 +18,7 @@ const passkeys = (() => {
     NotSupportedError: 'This browser or authenticator cannot make the kind of passkey the server asks for.',
     ConstraintError: 'This authenticator cannot check who you are (no PIN, fingerprint or face), which the server asks for.',
   };
+  const UNAVAILABLE = 'PasskeysUnavailable'; // the error of startAuthentication where passkeys cannot work
 
   /** Why passkeys cannot be used on this page, or '' when they can. */
   function unavailableReason() {
@@ -32,6 +34,7 @@ const passkeys = (() => {
   /** The sentence to show for an error of the browser's passkey prompt. */
   function errorText(err) {
     const name = err?.name;
+    if (name === UNAVAILABLE) return err.message;
     if (name === 'SecurityError') {
       return `This address (${location.origin}) cannot use passkeys for this server. Open the demo at http://localhost:${location.port || '80'} (not 127.0.0.1), or set WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS to match it.`;
     }
@@ -55,5 +58,16 @@ const passkeys = (() => {
     }
   }
 
-  return { unavailableReason, prompt };
+  /**
+   * `startAuthentication` for @mfakit/client (its option of that name): the browser's prompt for
+   * the server's options, or an error saying why passkeys cannot work on this page. The client
+   * passes what it throws on as the `cause` of its `passkey_failed` error.
+   */
+  function startAuthentication(options) {
+    const unavailable = unavailableReason();
+    if (unavailable) return Promise.reject(Object.assign(new Error(unavailable), { name: UNAVAILABLE }));
+    return lib.startAuthentication(options);
+  }
+
+  return { unavailableReason, errorText, prompt, startAuthentication };
 })();

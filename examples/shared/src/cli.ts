@@ -1,10 +1,13 @@
-// `pnpm mfakit <command>`: mfakit's administrator command line over the demo's own stores.
+// `pnpm mfakit <command>`: mfakit's administrator command line over the demo's own stores, and
+// `pnpm mfakit routes`, the route table of a demo (routesCommand.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { isCliCommand, runCli } from '@mfakit/cli';
 import type { MfaLogger } from '@mfakit/core';
 import { configFromEnv, type DemoConfig } from './config';
 import { demoSetup } from './demo';
+import { DEMO_ROUTE_TABLES } from './demoRoutes';
+import { ROUTES_USAGE, routesCommand } from './routesCommand';
 import { DEMO_DATA_ROOT } from './serve';
 import { type DemoStores, openDemoStores } from './stores';
 import { listDemoUsers } from './users';
@@ -13,6 +16,7 @@ import { listDemoUsers } from './users';
 export const CLI_DEFAULT_DEMO = 'express';
 
 const EXIT_FAILED = 1;
+const HELP_WORDS = new Set([undefined, 'help', '--help', '-h']);
 
 /** Where the command writes: the process's streams, or a test's buffers. */
 export interface CliIo {
@@ -28,13 +32,19 @@ const processIo: CliIo = { stdout: (text) => process.stdout.write(text), stderr:
  * Runs one `mfakit` command line against the stores the demo uses: reads the demo's variables
  * (configFromEnv: MFA_ENCRYPTION_KEYS, DATABASE_URL, REDIS_URL, MFA_DATA_DIR...), opens the stores
  * as `pnpm start` does (PGlite in `.demo-data/express` by default), builds the demo's mfa, runs
- * the command, closes the stores. Resolves with the exit code.
+ * the command, closes the stores. `routes [--framework <name>]` opens no store: it prints the
+ * route table of a demo built over memory (see routesCommand). Resolves with the exit code.
  */
 export async function mfakit(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = processIo): Promise<number> {
   const logger: MfaLogger = { warn: (message) => io.stderr(`[mfakit] ${message}\n`), error: (message) => io.stderr(`[mfakit] ${message}\n`) };
+  if (argv[0] === 'routes') return routesCommand(argv.slice(1), io, DEMO_ROUTE_TABLES);
   // Help and an unknown command need no stores (help must work while the demo holds them): an mfa
   // over memory answers them.
-  if (!isCliCommand(argv[0])) return runCli(argv, { mfa: demoSetup({ logger: SILENT }).mfa, ...io });
+  if (!isCliCommand(argv[0])) {
+    const code = await runCli(argv, { mfa: demoSetup({ logger: SILENT }).mfa, ...io });
+    if (HELP_WORDS.has(argv[0])) io.stdout(ROUTES_USAGE);
+    return code;
+  }
   let config: DemoConfig;
   try {
     config = configFromEnv(env, logger.warn);

@@ -7,7 +7,11 @@ import { andThen, isThenable, type MaybePromise } from './lib/maybe';
 import { liveExemption } from './policy';
 import { SIGN_IN_FIRST, UNAVAILABLE } from './problem';
 import { issuedOf, readSession, type SessionRecord, stateOf } from './session/sessions';
-import { proveAndIssue } from './verify';
+import { spendGrant } from './session/grants';
+import { proveAndIssue, proveFactor, recordProof } from './verify';
+
+/** What a proof is judged on: a session, or the proof of a grant or of one request. */
+type Judged = Pick<SessionRecord, 'userId' | 'methods' | 'authTime' | 'expiresAt' | 'factorId'>;
 
 const passed = (userId: string, exempt: boolean): MfaState => ({ userId, exempt, amr: [], authTime: null, expiresAt: null, factorId: null });
 
@@ -65,9 +69,14 @@ const signInFirst = (): Failure => ({ ok: false, problem: SIGN_IN_FIRST });
 /** What decides a request that carries no live session: a route's stand-ins, or none for a fresh proof. */
 type NoSession = (ctx: MfaContext, req: MfaRequest, user: MfaUser, requirement: Requirement) => Promise<Outcome<MfaState>>;
 
-/** An inline code, else the session (or an upstream SSO's MFA) judged against the requirement. */
+/**
+ * A step-up grant, else an inline code, else the session (or an upstream SSO's MFA) judged against
+ * the requirement; a route that wants a proof made for the request alone (`once`) reads no session.
+ */
 function checkProof(ctx: MfaContext, req: MfaRequest, user: MfaUser, requirement: Requirement, noSession: NoSession): MaybePromise<Outcome<MfaState>> {
+  if (req.grant !== undefined) return grantProof(ctx, { ...req, grant: req.grant }, user, requirement);
   if (req.inlineCode !== undefined) return inlineProof(ctx, { ...req, user }, req.inlineCode, requirement);
+  if (requirement.once) return noSession(ctx, req, user, requirement);
   return andThen(readSession(ctx, user.id, req.sessionToken), (stored) => {
     const session = stored ?? upstreamProof(ctx, user, requirement);
     if (!session) return noSession(ctx, req, user, requirement);
@@ -76,8 +85,25 @@ function checkProof(ctx: MfaContext, req: MfaRequest, user: MfaUser, requirement
   });
 }
 
-/** An inline code: a proof that also issues a session, which the outcome carries (`issuedSession`). */
+/** A step-up grant, spent here whatever the outcome, its proof judged against the route's requirement. */
+async function grantProof(ctx: MfaContext, req: MfaRequest & { grant: string }, user: MfaUser, requirement: Requirement): Promise<Outcome<MfaState>> {
+  const spent = await spendGrant(ctx, req, user.id, requirement.once?.bindBody === true);
+  return spent.ok ? judge(ctx, spent.value, requirement) : spent;
+}
+
+/**
+ * An inline code: a proof that also issues a session, which the outcome carries (`issuedSession`);
+ * on a `once` route, a proof for this request alone, which opens nothing.
+ */
 async function inlineProof(ctx: MfaContext, req: MfaRequest & { user: MfaUser }, code: string, requirement: Requirement): Promise<Outcome<MfaState>> {
+  if (requirement.once) {
+    const proved = await proveFactor(ctx, req, { code });
+    if (!proved.ok) return proved;
+    await recordProof(ctx, req, proved.value);
+    const now = ctx.clock.now();
+    const { factorId, amr } = proved.value;
+    return judge(ctx, { userId: req.user.id, methods: Object.fromEntries(amr.map((m) => [m, now])), authTime: now, expiresAt: now, factorId }, requirement);
+  }
   const proved = await proveAndIssue(ctx, req, { code });
   if (!proved.ok) return proved;
   const issuedSession = issuedOf(proved.value.token, proved.value.session);
@@ -89,7 +115,7 @@ async function withoutSession(ctx: MfaContext, req: MfaRequest, user: MfaUser, r
   const userId = user.id;
   const record = await ctx.factors.getUser(userId);
   if (liveExemption(record?.exemption, ctx.clock.now())) return success(passed(userId, true));
-  if (await enrolled(ctx, userId)) return proofRequired(req);
+  if (await enrolled(ctx, userId)) return proofRequired(req, requirement);
   if (!requirement.always && !(await ctx.policy.isRequired(user))) return success(passed(userId, false));
   const deadline = await ctx.policy.deadlineOf(user);
   if (deadline !== null && ctx.clock.now() < deadline) return { ok: true, value: passed(userId, false), enrollmentDeadline: deadline };
@@ -98,13 +124,17 @@ async function withoutSession(ctx: MfaContext, req: MfaRequest, user: MfaUser, r
 
 /** No live session for a fresh proof: nothing stands in for it. */
 async function withoutFreshProof(ctx: MfaContext, req: MfaRequest, user: MfaUser): Promise<Outcome<MfaState>> {
-  if (await enrolled(ctx, user.id)) return proofRequired(req);
+  if (await enrolled(ctx, user.id)) return proofRequired(req, {});
   return denial('mfa_enrollment_required', 'This action needs a proof with a second factor: enroll one first.');
 }
 
 const enrolled = async (ctx: MfaContext, userId: string) => (await ctx.factors.listFactors(userId)).length > 0;
 
-function proofRequired(req: MfaRequest): Failure {
+function proofRequired(req: MfaRequest, requirement: Requirement): Failure {
+  if (requirement.once) {
+    const detail = 'This action needs a proof made for it alone: a step-up grant for this request (X-MFA-Grant) or a code in X-MFA-Token.';
+    return denial(req.sessionToken ? 'mfa_stale' : 'mfa_required', detail, { challenge: { maxAge: 0 } });
+  }
   const detail = req.sessionToken
     ? 'The MFA session has expired or is not valid for this user.'
     : req.cookieRefused
@@ -175,19 +205,23 @@ async function weighRisk(opts: MfaContext, req: MfaRequest & { user: MfaUser }, 
   return denial('mfa_stale', 'This request needs a new proof (a new device or network).', { challenge: { maxAge: 0 } });
 }
 
-/** Checks a live session against the route's requirement: method first, then freshness. */
-function judge(opts: MfaContext, session: SessionRecord, requirement: Requirement): Outcome<MfaState> {
-  const { methods, maxAge } = requirement;
+/**
+ * Checks a live session (or the proof of a grant or of one request) against the route's
+ * requirement: method first, then freshness. A `once` route's challenges say `max_age=0`.
+ */
+function judge(opts: MfaContext, session: Judged, requirement: Requirement): Outcome<MfaState> {
+  const { methods, maxAge, once } = requirement;
   let provedAt = session.authTime;
   if (methods && methods.length > 0) {
     const times = methods.map((m) => session.methods[m]).filter((t): t is number => t !== undefined);
     if (times.length === 0) {
-      return denial('mfa_method_required', `This action needs one of: ${methods.join(', ')}.`, { challenge: { acrValues: acrValuesFor(opts.acr, methods) } });
+      const acrValues = acrValuesFor(opts.acr, methods);
+      return denial('mfa_method_required', `This action needs one of: ${methods.join(', ')}.`, { challenge: once ? { acrValues, maxAge: 0 } : { acrValues } });
     }
     provedAt = Math.max(...times); // a fresh proof of another method does not make this one fresh
   }
   if (maxAge !== undefined && opts.clock.now() - provedAt > maxAge * 1000) {
-    return denial('mfa_stale', `This action needs a proof made in the last ${maxAge} seconds.`, { challenge: { maxAge } });
+    return denial('mfa_stale', `This action needs a proof made in the last ${maxAge} seconds.`, { challenge: { maxAge: once ? 0 : maxAge } });
   }
   return success(stateOf(session));
 }

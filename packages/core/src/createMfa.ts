@@ -6,12 +6,13 @@ import type { MfaOptions } from './options';
 import { resolveOptions } from './resolve';
 import type { MfaContext } from './context';
 import type { OobChallenge } from './oob/oob';
-import { denial, type Outcome } from './outcome';
+import { denial, type Outcome, success } from './outcome';
 import type { MfaRequest, MfaState, MfaUser, Requirement } from './request';
 import type { OtpEnrollment } from './totp/otp';
-import { type Proof, sendChallenge, type Verified, verifiedOf, verifyProof } from './verify';
+import { type Proof, type Proved, proveFactor, recordProof, sendChallenge, type Verified, verifiedOf, verifyProof } from './verify';
+import { ACTION_HELP, actionOf, type Granted, issueGrant, type StepUpAction } from './session/grants';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import { authenticationOptions, verifyAuthentication } from './webauthn/authentication';
+import { authenticationOptions, proveAuthentication, verifyAuthentication } from './webauthn/authentication';
 import { registrationOptions, verifyRegistration } from './webauthn/registration';
 
 /**
@@ -202,6 +203,45 @@ export class Mfa {
   }
 
   /**
+   * Verifies a code or a recovery code, like {@link Mfa.verify}, for one action: the answer is a
+   * step-up grant for that request (method, path and, when named, the body's digest), not a
+   * session. The user's MFA session is neither opened, extended nor replaced. The client sends the
+   * grant as `X-MFA-Grant` with that request; it is spent on first use, and lapses after five
+   * minutes (sooner on a route whose `maxAge` is shorter).
+   * @param req - The request of a signed-in user.
+   * @param proof - What the user typed; see {@link Proof}.
+   * @param action - The request the grant is for; see {@link StepUpAction}.
+   * @returns The grant; or the denials of {@link Mfa.verify}, or `invalid_request` for a malformed action.
+   * @see https://www.rfc-editor.org/rfc/rfc9470 (`max_age=0`); https://www.rfc-editor.org/rfc/rfc9530 (the digest)
+   * @example
+   * const granted = await mfa.grant({ user }, { code: '123456' }, { method: 'POST', path: '/api/payees' });
+   * if (granted.ok) res.json(granted.value); // { grant: 'mfg_...', expiresAt, amr, authTime, factorId }
+   */
+  async grant(req: WithUser, proof: Proof, action: StepUpAction): Promise<Outcome<Granted>> {
+    const checked = actionOf(action);
+    if (!checked) return malformedAction();
+    const startedAt = this.#ctx.clock.now();
+    return granted(this.#ctx, req, await proveFactor(this.#ctx, req, proof), checked, startedAt);
+  }
+
+  /**
+   * Verifies a WebAuthn assertion, like {@link Mfa.authenticateWebAuthn}, for one action: the
+   * answer is a step-up grant for that request, as {@link Mfa.grant}.
+   * @param req - The request of a signed-in user.
+   * @param response - The `AuthenticationResponseJSON` of `startAuthentication()`.
+   * @param action - The request the grant is for.
+   * @returns The grant; or the denials of {@link Mfa.authenticateWebAuthn}.
+   * @example
+   * const granted = await mfa.grantWebAuthn({ user }, req.body.response, { method: 'POST', path: '/api/payees', digest });
+   */
+  async grantWebAuthn(req: WithUser, response: unknown, action: StepUpAction): Promise<Outcome<Granted>> {
+    const checked = actionOf(action);
+    if (!checked) return malformedAction();
+    const startedAt = this.#ctx.clock.now();
+    return granted(this.#ctx, req, await proveAuthentication(this.#ctx, req, response), checked, startedAt);
+  }
+
+  /**
    * WebAuthn creation options for the user (fresh proof needed when the user has a factor), with
    * a new challenge kept in the state store for five minutes. 404 `not_found` without the
    * `webauthn` option.
@@ -302,6 +342,15 @@ export class Mfa {
     return endRequestSession(this.#ctx, req);
   }
 }
+
+/** A proof turned into a grant for one action: the proof recorded, no session touched. */
+async function granted(ctx: MfaContext, req: WithUser, proved: Outcome<Proved>, action: StepUpAction, startedAt: number): Promise<Outcome<Granted>> {
+  if (!proved.ok) return proved;
+  await recordProof(ctx, req, proved.value);
+  return success(await issueGrant(ctx, req.user.id, proved.value, action, startedAt));
+}
+
+const malformedAction = () => denial('invalid_request', `The action is malformed: send ${ACTION_HELP}.`);
 
 /**
  * Creates the MFA core. Options are validated here, once: a bad one throws an `MfaError` with

@@ -11,7 +11,9 @@ export type MfaErrorCode =
   /** A stored secret could not be decrypted: unknown key id, wrong key, or tampered data. */
   | 'secret_undecryptable'
   /** A store answered with something the core cannot use (e.g. a `@mfakit/postgres` row of an unknown kind). */
-  | 'store_corrupt';
+  | 'store_corrupt'
+  /** `assertEveryRouteGuarded` of an adapter found routes that nothing guards. */
+  | 'unguarded_route';
 
 /**
  * The one error class of mfakit. It is thrown for misuse only: a bad option at start-up

@@ -32,6 +32,7 @@ export type { Challenge, Problem, ProblemCode } from './problem';
 export { normalizeRecoveryCode, RECOVERY_CODE_COUNT } from './recovery/recoveryCodes';
 export type { MfaRequest, MfaState, MfaUser, Requirement } from './request';
 export { type EncryptionKey, parseEncryptionKeys } from './secrets/keyRing';
+export { GRANT_LIFETIME_MS, type Granted, type StepUpAction } from './session/grants';
 export type { IssuedSession } from './session/sessions';
 export { MemoryStore } from './store/memoryStore';
 export type { OtpEnrollment } from './totp/otp';

@@ -9,6 +9,7 @@ export type ProblemCode =
   | 'mfa_required'
   | 'mfa_stale'
   | 'mfa_method_required'
+  | 'mfa_grant_invalid'
   | 'mfa_invalid_code'
   | 'webauthn_challenge_invalid'
   | 'webauthn_verification_failed'

@@ -72,6 +72,24 @@ export interface MfaRequest {
   cookieRefused?: true;
   /** A one-time code sent inline in `X-MFA-Token`. */
   inlineCode?: string;
+  /** A step-up grant sent in `X-MFA-Grant`, made for this request's method and path (see `Requirement.once`). */
+  grant?: string;
+  /**
+   * The request's method (upper case) and target (path and query, as the client sent it, e.g.
+   * `/api/payees?draft=1`): what a step-up grant must have been made for.
+   */
+  target?: {
+    /** The method, in upper case. */
+    method: string;
+    /** Path and query. */
+    path: string;
+  };
+  /**
+   * The exact bytes of the request's body (empty for none), when the adapter has them: what the
+   * digest a grant names is checked against. A grant that names a digest is refused when they
+   * are missing.
+   */
+  rawBody?: Uint8Array | string;
   /** The client's address, for the audit events, the risk hook and the record of the last proof. */
   ip?: string;
   /** The client's User-Agent, for the risk hook and the record of the last proof. */
@@ -96,6 +114,15 @@ export interface Requirement {
   methods?: string[];
   /** Demand MFA of every user who is not exempt, whatever `policy.required` says. */
   always?: boolean;
+  /**
+   * A proof made for this request alone: a step-up grant (`X-MFA-Grant`) made for its method and
+   * path, or an inline code; a session never satisfies it. `bindBody`: the grant must also name
+   * the digest of the request's body. With `once`, `maxAge` is 300 unless the route says otherwise.
+   */
+  once?: {
+    /** The grant must name the digest of the request's body. */
+    bindBody: boolean;
+  };
 }
 
 /**
@@ -124,9 +151,27 @@ export interface RequirementOptions {
   methods?: string[];
   /** Demand MFA even of users whom the policy (`policy.required`) does not require; exempt users still pass. @default false */
   always?: boolean;
+  /**
+   * Step-up bound to one action: only a proof made for this very request passes, a step-up grant
+   * (`X-MFA-Grant`, from `POST /mfa/verify` with an `action` naming this method and path, spent on
+   * first use) or an inline code (`X-MFA-Token`); an MFA session never does. The challenge says
+   * `max_age=0`. `{ bindBody: true }`: the grant must also name the digest of this request's body
+   * (RFC 9530 `Content-Digest` syntax), which the adapter checks against the raw body.
+   * `maxAge` defaults to 300 seconds here: the grant must be at most that old.
+   * @default false
+   * @see https://www.rfc-editor.org/rfc/rfc9470 (max_age=0); https://www.rfc-editor.org/rfc/rfc9530 (digests)
+   */
+  once?:
+    | boolean
+    | {
+        /** The grant must also name the digest of the request's body (RFC 9530). @default false */
+        bindBody?: boolean;
+      };
 }
 
 const MAX_USER_ID_LENGTH = 256;
+/** How old a step-up grant may be on a `once` route that names no `maxAge`. */
+const ONCE_MAX_AGE_SECONDS = 300;
 
 /** The user id when it is one mfakit can key state on; null otherwise. */
 export function userIdOf(user: MfaUser | null): string | null {
@@ -197,6 +242,15 @@ export function requirementOf(options: RequirementOptions, route = 'requireMfa')
       throw new MfaError('invalid_option', `${route} methods must be a non-empty list of RFC 8176 values such as 'otp' or 'hwk'`);
     }
     requirement.methods = [...methods];
+  }
+  if (options.once !== undefined && options.once !== false) {
+    const { once } = options;
+    const bindBody = typeof once === 'object' && once !== null ? once.bindBody : false;
+    if ((once !== true && (typeof once !== 'object' || once === null)) || (bindBody !== undefined && typeof bindBody !== 'boolean')) {
+      throw new MfaError('invalid_option', `${route} once must be true, false or { bindBody: true | false }`);
+    }
+    requirement.once = { bindBody: bindBody === true };
+    requirement.maxAge ??= ONCE_MAX_AGE_SECONDS;
   }
   return requirement;
 }

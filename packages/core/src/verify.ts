@@ -75,6 +75,12 @@ export async function sendChallenge(opts: MfaContext, req: WithUser, factorId: s
 /** `verifyProof` with the stored session record, for callers that judge it further. */
 export async function proveAndIssue(opts: MfaContext, req: WithUser, proof: Proof): Promise<Outcome<Opened>> {
   const startedAt = opts.clock.now();
+  const proved = await proveFactor(opts, req, proof);
+  return proved.ok ? success(await openSession(opts, req, proved.value, startedAt)) : proved;
+}
+
+/** Checks a proof under the account throttle: the factor proved, or the denial. Opens nothing. */
+export async function proveFactor(opts: MfaContext, req: WithUser, proof: Proof): Promise<Outcome<Proved>> {
   const userId = req.user.id;
   const factors = await opts.factors.listFactors(userId);
   if (factors.length === 0) return denial('mfa_enrollment_required', 'Enroll a second factor before verifying.');
@@ -85,7 +91,7 @@ export async function proveAndIssue(opts: MfaContext, req: WithUser, proof: Proo
   }
 
   const kind = 'recoveryCode' in proof ? 'recovery' : 'code';
-  const proved = await throttled(opts, userId, req.ip, kind, async (): Promise<Outcome<Proved>> => {
+  return throttled(opts, userId, req.ip, kind, async (): Promise<Outcome<Proved>> => {
     if ('recoveryCode' in proof) return useRecoveryCode(opts, userId, proof.recoveryCode);
     if (named && isOobFactor(named)) {
       return (await checkOobCode(opts, named, proof.code)) ? success({ factorId: named.id, kind: 'oob', amr: [...OOB_AMR[named.channel]] }) : wrongCode();
@@ -95,7 +101,6 @@ export async function proveAndIssue(opts: MfaContext, req: WithUser, proof: Proo
     }
     return wrongCode();
   });
-  return proved.ok ? success(await openSession(opts, req, proved.value, startedAt)) : proved;
 }
 
 /**
@@ -104,14 +109,20 @@ export async function proveAndIssue(opts: MfaContext, req: WithUser, proof: Proo
  * factor removal from then on voids the session.
  */
 export async function openSession(opts: MfaContext, req: WithUser, proved: Proved, startedAt: number): Promise<Opened> {
+  const { factorId, amr, recoveryCodesRemaining } = proved;
+  const { token, session } = await issueSession(opts, req.user.id, { factorId, amr }, req.sessionToken, startedAt);
+  await recordProof(opts, req, proved);
+  return { token, session, recoveryCodesRemaining };
+}
+
+/** What every successful proof leaves, whatever it opens (a session, a grant, one request): the user's last proof and the audit events. */
+export async function recordProof(opts: MfaContext, req: WithUser, proved: Proved): Promise<void> {
   const { factorId, kind, amr, recoveryCodesRemaining } = proved;
   const userId = req.user.id;
-  const { token, session } = await issueSession(opts, userId, { factorId, amr }, req.sessionToken, startedAt);
   const at = opts.clock.now();
   await opts.factors.recordProof(userId, { at, ...(req.ip ? { ip: req.ip } : {}), ...(req.userAgent ? { userAgent: req.userAgent } : {}) });
   opts.emit({ type: 'verification.succeeded', userId, at, ip: req.ip, factorId, kind, amr });
   if (recoveryCodesRemaining !== undefined) opts.emit({ type: 'recovery.used', userId, at, ip: req.ip, remaining: recoveryCodesRemaining });
-  return { token, session, recoveryCodesRemaining };
 }
 
 /** What the client is told of a verification. */

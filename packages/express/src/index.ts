@@ -1,4 +1,5 @@
 export * from './mfaAdminRouter';
 export * from './mfaRouter';
 export * from './requireMfa';
-export { type GetUser, passportUser, writeResult } from './lib/http';
+export * from './routes';
+export { type GetUser, keepRawBody, passportUser, writeResult } from './lib/http';

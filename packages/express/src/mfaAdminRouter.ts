@@ -1,5 +1,5 @@
 import type { Mfa } from '@mfakit/core';
-import { ADMIN_ROUTES, type AdminOptions, bodyLimitOf, handleAdminRoute, resolveAdminOptions } from '@mfakit/core/http';
+import { ADMIN_ROUTES, type AdminOptions, bodyLimitOf, handleAdminRoute, markGuard, resolveAdminOptions } from '@mfakit/core/http';
 import express, { type Request, type Response, type Router } from 'express';
 import { type GetUser, passportUser, toMfaRequest, writeResult } from './lib/http';
 import { notFound, requestErrors } from './lib/routing';
@@ -72,5 +72,5 @@ export function mfaAdminRouter(mfa: Mfa, options: MfaAdminRouterOptions): Router
   // Anything else under the mount point is not an admin route.
   router.use(notFound('MFA admin'));
   router.use(requestErrors);
-  return router;
+  return markGuard(router, { by: 'mfakit' });
 }

@@ -1,5 +1,5 @@
 import type { Mfa } from '@mfakit/core';
-import { bodyLimitOf, CONTRACT_ROUTES, handleRoute, problemResponse, rateLimitOf } from '@mfakit/core/http';
+import { bodyLimitOf, CONTRACT_ROUTES, handleRoute, markGuard, problemResponse, rateLimitOf } from '@mfakit/core/http';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { type GetUser, passportUser, toMfaRequest, writeResult } from './lib/http';
@@ -92,5 +92,5 @@ export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): Router {
   // Anything else under the mount point is not a route of the contract.
   router.use(notFound('MFA'));
   router.use(requestErrors);
-  return router;
+  return markGuard(router, { by: 'mfakit' });
 }

@@ -1,5 +1,5 @@
 import { type Duration, type Mfa, MfaError, type MfaState } from '@mfakit/core';
-import { type Decision, guard, requirementOf, type RequirementOptions } from '@mfakit/core/http';
+import { type Decision, guard, markGuard, requirementOf, type RequirementOptions } from '@mfakit/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type GetUser, passportUser, toMfaRequest, writeResult } from './lib/http';
 
@@ -58,11 +58,12 @@ export interface RequireMfaOptions extends RequirementOptions {
 export function requireMfa(mfa: Mfa, options: RequireMfaOptions = {}): RequestHandler {
   const requirement = requirementOf(options);
   const getUser = options.getUser ?? passportUser;
-  return function requireMfa(req: Request, res: Response, next: NextFunction) {
+  const middleware = function requireMfa(req: Request, res: Response, next: NextFunction) {
     // On the memory store the decision comes at once, and the request goes on without an await.
     // Express 5 hands an error thrown later, in a returned Promise, to the error handlers.
     return guard(mfa, toMfaRequest(req, getUser), requirement, (decision) => follow(decision, req, res, next));
   };
+  return markGuard(middleware, { by: 'requireMfa', requirement });
 }
 
 /** Writes a denial, or sets `req.mfa` and the decision's headers and calls `next`. */
@@ -92,7 +93,7 @@ function follow(decision: Decision, req: Request, res: Response, next: NextFunct
  * @example
  * app.post('/api/transfers', auth, requireFreshMfa(mfa, { maxAge: '5m' }), handler);
  */
-export function requireFreshMfa(mfa: Mfa, options: RequireMfaOptions & { maxAge: Duration }): RequestHandler {
-  if (options?.maxAge === undefined) throw new MfaError('invalid_option', 'requireFreshMfa needs a maxAge, e.g. { maxAge: "5m" }');
+export function requireFreshMfa(mfa: Mfa, options: RequireMfaOptions & ({ maxAge: Duration } | { once: true | { bindBody?: boolean } })): RequestHandler {
+  if (options?.maxAge === undefined && !options?.once) throw new MfaError('invalid_option', 'requireFreshMfa needs a maxAge, e.g. { maxAge: "5m" }, or once: true');
   return requireMfa(mfa, options);
 }

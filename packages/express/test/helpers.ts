@@ -9,7 +9,7 @@
 import { createMfa, type Mfa, type MfaOptions } from '@mfakit/core';
 import { ADAPTER_STEP_UP_MAX_AGE, FakeClock, TEST_ENCRYPTION_KEYS, TEST_RECOVERY_CODE_COST } from '@mfakit/testing';
 import express, { type Express, type Request, type RequestHandler } from 'express';
-import { type MfaRouterOptions, mfaRouter, requireFreshMfa, requireMfa } from '../src';
+import { keepRawBody, type MfaRouterOptions, mfaRouter, requireFreshMfa, requireMfa } from '../src';
 
 type WithUser = Request & { user?: { id: string } };
 
@@ -21,8 +21,8 @@ export const testAuth: RequestHandler = function testAuth(req, _res, next) {
 };
 
 /**
- * Mounts the router at /mfa and the three kinds of protected route on a new Express app:
- * `GET /protected`, `POST /sensitive` (step-up) and `GET /hwk-only`.
+ * Mounts the router at /mfa and the four kinds of protected route on a new Express app:
+ * `GET /protected`, `POST /sensitive` (step-up), `GET /hwk-only` and `POST /once` (a proof for that request alone).
  */
 export function buildApp(mfa: Mfa, routerOptions: MfaRouterOptions = {}): Express {
   const app = express();
@@ -35,6 +35,9 @@ export function buildApp(mfa: Mfa, routerOptions: MfaRouterOptions = {}): Expres
     res.json({ ok: true, mfa: req.mfa });
   });
   app.get('/hwk-only', requireMfa(mfa, { methods: ['hwk'] }), (req, res) => {
+    res.json({ ok: true, mfa: req.mfa });
+  });
+  app.post('/once', express.json({ verify: keepRawBody }), requireFreshMfa(mfa, { once: { bindBody: true } }), (req, res) => {
     res.json({ ok: true, mfa: req.mfa });
   });
   return app;

@@ -1,5 +1,5 @@
 import { type Duration, type Mfa, MfaError, type MfaState } from '@mfakit/core';
-import { type Decision, guard, type RequirementOptions, requirementOf } from '@mfakit/core/http';
+import { type Decision, guard, markGuard, type RequirementOptions, requirementOf } from '@mfakit/core/http';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerHookHandler } from 'fastify';
 import { type GetUser, requestUser, toMfaRequest, writeResult } from './lib/http';
 
@@ -52,11 +52,12 @@ export interface RequireMfaOptions extends RequirementOptions {
 export function requireMfa(mfa: Mfa, options: RequireMfaOptions = {}): preHandlerHookHandler {
   const requirement = requirementOf(options);
   const getUser = options.getUser ?? requestUser;
-  return function requireMfa(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+  const middleware = function requireMfa(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
     // On the memory store the decision comes at once, and the request goes on at once. A callback
     // hook (Fastify refuses one that also returns a Promise): guard never rejects, it fails closed.
     void guard(mfa, toMfaRequest(request, getUser), requirement, (decision) => follow(decision, request, reply, done));
   };
+  return markGuard(middleware, { by: 'requireMfa', requirement });
 }
 
 /** Sends a denial (and does not go on), or sets `request.mfa` and the decision's headers and goes on. */
@@ -84,7 +85,7 @@ function follow(decision: Decision, request: FastifyRequest, reply: FastifyReply
  * @example
  * app.post('/api/transfers', { preHandler: requireFreshMfa(mfa, { maxAge: '5m' }) }, handler);
  */
-export function requireFreshMfa(mfa: Mfa, options: RequireMfaOptions & { maxAge: Duration }): preHandlerHookHandler {
-  if (options?.maxAge === undefined) throw new MfaError('invalid_option', 'requireFreshMfa needs a maxAge, e.g. { maxAge: "5m" }');
+export function requireFreshMfa(mfa: Mfa, options: RequireMfaOptions & ({ maxAge: Duration } | { once: true | { bindBody?: boolean } })): preHandlerHookHandler {
+  if (options?.maxAge === undefined && !options?.once) throw new MfaError('invalid_option', 'requireFreshMfa needs a maxAge, e.g. { maxAge: "5m" }, or once: true');
   return requireMfa(mfa, options);
 }

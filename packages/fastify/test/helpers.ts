@@ -1,7 +1,7 @@
 import type { Mfa, MfaUser } from '@mfakit/core';
 import { ADAPTER_STEP_UP_MAX_AGE } from '@mfakit/testing';
 import Fastify, { type FastifyInstance, type onRequestHookHandler } from 'fastify';
-import { type GetUser, type MfaRouterOptions, mfaRouter, mfaServerOptions, requireFreshMfa, requireMfa } from '../src';
+import { type GetUser, keepRawBody, type MfaRouterOptions, mfaRouter, mfaServerOptions, requireFreshMfa, requireMfa } from '../src';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,5 +33,10 @@ export function buildApp(mfa: Mfa, routerOptions: MfaRouterOptions = {}, trustPr
   app.get('/protected', { preHandler: requireMfa(mfa) }, async (request) => ({ ok: true, user: request.user?.id, mfa: request.mfa }));
   app.post('/sensitive', { preHandler: requireFreshMfa(mfa, { maxAge: ADAPTER_STEP_UP_MAX_AGE }) }, async (request) => ({ ok: true, mfa: request.mfa }));
   app.get('/hwk-only', { preHandler: requireMfa(mfa, { methods: ['hwk'] }) }, async (request) => ({ ok: true, mfa: request.mfa }));
+  app.register((scope, _options, done) => {
+    keepRawBody(scope);
+    scope.post('/once', { preHandler: requireFreshMfa(mfa, { once: { bindBody: true } }) }, async (request) => ({ ok: true, mfa: request.mfa }));
+    done();
+  });
   return app;
 }

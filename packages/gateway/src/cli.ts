@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, ruleTable } from './config';
+import { checkReport } from './check';
+import { ConfigError, loadConfig } from './config';
 import { createGateway } from './server';
 import { openStores } from './stores';
 import { devToken } from './tokens';
@@ -8,7 +9,7 @@ import type { GatewayConfig } from './types';
 
 const USAGE = `Usage:
   mfakit-gateway --config <file>                  start the gateway
-  mfakit-gateway check --config <file>            check the file and print its rules
+  mfakit-gateway check --config <file>            check the file, print its rules and warnings
   mfakit-gateway token --config <file> --sub <user> [--roles a,b] [--amr pwd,otp] [--expires-in 1h]
                                                   print a development token (tokens.secret only)
 
@@ -66,7 +67,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   }
   const config = loadConfig(values.config, io.env);
   if (command === 'check') {
-    io.out(`${config.file} is valid.\n\n${ruleTable(config)}`);
+    io.out(`${config.file} is valid.\n\n${checkReport(config)}`);
     return 0;
   }
   if (command === 'token') {

@@ -169,41 +169,6 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   return config;
 }
 
-/**
- * The rules as a plain-text table, in the order they are tried (the first that holds decides),
- * then the default policy: what `mfakit-gateway check` prints.
- *
- * @param config - A resolved configuration.
- * @returns The table, lines separated by `\n`, without a final newline.
- * @example
- * console.log(ruleTable(loadConfig('gateway.yaml')));
- * // line  methods  hosts  paths                who          policy
- * // 12     *        *      /healthz /public/**  anyone       bypass
- * // 13     POST     *      /api/transfers       anyone       mfa max_age=300s
- * // 14     *        *      /admin/**            roles=admin  mfa factors=hwk
- * // default policy: deny
- */
-export function ruleTable(config: GatewayConfig): string {
-  const header = ['line', 'methods', 'hosts', 'paths', 'who', 'policy'];
-  const rows = config.rules.map((rule, i) => [
-    rule.line === undefined ? `#${i + 1}` : String(rule.line),
-    rule.methods?.join(',') ?? '*',
-    rule.hosts?.join(',') ?? '*',
-    rule.paths.join(' '),
-    [rule.roles && `roles=${rule.roles.join(',')}`, rule.users && `users=${rule.users.join(',')}`].filter(Boolean).join(' ') || 'anyone',
-    [rule.policy, rule.maxAge !== undefined && `max_age=${rule.maxAge}s`, rule.factors && `factors=${rule.factors.join(',')}`].filter(Boolean).join(' '),
-  ]);
-  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
-  const table = [header, ...rows].map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd(),
-  );
-  if (rows.length === 0) table.push('(no rules)');
-  return [...table, `default policy: ${config.defaultPolicy}`].join('\n');
-}
-
 // ---- The environment -------------------------------------------------------------------------
 
 type FieldPath = (string | number)[];
@@ -315,7 +280,7 @@ function resolve(raw: FileSettings, file: string, env: NodeJS.ProcessEnv, report
     tokens: tokensOf(raw.tokens, folder, report),
     trustedProxies: raw.trusted_proxies ?? [],
     defaultPolicy: raw.default_policy ?? 'deny',
-    rules: raw.rules.map((rule, i) => ruleOf(rule, ['rules', i], report, lineAt)),
+    rules: raw.rules.map((rule, i) => ruleOf(rule, ['rules', i], raw.upstream !== undefined, report, lineAt)),
     mfaPath: raw.mfa_path ?? '/mfa',
     adminRoles: raw.admin_roles ?? ['admin'],
     dataDir: dataDir !== undefined ? path.resolve(dataDir) : path.resolve(folder, raw.data_dir ?? '.mfakit-gateway'),
@@ -346,10 +311,13 @@ function tokensOf(raw: FileSettings['tokens'], folder: string, report: (at: Fiel
   });
 }
 
-function ruleOf(raw: FileSettings['rules'][number], at: FieldPath, report: (at: FieldPath, message: string) => void, lineAt: (at: FieldPath) => number | undefined): Rule {
-  for (const key of ['max_age', 'factors'] as const) {
+function ruleOf(raw: FileSettings['rules'][number], at: FieldPath, standalone: boolean, report: (at: FieldPath, message: string) => void, lineAt: (at: FieldPath) => number | undefined): Rule {
+  for (const key of ['max_age', 'factors', 'once'] as const) {
     if (raw.policy !== 'mfa' && raw[key] !== undefined) report([...at, key], `applies only to policy mfa, not ${raw.policy}`);
   }
+  const once = raw.once === undefined || raw.once === false ? undefined : { bindBody: raw.once !== true && raw.once.bind_body === true };
+  // Forward auth never sees the body: without an upstream, such a rule could only ever refuse.
+  if (once?.bindBody && !standalone) report([...at, 'once'], 'bind_body needs standalone mode (an upstream): forward auth never sees the body, so every request of this rule would be refused');
   return defined({
     paths: raw.paths,
     methods: raw.methods?.map((name) => name.toUpperCase()),
@@ -359,6 +327,7 @@ function ruleOf(raw: FileSettings['rules'][number], at: FieldPath, report: (at: 
     policy: raw.policy satisfies Policy,
     maxAge: raw.max_age === undefined ? undefined : seconds(raw.max_age)!,
     factors: raw.factors,
+    once,
     line: lineAt(at),
   });
 }

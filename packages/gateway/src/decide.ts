@@ -1,5 +1,5 @@
 import type { Mfa, MfaUser, Requirement } from '@mfakit/core';
-import { guard, type HttpResult, mfaRequestOf, problemResponse, requirementOf } from '@mfakit/core/http';
+import { guard, type HttpResult, mfaRequestOf, problemResponse, requirementOf, withRawBody } from '@mfakit/core/http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { compileRules } from './rules';
 import type { TokenFailure, TokenVerifier } from './tokens';
@@ -11,12 +11,24 @@ export interface GatewayRequest {
   method: string;
   /** The normalized path (see `normalizePath`): what the rules match and what the upstream gets. */
   path: string;
+  /**
+   * The query as sent, with its `?` (`''` for none). A step-up grant must name the normalized path
+   * and this query (`/api/payees?draft=1`): the request the rules judged and the upstream gets.
+   */
+  query: string;
   /** The host name, without the port. */
   host: string;
   /** The request's headers: the token, the MFA credentials, the User-Agent. */
   headers: IncomingHttpHeaders;
   /** The client's address, when known. */
   ip: string | undefined;
+  /** The body's exact bytes, when standalone mode read them before the decision (see `compileBodyBinding`). */
+  rawBody?: Uint8Array;
+  /**
+   * True for forward auth: the proxy keeps the body. A grant is then never checked against a body
+   * (one that names a digest is refused), and a rule that binds grants to the body refuses.
+   */
+  bodyUnseen?: boolean;
 }
 
 /**
@@ -42,27 +54,28 @@ const ANY_SESSION: Requirement = {};
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const DENIED = problemResponse({ code: 'forbidden', detail: 'The gateway does not let this request through.' });
 const NO_USER = problemResponse({ code: 'forbidden', detail: 'This token names no user (a client credentials token?), and only a user can prove MFA.' });
+const BODY_UNSEEN = problemResponse({
+  code: 'forbidden',
+  detail: "This request needs a step-up grant bound to its body, which forward auth does not see: send it through the gateway's standalone mode.",
+});
 
 /**
  * The gateway's one decision, the same in standalone and forward-auth mode: the bearer token is
  * verified, the first rule that holds picks the policy, and for `mfa` the core decides (`guard`,
  * as `requireMfa` of the adapters does, so `policy.required` and exemptions apply). `bypass`
  * needs no token; `authenticated` needs a valid one; `deny` is a 403. A missing token is a 401 `authentication_required`, a bad one a 401
- * `invalid_token`, both with `WWW-Authenticate: Bearer`.
+ * `invalid_token`, both with `WWW-Authenticate: Bearer`. On a `once` rule the core takes only a
+ * step-up grant (`X-MFA-Grant`) made for the method, the normalized path and the query, or an
+ * inline code; a rule that binds grants to the body is a 403 when the body is unseen (forward auth).
  *
  * @example
  * const decide = createDecider(mfa, config, createTokenVerifier(config.tokens));
- * const verdict = await decide({ method: 'GET', path: '/api/orders', host: 'api.example.com', headers, ip });
+ * const verdict = await decide({ method: 'GET', path: '/api/orders', query: '?page=2', host: 'api.example.com', headers, ip });
  */
 export function createDecider(mfa: Mfa, config: { rules: readonly Rule[]; defaultPolicy: Policy }, tokens: TokenVerifier): (request: GatewayRequest) => Promise<Verdict> {
   const match = compileRules(config.rules, config.defaultPolicy);
   // Each rule's requirement, checked once here: a bad `max_age` or `factors` fails at start.
-  const requirements = new Map<Rule, Requirement>(
-    config.rules.map((rule, index) => [
-      rule,
-      requirementOf({ ...(rule.maxAge !== undefined ? { maxAge: rule.maxAge } : {}), ...(rule.factors ? { methods: rule.factors } : {}) }, `rule ${index + 1}`),
-    ]),
-  );
+  const requirements = new Map<Rule, Requirement>(config.rules.map((rule, index) => [rule, requirementOfRule(rule, index)]));
 
   return async function decide(request) {
     const token = await tokens.verify(first(request.headers.authorization));
@@ -81,7 +94,11 @@ export function createDecider(mfa: Mfa, config: { rules: readonly Rule[]; defaul
     if (matched.policy === 'authenticated') return { allow: true, identity: user ? identityOf(user) : NO_IDENTITY, headers: NO_HEADERS };
     if (!user) return { allow: false, response: NO_USER };
     const requirement = (matched.rule && requirements.get(matched.rule)) || ANY_SESSION;
-    return guard(mfa, mfaRequestOf(user, request.headers, request.ip, request.method), requirement, (decision) =>
+    // Refused before any proof is asked for: no grant could pass here (fail closed).
+    if (requirement.once?.bindBody && request.bodyUnseen) return { allow: false, response: BODY_UNSEEN };
+    const mfaRequest = mfaRequestOf(user, request.headers, request.ip, request.method, request.path + request.query);
+    if (!request.bodyUnseen) withRawBody(mfaRequest, request.rawBody, request.headers);
+    return guard(mfa, mfaRequest, requirement, (decision) =>
       decision.allow
         ? {
             allow: true as const,
@@ -95,6 +112,21 @@ export function createDecider(mfa: Mfa, config: { rules: readonly Rule[]; defaul
         : { allow: false as const, response: decision.response },
     );
   };
+}
+
+/**
+ * What an `mfa` rule asks of the core, as `requireMfa` would with the same options: `maxAge`,
+ * `methods` (the rule's `factors`) and `once`.
+ *
+ * @param rule - The rule.
+ * @param index - Its place in the list (0-based), for the message of a bad value.
+ * @throws MfaError `invalid_option` for a value the core refuses.
+ */
+export function requirementOfRule(rule: Rule, index: number): Requirement {
+  return requirementOf(
+    { ...(rule.maxAge !== undefined ? { maxAge: rule.maxAge } : {}), ...(rule.factors ? { methods: rule.factors } : {}), ...(rule.once ? { once: rule.once } : {}) },
+    `rule ${index + 1}`,
+  );
 }
 
 /**

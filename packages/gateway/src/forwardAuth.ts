@@ -36,7 +36,9 @@ function fromOriginalHeaders(request: FastifyRequest): Described {
  * answered to a proxy instead of forwarded. Allow: `200`, no body, the identity headers (every
  * one, empty when unknown, so that a client's own copy is replaced) and a new `X-Session-Token`
  * after an inline code. Refusal: the problem answer (401 with one `WWW-Authenticate` line, 403,
- * 429, 503). The original request is read from the proxy's headers only when the connection
+ * 429, 503); a 403 for a rule with `once: { bind_body: true }`, since the proxy keeps the body.
+ * A step-up grant (`X-MFA-Grant`) is read from the headers the proxy passes on, like the other
+ * credentials. The original request is read from the proxy's headers only when the connection
  * comes from `trusted_proxies`; from anywhere else those headers are not believed, and the call
  * is a 403.
  * - `GET /authz/forward-auth`: Traefik `forwardAuth`, Caddy `forward_auth` (`X-Forwarded-Method`,
@@ -63,9 +65,12 @@ export function forwardAuthRoutes(config: GatewayConfig, decide: (request: Gatew
     }
     // The proxy forwards the path as sent, and upstreams do not all resolve dot segments as the
     // gateway would: a path with any is refused rather than judged under another name.
-    const normalized = normalizePath(target.split('?', 1)[0]!, { dotSegments: 'refuse' });
+    const queryAt = target.indexOf('?');
+    const normalized = normalizePath(queryAt === -1 ? target : target.slice(0, queryAt), { dotSegments: 'refuse' });
     if (!normalized.ok) return writeResult(reply, problemResponse({ code: 'invalid_request', detail: `The path is refused: ${normalized.reason}.` }));
-    const verdict = await decide({ method, path: normalized.path, host: hostName(host ?? request.host), headers: request.headers, ip: request.ip });
+    const query = queryAt === -1 ? '' : target.slice(queryAt);
+    // The body stays with the proxy: a rule that binds step-up grants to it refuses here.
+    const verdict = await decide({ method, path: normalized.path, query, host: hostName(host ?? request.host), headers: request.headers, ip: request.ip, bodyUnseen: true });
     if (!verdict.allow) return writeResult(reply, verdict.response);
     return reply
       .code(200)

@@ -12,7 +12,8 @@
  *
  * @packageDocumentation
  */
-export { ConfigError, type ConfigErrorCode, type ConfigIssue, loadConfig, parseConfig, ruleTable } from './config';
+export { checkReport } from './check';
+export { ConfigError, type ConfigErrorCode, type ConfigIssue, loadConfig, parseConfig } from './config';
 export { IDENTITY_HEADERS } from './decide';
 export { createGateway, type Gateway, type GatewayOptions } from './server';
 export { type OpenedStores, openStores, type StoreConfig } from './stores';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { SESSION_COOKIE } from '@mfakit/core/http';
 import { IDENTITY_HEADERS } from './decide';
 
@@ -96,5 +96,43 @@ export function limitBody(req: IncomingMessage, payload: Readable, limit: number
   payload.on('error', (err) => counted.destroy(err));
   done(null, payload.pipe(counted));
 }
+
+/**
+ * The largest body read before the decision when the file sets no `body_limit`: Fastify's own
+ * default `bodyLimit` (1 MiB). A streamed body has no limit of the gateway's own; a read one is
+ * held in memory, so it always has one.
+ */
+export const READ_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The body parser of standalone mode for a request whose body the decision needs (a rule that
+ * binds step-up grants to the body, or a grant sent): the whole body is read, at most `limit`
+ * bytes (else a 413), and given to the handler as a Buffer; the upstream gets the same bytes.
+ */
+export function readBody(req: IncomingMessage, payload: Readable, limit: number, done: (err: Error | null, body?: Buffer) => void): void {
+  if (Number(req.headers['content-length']) > limit) {
+    done(tooLarge());
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let seen = 0;
+  let finished = false;
+  const finish = (err: Error | null, body?: Buffer) => {
+    if (finished) return;
+    finished = true;
+    payload.removeAllListeners('data');
+    done(err, body);
+  };
+  payload.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > limit) finish(tooLarge());
+    else chunks.push(chunk);
+  });
+  payload.on('error', (err) => finish(err));
+  payload.on('end', () => finish(null, Buffer.concat(chunks)));
+}
+
+/** A body read by {@link readBody}, as a stream again: what the upstream is sent, byte for byte. */
+export const bodyStream = (body: Buffer): Readable => Readable.from([body], { objectMode: false });
 
 const tooLarge = () => Object.assign(new Error('request entity too large'), { status: 413, statusCode: 413, type: 'entity.too.large' });

@@ -108,7 +108,7 @@ export function compileGlob(glob: string): (path: string) => boolean {
  * @param defaultPolicy - The policy of a request no rule matches.
  * @returns The matcher: no rule is parsed per request, and the answers are shared, frozen objects.
  * @throws MfaError `invalid_option` for an unknown policy, a bad glob, method or host, an empty
- * list, a negative `maxAge`, or `maxAge`/`factors` on a rule that is not `mfa`.
+ * list, a negative `maxAge`, or `maxAge`/`factors`/`once` on a rule that is not `mfa`.
  * @example
  * const match = compileRules(
  *   [
@@ -140,13 +140,33 @@ export function compileRules(rules: readonly Rule[], defaultPolicy: Policy): Rul
   };
 }
 
+/**
+ * Whether a request may fall under a rule that binds step-up grants to the body (`once: { bindBody:
+ * true }`), whoever sends it: the rules' `roles` and `users` are left out, since the token is
+ * verified only after the body has been read. Standalone mode reads the body of such a request
+ * before the decision (and of no other request without `X-MFA-Grant`); it may read a body in vain,
+ * when an earlier rule or a user condition decides otherwise, never miss one.
+ *
+ * @param rules - The rules, as {@link compileRules} takes them.
+ * @returns The test: true when some body-binding rule's paths, methods and hosts hold.
+ * @example
+ * const mayBindBody = compileBodyBinding([{ methods: ['POST'], paths: ['/api/payees'], policy: 'mfa', once: { bindBody: true } }]);
+ * mayBindBody({ method: 'POST', path: '/api/payees', host: 'api.example.com' }); // true
+ */
+export function compileBodyBinding(rules: readonly Rule[]): (request: MatchRequest) => boolean {
+  const binding = rules.filter((rule) => rule.once?.bindBody).map(({ roles: _roles, users: _users, ...rule }) => rule);
+  if (binding.length === 0) return () => false;
+  const match = compileRules(binding, 'bypass');
+  return (request) => match(request, null).rule !== null;
+}
+
 function compileRule(rule: Rule, where: string): CompiledRule {
   const invalid = (message: string) => new MfaError('invalid_option', `${where}: ${message}`);
   if (!POLICIES.includes(rule.policy)) throw invalid(`policy must be one of ${POLICIES.join(', ')}, got '${rule.policy}'`);
   for (const [name, list] of Object.entries({ paths: rule.paths, methods: rule.methods, hosts: rule.hosts, roles: rule.roles, users: rule.users, factors: rule.factors })) {
     if (list !== undefined && list.length === 0) throw invalid(`${name} is empty, so the rule would never hold: leave it out`);
   }
-  if (rule.policy !== 'mfa' && (rule.maxAge !== undefined || rule.factors !== undefined)) throw invalid('maxAge and factors apply to mfa rules only');
+  if (rule.policy !== 'mfa' && (rule.maxAge !== undefined || rule.factors !== undefined || rule.once !== undefined)) throw invalid('maxAge, factors and once apply to mfa rules only');
   if (rule.maxAge !== undefined && !(Number.isFinite(rule.maxAge) && rule.maxAge >= 0)) throw invalid(`maxAge must be a number of seconds, got ${rule.maxAge}`);
   const methods = rule.methods?.map((method) => {
     if (!METHOD.test(method)) throw invalid(`method '${method}' is not an upper-case method name`);

@@ -8,7 +8,8 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReq
 import { createDecider, type GatewayRequest, tokenRefusal, type Verdict } from './decide';
 import { forwardAuthRoutes, hostName } from './forwardAuth';
 import { normalizePath } from './paths';
-import { forwardedHeaders, limitBody } from './proxy';
+import { compileBodyBinding } from './rules';
+import { bodyStream, forwardedHeaders, limitBody, READ_BODY_LIMIT, readBody } from './proxy';
 import { proxyUpgrades } from './upgrade';
 import { createTokenVerifier, type TokenVerifier } from './tokens';
 import type { GatewayConfig } from './types';
@@ -178,7 +179,10 @@ async function storesFailure(stores: GatewayOptions['stores']): Promise<string |
  * Standalone mode: every path that is not the gateway's own is judged and, when allowed, forwarded
  * to the upstream with @fastify/reply-from: the method, the normalized path, the query as sent,
  * the body streamed as it comes, and the headers but for the MFA credentials, the client's
- * identity headers, method overrides and hop-by-hop headers; with the identity headers added.
+ * identity headers, method overrides and hop-by-hop headers; with the identity headers added. The
+ * body of a request that may fall under a `once: { bind_body: true }` rule, or that carries a
+ * step-up grant, is read first (at most `body_limit`, else 1 MiB), for the core to check the
+ * grant's digest, then sent on unchanged.
  */
 function proxyRoutes(config: GatewayConfig, isOwn: (path: string) => boolean, decide: (request: GatewayRequest) => Promise<Verdict>) {
   return async function proxy(app: FastifyInstance) {
@@ -188,15 +192,34 @@ function proxyRoutes(config: GatewayConfig, isOwn: (path: string) => boolean, de
       disableRequestLogging: true,
       retryMethods: [],
     });
-    // Bodies are not read here: each goes on to the upstream as a stream, as it arrives.
+    // Bodies go on to the upstream as streams, as they arrive, but for those the decision needs:
+    // a request that may fall under a rule binding grants to the body, or that sends a grant.
+    const mayBindBody = compileBodyBinding(config.rules);
+    const readLimit = config.bodyLimit ?? READ_BODY_LIMIT;
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', (request, payload, done) => limitBody(request.raw, payload, config.bodyLimit, done));
+    app.addContentTypeParser('*', (request, payload, done) => {
+      const read = request.headers['x-mfa-grant'] !== undefined || mayBindBody({ method: request.method, path: request.url.split('?', 1)[0]!, host: request.host });
+      if (read) readBody(request.raw, payload, readLimit, done);
+      else limitBody(request.raw, payload, config.bodyLimit, done);
+    });
     app.all('/*', async (request, reply) => {
-      const path = request.url.split('?', 1)[0]!;
+      const queryAt = request.url.indexOf('?');
+      const path = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
       if (isOwn(path)) return writeResult(reply, notFound(request));
-      const verdict = await decide({ method: request.method, path, host: hostName(request.host), headers: request.headers, ip: request.ip });
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : undefined;
+      const verdict = await decide({
+        method: request.method,
+        path,
+        query: queryAt === -1 ? '' : request.url.slice(queryAt),
+        host: hostName(request.host),
+        headers: request.headers,
+        ip: request.ip,
+        ...(rawBody ? { rawBody } : {}),
+      });
       if (!verdict.allow) return writeResult(reply, verdict.response);
       reply.headers(verdict.headers);
+      // A body read for the decision goes on as the bytes it was, with the client's own headers.
+      if (rawBody) request.body = bodyStream(rawBody);
       return reply.from(path, {
         rewriteRequestHeaders: (_request, headers) => forwardedHeaders(headers, verdict.identity, { ip: request.ip, protocol: request.protocol, host: request.host }),
         onError: (_failed, { error }) => writeResult(reply, upstreamFailure(error)),

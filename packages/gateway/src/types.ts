@@ -28,6 +28,16 @@ export interface Rule {
   maxAge?: number;
   /** `mfa` only: the session must hold one of these RFC 8176 methods (requireMfa's `methods`). */
   factors?: string[];
+  /**
+   * `mfa` only: a proof made for this request alone (requireMfa's `once`): a step-up grant in
+   * `X-MFA-Grant` made for its method and target, spent on first use, or an inline `X-MFA-Token`
+   * code; a session never passes. `bindBody`: the grant must also name the digest of the body,
+   * which only standalone mode sees.
+   */
+  once?: {
+    /** The grant must name the digest of the body (`bind_body`). */
+    bindBody: boolean;
+  };
   /** Where the rule is in the file (1-based), for the rule table and the logs. */
   line?: number;
 }

@@ -41,7 +41,7 @@ async function tunnel(req: IncomingMessage, socket: Duplex, head: Buffer, option
   if (!normalized.ok) return writeToSocket(socket, problemResponse({ code: 'invalid_request', detail: `The path is refused: ${normalized.reason}.` }));
   if (options.isOwn(normalized.path)) return writeToSocket(socket, problemResponse({ code: 'not_found', detail: 'The gateway has no WebSocket route here.' }));
   const host = req.headers.host ?? '';
-  const verdict = await options.decide({ method: req.method ?? 'GET', path: normalized.path, host: hostName(host), headers: req.headers, ip });
+  const verdict = await options.decide({ method: req.method ?? 'GET', path: normalized.path, query: queryAt === -1 ? '' : url.slice(queryAt), host: hostName(host), headers: req.headers, ip });
   if (!verdict.allow) return writeToSocket(socket, verdict.response);
 
   const headers = { ...forwardedHeaders(req.headers, verdict.identity, { ip, protocol: 'http', host }), connection: 'Upgrade', upgrade: req.headers.upgrade };

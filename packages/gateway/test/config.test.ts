@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createMfa } from '@mfakit/core';
-import { ConfigError, type GatewayConfig, loadConfig, parseConfig, ruleTable } from '@mfakit/gateway';
+import { ConfigError, type GatewayConfig, loadConfig, parseConfig } from '@mfakit/gateway';
 
 const FILE = '/etc/mfakit/gateway.yaml';
 const KEY = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -117,6 +117,13 @@ describe('parseConfig: each wrong setting gives its own message, with its line a
     ['rules:\n  - { paths: [/a], policy: bypass, max_age: 5m }', 5, 'rules[0].max_age', 'applies only to policy mfa, not bypass'],
     ['rules:\n  - { paths: [/a], policy: authenticated, factors: [hwk] }', 5, 'rules[0].factors', 'applies only to policy mfa, not authenticated'],
     ['rules:\n  - { paths: [/a], policy: bypass }\n  - paths: [/b]\n    policy: mfa\n    method: POST', 8, 'rules[1].method', "unknown setting; did you mean 'methods'?"],
+    ['rules:\n  - { paths: [/a], policy: mfa, once: yes }', 5, 'rules[0].once', 'must be true, false or { bind_body: true }'],
+    ['rules:\n  - { paths: [/a], policy: mfa, once: 1 }', 5, 'rules[0].once', 'must be true, false or { bind_body: true }'],
+    ['rules:\n  - { paths: [/a], policy: mfa, once: { bind_body: yes } }', 5, 'rules[0].once', 'must be true, false or { bind_body: true }'],
+    ['rules:\n  - paths: [/a]\n    policy: mfa\n    once: { bind_bdy: true }', 7, 'rules[0].once.bind_bdy', "unknown setting; did you mean 'bind_body'?"],
+    ['rules:\n  - { paths: [/a], policy: authenticated, once: true }', 5, 'rules[0].once', 'applies only to policy mfa, not authenticated'],
+    // HEAD has no upstream: forward auth only, where a body-bound rule could never pass.
+    ['rules:\n  - { paths: [/a], policy: mfa, once: { bind_body: true } }', 5, 'rules[0].once', 'bind_body needs standalone mode (an upstream): forward auth never sees the body'],
   ];
 
   it.each(cases)('%j', (extra, line, field, message) => {
@@ -508,26 +515,19 @@ recovery_code_cost: 13
   });
 });
 
-describe('ruleTable', () => {
-  it('lists the rules in order with their conditions, then the default policy', () => {
-    const config = parse(`${HEAD}rules:
-  - { paths: ['/healthz', '/public/**'], policy: bypass }
-  - { methods: [POST, PUT], paths: ['/api/transfers'], policy: mfa, max_age: 5m }
-  - { hosts: [admin.example.com], paths: ['/admin/**'], roles: [admin], users: [alice], policy: mfa, factors: [hwk] }
-default_policy: authenticated
-`);
-    expect(ruleTable(config)).toBe(
-      [
-        'line  methods   hosts              paths                who                      policy',
-        '5     *         *                  /healthz /public/**  anyone                   bypass',
-        '6     POST,PUT  *                  /api/transfers       anyone                   mfa max_age=300s',
-        '7     *         admin.example.com  /admin/**            roles=admin users=alice  mfa factors=hwk',
-        'default policy: authenticated',
-      ].join('\n'),
+describe('parseConfig: once', () => {
+  it('resolves once: true, { bind_body } and false as the core takes them', () => {
+    const config = parse(
+      withHead(`upstream: http://127.0.0.1:9000
+rules:
+  - { methods: [POST], paths: ['/api/payees'], policy: mfa, once: { bind_body: true } }
+  - { methods: [DELETE], paths: ['/api/payees/*'], policy: mfa, once: true, max_age: 1m }
+  - { paths: ['/api/**'], policy: mfa, once: false }`),
     );
-  });
-
-  it('says when there is no rule', () => {
-    expect(ruleTable(parse(`${HEAD}rules: []\n`))).toBe('line  methods  hosts  paths  who  policy\n(no rules)\ndefault policy: deny');
+    expect(config.rules.map((rule) => [rule.once, rule.maxAge])).toEqual([
+      [{ bindBody: true }, undefined],
+      [{ bindBody: false }, 60],
+      [undefined, undefined],
+    ]);
   });
 });

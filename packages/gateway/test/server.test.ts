@@ -203,10 +203,10 @@ describe('mfakit-gateway', () => {
     return file;
   };
 
-  test('check: a good file prints its rule table and exits 0', async () => {
+  test('check: a good file prints its rules as a route table and exits 0', async () => {
     const file = write(gatewayYaml('http://127.0.0.1:9000'));
     expect(await main(['check', '--config', file], io())).toBe(0);
-    expect(out.join('\n')).toMatch(/is valid[\s\S]*\/api\/transfers[\s\S]*mfa max_age=300s[\s\S]*default policy: deny/);
+    expect(out.join('\n')).toMatch(/is valid\.\n\nMETHOD +PATH +GUARD\n[\s\S]*\nPOST +\/api\/transfers +requireMfa maxAge=300s\n[\s\S]*\neverything else: default_policy deny\n/);
   });
 
   test('check: a bad file names the file, the line and the field, and exits 2', async () => {

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Mfa } from '@mfakit/core';
-import { ADMIN_ROUTES, type AdminOptions, handleAdminRoute, problemResponse, resolveAdminOptions } from '@mfakit/core/http';
+import { ADMIN_ROUTES, type AdminOptions, handleAdminRoute, markGuard, problemResponse, resolveAdminOptions } from '@mfakit/core/http';
 import type { Context, Middleware } from 'koa';
 import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
 import { bodyOf, jsonBody } from './lib/jsonBody';
@@ -79,5 +79,5 @@ export function mfaAdminRouter(mfa: Mfa, options: MfaAdminRouterOptions): Router
 
   // Anything else under the prefix, the prefix itself included, is not an admin route.
   router.all('{/*rest}', ...parse, (ctx: Context) => writeResult(ctx, problemResponse({ code: 'not_found', detail: `No such MFA admin route: ${ctx.method} ${ctx.path.slice(0, 100)}` })));
-  return router;
+  return markGuard(router, { by: 'mfakit' });
 }

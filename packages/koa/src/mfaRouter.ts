@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Mfa } from '@mfakit/core';
-import { CONTRACT_ROUTES, type RateLimit, handleRoute, problemResponse, rateLimitOf } from '@mfakit/core/http';
+import { CONTRACT_ROUTES, type RateLimit, handleRoute, markGuard, problemResponse, rateLimitOf } from '@mfakit/core/http';
 import type { Context, Middleware } from 'koa';
 import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
 import { bodyOf, jsonBody } from './lib/jsonBody';
@@ -84,7 +84,7 @@ export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): Router {
 
   // Anything else under the prefix, the prefix itself included, is not a route of the contract.
   router.all('{/*rest}', ...parse, (ctx: Context) => writeResult(ctx, problemResponse({ code: 'not_found', detail: `No such MFA route: ${ctx.method} ${ctx.path.slice(0, 100)}` })));
-  return router;
+  return markGuard(router, { by: 'mfakit' });
 }
 
 function validated(options: MfaRouterOptions): { prefix: string; bodyLimit: string | number; limit: RateLimit | false } {

@@ -1,5 +1,5 @@
 import { type Duration, type Mfa, MfaError, type MfaState } from '@mfakit/core';
-import { type Decision, guard, requirementOf, type RequirementOptions } from '@mfakit/core/http';
+import { type Decision, guard, markGuard, requirementOf, type RequirementOptions } from '@mfakit/core/http';
 import type { Context, Middleware, Next } from 'koa';
 import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
 
@@ -57,10 +57,11 @@ export interface RequireMfaOptions extends RequirementOptions {
 export function requireMfa(mfa: Mfa, options: RequireMfaOptions = {}): Middleware {
   const requirement = requirementOf(options);
   const getUser = options.getUser ?? stateUser;
-  return function requireMfa(ctx: Context, next: Next) {
+  const middleware = function requireMfa(ctx: Context, next: Next) {
     // On the memory store the decision comes at once, and the request goes on without an await.
     return guard(mfa, toMfaRequest(ctx, getUser), requirement, (decision) => follow(decision, ctx, next));
   };
+  return markGuard(middleware, { by: 'requireMfa', requirement });
 }
 
 /** Writes a denial, or sets `ctx.state.mfa` and the decision's headers and goes on to `next`. */
@@ -85,7 +86,7 @@ function follow(decision: Decision, ctx: Context, next: Next): Promise<void> | v
  * @example
  * router.post('/api/transfers', jwt({ secret }), requireFreshMfa(mfa, { maxAge: '5m' }), handler);
  */
-export function requireFreshMfa(mfa: Mfa, options: RequireMfaOptions & { maxAge: Duration }): Middleware {
-  if (options?.maxAge === undefined) throw new MfaError('invalid_option', 'requireFreshMfa needs a maxAge, e.g. { maxAge: "5m" }');
+export function requireFreshMfa(mfa: Mfa, options: RequireMfaOptions & ({ maxAge: Duration } | { once: true | { bindBody?: boolean } })): Middleware {
+  if (options?.maxAge === undefined && !options?.once) throw new MfaError('invalid_option', 'requireFreshMfa needs a maxAge, e.g. { maxAge: "5m" }, or once: true');
   return requireMfa(mfa, options);
 }

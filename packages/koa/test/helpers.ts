@@ -11,7 +11,7 @@ import { createMfa, type Mfa, type MfaEvent, type MfaOptions } from '@mfakit/cor
 import { ADAPTER_STEP_UP_MAX_AGE, enrollTotpOverHttp, type EnrolledOverHttp, expectProblem as expectSharedProblem, FakeClock, TEST_ENCRYPTION_KEYS, TEST_RECOVERY_CODE_COST } from '@mfakit/testing';
 import Koa, { type Middleware } from 'koa';
 import type request from 'supertest';
-import { type MfaRouterOptions, mfaRouter, requireFreshMfa, requireMfa } from '../src';
+import { jsonBody, type MfaRouterOptions, mfaRouter, requireFreshMfa, requireMfa } from '../src';
 
 /** The step-up window of `POST /sensitive`, in seconds. */
 export const SENSITIVE_MAX_AGE = ADAPTER_STEP_UP_MAX_AGE;
@@ -39,7 +39,7 @@ export const testAuth: Middleware = async function testAuth(ctx, next) {
   await next();
 };
 
-/** Mounts the router and the three kinds of protected route on a new Koa app. */
+/** Mounts the router and the four kinds of protected route (`/once`: a proof for that request alone) on a new Koa app. */
 export function buildApp(mfa: Mfa, routerOptions: MfaRouterOptions = {}): Koa {
   const app = new Koa();
   app.use(testAuth);
@@ -52,6 +52,9 @@ export function buildApp(mfa: Mfa, routerOptions: MfaRouterOptions = {}): Koa {
     ctx.body = { ok: true, mfa: ctx.state.mfa };
   });
   api.get('/hwk-only', requireMfa(mfa, { methods: ['hwk'] }), (ctx) => {
+    ctx.body = { ok: true, mfa: ctx.state.mfa };
+  });
+  api.post('/once', jsonBody('16kb'), requireFreshMfa(mfa, { once: { bindBody: true } }), (ctx) => {
     ctx.body = { ok: true, mfa: ctx.state.mfa };
   });
   app.use(api.routes());

@@ -75,7 +75,7 @@ export class TestAuthGuard implements CanActivate {
   }
 }
 
-/** The three kinds of protected route, guarded per controller with @UseGuards. */
+/** The four kinds of protected route (`/once`: a proof for that request alone), guarded per controller with @UseGuards. */
 @UseGuards(TestAuthGuard, MfaGuard)
 @Controller()
 export class ProtectedController {
@@ -96,6 +96,13 @@ export class ProtectedController {
   hwkOnly(@MfaState() mfa: MfaState) {
     return { ok: true, mfa };
   }
+
+  @RequireMFA({ once: { bindBody: true } })
+  @Post('once')
+  @HttpCode(200)
+  once(@MfaState() mfa: MfaState) {
+    return { ok: true, mfa };
+  }
 }
 
 const open: INestApplication[] = [];
@@ -106,7 +113,8 @@ afterEach(async () => {
 /** Compiles a test module and starts its app (no listening socket; supertest opens one). */
 export async function startApp(metadata: ModuleMetadata, configure?: (app: INestApplication) => void): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule(metadata).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  // rawBody: Nest keeps each JSON body's bytes as req.rawBody, for grants bound to a body digest.
+  const app = moduleRef.createNestApplication({ logger: false, rawBody: true });
   open.push(app);
   configure?.(app);
   await app.init();

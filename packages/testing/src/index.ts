@@ -8,6 +8,7 @@ export * from './flakyStateStore';
 export * from './assertions';
 export * from './adminSuite';
 export * from './lockRace';
+export * from './grantRace';
 export * from './services';
 export * from './decide';
 export * from './adapterSuite';

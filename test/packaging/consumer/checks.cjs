@@ -18,7 +18,8 @@ const EXPORTS = {
   '@mfakit/redis': ['RedisStateStore'],
   '@mfakit/postgres': ['PostgresFactorStore', 'migrate'],
   '@mfakit/cli': ['runCli', 'isCliCommand'],
-  '@mfakit/gateway': ['createGateway', 'loadConfig', 'parseConfig', 'ruleTable', 'openStores', 'createTokenVerifier', 'devToken'],
+  '@mfakit/gateway': ['createGateway', 'loadConfig', 'parseConfig', 'checkReport', 'openStores', 'createTokenVerifier', 'devToken'],
+  '@mfakit/client': ['createMfaFetch', 'MfaClientError', 'parseWwwAuthenticate', 'stepUpRequirement'],
 };
 
 /** Listens on a free port, fetches `path` with `headers`, closes; resolves with status and body. */

@@ -15,6 +15,7 @@ const names = [
   '@mfakit/postgres',
   '@mfakit/cli',
   '@mfakit/gateway',
+  '@mfakit/client',
 ];
 
 runChecks({

@@ -1,6 +1,7 @@
 // An ES module application: imports every published package and runs checks.cjs.
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
+import * as client from '@mfakit/client';
 import * as cli from '@mfakit/cli';
 import * as core from '@mfakit/core';
 import * as coreHttp from '@mfakit/core/http';
@@ -32,6 +33,7 @@ const mfakit = {
   '@mfakit/postgres': postgres,
   '@mfakit/cli': cli,
   '@mfakit/gateway': gateway,
+  '@mfakit/client': client,
 };
 
 try {

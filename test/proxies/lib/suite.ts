@@ -156,6 +156,25 @@ export function describeBehindProxy(proxy: ProxyUnderTest): void {
         expect(again.status).toBe(200);
       });
 
+      test('a step-up grant made through the proxy passes its request once, and stays out of the API', async () => {
+        gateway.clock.advanceSeconds(60); // past the steps of the codes spent before
+        const auth = { Authorization: `Bearer ${context.aliceToken}` };
+        const made = await raw(running.port, '/mfa/verify', {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ code: totpCode(context.secret, gateway.clock), action: { method: 'GET', path: '/api/orders' } }),
+        });
+        expect(made.status).toBe(200);
+        const headers = { ...auth, 'X-MFA-Grant': String(made.json().grant) };
+        const before = upstream.seen.length;
+        expect((await raw(running.port, '/api/orders', { headers })).status).toBe(200);
+        expect(upstream.seen[before]!.headers['x-mfa-grant']).toBeUndefined();
+        const again = await raw(running.port, '/api/orders', { headers });
+        const expected = proxy.through({ status: 401, code: 'mfa_grant_invalid' });
+        expect({ status: again.status, code: problemCode(again) }).toEqual({ status: expected.status, code: expected.code });
+        expect(again.headers['www-authenticate']).toMatch(/max_age=0$/);
+      });
+
       test.each(proxy.targets.map(({ sent, received }) => [sent, received] as const))('the gateway lets %s through, and the API receives %s', async (sent, received) => {
         const before = upstream.seen.length;
         const answer = await raw(running.port, sent);

@@ -2,6 +2,7 @@ import { contextOf, type Mfa } from '../createMfa';
 import { describe } from '../lib/describe';
 import { SIGN_IN_FIRST, UNAVAILABLE } from '../problem';
 import { type MfaRequest, userIdOf } from '../request';
+import { ACTION_HELP, actionOf } from '../session/grants';
 import { type HttpResult, NO_STORE, present, problemResponse } from './problems';
 
 /** A request to a route of the contract, as an adapter hands it over: parsed, plain data. */
@@ -122,11 +123,14 @@ const handlers: Record<RouteName, Handler> = {
     const code = body && text(body.code, MAX_CODE_LENGTH);
     const recoveryCode = body && text(body.recoveryCode, MAX_CODE_LENGTH);
     const factorId = body?.factorId === undefined ? undefined : factorIdOf(body.factorId);
+    const action = body?.action === undefined ? undefined : actionOf(body.action);
     const fields = body ? Object.keys(body).length : 0;
-    if (!body || factorId === null || (code ? 1 : 0) + (recoveryCode ? 1 : 0) !== 1 || fields !== (factorId ? 2 : 1) || (factorId && !code)) {
-      return invalid('Send exactly one of {"code": "..."} (with "factorId" for a code sent by email or SMS) or {"recoveryCode": "..."} as JSON.');
+    const expected = 1 + (factorId ? 1 : 0) + (action ? 1 : 0);
+    if (!body || factorId === null || action === null || (code ? 1 : 0) + (recoveryCode ? 1 : 0) !== 1 || fields !== expected || (factorId && !code)) {
+      return invalid(`Send exactly one of {"code": "..."} (with "factorId" for a code sent by email or SMS) or {"recoveryCode": "..."} as JSON, and for a step-up grant ${ACTION_HELP}.`);
     }
-    return present(await mfa.verify(input, code ? { code, ...(factorId ? { factorId } : {}) } : { recoveryCode: recoveryCode! }), 200);
+    const proof = code ? { code, ...(factorId ? { factorId } : {}) } : { recoveryCode: recoveryCode! };
+    return present(await (action ? mfa.grant(input, proof, action) : mfa.verify(input, proof)), 200);
   },
 
   challenge: async (mfa, input) => {
@@ -153,8 +157,9 @@ const handlers: Record<RouteName, Handler> = {
 
   webauthnAuthentication: async (mfa, input) => {
     const body = objectBody(input.body);
-    if (!body) return invalid('Send {"response": <from startAuthentication()>}.');
-    return present(await mfa.authenticateWebAuthn(input, body.response), 200);
+    const action = body?.action === undefined ? undefined : actionOf(body.action);
+    if (!body || action === null) return invalid(`Send {"response": <from startAuthentication()>}, and for a step-up grant ${ACTION_HELP}.`);
+    return present(await (action ? mfa.grantWebAuthn(input, body.response, action) : mfa.authenticateWebAuthn(input, body.response)), 200);
   },
 
   regenerateRecoveryCodes: async (mfa, input) => present(await mfa.regenerateRecoveryCodes(input), 200),

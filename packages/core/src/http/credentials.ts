@@ -55,6 +55,8 @@ export type RequestHeaders = Readonly<Record<string, string | string[] | undefin
  * @param method - The HTTP method (`req.method`, Koa's `ctx.method`). Without it the request is
  *   treated as state-changing (the conservative choice), so the cookie counts only
  *   with JSON or `X-Requested-With`; the adapters always pass it.
+ * @param path - The request target, path and query as the client sent it (`req.originalUrl`):
+ *   with `method`, what a step-up grant (`X-MFA-Grant`) must have been made for.
  * @returns The request for `guard`, `mfa.check` and the other methods of the core.
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-9.2.1 (safe methods)
  *
@@ -62,8 +64,9 @@ export type RequestHeaders = Readonly<Record<string, string | string[] | undefin
  * const request = mfaRequestOf(mfaUserOf(req.user), req.headers, req.ip, req.method);
  * const decision = await mfa.check(request);
  */
-export function mfaRequestOf(user: MfaUser | null, headers: RequestHeaders, ip: string | undefined, method?: string): MfaRequest {
+export function mfaRequestOf(user: MfaUser | null, headers: RequestHeaders, ip: string | undefined, method?: string, path?: string): MfaRequest {
   const code = first(headers['x-mfa-token'])?.trim();
+  const grant = capped(first(headers['x-mfa-grant']));
   const userAgent = first(headers['user-agent']);
   const request: MfaRequest = {
     user,
@@ -73,6 +76,11 @@ export function mfaRequestOf(user: MfaUser | null, headers: RequestHeaders, ip: 
     userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT_LENGTH) : undefined,
     ip,
   };
+  // A grant is judged only where it is sent: every other request skips these assignments.
+  if (grant) {
+    request.grant = grant;
+    if (method !== undefined && path !== undefined) request.target = { method: method.toUpperCase(), path };
+  }
   if (request.sessionToken === undefined) {
     const fromCookie = capped(cookie(first(headers.cookie), SESSION_COOKIE)) || undefined;
     if (fromCookie !== undefined) {
@@ -80,6 +88,28 @@ export function mfaRequestOf(user: MfaUser | null, headers: RequestHeaders, ip: 
       else request.cookieRefused = true;
     }
   }
+  return request;
+}
+
+/**
+ * Adds the exact bytes of the body to a request that carries a step-up grant (`X-MFA-Grant`), for
+ * a grant bound to a body digest: `raw` when the framework kept them (`req.rawBody` of
+ * `express.json({ verify: keepRawBody })`, of NestJS's `rawBody: true`, of @koa/bodyparser), an
+ * empty body when the request has none (no `Content-Length` above 0, no `Transfer-Encoding`), and
+ * nothing otherwise: a grant bound to a digest is then refused. Other requests are left as they are.
+ *
+ * @param request - From {@link mfaRequestOf}; changed in place and returned.
+ * @param raw - What the framework kept of the body, if anything (a Buffer or a string).
+ * @param headers - The request's headers.
+ * @returns The request.
+ * @see https://www.rfc-editor.org/rfc/rfc9530 (Content-Digest)
+ * @example
+ * const request = withRawBody(mfaRequestOf(user, req.headers, req.ip, req.method, req.originalUrl), req.rawBody, req.headers);
+ */
+export function withRawBody(request: MfaRequest, raw: unknown, headers: RequestHeaders): MfaRequest {
+  if (request.grant === undefined) return request;
+  if (typeof raw === 'string' || raw instanceof Uint8Array) request.rawBody = raw;
+  else if (headers['transfer-encoding'] === undefined && !(Number(first(headers['content-length'])) > 0)) request.rawBody = '';
   return request;
 }
 

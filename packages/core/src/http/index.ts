@@ -20,6 +20,7 @@ export * from './credentials';
 export * from './guard';
 export * from './problems';
 export * from './rateLimit';
+export * from './routes';
 export { clientKey } from '../lib/address';
 export { mfaUserOf, type RequirementOptions, requirementOf } from '../request';
 export * from './jsonBody';

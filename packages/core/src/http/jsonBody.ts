@@ -17,18 +17,19 @@ import { bodyLimitOf } from './bodyErrors';
  * @param limit - The largest body: bytes, or a size such as `'16kb'`; undefined for `'16kb'`.
  * @param router - Whose option it is, for the error message.
  * @returns A function of Node's unread request (Koa's `ctx.req`, Fastify's `request.raw`) to its
- *   parsed body, or undefined.
+ *   parsed body, or undefined; its `keepRaw`, when given, receives the body's text as read (for
+ *   a step-up grant bound to the body's digest).
  * @throws MfaError `invalid_option` when `limit` is not a size (see {@link bodyLimitOf}).
  * @example
  * const readBody = jsonBodyReader(options.bodyLimit, 'mfaRouter');
  * request.body = await readBody(request.raw);
  */
-export function jsonBodyReader(limit: unknown, router: string): (req: IncomingMessage) => Promise<unknown> {
+export function jsonBodyReader(limit: unknown, router: string): (req: IncomingMessage, keepRaw?: (raw: string) => void) => Promise<unknown> {
   const checked = bodyLimitOf(limit, router);
-  return (req) => readJsonBody(req, checked);
+  return (req, keepRaw) => readJsonBody(req, checked, keepRaw);
 }
 
-async function readJsonBody(req: IncomingMessage, limit: string | number): Promise<unknown> {
+async function readJsonBody(req: IncomingMessage, limit: string | number, keepRaw?: (raw: string) => void): Promise<unknown> {
   const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';');
   if (type.trim().toLowerCase() !== 'application/json') return undefined;
   // body-parser's rule: a charset of the UTF family, UTF-8 when none is given.
@@ -38,7 +39,10 @@ async function readJsonBody(req: IncomingMessage, limit: string | number): Promi
     throw Object.assign(new Error(`unsupported charset "${charset.toUpperCase().slice(0, 40)}"`), { status: 415, type: 'charset.unsupported' });
   }
   try {
-    return await coBody.json(req, { limit, encoding: charset, strict: true });
+    if (!keepRaw) return await coBody.json(req, { limit, encoding: charset, strict: true });
+    const { parsed, raw } = await coBody.json(req, { limit, encoding: charset, strict: true, returnRawBody: true });
+    keepRaw(raw);
+    return parsed;
   } catch (err) {
     // co-body's JSON syntax errors and inflation's unknown Content-Encoding carry a status but not
     // raw-body's `type`: name them as body-parser does.

@@ -21,6 +21,8 @@ export const PROBLEMS = {
   mfa_stale: { status: 401, title: 'A more recent multi-factor proof is required' },
   /** The route needs an RFC 8176 method the session lacks (challenge with `acr_values`: `phrh`, `phr` or the methods). */
   mfa_method_required: { status: 401, title: 'A different authentication method is required' },
+  /** The `X-MFA-Grant` sent is unknown, spent, expired, or made for another request or body (challenge with `max_age=0`). */
+  mfa_grant_invalid: { status: 401, title: 'The step-up grant is not valid for this request' },
   /** A wrong, expired or already used code. */
   mfa_invalid_code: { status: 401, title: 'The code is not valid' },
   /** The WebAuthn response answers no live challenge of this user and ceremony (replayed, expired). */

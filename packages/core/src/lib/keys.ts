@@ -6,6 +6,8 @@ const tag = (userId: string) => `{${encodeURIComponent(userId)}}`;
 
 export const stateKeys = {
   session: (userId: string, tokenHash: string) => `session:${tag(userId)}:${tokenHash}`,
+  /** A step-up grant, by the hash of its token, until it is spent. */
+  grant: (userId: string, tokenHash: string) => `grant:${tag(userId)}:${tokenHash}`,
   enrollment: (userId: string, factorId: string) => `enroll:${tag(userId)}:${factorId}`,
   challenge: (userId: string, ceremony: 'registration' | 'authentication', challenge: string) => `challenge:${tag(userId)}:${ceremony}:${challenge}`,
   usedStep: (userId: string, factorId: string) => `step:${tag(userId)}:${factorId}`,

@@ -55,7 +55,7 @@ const TOKEN_PREFIX = 'mfa_';
 const MAX_TOKEN_LENGTH = 128;
 const TOUCH_INTERVAL_MS = 60_000;
 
-export function stateOf(session: SessionRecord): MfaState {
+export function stateOf(session: Pick<SessionRecord, 'userId' | 'methods' | 'authTime' | 'expiresAt' | 'factorId'>): MfaState {
   return {
     userId: session.userId,
     exempt: false,
@@ -160,8 +160,8 @@ export async function revokeSessions(opts: SessionPorts, userId: string, keepTok
   await opts.state.set(stateKeys.revoked(userId), mark, opts.session.lifetimeMs);
 }
 
-/** Whether a revocation mark (`<ms>` or `<ms> <key of the session kept>`) voids this session, stored under `key`. */
-function revokes(mark: string, session: SessionRecord, key: string): boolean {
+/** Whether a revocation mark (`<ms>` or `<ms> <key of the session kept>`) voids this session (or grant), stored under `key`. */
+export function revokes(mark: string, session: Pick<SessionRecord, 'createdAt'>, key: string): boolean {
   const space = mark.indexOf(' ');
   if (space < 0) return session.createdAt <= Number(mark);
   return session.createdAt <= Number(mark.slice(0, space)) && mark.slice(space + 1) !== key;

@@ -43,15 +43,21 @@ export async function authenticationOptions(opts: MfaContext, req: WithUser): Pr
  * and reported (`webauthn.counter_regressed`).
  */
 export async function verifyAuthentication(opts: MfaContext, req: WithUser, response: unknown): Promise<Outcome<Opened>> {
+  const startedAt = opts.clock.now();
+  const proved = await proveAuthentication(opts, req, response);
+  return proved.ok ? success(await openSession(opts, req, proved.value, startedAt)) : proved;
+}
+
+/** Checks a WebAuthn assertion under the account throttle: the factor proved, or the denial. Opens nothing. */
+export async function proveAuthentication(opts: MfaContext, req: WithUser, response: unknown): Promise<Outcome<Proved>> {
   const input = ceremonyInput(opts, 'authentication', response);
   if (!input.ok) return input;
   const { rp, parsed } = input.value;
-  const startedAt = opts.clock.now();
   const userId = req.user.id;
   const credentials = await credentialsOf(opts, userId);
   if (credentials.length === 0) return denial('factor_not_found', 'This user has no passkey or security key.');
 
-  const proved = await throttled(opts, userId, req.ip, 'passkey', async (): Promise<Outcome<Proved>> => {
+  return throttled(opts, userId, req.ip, 'passkey', async (): Promise<Outcome<Proved>> => {
     const unspent = await spendChallenge(opts, userId, 'authentication', parsed.challenge);
     if (unspent) return unspent;
     const factor = credentials.find((f) => f.credentialId === parsed.id);
@@ -88,5 +94,4 @@ export async function verifyAuthentication(opts: MfaContext, req: WithUser, resp
     }
     return success({ factorId: factor.id, kind: 'webauthn', amr: amrOf(rp, credentialDeviceType, userVerified) });
   });
-  return proved.ok ? success(await openSession(opts, req, proved.value, startedAt)) : proved;
 }

@@ -1,6 +1,6 @@
 import type { MfaRequest, MfaUser } from '@mfakit/core';
 import type { HttpResult } from '@mfakit/core/http';
-import { mfaRequestOf, mfaUserOf } from '@mfakit/core/http';
+import { mfaRequestOf, mfaUserOf, withRawBody } from '@mfakit/core/http';
 import type { Request, Response } from 'express';
 
 /**
@@ -28,7 +28,27 @@ export const passportUser: GetUser = (req) => mfaUserOf((req as { user?: unknown
 
 /** Turns an Express request into the plain request the core decides on. */
 export function toMfaRequest(req: Request, getUser: GetUser): MfaRequest {
-  return mfaRequestOf(getUser(req) ?? null, req.headers, req.ip, req.method);
+  const request = mfaRequestOf(getUser(req) ?? null, req.headers, req.ip, req.method, req.originalUrl);
+  return withRawBody(request, (req as { rawBody?: unknown }).rawBody ?? rawParsed(req.body), req.headers);
+}
+
+/** A body that `express.raw()` or `express.text()` left as it came: the raw bytes too. */
+const rawParsed = (body: unknown) => (typeof body === 'string' || Buffer.isBuffer(body) ? body : undefined);
+
+/**
+ * Keeps the exact bytes of a JSON body as `req.rawBody`, for a step-up grant bound to the body's
+ * digest (`requireFreshMfa(mfa, { once: { bindBody: true } })`): pass it as the `verify` option of
+ * `express.json()`. It is the convention NestJS's `rawBody: true` follows too.
+ *
+ * @param req - The request being parsed.
+ * @param _res - Unused.
+ * @param buffer - The body's bytes.
+ * @see https://expressjs.com/en/api.html#express.json (the `verify` option)
+ * @example
+ * app.use(express.json({ verify: keepRawBody }));
+ */
+export function keepRawBody(req: unknown, _res: unknown, buffer: Buffer): void {
+  (req as { rawBody?: Buffer }).rawBody = buffer;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { MfaRequest, MfaUser } from '@mfakit/core';
-import { type HttpResult, mfaRequestOf, mfaUserOf } from '@mfakit/core/http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type HttpResult, mfaRequestOf, mfaUserOf, withRawBody } from '@mfakit/core/http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Reads the primary user off a request; return null when there is none, and the request is
@@ -26,7 +26,30 @@ export const requestUser: GetUser = (request) => mfaUserOf((request as { user?: 
 
 /** Turns a Fastify request into the plain request the core decides on. */
 export function toMfaRequest(request: FastifyRequest, getUser: GetUser): MfaRequest {
-  return mfaRequestOf(getUser(request) ?? null, request.headers, request.ip, request.method);
+  const mfaRequest = mfaRequestOf(getUser(request) ?? null, request.headers, request.ip, request.method, request.originalUrl);
+  return withRawBody(mfaRequest, (request as { rawBody?: unknown }).rawBody, request.headers);
+}
+
+/**
+ * Makes an instance's JSON parser keep the exact bytes of each body as `request.rawBody` (a
+ * Buffer), for a step-up grant bound to the body's digest (`requireFreshMfa(mfa, { once: {
+ * bindBody: true } })`): Fastify's own parser, with its limits and its prototype-poisoning
+ * checks, still parses. Call it on the instance (or the plugin) whose routes need it, before
+ * their routes. `request.rawBody` is also what the `fastify-raw-body` plugin sets.
+ *
+ * @param app - The instance or plugin scope.
+ * @example
+ * const app = Fastify(mfaServerOptions);
+ * keepRawBody(app);
+ * app.post('/api/payees', { preHandler: requireFreshMfa(mfa, { once: { bindBody: true } }) }, addPayee);
+ */
+export function keepRawBody(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    (request as { rawBody?: Buffer }).rawBody = body as Buffer;
+    void parse(request, (body as Buffer).toString('utf8'), done);
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type HttpResult, problemResponse, type RouteInput, requestErrorProblem } from '@mfakit/core/http';
+import { type HttpResult, markGuard, problemResponse, type RouteInput, requestErrorProblem } from '@mfakit/core/http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { type GetUser, toMfaRequest, writeResult } from './http';
 
@@ -86,7 +86,7 @@ export interface Mount<R> {
 /**
  * Mounts a table of the contract's routes in a plugin's scope: the body reading, the error and
  * not-found answers, then one Fastify route per entry, whose handler hands the request to the core
- * and sends its answer unchanged.
+ * and sends its answer unchanged. The handlers are marked `mfakit` for `mfaRoutes`.
  */
 export function mountRoutes<R extends { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }>(app: FastifyInstance, routes: readonly R[], mount: Mount<R>): void {
   requestErrors(app);
@@ -98,10 +98,14 @@ export function mountRoutes<R extends { method: 'GET' | 'POST' | 'PUT' | 'DELETE
       method: route.method,
       url: route.path,
       ...(onRequest ? { onRequest } : {}),
-      handler: async (request, reply) => {
-        const input = { ...toMfaRequest(request, mount.getUser), params: { ...(request.params as Record<string, string>) }, body: request.body ?? undefined };
-        return writeResult(reply, await mount.answer(route, input));
-      },
+      // Marked for mfaRoutes: the core checks what each of these routes needs.
+      handler: markGuard(
+        async (request: FastifyRequest, reply: FastifyReply) => {
+          const input = { ...toMfaRequest(request, mount.getUser), params: { ...(request.params as Record<string, string>) }, body: request.body ?? undefined };
+          return writeResult(reply, await mount.answer(route, input));
+        },
+        { by: 'mfakit' },
+      ),
     });
   }
 }

@@ -232,6 +232,7 @@ const ruleSchema = strict({
   policy,
   max_age: duration.optional(),
   factors: z.array(amr).min(1).optional(),
+  once: z.union([z.boolean(), strict({ bind_body: z.boolean().optional() })], { error: 'must be true, false or { bind_body: true }' }).optional(),
 });
 
 /** The whole file: every setting, its type and its check; unknown keys are refused. */

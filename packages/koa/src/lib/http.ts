@@ -1,6 +1,6 @@
 import type { MfaRequest, MfaUser } from '@mfakit/core';
 import type { HttpResult } from '@mfakit/core/http';
-import { mfaRequestOf, mfaUserOf } from '@mfakit/core/http';
+import { mfaRequestOf, mfaUserOf, withRawBody } from '@mfakit/core/http';
 import type { Context } from 'koa';
 
 /**
@@ -27,7 +27,8 @@ export const stateUser: GetUser = (ctx) => mfaUserOf((ctx.state as { user?: unkn
 
 /** Turns a Koa context into the plain request the core decides on. */
 export function toMfaRequest(ctx: Context, getUser: GetUser): MfaRequest {
-  return mfaRequestOf(getUser(ctx) ?? null, ctx.headers, ctx.ip, ctx.method);
+  const request = mfaRequestOf(getUser(ctx) ?? null, ctx.headers, ctx.ip, ctx.method, ctx.originalUrl);
+  return withRawBody(request, (ctx.request as { rawBody?: unknown }).rawBody, ctx.headers);
 }
 
 /**

@@ -11,7 +11,8 @@ export function bodyOf(ctx: Context): unknown {
  * `express.json({ limit })` does for the Express adapter: only `application/json`, only an object
  * or an array at the top (strict), at most `limit`, in a UTF charset; any method that has a body.
  * Other requests keep no body (undefined). A body an upstream parser has read already is left as
- * it is. (`@koa/bodyparser` is not used: it reads every body as UTF-8 whatever its charset, cannot
+ * it is. The body's text goes to `ctx.request.rawBody` too (as `@koa/bodyparser` keeps it), for a
+ * step-up grant bound to the body's digest (`requireFreshMfa(mfa, { once: { bindBody: true } })`). (`@koa/bodyparser` is not used: it reads every body as UTF-8 whatever its charset, cannot
  * narrow its JSON types to `application/json`, and gives unparsed requests `{}` instead of no body.)
  *
  * It throws raw-body's typed errors (`entity.parse.failed`, `entity.too.large`,
@@ -39,8 +40,8 @@ export function bodyOf(ctx: Context): unknown {
 export function jsonBody(limit: string | number): Middleware {
   const readBody = jsonBodyReader(limit, 'jsonBody'); // 'abc' would otherwise be no limit at all
   return async function jsonBody(ctx, next) {
-    const request = ctx.request as { body?: unknown };
-    if (request.body === undefined) request.body = await readBody(ctx.req);
+    const request = ctx.request as { body?: unknown; rawBody?: string };
+    if (request.body === undefined) request.body = await readBody(ctx.req, (raw) => (request.rawBody = raw));
     await next();
   };
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MfaRequest, MfaState, MfaUser } from '@mfakit/core';
-import { type HttpResult, mfaRequestOf, mfaUserOf } from '@mfakit/core/http';
+import { type HttpResult, mfaRequestOf, mfaUserOf, withRawBody } from '@mfakit/core/http';
 
 /**
  * The parts of a platform-express request that mfakit reads and writes. Typed structurally, so
@@ -24,6 +24,12 @@ export interface MfaHttpRequest {
   body?: unknown;
   /** Express's content-type test (`type-is`). */
   is?(type: string): string | false | null;
+  /** The request target, path and query (Express's `req.originalUrl`; `req.url` otherwise): what a step-up grant names. */
+  originalUrl?: string;
+  /** The request target as the platform holds it. */
+  url?: string;
+  /** The exact bytes of the body, which Nest keeps with `NestFactory.create(AppModule, { rawBody: true })`: needed for a step-up grant bound to a body digest. */
+  rawBody?: Buffer;
   /** Set by `MfaGuard` on a request it let through. */
   mfa?: MfaState;
 }
@@ -70,7 +76,8 @@ export const passportUser: GetUser = (req) => mfaUserOf(req.user);
 
 /** Turns a request into the plain request the core decides on. */
 export function toMfaRequest(req: MfaHttpRequest, getUser: GetUser): MfaRequest {
-  return mfaRequestOf(getUser(req) ?? null, req.headers, req.ip, req.method);
+  const request = mfaRequestOf(getUser(req) ?? null, req.headers, req.ip, req.method, req.originalUrl ?? req.url);
+  return withRawBody(request, req.rawBody, req.headers);
 }
 
 /** Sets each header on the response, unless it is sent already. */

@@ -2,6 +2,7 @@ import { describeEnrollment } from './enrollment';
 import { describeFailClosed } from './failClosed';
 import { describeInputErrors } from './inputErrors';
 import { describeManagement } from './management';
+import { describeOnce } from './once';
 import { describeProblemAnswers } from './problemAnswers';
 import { describeRateLimit } from './rateLimit';
 import { describeRequireMfa } from './requireMfa';
@@ -32,12 +33,14 @@ import { describeWebAuthn } from './webauthn';
  *   app.get('/protected', requireMfa(mfa), (req, res) => res.json({ ok: true, user: req.user?.id, mfa: req.mfa }));
  *   app.post('/sensitive', requireFreshMfa(mfa, { maxAge: ADAPTER_STEP_UP_MAX_AGE }), (req, res) => res.json({ ok: true, mfa: req.mfa }));
  *   app.get('/hwk-only', requireMfa(mfa, { methods: ['hwk'] }), (req, res) => res.json({ ok: true, mfa: req.mfa }));
+ *   app.post('/once', express.json({ verify: keepRawBody }), requireFreshMfa(mfa, { once: { bindBody: true } }), (req, res) => res.json({ ok: true, mfa: req.mfa }));
  *   return { handler: app };
  * });
  */
 export function describeAdapterContract(name: string, makeApp: AdapterAppFactory): void {
   describe(`adapter contract: ${name}`, () => {
     describeRequireMfa(makeApp);
+    describeOnce(makeApp);
     describeEnrollment(makeApp);
     describeVerification(makeApp);
     describeManagement(makeApp);

@@ -48,6 +48,9 @@ export interface AdapterApp {
  *   `{ ok: true, user: <the user's id>, mfa: <req.mfa> }`;
  * - `POST /sensitive` behind `requireFreshMfa` with `maxAge` {@link ADAPTER_STEP_UP_MAX_AGE},
  *   answering 200 `{ ok: true, mfa }`;
- * - `GET /hwk-only` behind `requireMfa` with `methods: ['hwk']`, answering 200 `{ ok: true, mfa }`.
+ * - `GET /hwk-only` behind `requireMfa` with `methods: ['hwk']`, answering 200 `{ ok: true, mfa }`;
+ * - `POST /once` behind `requireFreshMfa` with `once: { bindBody: true }`, its JSON body's raw bytes
+ *   kept for the digest (the adapter's way: `keepRawBody`, `jsonBody`, Nest's `rawBody: true`),
+ *   answering 200 `{ ok: true, mfa }`.
  */
 export type AdapterAppFactory = (mfa: Mfa, options: AdapterAppOptions) => AdapterApp | Promise<AdapterApp>;

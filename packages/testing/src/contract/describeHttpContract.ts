@@ -6,6 +6,7 @@ import { describeLogin } from './login';
 import { describeMalformedInput } from './malformedInput';
 import { describeOob } from './oob';
 import { describePage } from './page';
+import { describePayees } from './payees';
 import { describeRateLimit } from './rateLimit';
 import { describeRecovery } from './recovery';
 import { describeSessionBinding } from './sessionBinding';
@@ -18,7 +19,8 @@ import { describeWebAuthn } from './webauthn';
 /**
  * The HTTP contract of the mfakit demos (DESIGN.md, "The HTTP contract"), run against one demo:
  * the same users and routes (POST /auth/login, GET /api/profile behind requireMfa, POST
- * /api/transfers behind the step-up check, GET /api/me, /api/notifications and /api/outbox
+ * /api/transfers behind the step-up check, POST /api/payees behind a proof made for each request
+ * (a step-up grant bound to the body, or an inline code), GET /api/me, /api/notifications and /api/outbox
  * behind the primary authentication only, the /mfa and /mfa/admin routes, the page at /), an
  * SSO's tokens trusted for MFA (amr 'mfa', auth_time), and the same
  * statuses, headers and problem bodies, whatever the framework. Each area builds its own demos
@@ -40,6 +42,7 @@ export function describeHttpContract(name: string, makeDemo: DemoFactory): void 
     describeExempt(makeDemo);
     describeSessionBinding(makeDemo);
     describeStepUp(makeDemo);
+    describePayees(makeDemo);
     describeLockout(makeDemo);
     describeRecovery(makeDemo);
     describeWebAuthn(makeDemo);
