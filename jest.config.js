@@ -1,7 +1,7 @@
 // One jest run over every package, example and cross-package test. @swc/jest transpiles
 // TypeScript (tsc type-checks separately in `pnpm test`), and also the ESM-only dependencies
 // that jest's CommonJS runtime cannot load on Node 20 (see ../shared/TOOLCHAIN.md).
-const esmOnly = ['@nestjs', '@noble', '@scure', '@otplib', 'otplib', 'jose', '@electric-sql', 'oidc-provider'];
+const esmOnly = ['@nestjs', '@noble', '@scure', '@otplib', 'otplib', 'jose', '@electric-sql', 'oidc-provider', 'fast-check', 'pure-rand'];
 
 /** @type {import('jest').Config} */
 module.exports = {
