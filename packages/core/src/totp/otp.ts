@@ -78,7 +78,11 @@ export async function startOtpEnrollment(opts: OtpPorts, user: MfaUser, kind: 't
     period: kind === 'totp' ? period : undefined,
     counter: kind === 'hotp' ? 0 : undefined,
   });
-  const qrCode = await QRCode.toDataURL(otpauthUrl, { errorCorrectionLevel: 'M', margin: 2, scale: 6 });
+  // PNG filter 2 ("Up") for every row, instead of pngjs trying all five per row: a QR code's rows
+  // repeat `scale` times, so Up turns most into zeros. Twice as fast (5 ms instead of 12), and far
+  // faster under jest, whose sandbox slows pngjs's per-row scoring 50-fold; 7.5 kB instead of 3 kB.
+  // (`rendererOpts` reaches pngjs as is; the qrcode typings do not name it for PNG data URLs.)
+  const qrCode = await QRCode.toDataURL(otpauthUrl, { errorCorrectionLevel: 'M', margin: 2, scale: 6, rendererOpts: { filterType: 2 } } as QRCode.QRCodeToDataURLOptions);
   return { factorId, secret, otpauthUrl, qrCode, expiresAt: now + opts.enrollmentTtlMs };
 }
 
