@@ -243,18 +243,6 @@ function passkeyScenario(create: DemoFactory): void {
       expect((await verifyWithPasskey()).status).toBe(200);
     });
 
-    test('(d) the signature counter rolled back (a cloned authenticator) is refused: webauthn_counter_regressed', async () => {
-      const cred = await credential();
-      expect(cred.signCount).toBeGreaterThan(0); // the virtual authenticator counts each use
-      await cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId: cred.credentialId });
-      await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...cred, signCount: 0 } });
-
-      await endSession();
-      expect(await verifyWithPasskey()).toMatchObject({ status: 401, body: { code: 'webauthn_counter_regressed' } });
-      await page.locator('#error', { hasText: 'The signature counter went backwards' }).waitFor();
-      expect(events).toContainEqual(expect.objectContaining({ type: 'webauthn.counter_regressed', factorId: passkeyFactorId, receivedCounter: expect.any(Number) }));
-    });
-
     test('(b) a correctly signed assertion without user presence is refused: webauthn_verification_failed', async () => {
       const cred = await credential();
       const accessToken = await pageAccessToken();
@@ -272,6 +260,21 @@ function passkeyScenario(create: DemoFactory): void {
       const again = await post('/mfa/webauthn/authentication/options', {}, accessToken);
       const present = await post('/mfa/webauthn/authentication', { response: forgeAssertion(cred, again.body.challenge as string, UP | UV, counter) }, accessToken);
       expect(present).toMatchObject({ status: 200, body: { factorId: passkeyFactorId } });
+    });
+
+    test('(d) the signature counter rolled back (a cloned authenticator) is refused, webauthn_counter_regressed, and the passkey disabled', async () => {
+      const cred = await credential();
+      expect(cred.signCount).toBeGreaterThan(0); // the virtual authenticator counts each use
+      await cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId: cred.credentialId });
+      await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...cred, signCount: 0 } });
+
+      await endSession();
+      expect(await verifyWithPasskey()).toMatchObject({ status: 401, body: { code: 'webauthn_counter_regressed' } });
+      await page.locator('#error', { hasText: 'The signature counter went backwards' }).waitFor();
+      expect(events).toContainEqual(expect.objectContaining({ type: 'webauthn.counter_regressed', factorId: passkeyFactorId, receivedCounter: expect.any(Number) }));
+      // The credential is disabled until an administrator enables it: even the genuine key is refused now.
+      expect(events).toContainEqual(expect.objectContaining({ type: 'factor.disabled', factorId: passkeyFactorId }));
+      expect(await post('/mfa/webauthn/authentication/options', {}, await pageAccessToken())).toMatchObject({ status: 403, body: { code: 'factor_disabled' } });
     });
 
     // ---- removal -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // database made for the test and dropped afterwards.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -84,6 +84,17 @@ export class OwnRedis {
     });
   }
 
+  /**
+   * Restarts the server without its data, as a Redis without persistence (or a replacement)
+   * comes back: stopped, its files deleted, started empty on the same port.
+   */
+  async restartEmpty(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir);
+    await this.start();
+  }
+
   /** Freezes the server: connections stay open but nothing answers (a hung Redis). */
   pause(): void {
     this.process?.kill('SIGSTOP');
@@ -157,8 +168,8 @@ export class OwnDatabase {
   }
 }
 
-/** What every instance of one fleet shares: the secrets that make them interchangeable. */
-export function fleetEnv(redis: OwnRedis, database: OwnDatabase): NodeJS.ProcessEnv {
+/** What every instance of one fleet shares: the stores, and the secrets that make them interchangeable. */
+export function fleetEnv(redis: OwnRedis, database: { url: string }): NodeJS.ProcessEnv {
   return {
     REDIS_URL: redis.url,
     DATABASE_URL: database.url,
@@ -178,9 +189,13 @@ export class DemoInstance {
     readonly url: string,
   ) {}
 
-  static async start(framework: Framework, env: NodeJS.ProcessEnv): Promise<DemoInstance> {
+  /**
+   * Starts the demo of `framework` in its folder. `options.entry` runs another script there instead
+   * of `src/server.ts` (one that wraps it, e.g. bench/load/lib/instance.ts), still under tsx.
+   */
+  static async start(framework: Framework, env: NodeJS.ProcessEnv, options: { entry?: string } = {}): Promise<DemoInstance> {
     const cwd = path.join(ROOT, 'examples', framework);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', options.entry ?? 'src/server.ts'], {
       cwd,
       env: { PATH: process.env.PATH, NODE_ENV: 'development', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -209,6 +224,11 @@ export class DemoInstance {
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     return instance;
+  }
+
+  /** The process's id, e.g. to read its memory and CPU time from /proc. */
+  get pid(): number {
+    return this.child.pid!;
   }
 
   /** False once the process has exited, for whatever reason. */

@@ -26,6 +26,10 @@ export function describeNotice(notice: UserNotice | AdminNotice): string {
       return `${notice.type} (after ${notice.count} wrong codes in a row)`;
     case 'exemption.granted':
       return `${notice.type} (until ${new Date(notice.expiresAt).toISOString()})`;
+    case 'factor.disabled':
+      return `${notice.type} (${notice.kind}: ${notice.reason})`;
+    case 'factor.enabled':
+      return `${notice.type} (${notice.kind})`;
   }
 }
 

@@ -179,6 +179,20 @@ function expiryOf(value: unknown): number | null {
   return Number.isFinite(ms) ? ms : null;
 }
 
+/**
+ * Enables a disabled factor of the user again (a passkey disabled because its signature counter
+ * went backwards); audited as `factor.enabled` when it was disabled. False when the user has no
+ * factor with this id; true otherwise, also when it was not disabled (nothing changes then).
+ */
+export async function enableFactor(opts: MfaContext, userId: string, factorId: string, actor: Actor): Promise<boolean> {
+  const factor = await opts.factors.getFactor(userId, factorId);
+  if (!factor) return false;
+  if (await opts.factors.setFactorDisabled(userId, factorId, false)) {
+    opts.emit({ type: 'factor.enabled', userId, at: opts.clock.now(), ip: actor.ip, by: actor.by, factorId, kind: factor.kind });
+  }
+  return true;
+}
+
 /** Lifts the user's exemption; false when there was none. */
 export async function liftExemption(opts: MfaContext, userId: string, actor: Actor): Promise<boolean> {
   const had = await opts.factors.setExemption(userId, null);
@@ -188,7 +202,7 @@ export async function liftExemption(opts: MfaContext, userId: string, actor: Act
 
 /**
  * The administration of mfakit, as `mfa.admin`: the rollout report, revocation of a lost device,
- * unlocking an account, exemptions and key rotation. The admin routes of `@mfakit/core/http` and
+ * unlocking an account, exemptions, enabling a disabled factor and key rotation. The admin routes of `@mfakit/core/http` and
  * the `mfakit` CLI call these; an application may too, from its own administrative code. None of
  * them checks who calls: that is the caller's job (the admin routes ask `authorize` and a fresh
  * proof of the administrator's own).
@@ -270,6 +284,25 @@ export class MfaAdmin {
    */
   liftExemption(userId: string, actor: Actor): Promise<boolean> {
     return liftExemption(this.#ctx, userId, actor);
+  }
+
+  /**
+   * Enables a passkey or security key again that was disabled because its signature counter went
+   * backwards (a possible clone; see the `factor.disabled` notice). Do it once the user has the
+   * genuine authenticator in hand and the copy is accounted for: the stored counter is kept, so
+   * the original (whose counter is ahead) signs in again, and so would a copy that counts past it.
+   * Removing the credential and registering the key anew is the safer course. Audited
+   * (`factor.enabled`) and notified to the user.
+   * @param userId - The user the factor belongs to.
+   * @param factorId - The factor to enable (`fac_...`, as `GET /mfa` and the report show it).
+   * @param actor - Who does it, for the audit event.
+   * @returns False when the user has no factor with this id; true otherwise (also when it was not disabled).
+   * @see https://www.w3.org/TR/webauthn-3/#sctn-sign-counter (WebAuthn section 6.1.1)
+   * @example
+   * if (!(await mfa.admin.enableFactor('alice', 'fac_2x8...', { by: 'admin-7', ip: req.ip }))) res.status(404);
+   */
+  enableFactor(userId: string, factorId: string, actor: Actor): Promise<boolean> {
+    return enableFactor(this.#ctx, userId, factorId, actor);
   }
 
   /**

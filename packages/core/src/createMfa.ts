@@ -264,7 +264,8 @@ export class Mfa {
    * @param response - The `RegistrationResponseJSON` of `startRegistration()`.
    * @param label - The user's name for it (default "Passkey").
    * @returns As {@link Mfa.confirmEnrollment}; or `invalid_request`, `webauthn_challenge_invalid`,
-   *   `webauthn_verification_failed`, `factor_exists`.
+   *   `webauthn_verification_failed`, `factor_exists` (the credential id is registered already,
+   *   to this user or another).
    * @see https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
    * @example
    * const registered = await mfa.registerWebAuthn({ user }, req.body.response, 'YubiKey');
@@ -274,8 +275,9 @@ export class Mfa {
   }
 
   /**
-   * WebAuthn request options listing the user's credentials, with a new challenge kept for five
-   * minutes; 404 `factor_not_found` when the user has none, `not_found` without the `webauthn` option.
+   * WebAuthn request options listing the user's credentials (those not disabled), with a new
+   * challenge kept for five minutes; 404 `factor_not_found` when the user has none, 403
+   * `factor_disabled` when every one is disabled, `not_found` without the `webauthn` option.
    * @param req - The request of a signed-in user.
    * @returns `PublicKeyCredentialRequestOptionsJSON`, for `startAuthentication()` of @simplewebauthn/browser.
    * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
@@ -289,11 +291,12 @@ export class Mfa {
   /**
    * Verifies a WebAuthn assertion under the account throttle and issues a new MFA session. The
    * challenge is spent first; the signature counter must grow (unless the authenticator keeps
-   * none), else the answer is `webauthn_counter_regressed` and the event reports a possible clone.
+   * none), else the answer is `webauthn_counter_regressed`, the event reports a possible clone,
+   * and the credential is disabled until an administrator enables it (`mfa.admin.enableFactor`).
    * @param req - The request of a signed-in user.
    * @param response - The `AuthenticationResponseJSON` of `startAuthentication()`.
    * @returns As {@link Mfa.verify}; or `webauthn_challenge_invalid`, `webauthn_verification_failed`,
-   *   `webauthn_counter_regressed`, `mfa_locked`.
+   *   `webauthn_counter_regressed`, `factor_disabled` (a disabled credential), `mfa_locked`.
    * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion; RFC 8176 (`hwk`, `swk`, `user`, `mfa`)
    * @example
    * const verified = await mfa.authenticateWebAuthn({ user }, req.body.response);

@@ -6,7 +6,7 @@ import { newRecoveryCodes } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
 import { type IssuedSession, issuedOf } from './session/sessions';
 import { checkOobCode, destinationOf, OOB_AMR, type OobChallenge, pendingOobFactor, sendCode } from './oob/oob';
-import { type FactorRecord, isOobFactor } from './store/types';
+import { type FactorRecord, isOobFactor, type RecoveryCodeSet } from './store/types';
 import { stateKeys } from './lib/keys';
 import { throttled } from './throttle/throttle';
 import { checkOtp, type OtpEnrollment, startOtpEnrollment } from './totp/otp';
@@ -26,6 +26,11 @@ export interface FactorView {
   channel?: 'email' | 'sms';
   /** For a code by email or SMS: the masked destination, e.g. `'a***@example.com'`. */
   hint?: string;
+  /**
+   * Present (`true`) for a passkey or security key disabled because its signature counter went
+   * backwards (it may be cloned): refused until an administrator enables it again.
+   */
+  disabled?: true;
 }
 
 /** The answer to a confirmed enrollment: the factor, a session, and for a first factor the codes. */
@@ -46,7 +51,8 @@ const DEFAULT_LABELS = { totp: 'Authenticator app', hotp: 'Hardware token', emai
 
 export function viewOf(factor: FactorRecord): FactorView {
   const view: FactorView = { id: factor.id, kind: factor.kind, label: factor.label, createdAt: factor.createdAt };
-  return isOobFactor(factor) ? { ...view, channel: factor.channel, hint: factor.hint } : view;
+  if (isOobFactor(factor)) return { ...view, channel: factor.channel, hint: factor.hint };
+  return factor.kind === 'webauthn' && factor.disabled ? { ...view, disabled: true } : view;
 }
 
 /** The channel of an email or SMS factor, for events and notices. */
@@ -152,14 +158,17 @@ export async function confirmEnrollment(opts: MfaContext, req: MfaRequest & { us
 }
 
 /**
- * The pending record is consumed before the factor becomes active: of concurrent confirmations
- * (with codes of adjacent steps, say), exactly one activates it and opens a session.
+ * The factor is stored before the pending record goes, so that an instance dying in between
+ * leaves the factor active, and one dying earlier leaves it pending (a retry confirms it): never
+ * neither. Of concurrent confirmations (with codes of adjacent steps, say) the store decides, as it
+ * holds one factor per id: exactly one activates it and opens a session.
  */
 async function confirmPending(opts: MfaContext, req: MfaRequest & { user: MfaUser }, pending: FactorRecord, proved: Proved, startedAt: number): Promise<Outcome<Confirmed>> {
-  if ((await opts.state.consume(stateKeys.enrollment(req.user.id, pending.id))) === null) return notPending();
-  const recoveryCodes = await activateFactor(opts, req, pending);
+  const activated = await activateFactor(opts, req, pending);
+  if (!activated.ok) return activated;
+  await opts.state.delete(stateKeys.enrollment(req.user.id, pending.id));
   const opened = await openSession(opts, req, proved, startedAt);
-  return success(confirmedOf(pending, opened, recoveryCodes));
+  return success(confirmedOf(pending, opened, activated.value));
 }
 
 /**
@@ -172,20 +181,52 @@ export function withFreshSession<R extends MfaRequest>(req: R, fresh: Outcome<un
 }
 
 /**
- * Stores a proved factor. The user's first factor also gets a new set of recovery codes (any
- * older set is void), returned to be shown once, and ends every other pending enrollment.
+ * Stores a proved factor: 409 `factor_exists` when the store refuses it (a WebAuthn credential id
+ * registered already, to this user or another), 404 `enrollment_not_found` when the store holds
+ * a factor with its id already (a racing confirmation of the same enrollment stored it). The
+ * user's first factor comes with a new set of recovery codes (any older set is void), stored
+ * with it in one atomic step (an instance killed midway leaves both or neither) and returned to
+ * be shown once; it also ends every other pending enrollment.
+ *
+ * Of racing first enrollments, each may find no factor; the set is swapped in by compare-and-set
+ * on the set read before the factors, so exactly one issues (and shows) codes. Read in this
+ * order, a request that finds the set a racing one issued finds that one's factor too (stored
+ * with its set), and is no first enrollment.
  */
-export async function activateFactor(opts: MfaContext, req: MfaRequest & { user: MfaUser }, factor: FactorRecord): Promise<string[] | undefined> {
+export async function activateFactor(opts: MfaContext, req: MfaRequest & { user: MfaUser }, factor: FactorRecord): Promise<Outcome<string[] | undefined>> {
   const userId = req.user.id;
+  const heldSet = await opts.factors.getRecoveryCodes(userId);
   const firstFactor = (await opts.factors.listFactors(userId)).length === 0;
-  await opts.factors.createFactor(factor);
+  const fresh = firstFactor ? await newRecoveryCodes(opts) : null;
+  const set = fresh && { salt: fresh.salt, hashes: fresh.hashes, createdAt: opts.clock.now() };
+  const stored = await storeFactor(opts, factor, set && { expectedSalt: heldSet?.salt ?? null, set });
+  if (stored === null) return notPending();
+  if (!stored.created) return denial('factor_exists', 'This authenticator is registered already.');
   opts.emit({ type: 'factor.enrolled', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, kind: factor.kind, ...channelOf(factor) });
-  if (!firstFactor) return undefined;
+  if (!fresh) return success(undefined);
   await endPendingEnrollments(opts, userId);
-  const fresh = await newRecoveryCodes(opts);
-  await opts.factors.replaceRecoveryCodes(userId, { salt: fresh.salt, hashes: fresh.hashes, createdAt: opts.clock.now() });
+  if (!stored.recoveryCodes) return success(undefined); // a racing first enrollment issued them
   opts.emit({ type: 'recovery.regenerated', userId, at: opts.clock.now(), ip: req.ip, count: fresh.codes.length });
-  return fresh.codes;
+  return success(fresh.codes);
+}
+
+/**
+ * Stores the factor, with a first set of recovery codes when `recovery` is given; null when the
+ * store rejects it while holding a factor with its id (a racing confirmation stored it first).
+ * Any other failure is thrown: the caller answers 503.
+ */
+async function storeFactor(
+  opts: MfaContext,
+  factor: FactorRecord,
+  recovery: { expectedSalt: string | null; set: RecoveryCodeSet } | null,
+): Promise<{ created: boolean; recoveryCodes: boolean } | null> {
+  try {
+    if (recovery) return await opts.factors.createFactorWithRecoveryCodes(factor, recovery.expectedSalt, recovery.set);
+    return { created: await opts.factors.createFactor(factor), recoveryCodes: false };
+  } catch (err) {
+    if (await opts.factors.getFactor(factor.userId, factor.id)) return null;
+    throw err;
+  }
 }
 
 export function confirmedOf(factor: FactorRecord, opened: Opened, recoveryCodes: string[] | undefined): Confirmed {

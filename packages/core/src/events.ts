@@ -37,7 +37,10 @@ interface EventBase {
  * - `replay.rejected`: a correct code or assertion that was spent already (a TOTP step, an HOTP
  *   counter value, a WebAuthn counter that another request moved first).
  * - `webauthn.counter_regressed`: the signature counter went backwards, so the authenticator may
- *   be cloned (`storedCounter`, `receivedCounter`).
+ *   be cloned (`storedCounter`, `receivedCounter`); the credential is disabled (`factor.disabled`).
+ * - `factor.disabled`: a factor is refused from now on (`factorId`, `kind`), for `reason`
+ *   `counter_regressed` (a WebAuthn credential that may be cloned), until `factor.enabled`.
+ * - `factor.enabled`: an administrator (`by`) enabled a disabled factor again.
  * - `account.locked`: too many failures; locked `until` (ms since the epoch) at backoff `level`
  *   (1 for the first step of `throttle.backoff`).
  * - `failures.mounting`: `count` codes failed in a row, a fifth of the `limit`
@@ -71,6 +74,8 @@ export type MfaEvent =
   | (EventBase & { type: 'verification.failed'; reason: ProblemCode })
   | (EventBase & { type: 'replay.rejected'; factorId: string; kind: FactorKind })
   | (EventBase & { type: 'webauthn.counter_regressed'; factorId: string; storedCounter: number; receivedCounter: number })
+  | (EventBase & { type: 'factor.disabled'; factorId: string; kind: FactorKind; reason: 'counter_regressed' })
+  | (EventBase & { type: 'factor.enabled'; factorId: string; kind: FactorKind; by: string })
   | (EventBase & { type: 'account.locked'; until: number; level: number })
   | (EventBase & { type: 'failures.mounting'; count: number; limit: number })
   | (EventBase & { type: 'codes.disabled'; count: number })

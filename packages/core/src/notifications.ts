@@ -16,6 +16,10 @@ import type { MfaLogger } from './logger';
  * - `codes.disabled`: too many wrong codes in a row: codes are refused until the user signs in
  *   with a recovery code or a passkey, or an administrator unlocks the account.
  * - `exemption.granted`: an administrator exempted the user from MFA until `expiresAt`.
+ * - `factor.disabled`: a factor (`factorId`, `kind`) is refused from now on, for `reason`
+ *   `counter_regressed`: a passkey or security key that may have been copied. Until an
+ *   administrator enables it, the user signs in with another factor or a recovery code.
+ * - `factor.enabled`: an administrator enabled the factor again.
  */
 export type UserNotice =
   | { type: 'factor.added'; userId: string; at: number; kind: FactorKind; channel?: 'email' | 'sms' }
@@ -26,7 +30,9 @@ export type UserNotice =
   | { type: 'account.locked'; userId: string; at: number; until: number }
   | { type: 'failures.mounting'; userId: string; at: number; count: number; limit: number }
   | { type: 'codes.disabled'; userId: string; at: number; count: number }
-  | { type: 'exemption.granted'; userId: string; at: number; expiresAt: number };
+  | { type: 'exemption.granted'; userId: string; at: number; expiresAt: number }
+  | { type: 'factor.disabled'; userId: string; at: number; factorId: string; kind: FactorKind; reason: 'counter_regressed' }
+  | { type: 'factor.enabled'; userId: string; at: number; factorId: string; kind: FactorKind };
 
 /**
  * What administrators are told, each with the `userId` concerned, `at` (ms since the epoch) and
@@ -37,12 +43,16 @@ export type UserNotice =
  * - `codes.disabled`: codes are refused for the user after `count` wrong ones in a row; an
  *   administrator can unlock the account (`mfa.admin.unlockUser`).
  * - `exemption.granted`: an administrator (`by`) exempted the user until `expiresAt`, for `reason`.
+ * - `factor.disabled`: the user's factor (`factorId`, `kind`) is refused from now on, for `reason`
+ *   `counter_regressed`: a passkey or security key that may have been cloned. Find out who holds
+ *   the copy before enabling it again (`mfa.admin.enableFactor`).
  */
 export type AdminNotice =
   | { type: 'recovery.used'; userId: string; at: number; ip?: string; remaining: number }
   | { type: 'failures.mounting'; userId: string; at: number; ip?: string; count: number; limit: number }
   | { type: 'codes.disabled'; userId: string; at: number; ip?: string; count: number }
-  | { type: 'exemption.granted'; userId: string; at: number; by: string; reason: string; expiresAt: number };
+  | { type: 'exemption.granted'; userId: string; at: number; by: string; reason: string; expiresAt: number }
+  | { type: 'factor.disabled'; userId: string; at: number; ip?: string; factorId: string; kind: FactorKind; reason: 'counter_regressed' };
 
 /**
  * Notification hooks, called after the change they report (a failure is logged, never undoes it).
@@ -57,9 +67,9 @@ export type AdminNotice =
  * }
  */
 export interface Notifications {
-  /** A factor added or removed, all factors revoked, recovery codes used or regenerated, the account locked, wrong codes mounting or codes refused, an exemption granted. */
+  /** A factor added, removed, disabled or enabled again, all factors revoked, recovery codes used or regenerated, the account locked, wrong codes mounting or codes refused, an exemption granted. */
   user?: (notice: UserNotice) => void | Promise<void>;
-  /** A recovery code used, wrong codes mounting or codes refused for a user, an exemption granted. */
+  /** A recovery code used, wrong codes mounting or codes refused for a user, an exemption granted, a factor disabled. */
   admins?: (notice: AdminNotice) => void | Promise<void>;
 }
 
@@ -93,6 +103,12 @@ export function noticesOf(event: MfaEvent): { user?: UserNotice; admins?: AdminN
       const { expiresAt, by, reason } = event;
       return { user: { type: 'exemption.granted', userId, at, expiresAt }, admins: { type: 'exemption.granted', userId, at, by, reason, expiresAt } };
     }
+    case 'factor.disabled': {
+      const { factorId, kind, reason } = event;
+      return { user: { type: 'factor.disabled', userId, at, factorId, kind, reason }, admins: { type: 'factor.disabled', userId, at, factorId, kind, reason, ...ipOf(event) } };
+    }
+    case 'factor.enabled':
+      return { user: { type: 'factor.enabled', userId, at, factorId: event.factorId, kind: event.kind } };
     default:
       return {};
   }

@@ -19,6 +19,7 @@ export type ProblemCode =
   | 'not_found'
   | 'factor_not_found'
   | 'factor_exists'
+  | 'factor_disabled'
   | 'enrollment_not_found'
   | 'payload_too_large'
   | 'unsupported_media_type'

@@ -1,12 +1,12 @@
 import type { Mfa } from '@mfakit/core';
-import { bodyLimitOf, CONTRACT_ROUTES, handleRoute, markGuard, problemResponse, rateLimitOf } from '@mfakit/core/http';
+import { bodyLimitOf, CONTRACT_ROUTES, countsAsFailure, handleRoute, markGuard, problemResponse, RATE_LIMITED_DETAIL, rateLimitOf } from '@mfakit/core/http';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { type GetUser, passportUser, toMfaRequest, writeResult } from './lib/http';
 import { notFound, requestErrors } from './lib/routing';
 
 /**
- * The options of `mfaRouter`: where the primary user is, the per-IP rate limit and the body limit.
+ * The options of `mfaRouter`: where the primary user is, the per-address limit and the body limit.
  * None of them is a security decision of the core.
  *
  * @example
@@ -16,19 +16,23 @@ export interface MfaRouterOptions {
   /** Where the primary user is. @default passport's `req.user` (`id`, else `sub`) */
   getUser?: GetUser;
   /**
-   * Per-IP limit on the routes that check codes, on top of the per-account lockout; `false`
-   * turns it off (e.g. when a gateway limits). Counted in this process's memory by
-   * express-rate-limit, a fixed window per address (IPv6: per /56), with the IETF draft-8
-   * `RateLimit` headers; past the limit a 429 `rate_limited` problem. Behind a proxy, set Express's
-   * `trust proxy` so that `req.ip` is the client's address.
-   * @default { windowMs: 60_000, limit: 30 }
+   * Per-address limit of FAILED requests on the routes that check proofs, on top of the
+   * per-account lockout: only answers 400 to 499 count (a wrong code, a malformed body, a
+   * refusal), so that many people behind one office address never lock each other out by
+   * signing in. Past the limit, every request of the address to those routes is a 429
+   * `rate_limited` problem until the window ends. `false` turns it off (e.g. when a gateway
+   * limits). Counted in this process's memory by express-rate-limit (`skipSuccessfulRequests`), a
+   * fixed window per address (IPv6: per /56), with the IETF draft-8 `RateLimit` headers; the
+   * core's `throttle.perAddress` counts failed proofs across instances. Behind a proxy, set
+   * Express's `trust proxy` so that `req.ip` is the client's address.
+   * @default { windowMs: 900_000, limit: 100 } (100 failures in 15 minutes)
    * @see NIST SP 800-63B 5.2.2 (rate limiting)
    */
   rateLimit?:
     | {
         /** The length of a window, in milliseconds. */
         windowMs: number;
-        /** The requests allowed in one window; the next one is refused with 429. */
+        /** The failed requests allowed in one window; the next request is refused with 429. */
         limit: number;
       }
     | false;
@@ -42,9 +46,10 @@ export interface MfaRouterOptions {
  * with a code or a recovery code (`POST /verify`), email and SMS enrollment and challenges, the
  * four WebAuthn routes, recovery-code regeneration, factor removal and session end. The core
  * answers each route; this router parses JSON bodies (body errors become 400/413/415 problems),
- * puts the per-IP rate limit in front of the routes that check proofs, and answers every other
- * path under the mount with a 404 `not_found` problem. Every answer is `Cache-Control: no-store`;
- * errors are RFC 9457 problems; a failing store is a 503 `mfa_unavailable` (fail closed).
+ * puts the per-address limit of failures in front of the routes that check proofs, and answers
+ * every other path under the mount with a 404 `not_found` problem. Every answer is
+ * `Cache-Control: no-store`; errors are RFC 9457 problems; a failing store is a 503
+ * `mfa_unavailable` (fail closed).
  *
  * Mount it behind the primary authentication. The client must keep what it is shown once: the
  * session token of a proof (send it as `X-Session-Token`), and the recovery codes of the first
@@ -75,7 +80,10 @@ export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): Router {
           ...limit,
           standardHeaders: 'draft-8',
           legacyHeaders: false,
-          handler: (_req, res) => writeResult(res, problemResponse({ code: 'rate_limited', detail: 'Too many attempts from this address; wait a minute.' })),
+          // Failures only: a success, or a failure of the server's own, is given back when it finishes.
+          skipSuccessfulRequests: true,
+          requestWasSuccessful: (_req, res) => !countsAsFailure(res.statusCode),
+          handler: (_req, res) => writeResult(res, problemResponse({ code: 'rate_limited', detail: RATE_LIMITED_DETAIL })),
         }),
       ]
     : [];

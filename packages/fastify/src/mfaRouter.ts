@@ -1,11 +1,11 @@
 import type { Mfa } from '@mfakit/core';
 import { CONTRACT_ROUTES, createRateLimiter, handleRoute, jsonBodyReader, type RateLimit, rateLimitOf } from '@mfakit/core/http';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, onSendHookHandler, preHandlerHookHandler, RouteShorthandOptions } from 'fastify';
 import { type GetUser, requestUser, writeResult } from './lib/http';
 import { mountRoutes } from './lib/routing';
 
 /**
- * The options of `mfaRouter`: where the primary user is, the per-IP rate limit and the body
+ * The options of `mfaRouter`: where the primary user is, the per-address limit and the body
  * limit. None of them is a security decision of the core. Where the routes live is Fastify's
  * `prefix` of `register`.
  *
@@ -16,12 +16,16 @@ export interface MfaRouterOptions {
   /** Where the primary user is. @default `request.user` (`id`, else `sub`), as @fastify/jwt sets it */
   getUser?: GetUser;
   /**
-   * Per-IP limit on the routes that check codes, on top of the per-account lockout; `false`
-   * turns it off (e.g. when a gateway limits). Counted in this process's memory on the core's
-   * clock, a fixed window per address (IPv6: per /56), with the IETF draft-8 `RateLimit` headers;
-   * past the limit a 429 `rate_limited` problem with `Retry-After`. Behind a proxy, set Fastify's
+   * Per-address limit of FAILED requests on the routes that check proofs, on top of the
+   * per-account lockout: only answers 400 to 499 count (a wrong code, a malformed body, a
+   * refusal), so that many people behind one office address never lock each other out by
+   * signing in. Past the limit, every request of the address to those routes is a 429
+   * `rate_limited` problem with `Retry-After` until the window ends. `false` turns it off (e.g.
+   * when a gateway limits). Counted in this process's memory on the core's clock, a fixed window
+   * per address (IPv6: per /56), with the IETF draft-8 `RateLimit` headers; the core's
+   * `throttle.perAddress` counts failed proofs across instances. Behind a proxy, set Fastify's
    * `trustProxy` so that `request.ip` is the client's address.
-   * @default { windowMs: 60_000, limit: 30 }
+   * @default { windowMs: 900_000, limit: 100 } (100 failures in 15 minutes)
    * @see NIST SP 800-63B 5.2.2 (rate limiting)
    */
   rateLimit?: RateLimit | false;
@@ -34,10 +38,10 @@ export interface MfaRouterOptions {
  * plugin: status, TOTP and HOTP enrollment, verification with a code or a recovery code, email
  * and SMS enrollment and challenges, the four WebAuthn routes, recovery-code regeneration, factor
  * removal and session end. Register it with a `prefix` (`/mfa` in the demos), behind the primary
- * authentication. Body errors become 400/413/415 problems, a per-IP rate limit stands in front of
- * the routes that check proofs, and every other path under the prefix is a 404 `not_found`
- * problem. Every answer is `Cache-Control: no-store`; errors are RFC 9457 problems; a failing
- * store is a 503 `mfa_unavailable` (fail closed).
+ * authentication. Body errors become 400/413/415 problems, a per-address limit of failures stands
+ * in front of the routes that check proofs, and every other path under the prefix is a 404
+ * `not_found` problem. Every answer is `Cache-Control: no-store`; errors are RFC 9457 problems; a
+ * failing store is a 503 `mfa_unavailable` (fail closed).
  *
  * @param mfa - The instance from `createMfa`.
  * @param options - Checked here, once: a bad option throws `MfaError` `invalid_option`.
@@ -54,22 +58,40 @@ export function mfaRouter(mfa: Mfa, options: MfaRouterOptions = {}): FastifyPlug
   const getUser = options.getUser ?? requestUser;
   const readBody = jsonBodyReader(options.bodyLimit, 'mfaRouter');
   const limit = rateLimitOf(options.rateLimit);
-  const hit = limit ? createRateLimiter(limit, mfa) : null;
-  const rateLimited =
-    hit &&
-    ((request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      const { headers, denied } = hit(request.ip);
-      reply.headers(headers);
-      if (denied) writeResult(reply, denied);
-      else done();
-    });
+  const limiter = limit ? rateLimitHooks(limit, mfa) : undefined;
 
   return async function mfaRouter(app: FastifyInstance) {
     mountRoutes(app, CONTRACT_ROUTES, {
       readBody,
       getUser,
-      onRequest: (route) => (route.verification && rateLimited) || undefined,
+      hooks: (route) => (route.verification ? limiter : undefined),
       answer: (route, input) => handleRoute(mfa, route.name, input),
     });
   };
+}
+
+/**
+ * The core's per-address limiter as route hooks: a `preHandler` (after the body is read, as on
+ * Express, Koa and NestJS, so that a malformed body is counted alike: not at all) that sets the
+ * `RateLimit` headers and answers the 429 past the limit, and an `onSend` that gives back a
+ * request whose answer did not fail (only 4xx answers count).
+ */
+function rateLimitHooks(limit: RateLimit, mfa: Mfa): Pick<RouteShorthandOptions, 'preHandler' | 'onSend'> {
+  const hit = createRateLimiter(limit, mfa);
+  const pending = new WeakMap<FastifyRequest, (status: number) => void>();
+  const preHandler: preHandlerHookHandler = (request, reply, done) => {
+    const { headers, denied, answered } = hit(request.ip);
+    reply.headers(headers);
+    if (denied) {
+      writeResult(reply, denied); // answered here: the route's handler does not run
+      return;
+    }
+    pending.set(request, answered);
+    done();
+  };
+  const onSend: onSendHookHandler = (request, reply, payload, done) => {
+    pending.get(request)?.(reply.statusCode);
+    done(null, payload);
+  };
+  return { preHandler, onSend };
 }

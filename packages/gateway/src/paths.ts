@@ -82,7 +82,8 @@ const HEX = '0123456789ABCDEF';
 
 /**
  * The refusal of each raw ASCII character that is refused, by character code; the others (ALPHA,
- * DIGIT, `-._~`, the sub-delims but `;`, `:`, `@`, `/`, and `"<>[]^\`{|}`) are kept as sent.
+ * DIGIT, `-._~`, the sub-delims but `;`, `:`, `@`, `/`, `[]|`) are kept as sent, but for
+ * {@link ENCODED_RAW}.
  */
 const RAW_REFUSAL: (PathRefusal | undefined)[] = Array.from({ length: 128 }, (_, code) => {
   if (code < 0x20 || code === 0x20 || code === 0x7f) return 'control';
@@ -91,6 +92,13 @@ const RAW_REFUSAL: (PathRefusal | undefined)[] = Array.from({ length: 128 }, (_,
   if (code === 0x3f || code === 0x23) return 'query_or_fragment';
   return undefined;
 });
+
+/**
+ * Raw characters that a WHATWG URL parser percent-encodes in a path (its path percent-encode set,
+ * `^` included as newer parsers do): @fastify/reply-from builds the upstream's URL with one, so
+ * the normalized path holds them encoded already, and the upstream gets the path the rules matched.
+ */
+const ENCODED_RAW: (string | undefined)[] = Array.from({ length: 128 }, (_, code) => ('"<>^`{}'.includes(String.fromCharCode(code)) ? `%${code.toString(16).toUpperCase()}` : undefined));
 
 /** What an encoded byte below 0x80 becomes: a refusal, the character itself (unreserved), or `%XX` in upper case. */
 const ENCODED_ASCII: ({ refusal: PathRefusal } | { text: string })[] = Array.from({ length: 128 }, (_, byte) => {
@@ -118,7 +126,8 @@ const PERCENT = 0x25;
  * it is refused (answer 400). `raw` is the path alone: the caller cuts the target at the first `?`.
  *
  * What it does: percent-encoded unreserved characters (ALPHA, DIGIT, `-._~`, RFC 3986 section 2.3)
- * are decoded; every other percent-encoding is kept, its hex in upper case (`%3f` is `%3F`);
+ * are decoded; every other percent-encoding is kept, its hex in upper case (`%3f` is `%3F`); the
+ * raw characters `"<>^\`{}`, which RFC 3986 does not allow and URL parsers encode, are encoded;
  * `.` and `..` segments are resolved (RFC 3986 section 5.2.4) after that decoding, so `%2e%2e` is
  * `..`; repeated slashes are merged. Case and a trailing slash are kept as sent: paths are
  * case-sensitive upstream, and the rules' matching ignores both (see `compileGlob`).
@@ -182,6 +191,13 @@ function decodeSegment(raw: string, start: number, end: number): string | { refu
     if (code >= 0x80) return { refusal: 'non_ascii' };
     const refusal = RAW_REFUSAL[code];
     if (refusal) return { refusal };
+    const encoded = ENCODED_RAW[code];
+    if (encoded) {
+      out += raw.slice(plainFrom, i) + encoded;
+      i += 1;
+      plainFrom = i;
+      continue;
+    }
     if (code !== PERCENT) {
       i += 1;
       continue;

@@ -64,6 +64,28 @@ export function forwardedHeaders(headers: IncomingHttpHeaders, identity: Record<
   return forwarded;
 }
 
+/** Headers of the upstream's answer that belong to its connection (RFC 9110 section 7.6.1), never passed on. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'te']);
+
+/**
+ * The headers of the upstream's answer that the client gets: all but the hop-by-hop ones and those
+ * its `Connection` header names, so that the client's own connection is the gateway's to keep or
+ * close (a client's `Connection: close` closes it).
+ *
+ * @example
+ * answerHeaders({ connection: 'keep-alive', 'keep-alive': 'timeout=5', 'content-type': 'text/plain' }); // { 'content-type': 'text/plain' }
+ */
+export function answerHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase()),
+  );
+  const kept: IncomingHttpHeaders = {};
+  for (const name in headers) if (!HOP_BY_HOP.has(name) && !named.has(name)) kept[name] = headers[name];
+  return kept;
+}
+
 /** A Cookie header without the named cookie. */
 function withoutCookie(header: string, name: string): string {
   return header

@@ -9,7 +9,7 @@ import { createDecider, type GatewayRequest, tokenRefusal, type Verdict } from '
 import { forwardAuthRoutes, hostName } from './forwardAuth';
 import { normalizePath } from './paths';
 import { compileBodyBinding } from './rules';
-import { bodyStream, forwardedHeaders, limitBody, READ_BODY_LIMIT, readBody } from './proxy';
+import { answerHeaders, bodyStream, forwardedHeaders, limitBody, READ_BODY_LIMIT, readBody } from './proxy';
 import { proxyUpgrades } from './upgrade';
 import { createTokenVerifier, type TokenVerifier } from './tokens';
 import type { GatewayConfig } from './types';
@@ -175,6 +175,9 @@ async function storesFailure(stores: GatewayOptions['stores']): Promise<string |
   }
 }
 
+/** Names that begin or end with `..` (`/files/..x`, `/a../b`): normalized paths, which @fastify/reply-from will not forward. */
+const UNFORWARDABLE = /\/\.\.|\.\.\//;
+
 /**
  * Standalone mode: every path that is not the gateway's own is judged and, when allowed, forwarded
  * to the upstream with @fastify/reply-from: the method, the normalized path, the query as sent,
@@ -217,11 +220,15 @@ function proxyRoutes(config: GatewayConfig, isOwn: (path: string) => boolean, de
         ...(rawBody ? { rawBody } : {}),
       });
       if (!verdict.allow) return writeResult(reply, verdict.response);
+      // @fastify/reply-from forwards no path with `/..` or `../` in it: say so, rather than "malformed".
+      if (UNFORWARDABLE.test(path)) return writeResult(reply, problemResponse({ code: 'invalid_request', detail: "The path is refused: a name that begins or ends with '..' cannot be forwarded." }));
       reply.headers(verdict.headers);
       // A body read for the decision goes on as the bytes it was, with the client's own headers.
       if (rawBody) request.body = bodyStream(rawBody);
       return reply.from(path, {
         rewriteRequestHeaders: (_request, headers) => forwardedHeaders(headers, verdict.identity, { ip: request.ip, protocol: request.protocol, host: request.host }),
+        // The upstream's hop-by-hop headers are its connection's: a client's `Connection: close` closes.
+        rewriteHeaders: (headers) => answerHeaders(headers),
         onError: (_failed, { error }) => writeResult(reply, upstreamFailure(error)),
       });
     });

@@ -92,7 +92,9 @@ describe('normalizePath', () => {
     ['raw question mark', '/a?b', refused('query_or_fragment')],
     ['raw fragment', '/a#b', refused('query_or_fragment')],
     ['sub-delims, colon and at kept', "/a!$&'()*+,=:@b", "/a!$&'()*+,=:@b"],
-    ['other printable ASCII kept', '/a|b[0]^{x}', '/a|b[0]^{x}'],
+    ['other printable ASCII kept', '/a|b[0]!', '/a|b[0]!'],
+    ['what URL parsers encode, encoded', '/a"b<c>d^e`f{x}', '/a%22b%3Cc%3Ed%5Ee%60f%7Bx%7D'],
+    ['encoded or not, the same path', '/a%22b%7bx%7D', '/a%22b%7Bx%7D'],
     // Case and trailing slash as sent.
     ['case kept', '/API/Users', '/API/Users'],
     ['trailing slash kept', '/api/users/', '/api/users/'],

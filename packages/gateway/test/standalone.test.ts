@@ -4,7 +4,7 @@
 import { closeServer, gatewayYaml, listen, raw, type Seen, startGateway, startUpstream, type TestGateway } from './helpers';
 import { prepareScenarios, SCENARIOS, type ScenarioContext, send, upstreamView } from './scenarios';
 import http from 'node:http';
-import { totpCode } from '@mfakit/testing';
+import { sendRaw, totpCode } from '@mfakit/testing';
 
 let upstream: Awaited<ReturnType<typeof startUpstream>>;
 let gateway: TestGateway;
@@ -95,6 +95,26 @@ describe('forwarding', () => {
     });
     expect(answer).toBe(200);
     expect(upstream.seen[before]?.body).toBe('part one, part two');
+  });
+
+  test("the upstream's hop-by-hop headers stay on its connection: the client's Connection: close closes", async () => {
+    const answer = await sendRaw(gateway.port, { method: 'GET', target: '/public/x', headers: [] }); // sends Connection: close
+    expect(answer.status).toBe(200);
+    expect({ connection: answer.headers.connection, keepAlive: answer.headers['keep-alive'] }).toEqual({ connection: ['close'], keepAlive: undefined });
+  });
+
+  test('a path with characters URL parsers encode reaches the upstream as the rules matched it', async () => {
+    const before = upstream.seen.length;
+    expect((await raw(gateway.port, '/public/a"b<c>{d}`e^f')).status).toBe(200);
+    expect(upstream.seen[before]?.url).toBe('/public/a%22b%3Cc%3E%7Bd%7D%60e%5Ef');
+  });
+
+  test("a name that begins or ends with '..' is a 400 that says why, once the rules allowed it; a denied one stays a 403", async () => {
+    const before = upstream.seen.length;
+    const refused = await raw(gateway.port, '/public/..x');
+    expect({ status: refused.status, code: refused.json().code, detail: refused.json().detail }).toEqual({ status: 400, code: 'invalid_request', detail: expect.stringContaining("'..'") });
+    expect((await raw(gateway.port, '/admin/..x')).json().code).toBe('forbidden');
+    expect(upstream.seen.length).toBe(before);
   });
 
   test('an upstream that does not answer in time: 504; one that refuses the connection: 502', async () => {

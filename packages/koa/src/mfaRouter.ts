@@ -8,7 +8,7 @@ import { rateLimit } from './lib/rateLimit';
 import { assertDecodable, requestErrors, routerMount } from './lib/routing';
 
 /**
- * The options of `mfaRouter`: where the primary user is, the per-IP rate limit, the body limit
+ * The options of `mfaRouter`: where the primary user is, the per-address limit, the body limit
  * and where the routes live. None of them is a security decision of the core.
  *
  * @example
@@ -18,12 +18,16 @@ export interface MfaRouterOptions {
   /** Where the primary user is. @default `ctx.state.user` (`id`, else `sub`), as koa-passport and koa-jwt set it */
   getUser?: GetUser;
   /**
-   * Per-IP limit on the routes that check codes, on top of the per-account lockout; `false`
-   * turns it off (e.g. when a gateway limits). Counted in this process's memory, a fixed window
+   * Per-address limit of FAILED requests on the routes that check proofs, on top of the
+   * per-account lockout: only answers 400 to 499 count (a wrong code, a malformed body, a
+   * refusal), so that many people behind one office address never lock each other out by
+   * signing in. Past the limit, every request of the address to those routes is a 429
+   * `rate_limited` problem with `Retry-After` until the window ends. `false` turns it off (e.g.
+   * when a gateway limits). Counted in this process's memory on the core's clock, a fixed window
    * per address (IPv6: per /56) from its first request, with the IETF draft-8 `RateLimit`
-   * headers; past the limit a 429 `rate_limited` problem with `Retry-After`. Behind a proxy, set
-   * `app.proxy = true` so that `ctx.ip` is the client's address.
-   * @default { windowMs: 60_000, limit: 30 }
+   * headers; the core's `throttle.perAddress` counts failed proofs across instances. Behind a
+   * proxy, set `app.proxy = true` so that `ctx.ip` is the client's address.
+   * @default { windowMs: 900_000, limit: 100 } (100 failures in 15 minutes)
    * @see NIST SP 800-63B 5.2.2 (rate limiting)
    */
   rateLimit?: RateLimit | false;
@@ -38,10 +42,10 @@ export interface MfaRouterOptions {
  * and HOTP enrollment, verification with a code or a recovery code, email and SMS enrollment and
  * challenges, the four WebAuthn routes, recovery-code regeneration, factor removal and session
  * end, under `prefix`. It parses JSON bodies itself (body errors become 400/413/415 problems),
- * puts a per-IP rate limit in front of the routes that check proofs, and answers every other
- * path under the prefix with a 404 `not_found` problem. Every answer is `Cache-Control:
- * no-store`; errors are RFC 9457 problems; a failing store is a 503 `mfa_unavailable` (fail
- * closed). Mount it behind the primary authentication.
+ * puts a per-address limit of failures in front of the routes that check proofs, and answers
+ * every other path under the prefix with a 404 `not_found` problem. Every answer is
+ * `Cache-Control: no-store`; errors are RFC 9457 problems; a failing store is a 503
+ * `mfa_unavailable` (fail closed). Mount it behind the primary authentication.
  *
  * The client must keep what it is shown once: the session token of a proof (send it as
  * `X-Session-Token`), and the recovery codes of the first factor (mfakit keeps only their salted

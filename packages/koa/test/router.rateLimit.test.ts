@@ -20,19 +20,19 @@ describe('the window on the core clock', () => {
     expect({ retryAfter: limited.headers['retry-after'], ratelimit: limited.headers.ratelimit }).toEqual({ retryAfter: '60', ratelimit: '"3-in-1min"; r=0; t=60' });
   });
 
-  test('the default limit is 30 a minute; the window ends on the core clock', async () => {
+  test('the default limit is 100 failures in 15 minutes; the window ends on the core clock', async () => {
     const h = makeHarness();
-    for (let i = 0; i < 30; i += 1) {
+    for (let i = 0; i < 100; i += 1) {
       expectProblem(await request(h.app).post('/mfa/verify').set('X-Test-User', `user${i}`).send({}), 400, 'invalid_request');
     }
-    h.clock.advanceSeconds(59);
-    const limited = await request(h.app).post('/mfa/verify').set('X-Test-User', 'user30').send({});
+    h.clock.advanceSeconds(899);
+    const limited = await request(h.app).post('/mfa/verify').set('X-Test-User', 'user100').send({});
     expectProblem(limited, 429, 'rate_limited');
     expect(limited.headers['retry-after']).toBe('1');
     h.clock.advanceSeconds(1);
-    const next = await request(h.app).post('/mfa/verify').set('X-Test-User', 'user31').send({});
+    const next = await request(h.app).post('/mfa/verify').set('X-Test-User', 'user101').send({});
     expectProblem(next, 400, 'invalid_request');
-    expect(next.headers.ratelimit).toBe('"30-in-1min"; r=29; t=60');
+    expect(next.headers.ratelimit).toBe('"100-in-15min"; r=99; t=900');
   });
 
   test('a limit or window that is not a positive integer throws invalid_option at construction', () => {

@@ -1,7 +1,7 @@
 // biome-ignore lint/style/useImportType: Mfa is injected through the constructor: NestJS DI needs a runtime import of it (with import type, the decorator metadata names Object)
 import { Mfa, MfaError } from '@mfakit/core';
 import { type AdminRouteName, handleAdminRoute, problemResponse } from '@mfakit/core/http';
-import { All, Controller, Delete, Get, Inject, type OnModuleInit, Put, Req, Res, type Type, UseGuards } from '@nestjs/common';
+import { All, Controller, Delete, Get, Inject, type OnModuleInit, Post, Put, Req, Res, type Type, UseGuards } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type MfaHttpRequest, type MfaHttpResponse, toMfaRequest, writeResult } from './lib/http';
@@ -76,6 +76,15 @@ export class MfaAdminController implements OnModuleInit {
   @Delete('users/:userId/exemption')
   liftExemption(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
     return this.answer('liftExemption', req, res);
+  }
+
+  /**
+   * `POST /mfa/admin/users/:userId/factors/:factorId/enable`: enables again a passkey that was
+   * disabled because its signature counter went backwards; 204, or 404 `factor_not_found`.
+   */
+  @Post('users/:userId/factors/:factorId/enable')
+  enableFactor(@Req() req: MfaHttpRequest, @Res() res: MfaHttpResponse): Promise<void> {
+    return this.answer('enableFactor', req, res);
   }
 
   /** Anything else under the mount is not an admin route. Declared last: it matches all. */

@@ -9,7 +9,7 @@ import { installRequestErrorHandler } from './lib/requestErrors';
 import { type ControllerGuard, MFA, MFA_MODULE_OPTIONS, type MfaModuleSettings, normalizePath } from './mfaOptions';
 import { SkipMfa } from './requireMfa';
 
-// The routes behind the per-IP rate limit: those that check proofs or store challenges.
+// The routes behind the per-address limit of failures: those that check proofs or store challenges.
 const LIMITED = new Set(CONTRACT_ROUTES.filter((route) => route.verification).map((route) => route.name));
 
 /**
@@ -22,7 +22,8 @@ const LIMITED = new Set(CONTRACT_ROUTES.filter((route) => route.verification).ma
  *
  * `MfaModule.forRoot()` mounts it (option `path`); the routes need the primary authentication
  * (module option `guards`, or a global guard) and never an MFA session (`@SkipMfa()`).
- * A per-IP rate limit (module option `rateLimit`) sits in front of the routes that check proofs.
+ * A per-address limit of failed requests (module option `rateLimit`) sits in front of the routes
+ * that check proofs.
  * Only JSON bodies are read (`application/json`), up to the module's `bodyLimit`.
  *
  * The client must keep what it is shown once: the session token of a proof (send it as
@@ -185,18 +186,21 @@ export class MfaController implements OnModuleInit {
   }
 
   private async answer(name: RouteName, req: MfaHttpRequest, res: MfaHttpResponse): Promise<void> {
-    if (this.limit && LIMITED.has(name)) {
-      const { headers, denied } = this.limit(req.ip);
-      for (const [header, value] of Object.entries(headers)) res.setHeader(header, value);
-      if (denied) return writeResult(res, denied);
-    }
+    // A body over the limit is refused before the limiter, as the other adapters' parsers refuse it.
     if (Number(req.headers['content-length']) > this.settings.bodyLimit) {
       return writeResult(res, problemResponse({ code: 'payload_too_large', detail: 'The body is larger than this API accepts.' }));
+    }
+    const hit = this.limit && LIMITED.has(name) ? this.limit(req.ip) : null;
+    if (hit) {
+      for (const [header, value] of Object.entries(hit.headers)) res.setHeader(header, value);
+      if (hit.denied) return writeResult(res, hit.denied);
     }
     // JSON only, as the contract says: a form-encoded body that Nest's other parser read is no body.
     const body = req.is?.('application/json') ? req.body : undefined;
     const input = { ...toMfaRequest(req, this.settings.getUser), params: { ...req.params }, body };
-    writeResult(res, await handleRoute(this.mfa, name, input));
+    const result = await handleRoute(this.mfa, name, input);
+    hit?.answered(result.status); // only failures (4xx) stay counted
+    writeResult(res, result);
   }
 }
 

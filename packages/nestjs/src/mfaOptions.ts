@@ -96,11 +96,16 @@ export interface MfaModuleOptions {
    */
   bodyLimit?: number;
   /**
-   * Per-IP limit on the routes that check proofs, on top of the per-account lockout, as in the
-   * Express and Koa adapters; `false` turns it off (e.g. when a gateway or @nestjs/throttler
-   * limits). Counted in this process's memory, a fixed window per address (IPv6: per /56).
-   * Behind a proxy, set Express's `trust proxy` so that `req.ip` is the client's address.
-   * @default { windowMs: 60_000, limit: 30 }
+   * Per-address limit of FAILED requests on the routes that check proofs, on top of the
+   * per-account lockout, as in the Express, Koa and Fastify adapters: only answers 400 to 499
+   * count (a wrong code, a malformed body, a refusal), so that many people behind one office
+   * address never lock each other out by signing in. Past the limit, every request of the address
+   * to those routes is a 429 `rate_limited` problem with `Retry-After` until the window ends.
+   * `false` turns it off (e.g. when a gateway or @nestjs/throttler limits). Counted in this
+   * process's memory on the core's clock, a fixed window per address (IPv6: per /56); the core's
+   * `throttle.perAddress` counts failed proofs across instances. Behind a proxy, set Express's
+   * `trust proxy` so that `req.ip` is the client's address.
+   * @default { windowMs: 900_000, limit: 100 } (100 failures in 15 minutes)
    * @see NIST SP 800-63B 5.2.2 (rate limiting)
    */
   rateLimit?: RateLimit | false;
@@ -151,7 +156,7 @@ export interface MfaModuleSettings {
   requireByDefault: boolean;
   /** The largest body the controllers accept, in bytes (16384 unless set). */
   bodyLimit: number;
-  /** The per-IP limit of the routes that check proofs, or `false` for none. */
+  /** The per-address limit of failures on the routes that check proofs, or `false` for none. */
   rateLimit: RateLimit | false;
 }
 

@@ -1,7 +1,7 @@
 import { MfaError } from '@mfakit/core';
 import type { Exemption, FactorRecord, FactorStore, ProofContext, RecoveryCodeSet, UserRecord } from '@mfakit/core/store';
 import { exemptionParam, factorOf, type FactorRow, factorParams, INSERT_COLUMNS, INSERT_VALUES, proofParam, userOf, type UserRow } from './lib/rows';
-import { type DatabaseClient, type SqlDatabase, toDatabase } from './lib/sqlClient';
+import { type DatabaseClient, type SqlClient, type SqlDatabase, toDatabase } from './lib/sqlClient';
 import { type TableNames, type TableOptions, tableNames } from './lib/tables';
 import { migrate, type MigrationResult } from './migrate';
 
@@ -77,9 +77,23 @@ export class PostgresFactorStore implements FactorStore {
     return migrate(this.client, this.options);
   }
 
-  /** One INSERT of the factor (its secret as the core encrypted it); rejects on a duplicate `(userId, id)`. */
-  async createFactor(factor: FactorRecord): Promise<void> {
-    await this.db.query(`INSERT INTO ${this.t.factors} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`, factorParams(factor));
+  /**
+   * One INSERT of the factor (its secret as the core encrypted it): false, inserting nothing, when
+   * the unique index of migration 3 holds its WebAuthn credential id already (a racing insert
+   * waits for the other to commit, then finds it); rejects on a duplicate `(userId, id)`.
+   */
+  async createFactor(factor: FactorRecord): Promise<boolean> {
+    return this.insertFactor(this.db, factor);
+  }
+
+  /** The INSERT of `createFactor`, on the pool or inside a transaction. */
+  private async insertFactor(client: SqlClient, factor: FactorRecord): Promise<boolean> {
+    const { rows } = await client.query(
+      `INSERT INTO ${this.t.factors} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})
+       ON CONFLICT ((data->>'credentialId')) WHERE kind = 'webauthn' DO NOTHING RETURNING id`,
+      factorParams(factor),
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -124,7 +138,17 @@ export class PostgresFactorStore implements FactorStore {
    * if it is still `expected`, so of racing proofs with the same counter exactly one wins.
    */
   async compareAndSetCounter(userId: string, factorId: string, expected: number, next: number): Promise<boolean> {
-    const { rows } = await this.db.query(`UPDATE ${this.t.factors} SET counter = $4 WHERE user_id = $1 AND id = $2 AND counter = $3 RETURNING id`, [userId, factorId, expected, next]);
+    const { rows } = await this.db.query(`UPDATE ${this.t.factors} SET counter = $4 WHERE user_id = $1 AND id = $2 AND counter = $3 AND NOT disabled RETURNING id`, [userId, factorId, expected, next]);
+    return rows.length > 0;
+  }
+
+  /** One conditional UPDATE of a WebAuthn credential's `disabled` flag: true for the one caller that changed it. */
+  async setFactorDisabled(userId: string, factorId: string, disabled: boolean): Promise<boolean> {
+    const { rows } = await this.db.query(`UPDATE ${this.t.factors} SET disabled = $3 WHERE user_id = $1 AND id = $2 AND kind = 'webauthn' AND disabled <> $3 RETURNING id`, [
+      userId,
+      factorId,
+      disabled,
+    ]);
     return rows.length > 0;
   }
 
@@ -150,15 +174,52 @@ export class PostgresFactorStore implements FactorStore {
          ON CONFLICT (user_id) DO UPDATE SET salt = EXCLUDED.salt, created_at = EXCLUDED.created_at`,
         [userId, set.salt, set.createdAt],
       );
-      await tx.query(`DELETE FROM ${this.t.recoveryCodes} WHERE user_id = $1`, [userId]);
-      if (set.hashes.length === 0) return;
-      await tx.query(
-        `INSERT INTO ${this.t.recoveryCodes} (user_id, hash, position)
-         SELECT $1, code.hash, code.position FROM unnest($2::text[]) WITH ORDINALITY AS code(hash, position)
-         ON CONFLICT DO NOTHING`,
-        [userId, set.hashes],
-      );
+      await this.replaceCodes(tx, userId, set.hashes);
     });
+  }
+
+  /**
+   * One transaction: claims the set's row, inserted only where none is (`expectedSalt` null) or
+   * updated only while its salt is still `expectedSalt` (a racing caller waits on the row lock,
+   * then finds another salt), then swaps the codes. False, changing nothing, for the loser.
+   */
+  async compareAndSetRecoveryCodes(userId: string, expectedSalt: string | null, next: RecoveryCodeSet): Promise<boolean> {
+    return this.db.transaction((tx) => this.swapRecoveryCodes(tx, userId, expectedSalt, next));
+  }
+
+  /**
+   * One transaction: the INSERT of `createFactor`, then, when it stored the factor, the swap of
+   * `compareAndSetRecoveryCodes`. Committed together or not at all: an instance killed midway
+   * (its connection gone, the transaction rolled back) leaves neither the factor nor the set.
+   */
+  async createFactorWithRecoveryCodes(factor: FactorRecord, expectedSalt: string | null, next: RecoveryCodeSet): Promise<{ created: boolean; recoveryCodes: boolean }> {
+    return this.db.transaction(async (tx) => {
+      if (!(await this.insertFactor(tx, factor))) return { created: false, recoveryCodes: false };
+      return { created: true, recoveryCodes: await this.swapRecoveryCodes(tx, factor.userId, expectedSalt, next) };
+    });
+  }
+
+  /** Inside a transaction, the compare-and-set of `compareAndSetRecoveryCodes`. */
+  private async swapRecoveryCodes(tx: SqlClient, userId: string, expectedSalt: string | null, next: RecoveryCodeSet): Promise<boolean> {
+    const { rows } =
+      expectedSalt === null
+        ? await tx.query(`INSERT INTO ${this.t.recoverySets} (user_id, salt, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING RETURNING user_id`, [userId, next.salt, next.createdAt])
+        : await tx.query(`UPDATE ${this.t.recoverySets} SET salt = $3, created_at = $4 WHERE user_id = $1 AND salt = $2 RETURNING user_id`, [userId, expectedSalt, next.salt, next.createdAt]);
+    if (rows.length === 0) return false;
+    await this.replaceCodes(tx, userId, next.hashes);
+    return true;
+  }
+
+  /** Inside a transaction that holds the set's row: the user's codes become `hashes`, in their order. */
+  private async replaceCodes(tx: SqlClient, userId: string, hashes: string[]): Promise<void> {
+    await tx.query(`DELETE FROM ${this.t.recoveryCodes} WHERE user_id = $1`, [userId]);
+    if (hashes.length === 0) return;
+    await tx.query(
+      `INSERT INTO ${this.t.recoveryCodes} (user_id, hash, position)
+       SELECT $1, code.hash, code.position FROM unnest($2::text[]) WITH ORDINALITY AS code(hash, position)
+       ON CONFLICT DO NOTHING`,
+      [userId, hashes],
+    );
   }
 
   /** The user's recovery-code set (salt, the hashes not yet used, in their order), or null when there is none. */

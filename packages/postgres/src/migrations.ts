@@ -10,6 +10,9 @@ import type { TableNames } from './lib/tables';
  * row per hash, so using one is a single atomic DELETE. User records (version 2) keep the
  * exemption and the last proof's context as JSONB, NULL when there is none; version 2 also admits
  * out-of-band factors (kind 'oob', encrypted destination in `secret`, channel and hint in `data`).
+ * Version 3 makes a WebAuthn credential id unique across all users (a partial unique index on
+ * `data->>'credentialId'`), keeping the first registration of any id stored more than once
+ * before; version 4 adds the `disabled` flag of a credential whose signature counter went back.
  *
  * Apply them with `migrate`, never by hand: it records each version in `<prefix>migrations`.
  *
@@ -53,5 +56,17 @@ export const MIGRATIONS: ReadonlyArray<(t: TableNames) => string> = [
     );
     ALTER TABLE ${t.factors} DROP CONSTRAINT "${t.prefix}factors_kind_check";
     ALTER TABLE ${t.factors} ADD CONSTRAINT "${t.prefix}factors_kind_check" CHECK (kind IN ('totp', 'hotp', 'webauthn', 'oob'));
+  `,
+  // Copies of a credential id could land before this version (racing registrations): the oldest
+  // stays, the one sign-ins of its user found first. The index name fits in 63 bytes.
+  (t) => `
+    DELETE FROM ${t.factors} newer USING ${t.factors} older
+      WHERE newer.kind = 'webauthn' AND older.kind = 'webauthn'
+        AND newer.data->>'credentialId' = older.data->>'credentialId'
+        AND (older.created_at, older.user_id, older.id) < (newer.created_at, newer.user_id, newer.id);
+    CREATE UNIQUE INDEX "${t.prefix}factors_credential_key" ON ${t.factors} ((data->>'credentialId')) WHERE kind = 'webauthn';
+  `,
+  (t) => `
+    ALTER TABLE ${t.factors} ADD COLUMN disabled boolean NOT NULL DEFAULT false;
   `,
 ];

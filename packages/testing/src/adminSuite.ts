@@ -8,7 +8,9 @@
 import type { RequestListener, Server } from 'node:http';
 import { createMfa, MemoryStore, type Mfa, type MfaEvent, type MfaOptions, type MfaUser } from '@mfakit/core';
 import { ADMIN_ROUTES, type AdminOptions } from '@mfakit/core/http';
+import type { WebAuthnFactorRecord } from '@mfakit/core/store';
 import request, { type Response } from 'supertest';
+import { describeAdminInputFuzz } from './adapterSuite/adminInputFuzz';
 import { expectChallenge, expectProblem } from './assertions';
 import { TEST_ENCRYPTION_KEYS, TEST_RECOVERY_CODE_COST } from './contract/lib/harness';
 import { FakeClock } from './fakeClock';
@@ -154,10 +156,11 @@ export function describeAdminRoutes(name: string, makeApp: AdminAppFactory): voi
 
     const exemptionPath = (userId: string) => `/mfa/admin/users/${userId}/exemption`;
     const factorsPath = (userId: string) => `/mfa/admin/users/${userId}/factors`;
-    const anyPath = (path: string) => path.replace(':userId', 'carol');
+    const enablePath = (userId: string, factorId: string) => `/mfa/admin/users/${userId}/factors/${factorId}/enable`;
+    const anyPath = (path: string) => path.replace(':userId', 'carol').replace(':factorId', 'fac_carols');
     /** A request to one admin route (about carol), with a valid body where the route takes one. */
-    const send = (t: Running, route: (typeof ADMIN_ROUTES)[number], test: (method: 'get' | 'put' | 'delete', path: string) => request.Test) => {
-      const req = test(route.method.toLowerCase() as 'get' | 'put' | 'delete', `/mfa/admin${anyPath(route.path)}`);
+    const send = (t: Running, route: (typeof ADMIN_ROUTES)[number], test: (method: 'get' | 'put' | 'delete' | 'post', path: string) => request.Test) => {
+      const req = test(route.method.toLowerCase() as 'get' | 'put' | 'delete' | 'post', `/mfa/admin${anyPath(route.path)}`);
       return route.method === 'PUT' ? req.send(validExemption(t)) : req;
     };
     const validExemption = (t: Running) => ({ reason: 'Lost phone; new one arrives Monday', expiresAt: new Date(t.clock.now() + DAY).toISOString() });
@@ -435,6 +438,58 @@ export function describeAdminRoutes(name: string, makeApp: AdminAppFactory): voi
       });
     });
 
+    describe('POST /mfa/admin/users/:userId/factors/:factorId/enable', () => {
+      /** A passkey of the user, disabled as the core leaves one whose signature counter went backwards. */
+      const disabledPasskey = (userId: string): WebAuthnFactorRecord => ({
+        id: 'fac_passkey1',
+        userId,
+        kind: 'webauthn',
+        label: 'Passkey',
+        createdAt: 1_700_000_000_000,
+        credentialId: 'cred-1',
+        publicKey: 'pQECAyYgASFYIA',
+        counter: 3,
+        transports: ['usb'],
+        deviceType: 'singleDevice',
+        backedUp: false,
+        aaguid: '00000000-0000-0000-0000-000000000000',
+        disabled: true,
+      });
+
+      test('enables a disabled passkey again: 204, audited; the report shows it disabled before and enabled after', async () => {
+        const t = await start();
+        const passkey = disabledPasskey('bob');
+        await t.factors.createFactor(passkey);
+        const admin = await signInAdmin(t);
+        const factorsOf = async (userId: string) => (await admin('get', '/mfa/admin/report').expect(200)).body.users.find((u: { userId: string }) => u.userId === userId).factors;
+        expect(await factorsOf('bob')).toEqual([{ id: passkey.id, kind: 'webauthn', label: 'Passkey', createdAt: passkey.createdAt, disabled: true }]);
+        const res = await admin('post', enablePath('bob', passkey.id));
+        expect(res.status).toBe(204);
+        expect(res.text ?? '').toBe('');
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(await t.factors.getFactor('bob', passkey.id)).not.toHaveProperty('disabled');
+        expect(await factorsOf('bob')).toEqual([{ id: passkey.id, kind: 'webauthn', label: 'Passkey', createdAt: passkey.createdAt }]);
+        expect(t.events.filter((e) => e.type === 'factor.enabled')).toEqual([
+          expect.objectContaining({ type: 'factor.enabled', userId: 'bob', at: t.clock.now(), by: ADMIN, factorId: passkey.id, kind: 'webauthn' }),
+        ]);
+        // Again: nothing to do, still 204, no second event.
+        expect((await admin('post', enablePath('bob', passkey.id))).status).toBe(204);
+        expect(t.events.filter((e) => e.type === 'factor.enabled')).toHaveLength(1);
+      });
+
+      test("404 factor_not_found for an unknown factor or another user's; 400 for a malformed factor id; nothing changes", async () => {
+        const t = await start();
+        const passkey = disabledPasskey('bob');
+        await t.factors.createFactor(passkey);
+        const admin = await signInAdmin(t);
+        expectProblem(await admin('post', enablePath('bob', 'fac_unknown')), 404, 'factor_not_found');
+        expectProblem(await admin('post', enablePath('carol', passkey.id)), 404, 'factor_not_found');
+        for (const malformed of ['f'.repeat(65), 'fac.1', 'fac%201']) expectProblem(await admin('post', enablePath('bob', malformed)), 400, 'invalid_request');
+        expectProblem(await admin('post', enablePath('u'.repeat(257), passkey.id)), 400, 'invalid_request');
+        expect(await t.factors.getFactor('bob', passkey.id)).toEqual(passkey);
+      });
+    });
+
     describe('malformed requests: 4xx problems, never a 500', () => {
       const expect4xx = (res: Response, status: number, code: string) => {
         expect(res.status).toBeLessThan(500);
@@ -485,5 +540,7 @@ export function describeAdminRoutes(name: string, makeApp: AdminAppFactory): voi
         expect4xx(await admin('get', '/mfa/admin'), 404, 'not_found');
       });
     });
+
+    describeAdminInputFuzz(makeApp);
   });
 }

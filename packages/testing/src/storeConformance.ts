@@ -28,7 +28,7 @@ function otpFactor(userId: string, overrides: Partial<OtpFactorRecord> = {}): Ot
   };
 }
 
-function webauthnFactor(userId: string): WebAuthnFactorRecord {
+function webauthnFactor(userId: string, overrides: Partial<WebAuthnFactorRecord> = {}): WebAuthnFactorRecord {
   return {
     id: `fac_${randomUUID()}`,
     userId,
@@ -42,6 +42,7 @@ function webauthnFactor(userId: string): WebAuthnFactorRecord {
     deviceType: 'singleDevice',
     backedUp: false,
     aaguid: '00000000-0000-0000-0000-000000000000',
+    ...overrides,
   };
 }
 
@@ -440,6 +441,99 @@ export function describeStoreConformance(name: string, makeHarness: () => Promis
         read.lastProof!.at = 0;
         for await (const record of h.factors.allUsers()) if (record.userId === alice) record.exemption!.reason = 'changed';
         expect(await h.factors.getUser(alice)).toEqual({ userId: alice, exemption: exemption(), lastProof: { at: 1_700_000_000_000, ip: '203.0.113.7' } });
+      });
+
+      test('createFactor refuses a WebAuthn credential id that a factor of any user holds; the id is free again once that factor is gone', async () => {
+        const alice = user();
+        const mallory = user();
+        const key = webauthnFactor(alice);
+        expect(await h.factors.createFactor(key)).toBe(true);
+        expect(await h.factors.createFactor(webauthnFactor(alice, { credentialId: key.credentialId }))).toBe(false);
+        expect(await h.factors.createFactor(webauthnFactor(mallory, { credentialId: key.credentialId }))).toBe(false);
+        expect(await h.factors.listFactors(alice)).toEqual([key]);
+        expect(await h.factors.listFactors(mallory)).toEqual([]);
+        expect(await h.factors.createFactor(otpFactor(alice))).toBe(true); // other kinds have no credential id
+        expect(await h.factors.createFactor(webauthnFactor(mallory))).toBe(true);
+        expect(await h.factors.deleteFactor(alice, key.id)).toBe(true);
+        const again = webauthnFactor(mallory, { credentialId: key.credentialId });
+        expect(await h.factors.createFactor(again)).toBe(true);
+        await h.factors.deleteUser(mallory);
+        expect(await h.factors.createFactor(webauthnFactor(alice, { credentialId: key.credentialId }))).toBe(true);
+      });
+
+      test(`createFactor: of ${RACERS} racing registrations of one credential id, by one user or several, exactly one is stored`, async () => {
+        const credentialId = randomUUID();
+        const users = Array.from({ length: RACERS }, (_, i) => (i % 2 === 0 ? user() : `shared-${credentialId}`));
+        const stored = await Promise.all(users.map((id) => h.factors.createFactor(webauthnFactor(id, { credentialId }))));
+        expect(stored.filter(Boolean)).toHaveLength(1);
+        let copies = 0;
+        for await (const f of h.factors.allFactors()) if (f.kind === 'webauthn' && f.credentialId === credentialId) copies += 1;
+        expect(copies).toBe(1);
+      });
+
+      test('setFactorDisabled disables and enables a WebAuthn credential, answering whether it changed; a disabled one keeps its counter', async () => {
+        const alice = user();
+        const key = webauthnFactor(alice);
+        const token = otpFactor(alice);
+        await h.factors.createFactor(key);
+        await h.factors.createFactor(token);
+        expect(await h.factors.setFactorDisabled(alice, key.id, false)).toBe(false);
+        expect(await h.factors.setFactorDisabled(alice, key.id, true)).toBe(true);
+        expect(await h.factors.setFactorDisabled(alice, key.id, true)).toBe(false);
+        expect(await h.factors.getFactor(alice, key.id)).toEqual({ ...key, disabled: true });
+        expect((await h.factors.listFactors(alice)).find((f) => f.id === key.id)).toEqual({ ...key, disabled: true });
+        expect(await h.factors.compareAndSetCounter(alice, key.id, 7, 8)).toBe(false);
+        expect(await h.factors.setFactorDisabled(alice, key.id, false)).toBe(true);
+        expect(await h.factors.getFactor(alice, key.id)).toEqual(key); // no `disabled` field when enabled
+        expect(await h.factors.compareAndSetCounter(alice, key.id, 7, 8)).toBe(true);
+        // Only a WebAuthn credential of this user.
+        expect(await h.factors.setFactorDisabled(alice, token.id, true)).toBe(false);
+        expect(await h.factors.setFactorDisabled(user(), key.id, true)).toBe(false);
+        expect(await h.factors.getFactor(alice, token.id)).toEqual(token);
+      });
+
+      test(`setFactorDisabled: of ${RACERS} racing callers exactly one disables the credential`, async () => {
+        const alice = user();
+        const key = webauthnFactor(alice);
+        await h.factors.createFactor(key);
+        const changed = await race(() => h.factors.setFactorDisabled(alice, key.id, true));
+        expect(changed.filter(Boolean)).toHaveLength(1);
+      });
+
+      test('a disabled credential is created and read back as such', async () => {
+        const alice = user();
+        const key = webauthnFactor(alice, { disabled: true });
+        await h.factors.createFactor(key);
+        expect(await h.factors.getFactor(alice, key.id)).toEqual(key);
+        const seen = [];
+        for await (const f of h.factors.allFactors()) if (f.id === key.id) seen.push(f);
+        expect(seen).toEqual([key]);
+      });
+
+      test('compareAndSetRecoveryCodes creates a set only where none is, and replaces only the set with the expected salt', async () => {
+        const alice = user();
+        expect(await h.factors.compareAndSetRecoveryCodes(alice, 's0', { salt: 's1', hashes: ['h1'], createdAt: 1 })).toBe(false);
+        expect(await h.factors.getRecoveryCodes(alice)).toBeNull();
+        expect(await h.factors.compareAndSetRecoveryCodes(alice, null, { salt: 's1', hashes: ['h1', 'h2'], createdAt: 1 })).toBe(true);
+        expect(await h.factors.compareAndSetRecoveryCodes(alice, null, { salt: 's2', hashes: ['x'], createdAt: 2 })).toBe(false);
+        expect(await h.factors.compareAndSetRecoveryCodes(alice, 's0', { salt: 's2', hashes: ['x'], createdAt: 2 })).toBe(false);
+        expect(await h.factors.getRecoveryCodes(alice)).toEqual({ salt: 's1', hashes: ['h1', 'h2'], createdAt: 1 });
+        expect(await h.factors.consumeRecoveryCode(alice, 'h1')).toBe(true);
+        expect(await h.factors.compareAndSetRecoveryCodes(alice, 's1', { salt: 's3', hashes: ['n1', 'n2', 'n3'], createdAt: 3 })).toBe(true);
+        expect(await h.factors.getRecoveryCodes(alice)).toEqual({ salt: 's3', hashes: ['n1', 'n2', 'n3'], createdAt: 3 });
+        expect(await h.factors.consumeRecoveryCode(alice, 'h2')).toBe(false); // the old set is void
+      });
+
+      test(`compareAndSetRecoveryCodes: of ${RACERS} racing first sets, or replacements of one set, exactly one lands, whole`, async () => {
+        const alice = user();
+        const set = (i: number) => ({ salt: `s${i}`, hashes: [`h${i}a`, `h${i}b`], createdAt: i });
+        const first = await Promise.all(Array.from({ length: RACERS }, (_, i) => h.factors.compareAndSetRecoveryCodes(alice, null, set(i))));
+        expect(first.filter(Boolean)).toHaveLength(1);
+        const winner = first.indexOf(true);
+        expect(await h.factors.getRecoveryCodes(alice)).toEqual(set(winner));
+        const next = await Promise.all(Array.from({ length: RACERS }, (_, i) => h.factors.compareAndSetRecoveryCodes(alice, `s${winner}`, set(100 + i))));
+        expect(next.filter(Boolean)).toHaveLength(1);
+        expect(await h.factors.getRecoveryCodes(alice)).toEqual(set(100 + next.indexOf(true)));
       });
 
       test('deleteUser keeps the user record', async () => {

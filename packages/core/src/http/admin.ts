@@ -31,14 +31,14 @@ export interface AdminOptions {
 }
 
 /** The names of the admin routes, as in {@link ADMIN_ROUTES}. */
-export type AdminRouteName = 'report' | 'revoke' | 'unlock' | 'grantExemption' | 'liftExemption';
+export type AdminRouteName = 'report' | 'revoke' | 'unlock' | 'grantExemption' | 'liftExemption' | 'enableFactor';
 
 /** One admin route of the HTTP contract: what an adapter mounts, and the handler to call. */
 export interface AdminRoute {
   /** The route's name, to pass to {@link handleAdminRoute}. */
   name: AdminRouteName;
   /** The HTTP method. */
-  method: 'GET' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Relative to the admin router's mount point (`/mfa/admin` in the demos). */
   path: string;
 }
@@ -46,7 +46,8 @@ export interface AdminRoute {
 /**
  * The admin routes of the HTTP contract, for adapters to mount as is: `GET /report`,
  * `DELETE /users/:userId/factors` (revoke), `DELETE /users/:userId/lock` (unlock), `PUT` and
- * `DELETE /users/:userId/exemption`.
+ * `DELETE /users/:userId/exemption`, `POST /users/:userId/factors/:factorId/enable` (a disabled
+ * passkey enabled again).
  * @see the README's "The HTTP contract"
  */
 export const ADMIN_ROUTES: readonly AdminRoute[] = [
@@ -55,6 +56,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   { name: 'unlock', method: 'DELETE', path: '/users/:userId/lock' },
   { name: 'grantExemption', method: 'PUT', path: '/users/:userId/exemption' },
   { name: 'liftExemption', method: 'DELETE', path: '/users/:userId/exemption' },
+  { name: 'enableFactor', method: 'POST', path: '/users/:userId/factors/:factorId/enable' },
 ];
 
 /**
@@ -76,6 +78,8 @@ export function resolveAdminOptions(mfa: Mfa, options: AdminOptions): AdminOptio
 }
 
 type Handler = (mfa: Mfa, input: RouteInput & { user: MfaUser }, options: AdminOptions) => Promise<HttpResult>;
+
+const FACTOR_ID = /^[A-Za-z0-9_-]{1,64}$/; // as mfakit makes them (`fac_` and base64url), as the contract's routes check them
 
 /** A route about one user (`/users/:userId/...`): the handler gets the checked id, or the answer is 400. */
 const aboutUser =
@@ -101,6 +105,12 @@ const handlers: Record<AdminRouteName, Handler> = {
   liftExemption: aboutUser(async (mfa, input, userId) => {
     if (await mfa.admin.liftExemption(userId, actorOf(input))) return { status: 204, headers: { ...NO_STORE } };
     return problemResponse({ code: 'not_found', detail: 'This user has no exemption.' });
+  }),
+  enableFactor: aboutUser(async (mfa, input, userId) => {
+    const factorId = input.params.factorId;
+    if (typeof factorId !== 'string' || !FACTOR_ID.test(factorId)) return problemResponse({ code: 'invalid_request', detail: 'The factor id is malformed.' });
+    if (await mfa.admin.enableFactor(userId, factorId, actorOf(input))) return { status: 204, headers: { ...NO_STORE } };
+    return problemResponse({ code: 'factor_not_found', detail: 'This user has no factor with this id.' });
   }),
 };
 

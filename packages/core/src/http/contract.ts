@@ -42,7 +42,7 @@ export interface ContractRoute {
   method: 'GET' | 'POST' | 'DELETE';
   /** Relative to the router's mount point, with `:param` segments. */
   path: string;
-  /** Routes that check proofs or store challenges: adapters put a per-IP rate limit in front of them. */
+  /** Routes that check proofs or store challenges: adapters put a per-address limit of failed requests in front of them. */
   verification: boolean;
 }
 

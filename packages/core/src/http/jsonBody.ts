@@ -50,8 +50,9 @@ async function readJsonBody(req: IncomingMessage, limit: string | number, keepRa
     if (kind === undefined && err !== null && typeof err === 'object') {
       if (name === 'SyntaxError') Object.assign(err, { type: 'entity.parse.failed' });
       else if (status === 415) Object.assign(err, { type: 'encoding.unsupported' });
-      // A body that does not inflate (zlib's Z_DATA_ERROR, ...): the client's mistake, as body-parser says.
-      else if (String(code).startsWith('Z_')) Object.assign(err, { status: 400, type: 'entity.verify.failed' });
+      // A body that does not inflate (zlib's Z_DATA_ERROR, ..., brotli's ERR__ERROR_FORMAT_PADDING_2,
+      // ...): the client's mistake, as body-parser says.
+      else if (/^(?:Z_|ERR__ERROR_)/.test(String(code))) Object.assign(err, { status: 400, type: 'entity.verify.failed' });
     }
     throw err;
   }

@@ -39,8 +39,10 @@ export const PROBLEMS = {
   not_found: { status: 404, title: 'No such route' },
   /** The user has no factor with this id (of the kind the action needs). */
   factor_not_found: { status: 404, title: 'No such factor' },
-  /** The authenticator is registered for this user already. */
+  /** The authenticator is registered already: for this user, or (its credential id) for another. */
   factor_exists: { status: 409, title: 'This factor is registered already' },
+  /** The passkey or security key is disabled (its signature counter went backwards: it may be cloned) until an administrator enables it; also the authentication options when every one is. */
+  factor_disabled: { status: 403, title: 'This factor is disabled' },
   /** No pending enrollment with this id: confirmed already, lapsed, or never started. */
   enrollment_not_found: { status: 404, title: 'No such pending enrollment' },
   /** The body is over the router's `bodyLimit`. */

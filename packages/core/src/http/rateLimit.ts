@@ -5,8 +5,9 @@ import { clientKey } from '../lib/address';
 import { type HttpResult, problemResponse } from './problems';
 
 /**
- * How many requests one address may make to the routes that check proofs (`verification: true`
- * in CONTRACT_ROUTES) per window.
+ * How many failed requests one address may make to the routes that check proofs (`verification:
+ * true` in CONTRACT_ROUTES) per window. Only failures count (answers 400 to 499, see
+ * {@link countsAsFailure}): a success, or a failure of the server's own, is given back.
  *
  * @example
  * mfaRouter(mfa, { rateLimit: { windowMs: 15 * 60_000, limit: 100 } });
@@ -14,23 +15,44 @@ import { type HttpResult, problemResponse } from './problems';
 export interface RateLimit {
   /** The length of a window, in milliseconds. */
   windowMs: number;
-  /** The requests allowed in one window; the next one is refused with 429. */
+  /** The failed requests allowed in one window; the next request is refused with 429. */
   limit: number;
 }
 
-/** The default per-IP limit of every adapter: 30 requests a minute (`{ windowMs: 60_000, limit: 30 }`). */
-export const DEFAULT_RATE_LIMIT: RateLimit = { windowMs: 60_000, limit: 30 };
+/**
+ * The default per-address limit of every adapter: 100 failed requests in 15 minutes
+ * (`{ windowMs: 900_000, limit: 100 }`), the core's `throttle.perAddress` default. Sized for an
+ * office behind one address: its people's sign-ins never count, only their typos. NIST SP 800-63B
+ * 5.2.2 limits failed attempts (at most 100 in a row on one account) and warns that a limit must
+ * not let an attacker lock legitimate users out.
+ */
+export const DEFAULT_RATE_LIMIT: RateLimit = { windowMs: 15 * 60_000, limit: 100 };
+
+/**
+ * Whether an answer counts against the per-address limit: a client failure (400 to 499), such as
+ * a wrong code, a malformed body, an unknown factor or a refusal. A success does not count, nor a
+ * failure of the server's own (a 503 while a store is down), which the client did not cause.
+ *
+ * @param status - The HTTP status of the answer.
+ * @returns True for 400 to 499.
+ * @see NIST SP 800-63B 5.2.2 (rate limiting counts failed attempts)
+ * @example
+ * rateLimit({ skipSuccessfulRequests: true, requestWasSuccessful: (_req, res) => !countsAsFailure(res.statusCode) });
+ */
+export function countsAsFailure(status: number): boolean {
+  return status >= 400 && status < 500;
+}
 
 /**
  * Checks a router's `rateLimit` option once, at construction: `{ windowMs, limit }` with positive
  * integers, or `false` for none; undefined gives {@link DEFAULT_RATE_LIMIT}.
  *
  * @param value - The option as given.
- * @returns The limit, or `false` for no per-IP limit.
+ * @returns The limit, or `false` for no per-address limit.
  * @throws MfaError `invalid_option` for anything else.
  * @example
- * const limit = rateLimitOf(options.rateLimit); // { windowMs: 60_000, limit: 30 } when not given
- * const hit = limit ? createRateLimiter(limit, mfa.options.clock) : null;
+ * const limit = rateLimitOf(options.rateLimit); // { windowMs: 900_000, limit: 100 } when not given
+ * const hit = limit ? createRateLimiter(limit, mfa) : null;
  */
 export function rateLimitOf(value: unknown): RateLimit | false {
   if (value === undefined) return DEFAULT_RATE_LIMIT;
@@ -45,31 +67,52 @@ function validRateLimit(value: unknown): RateLimit {
   return { windowMs: windowMs!, limit: limit! };
 }
 
-/** One request counted: the headers to send, and the 429 answer when it is over the limit. */
+/**
+ * The `detail` of the limiter's 429, the same on every adapter.
+ *
+ * @example
+ * problemResponse({ code: 'rate_limited', detail: RATE_LIMITED_DETAIL });
+ */
+export const RATE_LIMITED_DETAIL = 'Too many failed attempts from this address; wait a few minutes.';
+
+/** One request counted: the headers to send, the 429 answer when it is over the limit, and how to settle it. */
 export interface RateLimitHit {
   /** `RateLimit` and `RateLimit-Policy` (IETF draft-8), for every answer. */
   headers: Record<string, string>;
   /** The 429 `rate_limited` answer (with `Retry-After`) to send instead, or null within the limit. */
   denied: HttpResult | null;
+  /**
+   * Settles a request that was let through, once its answer's status is known: a success or a
+   * server failure is given back (see {@link countsAsFailure}), a client failure stays counted.
+   * Later calls do nothing; a request that is never settled (its handler threw) stays counted.
+   */
+  answered(status: number): void;
 }
 
 /**
- * A fixed-window counter per client address, in this process's memory, for adapters whose
- * framework has no standard limiter (the Express adapter uses express-rate-limit, and this
- * answers as it does: the same windows, keys, IETF draft-8 `RateLimit`/`RateLimit-Policy` headers,
- * `Retry-After`, and `429 rate_limited`). Time is the core's clock. Expired windows are swept at
- * most once a window, on a request: no timer keeps the process alive. Each process counts on
- * its own; the account throttle in the state store is what holds across a fleet.
+ * A fixed-window counter of failed requests per client address, in this process's memory, for
+ * adapters whose framework has no standard limiter (the Express adapter uses express-rate-limit
+ * with `skipSuccessfulRequests`, and this answers as it does: the same windows, keys, IETF draft-8
+ * `RateLimit`/`RateLimit-Policy` headers, `Retry-After`, and `429 rate_limited`). Each request is
+ * counted when it arrives, so that concurrent failures cannot all pass the check before one is
+ * counted, and given back when its answer is not a failure ({@link RateLimitHit.answered}): a
+ * crowd of successes from one address never fills the window. Time is the core's clock. Expired
+ * windows are swept at most once a window, on a request: no timer keeps the process alive. Each
+ * process counts on its own; the core's `throttle.perAddress`, in the state store, counts failed
+ * proofs across a fleet.
  *
- * @param rateLimit - The window and the requests allowed in it, e.g. {@link DEFAULT_RATE_LIMIT}.
+ * @param rateLimit - The window and the failures allowed in it, e.g. {@link DEFAULT_RATE_LIMIT}.
  * @param mfa - The core, whose clock the windows run on.
  * @returns A function that counts one request of an address (see {@link clientKey}).
  * @throws MfaError `invalid_option` unless `windowMs` and `limit` are positive integers.
+ * @see NIST SP 800-63B 5.2.2 (rate limiting)
  * @example
  * const hit = createRateLimiter(DEFAULT_RATE_LIMIT, mfa);
- * const { headers, denied } = hit(ctx.ip);
+ * const { headers, denied, answered } = hit(ctx.ip);
  * ctx.set(headers);
  * if (denied) return writeResult(ctx, denied);
+ * await next();
+ * answered(ctx.status);
  */
 export function createRateLimiter(rateLimit: RateLimit, mfa: Mfa): (ip: string | undefined) => RateLimitHit {
   const { clock } = contextOf(mfa);
@@ -92,14 +135,22 @@ export function createRateLimiter(rateLimit: RateLimit, mfa: Mfa): (ip: string |
       windows.set(key, window);
     }
     window.hits += 1;
+    const counted = window;
+    let settled = false;
+    const answered = (status: number) => {
+      if (settled) return;
+      settled = true;
+      // Given back to its own window only: after a reset, the new window owes it nothing.
+      if (!countsAsFailure(status) && windows.get(key) === counted) counted.hits -= 1;
+    };
     const resetSeconds = Math.max(0, Math.ceil((window.resetAt - now) / 1000));
     const headers = {
       RateLimit: `"${name}"; r=${Math.max(limit - window.hits, 0)}; t=${resetSeconds}`,
       'RateLimit-Policy': `"${name}"; ${policy}; pk=:${partitionKey(key)}:`,
     };
-    if (window.hits <= limit) return { headers, denied: null };
-    const denied = problemResponse({ code: 'rate_limited', detail: 'Too many attempts from this address; wait a minute.', retryAfter: resetSeconds });
-    return { headers, denied };
+    if (window.hits <= limit) return { headers, denied: null, answered };
+    const denied = problemResponse({ code: 'rate_limited', detail: RATE_LIMITED_DETAIL, retryAfter: resetSeconds });
+    return { headers, denied, answered };
   };
 }
 

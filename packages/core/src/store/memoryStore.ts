@@ -43,6 +43,8 @@ export class MemoryStore implements FactorStore, StateStore {
   private readonly clock: Clock;
   private readonly entries = new Map<string, Entry>();
   private readonly factors = new Map<string, Map<string, FactorRecord>>();
+  /** The credential id of every stored WebAuthn factor, of every user: each is held once. */
+  private readonly credentialIds = new Set<string>();
   private readonly recovery = new Map<string, RecoveryCodeSet>();
   private readonly users = new Map<string, UserRecord>();
   private readonly sweeper: NodeJS.Timeout;
@@ -157,10 +159,17 @@ export class MemoryStore implements FactorStore, StateStore {
 
   // --- FactorStore
 
-  async createFactor(factor: FactorRecord): Promise<void> {
+  /** Checks the credential id and stores, with no await between: of racing calls with one credential id, one stores it. */
+  async createFactor(factor: FactorRecord): Promise<boolean> {
+    if (this.factors.get(factor.userId)?.has(factor.id)) throw new Error(`user ${factor.userId} has a factor ${factor.id} already`);
+    if (factor.kind === 'webauthn') {
+      if (this.credentialIds.has(factor.credentialId)) return false;
+      this.credentialIds.add(factor.credentialId);
+    }
     const mine = this.factors.get(factor.userId) ?? new Map<string, FactorRecord>();
     mine.set(factor.id, copyData(factor));
     this.factors.set(factor.userId, mine);
+    return true;
   }
 
   async getFactor(userId: string, factorId: string): Promise<FactorRecord | null> {
@@ -177,13 +186,24 @@ export class MemoryStore implements FactorStore, StateStore {
   }
 
   async deleteFactor(userId: string, factorId: string): Promise<boolean> {
-    return this.factors.get(userId)?.delete(factorId) ?? false;
+    const factor = this.factors.get(userId)?.get(factorId);
+    if (!factor) return false;
+    if (factor.kind === 'webauthn') this.credentialIds.delete(factor.credentialId);
+    return this.factors.get(userId)!.delete(factorId);
   }
 
   async compareAndSetCounter(userId: string, factorId: string, expected: number, next: number): Promise<boolean> {
     const factor = this.factors.get(userId)?.get(factorId);
-    if (!factor || factor.counter !== expected) return false;
+    if (!factor || factor.counter !== expected || (factor.kind === 'webauthn' && factor.disabled)) return false;
     factor.counter = next;
+    return true;
+  }
+
+  async setFactorDisabled(userId: string, factorId: string, disabled: boolean): Promise<boolean> {
+    const factor = this.factors.get(userId)?.get(factorId);
+    if (factor?.kind !== 'webauthn' || (factor.disabled === true) === disabled) return false;
+    if (disabled) factor.disabled = true;
+    else delete factor.disabled;
     return true;
   }
 
@@ -196,6 +216,18 @@ export class MemoryStore implements FactorStore, StateStore {
 
   async replaceRecoveryCodes(userId: string, set: RecoveryCodeSet): Promise<void> {
     this.recovery.set(userId, copyData(set));
+  }
+
+  async compareAndSetRecoveryCodes(userId: string, expectedSalt: string | null, next: RecoveryCodeSet): Promise<boolean> {
+    if ((this.recovery.get(userId)?.salt ?? null) !== expectedSalt) return false;
+    this.recovery.set(userId, copyData(next));
+    return true;
+  }
+
+  /** One process holds both: nothing can die between the two steps, and each is atomic. */
+  async createFactorWithRecoveryCodes(factor: FactorRecord, expectedSalt: string | null, next: RecoveryCodeSet): Promise<{ created: boolean; recoveryCodes: boolean }> {
+    if (!(await this.createFactor(factor))) return { created: false, recoveryCodes: false };
+    return { created: true, recoveryCodes: await this.compareAndSetRecoveryCodes(factor.userId, expectedSalt, next) };
   }
 
   async getRecoveryCodes(userId: string): Promise<RecoveryCodeSet | null> {
@@ -212,6 +244,7 @@ export class MemoryStore implements FactorStore, StateStore {
   }
 
   async deleteUser(userId: string): Promise<void> {
+    for (const factor of this.factors.get(userId)?.values() ?? []) if (factor.kind === 'webauthn') this.credentialIds.delete(factor.credentialId);
     this.factors.delete(userId);
     this.recovery.delete(userId);
   }

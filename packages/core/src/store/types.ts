@@ -65,6 +65,12 @@ export interface WebAuthnFactorRecord extends FactorBase {
   backedUp: boolean;
   /** The authenticator model's AAGUID (all zeros when attestation is 'none'). */
   aaguid: string;
+  /**
+   * `true` while the credential is disabled (its signature counter went backwards: it may be
+   * cloned); refused until an administrator enables it again. Absent when enabled: stores omit it.
+   * @see https://www.w3.org/TR/webauthn-3/#sctn-sign-counter (WebAuthn section 6.1.1)
+   */
+  disabled?: true;
 }
 
 /**
@@ -170,8 +176,14 @@ export interface UserRecord {
  * const mfa = createMfa({ issuer: 'Acme', stores: { factors, state: new RedisStateStore(redis) } });
  */
 export interface FactorStore {
-  /** Stores a new, confirmed factor as given (its secret encrypted already). */
-  createFactor(factor: FactorRecord): Promise<void>;
+  /**
+   * Stores a new, confirmed factor as given (its secret encrypted already): true when stored.
+   * False, storing nothing, for a WebAuthn credential whose `credentialId` a factor of any user
+   * holds already (WebAuthn Level 3 section 7.1, step 26): of racing calls with one credential id,
+   * exactly one stores it. The id is free again once that factor is deleted. Rejects, storing
+   * nothing, a factor whose `id` the user has already (a second confirmation of one enrollment).
+   */
+  createFactor(factor: FactorRecord): Promise<boolean>;
   /** One factor of the user, or null (also for another user's factor id). */
   getFactor(userId: string, factorId: string): Promise<FactorRecord | null>;
   /** The user's factors, in no set order; `[]` for none. */
@@ -180,12 +192,31 @@ export interface FactorStore {
   allFactors(): AsyncIterable<FactorRecord>;
   /** Removes a factor; false when there was none. */
   deleteFactor(userId: string, factorId: string): Promise<boolean>;
-  /** Sets an HOTP or WebAuthn signature counter to `next` only if it is still `expected`. */
+  /** Sets an HOTP or WebAuthn signature counter to `next` only if it is still `expected` (never for a disabled credential). */
   compareAndSetCounter(userId: string, factorId: string, expected: number, next: number): Promise<boolean>;
+  /**
+   * Disables (`true`) or enables again (`false`) a WebAuthn credential of the user: true when that
+   * changed its state, false when it was in that state already or the user has no such
+   * credential. Of racing calls, exactly one changes it.
+   */
+  setFactorDisabled(userId: string, factorId: string, disabled: boolean): Promise<boolean>;
   /** Replaces an OTP or out-of-band factor's encrypted secret only if it is still `expected` (key rotation). */
   compareAndSetSecret(userId: string, factorId: string, expected: string, next: string): Promise<boolean>;
   /** Replaces the user's recovery codes; the old set is void at once. */
   replaceRecoveryCodes(userId: string, set: RecoveryCodeSet): Promise<void>;
+  /**
+   * Replaces the user's recovery codes only if the set held is still the one with salt
+   * `expectedSalt` (null: only if the user has none), in one step: true when `next` was stored.
+   * Of racing first enrollments, exactly one issues a set.
+   */
+  compareAndSetRecoveryCodes(userId: string, expectedSalt: string | null, next: RecoveryCodeSet): Promise<boolean>;
+  /**
+   * `createFactor`, then, if it stored the factor, `compareAndSetRecoveryCodes` for its user, as one
+   * atomic step: a first factor and its recovery codes are stored together, and a process that
+   * dies midway leaves neither. `created` is what `createFactor` answers; `recoveryCodes`, whether
+   * `next` was stored (false when the factor was not, or the set held was not the one expected).
+   */
+  createFactorWithRecoveryCodes(factor: FactorRecord, expectedSalt: string | null, next: RecoveryCodeSet): Promise<{ created: boolean; recoveryCodes: boolean }>;
   /** The user's recovery code set, or null when none was made. */
   getRecoveryCodes(userId: string): Promise<RecoveryCodeSet | null>;
   /** Removes `hash` from the user's set if present; true for exactly one caller. */

@@ -14,10 +14,12 @@ async function credentialsOf(opts: MfaContext, userId: string): Promise<WebAuthn
   return (await opts.factors.listFactors(userId)).filter((f): f is WebAuthnFactorRecord => f.kind === 'webauthn');
 }
 
+const disabled = () => denial('factor_disabled', 'This passkey or security key is disabled: its signature counter went backwards, so it may have been cloned. An administrator can enable it again.');
+
 /**
  * Request options for `navigator.credentials.get()` (JSON form, for @simplewebauthn/browser's
- * `startAuthentication`), listing the user's credentials, with a new challenge bound to this user
- * and ceremony.
+ * `startAuthentication`), listing the user's credentials that are not disabled, with a new
+ * challenge bound to this user and ceremony; 403 `factor_disabled` when every one is.
  * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
  */
 export async function authenticationOptions(opts: MfaContext, req: WithUser): Promise<Outcome<PublicKeyCredentialRequestOptionsJSON>> {
@@ -25,9 +27,11 @@ export async function authenticationOptions(opts: MfaContext, req: WithUser): Pr
   if (!rp) return notConfigured();
   const credentials = await credentialsOf(opts, req.user.id);
   if (credentials.length === 0) return denial('factor_not_found', 'This user has no passkey or security key.');
+  const usable = credentials.filter((f) => !f.disabled);
+  if (usable.length === 0) return denial('factor_disabled', 'Every passkey and security key of this account is disabled: an administrator can enable one again.');
   const options = await generateAuthenticationOptions({
     rpID: rp.rpID,
-    allowCredentials: credentials.map((f) => ({ id: f.credentialId, transports: f.transports })),
+    allowCredentials: usable.map((f) => ({ id: f.credentialId, transports: f.transports })),
     challenge: new Uint8Array(opts.randomBytes(CHALLENGE_BYTES)),
     userVerification: rp.userVerification,
     timeout: CHALLENGE_TTL_MS,
@@ -40,7 +44,8 @@ export async function authenticationOptions(opts: MfaContext, req: WithUser): Pr
  * Verifies the browser's assertion under the account throttle and opens an MFA session. The
  * challenge is spent first (a replayed assertion finds none); the signature counter must grow
  * unless the authenticator keeps none, and moves atomically, so a cloned authenticator is refused
- * and reported (`webauthn.counter_regressed`).
+ * and reported (`webauthn.counter_regressed`), and its credential disabled (`factor.disabled`):
+ * from then on it is 403 `factor_disabled`, the original's too, until an administrator enables it.
  */
 export async function verifyAuthentication(opts: MfaContext, req: WithUser, response: unknown): Promise<Outcome<Opened>> {
   const startedAt = opts.clock.now();
@@ -62,6 +67,7 @@ export async function proveAuthentication(opts: MfaContext, req: WithUser, respo
     if (unspent) return unspent;
     const factor = credentials.find((f) => f.credentialId === parsed.id);
     if (!factor) return denial('webauthn_verification_failed', 'This credential is not registered for this user.');
+    if (factor.disabled) return disabled();
     const verdict = await verified(opts, rp, 'authentication', parsed, response, () =>
       verifyAuthenticationResponse({
         response: response as AuthenticationResponseJSON,
@@ -81,7 +87,11 @@ export async function proveAuthentication(opts: MfaContext, req: WithUser, respo
     // WebAuthn section 6.1.1: a counter that does not grow may mean a cloned authenticator.
     if ((factor.counter > 0 || newCounter > 0) && newCounter <= factor.counter) {
       opts.emit({ type: 'webauthn.counter_regressed', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, storedCounter: factor.counter, receivedCounter: newCounter });
-      return denial('webauthn_counter_regressed', 'The signature counter went backwards: this authenticator may have been cloned.');
+      // Disabled, not just refused: the clone would pass once its counter is past the stored one.
+      if (await opts.factors.setFactorDisabled(userId, factor.id, true)) {
+        opts.emit({ type: 'factor.disabled', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, kind: 'webauthn', reason: 'counter_regressed' });
+      }
+      return denial('webauthn_counter_regressed', 'The signature counter went backwards: this authenticator may have been cloned, and is disabled until an administrator enables it again.');
     }
     // WebAuthn section 7.2: backup eligibility never changes after registration. A key exported
     // from a synced passkey can sign any flags; dropping BE must not turn 'swk' into 'hwk'.
@@ -89,6 +99,9 @@ export async function proveAuthentication(opts: MfaContext, req: WithUser, respo
       return denial('webauthn_verification_failed', "The authenticator's backup eligibility differs from its registration.");
     }
     if (!(await opts.factors.compareAndSetCounter(userId, factor.id, factor.counter, newCounter))) {
+      // Moved by a racing sign-in, or disabled by a racing one whose counter went backwards.
+      const current = await opts.factors.getFactor(userId, factor.id);
+      if (current?.kind === 'webauthn' && current.disabled) return disabled();
       opts.emit({ type: 'replay.rejected', userId, at: opts.clock.now(), ip: req.ip, factorId: factor.id, kind: 'webauthn' });
       return denial('webauthn_verification_failed', 'Another sign-in with this authenticator won the race; try again.');
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { activateFactor, type Confirmed, confirmedOf, freshIfEnrolled, withFreshSession } from '../enroll';
 import { randomId } from '../lib/random';
-import { denial, type Outcome, success } from '../outcome';
+import { type Outcome, success } from '../outcome';
 import type { MfaUser } from '../request';
 import type { MfaContext } from '../context';
 import type { MfaRequest } from '../request';
@@ -52,7 +52,9 @@ export async function registrationOptions(opts: MfaContext, req: WithUser): Prom
 /**
  * Verifies the browser's attestation and stores the credential as a factor. The challenge is
  * spent first, so a response is accepted once. The first factor also gets recovery codes, and the
- * proof of possession opens an MFA session.
+ * proof of possession opens an MFA session. A credential id registered already, to this user or
+ * to another, is 409 `factor_exists`: the store refuses it in the same step that would store it,
+ * so of racing registrations one lands (WebAuthn Level 3 section 7.1, step 26).
  */
 export async function verifyRegistration(opts: MfaContext, req: WithUser, response: unknown, label = DEFAULT_LABEL): Promise<Outcome<Confirmed>> {
   const input = ceremonyInput(opts, 'registration', response);
@@ -76,7 +78,6 @@ export async function verifyRegistration(opts: MfaContext, req: WithUser, respon
   );
   if (!verdict.ok) return verdict;
   const { credential, credentialDeviceType, credentialBackedUp, aaguid, userVerified } = verdict.value.registrationInfo;
-  if (webauthnFactors(factors).some((f) => f.credentialId === credential.id)) return denial('factor_exists', 'This authenticator is registered already.');
 
   const factor: WebAuthnFactorRecord = {
     id: randomId(opts.randomBytes, 'fac'),
@@ -92,7 +93,8 @@ export async function verifyRegistration(opts: MfaContext, req: WithUser, respon
     backedUp: credentialBackedUp,
     aaguid,
   };
-  const recoveryCodes = await activateFactor(opts, req, factor);
+  const activated = await activateFactor(opts, req, factor);
+  if (!activated.ok) return activated;
   const opened = await openSession(opts, withFreshSession(req, fresh), { factorId: factor.id, kind: 'webauthn', amr: amrOf(rp, credentialDeviceType, userVerified) }, startedAt);
-  return success(confirmedOf(factor, opened, recoveryCodes));
+  return success(confirmedOf(factor, opened, activated.value));
 }

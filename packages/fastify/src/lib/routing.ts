@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type HttpResult, markGuard, problemResponse, type RouteInput, requestErrorProblem } from '@mfakit/core/http';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { type GetUser, toMfaRequest, writeResult } from './http';
 
 /**
@@ -77,8 +77,8 @@ export interface Mount<R> {
   readBody: (req: IncomingMessage) => Promise<unknown>;
   /** Where the primary user is. */
   getUser: GetUser;
-  /** A hook to run first on a route (the rate limit), if any. */
-  onRequest?: (route: R) => onRequestHookHandler | undefined;
+  /** Hooks of a route (the rate limit's `preHandler` and `onSend`), if any. */
+  hooks?: (route: R) => Pick<RouteShorthandOptions, 'preHandler' | 'onSend'> | undefined;
   /** The core's answer to a request of a route. */
   answer: (route: R, input: RouteInput) => Promise<HttpResult>;
 }
@@ -93,11 +93,10 @@ export function mountRoutes<R extends { method: 'GET' | 'POST' | 'PUT' | 'DELETE
   jsonBodies(app, mount.readBody);
   notFound(app);
   for (const route of routes) {
-    const onRequest = mount.onRequest?.(route);
     app.route({
       method: route.method,
       url: route.path,
-      ...(onRequest ? { onRequest } : {}),
+      ...mount.hooks?.(route),
       // Marked for mfaRoutes: the core checks what each of these routes needs.
       handler: markGuard(
         async (request: FastifyRequest, reply: FastifyReply) => {

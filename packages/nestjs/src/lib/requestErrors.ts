@@ -29,7 +29,7 @@ export function installRequestErrorHandler(adapterHost: HttpAdapterHost | undefi
 
   const target = mountPathPattern(mount);
   const handler: ErrorMiddleware = (err, req, res, next) => {
-    const path = (req.originalUrl ?? req.url ?? '').split('?')[0] ?? '';
+    const path = (req.originalUrl ?? req.url ?? '').split(/[?#]/)[0] ?? ''; // as Express routes it: no query, no fragment
     const problem = target.test(path) ? requestErrorProblem(err) : null;
     if (!problem) return next(err);
     writeResult(res, problemResponse(problem));

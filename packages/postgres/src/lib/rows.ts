@@ -21,6 +21,8 @@ export interface FactorRow {
   counter: string | number;
   secret: string | null;
   data: FactorData;
+  /** A WebAuthn credential refused until an administrator enables it (migration 4). */
+  disabled: boolean;
 }
 
 /** The JSONB `data` of a factor row as `factorParams` writes it: only the fields of the row's kind are there. */
@@ -43,11 +45,12 @@ export function factorParams(factor: FactorRecord): unknown[] {
           aaguid: factor.aaguid,
         };
   const secret = factor.kind === 'webauthn' ? null : factor.secret;
-  return [factor.userId, factor.id, factor.kind, factor.label, factor.createdAt, factor.counter, secret, JSON.stringify(data)];
+  const disabled = factor.kind === 'webauthn' && factor.disabled === true;
+  return [factor.userId, factor.id, factor.kind, factor.label, factor.createdAt, factor.counter, secret, JSON.stringify(data), disabled];
 }
 
-export const INSERT_COLUMNS = 'user_id, id, kind, label, created_at, counter, secret, data';
-export const INSERT_VALUES = '$1, $2, $3, $4, $5, $6, $7, $8::jsonb';
+export const INSERT_COLUMNS = 'user_id, id, kind, label, created_at, counter, secret, data, disabled';
+export const INSERT_VALUES = '$1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9';
 
 /** Turns a row back into a fresh record; a row of an unknown kind is `store_corrupt`. */
 export function factorOf(row: FactorRow): FactorRecord {
@@ -62,7 +65,7 @@ export function factorOf(row: FactorRow): FactorRecord {
     return { ...base, kind: 'oob', channel: data.channel, secret: row.secret, hint: data.hint };
   }
   if (row.kind === 'webauthn') {
-    return {
+    const credential: WebAuthnFactorRecord = {
       ...base,
       kind: 'webauthn',
       credentialId: data.credentialId,
@@ -72,6 +75,7 @@ export function factorOf(row: FactorRow): FactorRecord {
       backedUp: data.backedUp,
       aaguid: data.aaguid,
     };
+    return row.disabled ? { ...credential, disabled: true } : credential;
   }
   throw new MfaError('store_corrupt', `Factor ${row.id} has an unknown kind.`);
 }

@@ -1,7 +1,9 @@
 import { describeEnrollment } from './enrollment';
 import { describeFailClosed } from './failClosed';
 import { describeInputErrors } from './inputErrors';
+import { describeInputFuzz } from './inputFuzz';
 import { describeManagement } from './management';
+import { describeOfficeAddress } from './officeAddress';
 import { describeOnce } from './once';
 import { describeProblemAnswers } from './problemAnswers';
 import { describeRateLimit } from './rateLimit';
@@ -13,7 +15,8 @@ import { describeWebAuthn } from './webauthn';
 /**
  * The HTTP contract of one framework adapter (DESIGN.md, "The HTTP contract"), end to end through
  * a tiny app: requireMfa and step-up, enrollment, verification and lockout, the management
- * routes, passkeys, malformed input, the per-IP rate limit, and failing closed when a store
+ * routes, passkeys, malformed input and fuzzed input (fast-check), the per-address limit of
+ * failures (an office behind one address among its tests), and failing closed when a store
  * fails, with the same statuses, headers and problem bodies on every framework. Each test builds
  * its own app through `makeApp`, around a new core on a FakeClock whose stores the suite holds
  * (a MemoryStore of factors, a FlakyStateStore of state), and closes it after the test.
@@ -47,6 +50,8 @@ export function describeAdapterContract(name: string, makeApp: AdapterAppFactory
     describeWebAuthn(makeApp);
     describeInputErrors(makeApp);
     describeRateLimit(makeApp);
+    describeOfficeAddress(makeApp);
+    describeInputFuzz(makeApp);
     describeFailClosed(makeApp);
     describeProblemAnswers(makeApp);
   });

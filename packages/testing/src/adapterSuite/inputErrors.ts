@@ -8,7 +8,9 @@
  */
 import { CONTRACT_ROUTES } from '@mfakit/core/http';
 import request from 'supertest';
+import type { WireHeader } from './arbitraries';
 import { enrollTotp, expectProblem, useApps } from './lib/harness';
+import { listenCounting, sendRaw } from './rawHttp';
 import type { AdapterAppFactory } from './types';
 
 type Verb = 'get' | 'post' | 'put' | 'delete' | 'patch' | 'options';
@@ -94,6 +96,39 @@ export function describeInputErrors(makeApp: AdapterAppFactory): void {
       for (const charset of ['klingon', 'latin1']) expectProblem(await verify(`application/json; charset=${charset}`).send('{"code":"123456"}'), 415, 'unsupported_media_type');
       expectProblem(await verify('application/json').set('Content-Encoding', 'snappy').send('{"code":"1"}'), 415, 'unsupported_media_type');
       expectProblem(await verify('application/json').set('Content-Encoding', 'gzip').send('not gzip at all'), 400, 'invalid_request');
+    });
+
+    // Found by the fuzzed input (inputFuzz.ts): Nest's parser errors were its own 400 when the target had a fragment.
+    test('a fragment in the request target is no part of the path: a body error there is still a problem', async () => {
+      const h = await start();
+      const server = await listenCounting(h.app); // over a raw socket: HTTP clients cut the fragment off
+      try {
+        for (const target of ['/mfa#x', '/mfa/verify#x', '/mfa/no-such-route#']) {
+          const headers: WireHeader[] = [
+            ['X-Test-User', 'alice'],
+            ['Content-Type', 'application/json'],
+          ];
+          const res = await sendRaw(server.port, { method: 'POST', target, headers, body: Buffer.from('{"code":') });
+          expect({ status: res.status, type: res.headers['content-type']?.[0], code: JSON.parse(res.body.toString()).code }).toEqual({
+            status: 400,
+            type: 'application/problem+json; charset=utf-8',
+            code: 'invalid_request',
+          });
+        }
+      } finally {
+        await server.close();
+      }
+    });
+
+    // Found by the fuzzed input (inputFuzz.ts): brotli's errors, unlike zlib's, were a 500 on Koa and Fastify.
+    test('a body that does not inflate, in any encoding, under any path: 400 invalid_request, never a 500', async () => {
+      const h = await start();
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        for (const path of ['/mfa/verify', '/mfa/no-such-route']) {
+          const res = await request(h.app).post(path).set('X-Test-User', 'alice').set('Content-Type', 'application/json').set('Content-Encoding', encoding).send('{"code":"123456"}');
+          expectProblem(res, 400, 'invalid_request');
+        }
+      }
     });
 
     test('the body of any method and of unknown paths is read too', async () => {

@@ -14,8 +14,8 @@ export const ADAPTER_STEP_UP_MAX_AGE = 300;
  */
 export interface AdapterAppOptions {
   /**
-   * The per-IP limit of the routes that check proofs (`rateLimit` of the router or module), or
-   * `false` for none. @default the adapter's (30 a minute)
+   * The per-address limit of failures on the routes that check proofs (`rateLimit` of the router
+   * or module), or `false` for none. @default the adapter's (100 failures in 15 minutes)
    */
   rateLimit?: RateLimit | false;
   /**

@@ -1,14 +1,15 @@
 /**
  * Threat: one address spraying codes across many accounts, which the per-account lockout alone
- * does not slow down. The demo's code-checking routes under /mfa sit behind a per-IP limit (30 a
- * minute unless `rateLimit` says otherwise) that answers 429 rate_limited; `rateLimit: false`
- * turns it off for a deployment whose gateway limits instead.
+ * does not slow down. The demo's code-checking routes under /mfa sit behind a per-address limit of
+ * failures (100 in 15 minutes unless `rateLimit` says otherwise; successes are not counted) that
+ * answers 429 rate_limited; `rateLimit: false` turns it off for a deployment whose gateway limits
+ * instead.
  */
 import type { DemoFactory } from './types';
 import { bearer, expectProblem, login, withDemo } from './lib/harness';
 
 export function describeRateLimit(makeDemo: DemoFactory): void {
-  describe('the per-IP limit on the code-checking routes', () => {
+  describe('the per-address limit of failures on the code-checking routes', () => {
     test('past the configured limit: 429 rate_limited with Retry-After, whichever account asks', async () => {
       await withDemo(makeDemo, { rateLimit: { windowMs: 60_000, limit: 2 } }, async (demo) => {
         const tokens = await Promise.all(['alice', 'bob', 'carol'].map((user) => login(demo, user)));
@@ -25,10 +26,10 @@ export function describeRateLimit(makeDemo: DemoFactory): void {
       });
     });
 
-    test('by default 30 checks a minute pass and the 31st is 429 rate_limited', async () => {
+    test('by default 100 failures in 15 minutes pass and the 101st request is 429 rate_limited', async () => {
       await withDemo(makeDemo, {}, async (demo) => {
         const token = await login(demo, 'alice');
-        for (let i = 0; i < 30; i += 1) expectProblem(await bearer(demo.http.post('/mfa/verify'), token).send({}), 400, 'invalid_request');
+        for (let i = 0; i < 100; i += 1) expectProblem(await bearer(demo.http.post('/mfa/verify'), token).send({}), 400, 'invalid_request');
         expectProblem(await bearer(demo.http.post('/mfa/verify'), token).send({}), 429, 'rate_limited');
       });
     });

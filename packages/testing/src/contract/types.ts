@@ -24,7 +24,7 @@ export interface DemoOptions {
   logger?: MfaLogger & { info?(message: string): void };
   /** mfakit's audit events. */
   onEvent?: (event: MfaEvent) => void;
-  /** The per-IP limit on the code-checking routes of `/mfa`. @default the adapter's (30 a minute) */
+  /** The per-IP limit on the code-checking routes of `/mfa`. @default the adapter's (100 failures in 15 minutes) */
   rateLimit?: { windowMs: number; limit: number } | false;
   /** The step-up window of `POST /api/transfers`, in seconds. @default 300 */
   freshMaxAgeSeconds?: number;
