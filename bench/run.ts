@@ -1,13 +1,14 @@
 // `pnpm bench` (every suite, a few minutes) and `pnpm bench --quick` (about a minute and a half): runs the
 // suites in turn, each comparing mfakit with its baseline in the same run, and writes
 // bench/results/latest.json and bench/results/latest.md. Nothing in `pnpm test` depends on it.
+// `pnpm bench load --soak`: the load test for 10 minutes instead of 60 s (see load/suite.ts).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Measurement, Suite } from './lib/measurement';
 
 /** Each suite's module, loaded only when it runs. */
-const SUITES: Record<string, string> = { 'in-process': './inprocess/suite', http: './http/suite', gateway: './gateway/suite' };
+const SUITES: Record<string, string> = { 'in-process': './inprocess/suite', http: './http/suite', gateway: './gateway/suite', load: './load/suite' };
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
