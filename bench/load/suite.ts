@@ -72,23 +72,14 @@ const suite = (async ({ quick, log }) => {
     profile();
     const cpuMs = cpuBefore.every((c) => c !== null) && cpuAfter.every((c) => c !== null) ? cpuAfter.reduce((sum, c, i) => sum! + c! - cpuBefore[i]!, 0) : null;
     describe(report, trends, log);
-    for (const instance of fleet.instances)
-      if (/error|failed/i.test(instance.output))
-        log(
-          `an instance logged errors:\n${instance.output
-            .split('\n')
-            .filter((l) => /error|failed/i.test(l))
-            .slice(0, 10)
-            .join('\n')}`,
-        );
-    const results = measurementsOf(report, trends, cpuMs, settings, soak, quick);
+    for (const instance of fleet.instances) {
+      const errors = instance.output.split('\n').filter((line) => /error|failed/i.test(line));
+      if (errors.length) log(`an instance logged errors:\n${errors.slice(0, 10).join('\n')}`);
+    }
+    const names = fleet.targets.map((t) => t.name);
+    const results = measurementsOf(report, trends, names, cpuMs, settings, soak, quick);
     const cpu = results.find((m) => m.name.endsWith('.cpu'));
-    if (profileDir && cpu)
-      cpu.note = `${cpu.note}. ${await profiles(
-        profileDir,
-        fleet.targets.map((t) => t.name),
-        report,
-      )}`;
+    if (profileDir && cpu) cpu.note = `${cpu.note}. ${await profiles(profileDir, names, report)}`;
     return results;
   } finally {
     await fleet.stop();
@@ -108,7 +99,7 @@ async function profiles(dir: string, frameworks: string[], report: LoadReport): 
   return notes.join('; ');
 }
 
-function measurementsOf(report: LoadReport, trends: MemoryTrend[], cpuMs: number | null, settings: Settings, soak: boolean, quick: boolean): Measurement[] {
+function measurementsOf(report: LoadReport, trends: MemoryTrend[], names: string[], cpuMs: number | null, settings: Settings, soak: boolean, quick: boolean): Measurement[] {
   const name = (what: string) => `load${soak ? '.soak' : ''}.${what}`;
   const method = [
     `${settings.users} users for ${settings.durationMs / 1000} s (${report.setup.users} enrolled before, untimed, in ${report.setup.seconds.toFixed(1)} s), ${settings.thinkMs.join('-')} ms between a user's actions`,
@@ -136,7 +127,7 @@ function measurementsOf(report: LoadReport, trends: MemoryTrend[], cpuMs: number
   for (const [i, trend] of trends.entries()) {
     const finite = trend.series.filter(Number.isFinite);
     results.push({
-      name: name(`rss.${['express', 'koa'][i] ?? trend.pid}`),
+      name: name(`rss.${names[i] ?? trend.pid}`),
       value: trend.growthPerMinute,
       unit: 'MiB/min',
       note: `RSS slope over the second half of the run; RSS ${finite[0]} MiB at the start, ${Math.min(...finite)} to ${Math.max(...finite)}, ${finite[finite.length - 1]} at the end (${finite.length} samples)`,
