@@ -1,8 +1,9 @@
 // Shared set-up for the core's tests: one mfa over a MemoryStore the test can inspect, a fake
 // clock, and every event and log line collected.
 import { createMfa, type Mfa, type MfaEvent, type MfaOptions, MemoryStore, type Outcome } from '@mfakit/core';
-import type { FactorStore } from '@mfakit/core/store';
 import { type AuthenticationOverrides, FakeClock, SoftAuthenticator, TEST_RECOVERY_CODE_COST, totpCode } from '@mfakit/testing';
+
+export { holdCreates } from '@mfakit/testing';
 
 export const KEY_1 = { id: 'k1', key: Buffer.alloc(32, 1) };
 export const KEY_2 = { id: 'k2', key: Buffer.alloc(32, 2) };
@@ -123,28 +124,4 @@ export async function enrollPasskey(
 export async function assertion(h: Harness, enrolled: { user: { id: string }; authenticator: SoftAuthenticator }, overrides: AuthenticationOverrides = {}) {
   const options = unwrap(await h.mfa.webauthnAuthenticationOptions({ user: enrolled.user }));
   return enrolled.authenticator.authenticate(options, overrides);
-}
-
-/**
- * Holds the next `parties` writes of a new factor (`createFactor`, or a store's
- * `createFactorWithRecoveryCodes`) until all of them have come, then lets them run; later calls
- * are not held. Racing requests have then all read (their factors, their recovery set) before any
- * of them writes, whatever the number of awaits on their paths.
- */
-export function holdCreates(store: FactorStore, parties: number): void {
-  const methods = store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  const names = ['createFactor', 'createFactorWithRecoveryCodes'].filter((name) => typeof methods[name] === 'function');
-  const originals = new Map(names.map((name) => [name, methods[name]!.bind(store)]));
-  const waiting: (() => void)[] = [];
-  for (const [name, original] of originals) {
-    methods[name] = async (...args: unknown[]) => {
-      await new Promise<void>((resolve) => {
-        waiting.push(resolve);
-        if (waiting.length < parties) return;
-        for (const held of names) delete methods[held]; // the prototype's again, for what the released calls do inside
-        for (const go of waiting) go();
-      });
-      return original(...args);
-    };
-  }
 }

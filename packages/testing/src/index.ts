@@ -9,6 +9,7 @@ export * from './assertions';
 export * from './adminSuite';
 export * from './lockRace';
 export * from './grantRace';
+export * from './holdCreates';
 export * from './services';
 export * from './decide';
 export * from './adapterSuite';
