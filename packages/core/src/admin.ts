@@ -1,7 +1,7 @@
 import { endPendingEnrollments, type FactorView, viewOf } from './enroll';
 import { rotateKeys } from './manage';
 import { type Outcome, denial, success } from './outcome';
-import type { MfaUser } from './request';
+import { checkedUserId, type MfaUser } from './request';
 import type { MfaContext } from './context';
 import { durationMs } from './lib/duration';
 import { liveExemption } from './policy';
@@ -206,6 +206,9 @@ export async function liftExemption(opts: MfaContext, userId: string, actor: Act
  * the `mfakit` CLI call these; an application may too, from its own administrative code. None of
  * them checks who calls: that is the caller's job (the admin routes ask `authorize` and a fresh
  * proof of the administrator's own).
+ *
+ * Each method that takes a user id throws `MfaError` `invalid_user` for one that is not a string
+ * of 1 to 256 characters.
  */
 export class MfaAdmin {
   readonly #ctx: MfaContext;
@@ -240,8 +243,8 @@ export class MfaAdmin {
    * @example
    * const { factorsRemoved } = await mfa.admin.revokeUser('alice', { by: 'admin-7', ip: req.ip });
    */
-  revokeUser(userId: string, actor: Actor): Promise<{ factorsRemoved: number }> {
-    return revokeUser(this.#ctx, userId, actor);
+  async revokeUser(userId: string, actor: Actor): Promise<{ factorsRemoved: number }> {
+    return revokeUser(this.#ctx, checkedUserId(userId), actor);
   }
 
   /**
@@ -253,8 +256,8 @@ export class MfaAdmin {
    * @example
    * await mfa.admin.unlockUser('alice', { by: 'admin-7', ip: req.ip });
    */
-  unlockUser(userId: string, actor: Actor): Promise<void> {
-    return unlockUser(this.#ctx, userId, actor);
+  async unlockUser(userId: string, actor: Actor): Promise<void> {
+    return unlockUser(this.#ctx, checkedUserId(userId), actor);
   }
 
   /**
@@ -270,8 +273,8 @@ export class MfaAdmin {
    * @example
    * await mfa.admin.grantExemption('bob', { reason: 'Phone lost, new one on Monday', expiresIn: '3d' }, { by: 'admin-7' });
    */
-  grantExemption(userId: string, input: ExemptionInput, actor: Actor): Promise<Outcome<Exemption>> {
-    return grantExemption(this.#ctx, userId, input, actor);
+  async grantExemption(userId: string, input: ExemptionInput, actor: Actor): Promise<Outcome<Exemption>> {
+    return grantExemption(this.#ctx, checkedUserId(userId), input, actor);
   }
 
   /**
@@ -282,8 +285,8 @@ export class MfaAdmin {
    * @example
    * await mfa.admin.liftExemption('bob', { by: 'admin-7' });
    */
-  liftExemption(userId: string, actor: Actor): Promise<boolean> {
-    return liftExemption(this.#ctx, userId, actor);
+  async liftExemption(userId: string, actor: Actor): Promise<boolean> {
+    return liftExemption(this.#ctx, checkedUserId(userId), actor);
   }
 
   /**
@@ -301,8 +304,8 @@ export class MfaAdmin {
    * @example
    * if (!(await mfa.admin.enableFactor('alice', 'fac_2x8...', { by: 'admin-7', ip: req.ip }))) res.status(404);
    */
-  enableFactor(userId: string, factorId: string, actor: Actor): Promise<boolean> {
-    return enableFactor(this.#ctx, userId, factorId, actor);
+  async enableFactor(userId: string, factorId: string, actor: Actor): Promise<boolean> {
+    return enableFactor(this.#ctx, checkedUserId(userId), factorId, actor);
   }
 
   /**

@@ -7,7 +7,7 @@ import { resolveOptions } from './resolve';
 import type { MfaContext } from './context';
 import type { OobChallenge } from './oob/oob';
 import { denial, type Outcome, success } from './outcome';
-import type { MfaRequest, MfaState, MfaUser, Requirement } from './request';
+import { checkedUserId, type MfaRequest, type MfaState, type MfaUser, type Requirement } from './request';
 import type { OtpEnrollment } from './totp/otp';
 import { type Proof, type Proved, proveFactor, recordProof, sendChallenge, type Verified, verifiedOf, verifyProof } from './verify';
 import { ACTION_HELP, actionOf, type Granted, issueGrant, type StepUpAction } from './session/grants';
@@ -20,6 +20,11 @@ import { registrationOptions, verifyRegistration } from './webauthn/registration
  * @inline
  */
 type WithUser = MfaRequest & { user: MfaUser };
+
+/** Throws MfaError `invalid_user` unless the request's user has a usable id. */
+function signedIn(req: WithUser): void {
+  checkedUserId(req.user?.id);
+}
 
 const oobNotConfigured = () => denial('not_found', 'Codes by email or SMS are not configured on this server.');
 
@@ -41,8 +46,10 @@ export function contextOf(mfa: Mfa): MfaContext {
  *
  * Methods answer an {@link Outcome}: a wrong code, a missing session or a lockout is a result.
  * Only `check` absorbs a store failure (into an `mfa_unavailable` denial); the other methods
- * reject with the store's error (the HTTP contract's `handleRoute` answers it with 503), or with
- * `MfaError` `secret_undecryptable` when a stored secret no key of the ring decrypts.
+ * reject with the store's error (the HTTP contract's `handleRoute` answers it with 503), with
+ * `MfaError` `secret_undecryptable` when a stored secret no key of the ring decrypts, or with
+ * `MfaError` `invalid_user` when `req.user.id` is not a string of 1 to 256 characters (`check`
+ * answers `authentication_required` for it, as the routes do).
  *
  * @example
  * const mfa = createMfa({ issuer: 'Acme', encryptionKeys: process.env.MFA_ENCRYPTION_KEYS });
@@ -98,7 +105,8 @@ export class Mfa {
    * @example
    * const { enrolled, factors } = await mfa.status({ user });
    */
-  status(req: WithUser): Promise<MfaStatus> {
+  async status(req: WithUser): Promise<MfaStatus> {
+    signedIn(req);
     return statusOf(this.#ctx, req);
   }
 
@@ -115,7 +123,8 @@ export class Mfa {
    * const started = await mfa.startEnrollment({ user }, 'totp');
    * if (started.ok) showQrCode(started.value.qrCode, started.value.factorId);
    */
-  startEnrollment(req: WithUser, kind: 'totp' | 'hotp', label?: string): Promise<Outcome<OtpEnrollment>> {
+  async startEnrollment(req: WithUser, kind: 'totp' | 'hotp', label?: string): Promise<Outcome<OtpEnrollment>> {
+    signedIn(req);
     return startEnrollment(this.#ctx, req, kind, label);
   }
 
@@ -133,7 +142,8 @@ export class Mfa {
    * const confirmed = await mfa.confirmEnrollment({ user }, 'totp', factorId, '123456');
    * if (confirmed.ok && confirmed.value.recoveryCodes) showOnce(confirmed.value.recoveryCodes);
    */
-  confirmEnrollment(req: WithUser, kind: 'totp' | 'hotp', factorId: string, code: string): Promise<Outcome<Confirmed>> {
+  async confirmEnrollment(req: WithUser, kind: 'totp' | 'hotp', factorId: string, code: string): Promise<Outcome<Confirmed>> {
+    signedIn(req);
     return confirmEnrollment(this.#ctx, req, kind, factorId, code);
   }
 
@@ -150,8 +160,9 @@ export class Mfa {
    * @example
    * const sent = await mfa.startOobEnrollment({ user }, 'sms', '+14155550123');
    */
-  startOobEnrollment(req: WithUser, channel: 'email' | 'sms', to: unknown, label?: string): Promise<Outcome<OobChallenge>> {
-    return this.#ctx.oob ? startOobEnrollment(this.#ctx, req, channel, to, label) : Promise.resolve(oobNotConfigured());
+  async startOobEnrollment(req: WithUser, channel: 'email' | 'sms', to: unknown, label?: string): Promise<Outcome<OobChallenge>> {
+    signedIn(req);
+    return this.#ctx.oob ? startOobEnrollment(this.#ctx, req, channel, to, label) : oobNotConfigured();
   }
 
   /**
@@ -165,8 +176,9 @@ export class Mfa {
    * @example
    * const confirmed = await mfa.confirmOobEnrollment({ user }, 'sms', factorId, '481516');
    */
-  confirmOobEnrollment(req: WithUser, channel: 'email' | 'sms', factorId: string, code: string): Promise<Outcome<Confirmed>> {
-    return this.#ctx.oob ? confirmOobEnrollment(this.#ctx, req, channel, factorId, code) : Promise.resolve(oobNotConfigured());
+  async confirmOobEnrollment(req: WithUser, channel: 'email' | 'sms', factorId: string, code: string): Promise<Outcome<Confirmed>> {
+    signedIn(req);
+    return this.#ctx.oob ? confirmOobEnrollment(this.#ctx, req, channel, factorId, code) : oobNotConfigured();
   }
 
   /**
@@ -180,8 +192,9 @@ export class Mfa {
    * const sent = await mfa.sendChallenge({ user }, factorId);
    * // then: await mfa.verify({ user }, { factorId, code })
    */
-  sendChallenge(req: WithUser, factorId: string): Promise<Outcome<OobChallenge>> {
-    return this.#ctx.oob ? sendChallenge(this.#ctx, req, factorId) : Promise.resolve(oobNotConfigured());
+  async sendChallenge(req: WithUser, factorId: string): Promise<Outcome<OobChallenge>> {
+    signedIn(req);
+    return this.#ctx.oob ? sendChallenge(this.#ctx, req, factorId) : oobNotConfigured();
   }
 
   /**
@@ -198,7 +211,8 @@ export class Mfa {
    * const verified = await mfa.verify({ user, ip: req.ip }, { code: req.body.code });
    * if (verified.ok) res.json({ sessionToken: verified.value.sessionToken });
    */
-  verify(req: WithUser, proof: Proof): Promise<Outcome<Verified>> {
+  async verify(req: WithUser, proof: Proof): Promise<Outcome<Verified>> {
+    signedIn(req);
     return verifyProof(this.#ctx, req, proof);
   }
 
@@ -218,6 +232,7 @@ export class Mfa {
    * if (granted.ok) res.json(granted.value); // { grant: 'mfg_...', expiresAt, amr, authTime, factorId }
    */
   async grant(req: WithUser, proof: Proof, action: StepUpAction): Promise<Outcome<Granted>> {
+    signedIn(req);
     const checked = actionOf(action);
     if (!checked) return malformedAction();
     const startedAt = this.#ctx.clock.now();
@@ -235,6 +250,7 @@ export class Mfa {
    * const granted = await mfa.grantWebAuthn({ user }, req.body.response, { method: 'POST', path: '/api/payees', digest });
    */
   async grantWebAuthn(req: WithUser, response: unknown, action: StepUpAction): Promise<Outcome<Granted>> {
+    signedIn(req);
     const checked = actionOf(action);
     if (!checked) return malformedAction();
     const startedAt = this.#ctx.clock.now();
@@ -244,7 +260,8 @@ export class Mfa {
   /**
    * WebAuthn creation options for the user (fresh proof needed when the user has a factor), with
    * a new challenge kept in the state store for five minutes. 404 `not_found` without the
-   * `webauthn` option.
+   * `webauthn` option; 429 `rate_limited` past 20 challenges of the user in five minutes (both
+   * ceremonies together).
    * @param req - The request of a signed-in user.
    * @returns `PublicKeyCredentialCreationOptionsJSON`, for `startRegistration()` of @simplewebauthn/browser.
    * @see https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
@@ -252,7 +269,8 @@ export class Mfa {
    * const options = await mfa.webauthnRegistrationOptions({ user });
    * if (options.ok) res.json(options.value);
    */
-  webauthnRegistrationOptions(req: WithUser): Promise<Outcome<PublicKeyCredentialCreationOptionsJSON>> {
+  async webauthnRegistrationOptions(req: WithUser): Promise<Outcome<PublicKeyCredentialCreationOptionsJSON>> {
+    signedIn(req);
     return registrationOptions(this.#ctx, req);
   }
 
@@ -270,21 +288,24 @@ export class Mfa {
    * @example
    * const registered = await mfa.registerWebAuthn({ user }, req.body.response, 'YubiKey');
    */
-  registerWebAuthn(req: WithUser, response: unknown, label?: string): Promise<Outcome<Confirmed>> {
+  async registerWebAuthn(req: WithUser, response: unknown, label?: string): Promise<Outcome<Confirmed>> {
+    signedIn(req);
     return verifyRegistration(this.#ctx, req, response, label);
   }
 
   /**
    * WebAuthn request options listing the user's credentials (those not disabled), with a new
    * challenge kept for five minutes; 404 `factor_not_found` when the user has none, 403
-   * `factor_disabled` when every one is disabled, `not_found` without the `webauthn` option.
+   * `factor_disabled` when every one is disabled, `not_found` without the `webauthn` option, 429
+   * `rate_limited` past 20 challenges of the user in five minutes (both ceremonies together).
    * @param req - The request of a signed-in user.
    * @returns `PublicKeyCredentialRequestOptionsJSON`, for `startAuthentication()` of @simplewebauthn/browser.
    * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
    * @example
    * const options = await mfa.webauthnAuthenticationOptions({ user });
    */
-  webauthnAuthenticationOptions(req: WithUser): Promise<Outcome<PublicKeyCredentialRequestOptionsJSON>> {
+  async webauthnAuthenticationOptions(req: WithUser): Promise<Outcome<PublicKeyCredentialRequestOptionsJSON>> {
+    signedIn(req);
     return authenticationOptions(this.#ctx, req);
   }
 
@@ -302,6 +323,7 @@ export class Mfa {
    * const verified = await mfa.authenticateWebAuthn({ user }, req.body.response);
    */
   async authenticateWebAuthn(req: WithUser, response: unknown): Promise<Outcome<Verified>> {
+    signedIn(req);
     const opened = await verifyAuthentication(this.#ctx, req, response);
     return opened.ok ? { ok: true, value: verifiedOf(opened.value) } : opened;
   }
@@ -316,7 +338,8 @@ export class Mfa {
    * const fresh = await mfa.regenerateRecoveryCodes({ user, sessionToken });
    * if (fresh.ok) showOnce(fresh.value.recoveryCodes);
    */
-  regenerateRecoveryCodes(req: WithUser): Promise<Outcome<{ recoveryCodes: string[] }>> {
+  async regenerateRecoveryCodes(req: WithUser): Promise<Outcome<{ recoveryCodes: string[] }>> {
+    signedIn(req);
     return regenerateRecoveryCodes(this.#ctx, req);
   }
 
@@ -331,7 +354,8 @@ export class Mfa {
    * @example
    * await mfa.removeFactor({ user, sessionToken }, 'fac_...');
    */
-  removeFactor(req: WithUser, factorId: string): Promise<Outcome<null>> {
+  async removeFactor(req: WithUser, factorId: string): Promise<Outcome<null>> {
+    signedIn(req);
     return removeFactor(this.#ctx, req, factorId);
   }
 
@@ -341,7 +365,8 @@ export class Mfa {
    * @example
    * await mfa.endSession({ user, sessionToken });
    */
-  endSession(req: WithUser): Promise<void> {
+  async endSession(req: WithUser): Promise<void> {
+    signedIn(req);
     return endRequestSession(this.#ctx, req);
   }
 }

@@ -10,6 +10,8 @@ export type MfaErrorCode =
   | 'encryption_key_required'
   /** A stored secret could not be decrypted: unknown key id, wrong key, or tampered data. */
   | 'secret_undecryptable'
+  /** A method was given a user whose id is not a string of 1 to 256 characters (the HTTP routes answer 401 instead). */
+  | 'invalid_user'
   /** A store answered with something the core cannot use (e.g. a `@mfakit/postgres` row of an unknown kind). */
   | 'store_corrupt'
   /** `assertEveryRouteGuarded` of an adapter found routes that nothing guards. */

@@ -180,6 +180,18 @@ export function userIdOf(user: MfaUser | null): string | null {
 }
 
 /**
+ * The user id, checked where the core's methods take one from the application (the HTTP routes
+ * answer 401 before they get here): an empty or over-long id would key state that belongs to no
+ * one, and on a Redis Cluster an empty one is no hash tag at all.
+ * @throws MfaError `invalid_user` when it is not a string of 1 to 256 characters.
+ */
+export function checkedUserId(id: unknown): string {
+  if (typeof id === 'string' && id.length > 0 && id.length <= MAX_USER_ID_LENGTH) return id;
+  const got = typeof id === 'string' ? `a string of ${id.length} characters` : id === null ? 'null' : typeof id;
+  throw new MfaError('invalid_user', `A user id must be a string of 1 to ${MAX_USER_ID_LENGTH} characters; got ${got}.`);
+}
+
+/**
  * The MFA user of an authenticated principal as frameworks hold it (passport's `req.user`, Koa's
  * `ctx.state.user`, a decoded JWT): the id from `id` or else `sub`, and, when present with the
  * right types, `roles`, `amr`, `acr` (a string) and the time of the primary authentication

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { MfaError } from '@mfakit/core';
 import { assertGuarded, combineGuards, type GuardedRoute, guardMarkOf, type RouteException, type RouteGuard } from '@mfakit/core/http';
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import { answerNotFound } from './lib/routing';
 
 /** A route as Fastify's `onRoute` hook handed it over, and the plugin scope it was declared in. */
 interface TrackedRoute {
@@ -81,6 +82,7 @@ export async function mfaRoutes(app: FastifyInstance): Promise<GuardedRoute[]> {
   if (!routes) throw new MfaError('invalid_option', 'mfaRoutes(app) needs trackRoutes(app) right after Fastify(), before the routes are declared');
   await app.ready();
   const all = routes.flatMap((route) => {
+    if (route.options.handler === answerNotFound) return []; // the routers' 404 for the rest of their prefix
     const guard = guardOf(route);
     return methodsOf(route.options.method, app.supportedMethods).map((method) => ({ method, path: route.options.url, guard }));
   });

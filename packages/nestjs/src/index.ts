@@ -1,7 +1,7 @@
 export * from './mfaAdminController';
 export * from './mfaController';
 export * from './mfaDenied';
-export * from './mfaGuard';
+export { MfaGuard } from './mfaGuard';
 export * from './mfaModule';
 export { type ControllerGuard, MFA, MFA_ADMIN_OPTIONS, MFA_MODULE_OPTIONS, type MfaAdminSettings, type MfaModuleAsyncOptions, type MfaModuleOptions, type MfaModuleSettings } from './mfaOptions';
 export * from './mfaState';

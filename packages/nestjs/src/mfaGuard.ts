@@ -132,15 +132,25 @@ export class MfaGuard implements CanActivate {
   private readonly requirements = new WeakMap<RouteTarget, WeakMap<RouteTarget, Requirement | null>>();
 
   private readRequirement(targets: RouteTarget[]): Requirement | null {
-    const marked = this.reflector.getAllAndOverride<Requirement | false | undefined>(MFA_REQUIREMENT, targets);
+    const { marked, bound } = routeMarks(this.reflector, targets);
     if (marked === false) return null;
     if (marked) return marked;
-    return this.settings.requireByDefault || this.isBoundTo(targets) ? {} : null;
+    return this.settings.requireByDefault || bound ? {} : null;
   }
+}
 
-  /** Whether the route or its controller names this guard in `@UseGuards()`. */
-  private isBoundTo(targets: RouteTarget[]): boolean {
-    const guards: unknown[] = this.reflector.getAllAndMerge<unknown[]>(GUARDS_METADATA, targets) ?? [];
-    return guards.some((guard) => guard === MfaGuard || guard instanceof MfaGuard || (typeof guard === 'function' && guard.prototype instanceof MfaGuard));
-  }
+/**
+ * What a route and its controller say to `MfaGuard`, as the guard reads it (and `mfaRoutes`
+ * reports it; neither is exported from the package): `marked` is `false` under `@SkipMFA()`, the requirement of `@RequireMFA()`, or
+ * undefined; `bound`, whether either names `MfaGuard` in `@UseGuards()`.
+ */
+export function routeMarks(reflector: Reflector, targets: RouteTarget[]): { marked: Requirement | false | undefined; bound: boolean } {
+  const marked = reflector.getAllAndOverride<Requirement | false | undefined>(MFA_REQUIREMENT, targets);
+  const bound = (reflector.getAllAndMerge<unknown[]>(GUARDS_METADATA, targets) ?? []).some(isMfaGuard);
+  return { marked, bound };
+}
+
+/** `MfaGuard` (or a subclass), or an instance of it: what `@UseGuards()` and `APP_GUARD` may hold. */
+export function isMfaGuard(guard: unknown): boolean {
+  return guard instanceof MfaGuard || (typeof guard === 'function' && (guard === MfaGuard || guard.prototype instanceof MfaGuard));
 }

@@ -1,14 +1,13 @@
-import { MfaError, type Requirement } from '@mfakit/core';
+import { MfaError } from '@mfakit/core';
 import { assertGuarded, type GuardedRoute, type RouteException, type RouteGuard } from '@mfakit/core/http';
 import { type INestApplication, RequestMethod, type Type } from '@nestjs/common';
-import { GUARDS_METADATA, METHOD_METADATA, MODULE_PATH, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
+import { METHOD_METADATA, MODULE_PATH, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
 import { ApplicationConfig, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { RoutePathFactory } from '@nestjs/core/router/route-path-factory';
 import { MfaAdminController } from './mfaAdminController';
 import { MfaController } from './mfaController';
-import { MfaGuard } from './mfaGuard';
+import { isMfaGuard, routeMarks } from './mfaGuard';
 import { MFA_MODULE_OPTIONS, type MfaModuleSettings } from './mfaOptions';
-import { MFA_REQUIREMENT } from './requireMfa';
 
 // A route handler or its controller class, as Nest's Reflector reads them.
 // biome-ignore lint/complexity/noBannedTypes: Nest's own type for reflector targets, as in mfaGuard.ts
@@ -120,17 +119,11 @@ export function assertEveryRouteGuarded(app: INestApplication, options: { except
 function guardOf(handler: RouteTarget, controller: Type, { reflector, global, requireByDefault }: Guarding): RouteGuard {
   if (controller === MfaController || controller.prototype instanceof MfaController) return { by: 'mfakit' };
   if (controller === MfaAdminController || controller.prototype instanceof MfaAdminController) return { by: 'mfakit' };
-  const marked = reflector.getAllAndOverride<Requirement | false | undefined>(MFA_REQUIREMENT, [handler, controller]);
+  const { marked, bound } = routeMarks(reflector, [handler, controller]);
   if (marked === false) return { by: 'skip' };
-  const bound = (reflector.getAllAndMerge<unknown[]>(GUARDS_METADATA, [handler, controller]) ?? []).some(isMfaGuard);
   if (!bound && !global) return { by: 'none' };
   if (marked) return { by: 'requireMfa', requirement: marked };
   return bound || requireByDefault ? { by: 'requireMfa', requirement: {} } : { by: 'none' };
-}
-
-/** `MfaGuard` (or a subclass), or an instance of it: what `@UseGuards()` and `APP_GUARD` may hold. */
-function isMfaGuard(guard: unknown): boolean {
-  return guard instanceof MfaGuard || (typeof guard === 'function' && (guard === MfaGuard || guard.prototype instanceof MfaGuard));
 }
 
 /** Whether an `MfaGuard` is among the global guards: instances (`useGlobalGuards`, `APP_GUARD`), or request-scoped `APP_GUARD` providers. */

@@ -536,6 +536,42 @@ export function describeStoreConformance(name: string, makeHarness: () => Promis
         expect(await h.factors.getRecoveryCodes(alice)).toEqual(set(100 + next.indexOf(true)));
       });
 
+      test('createFactorWithRecoveryCodes stores the factor and the set together; a set not the one expected is left, the factor stored', async () => {
+        const alice = user();
+        const set = (salt: string) => ({ salt, hashes: [`${salt}a`, `${salt}b`], createdAt: 1 });
+        const first = otpFactor(alice);
+        expect(await h.factors.createFactorWithRecoveryCodes(first, null, set('s1'))).toEqual({ created: true, recoveryCodes: true });
+        expect(await h.factors.getFactor(alice, first.id)).toEqual(first);
+        expect(await h.factors.getRecoveryCodes(alice)).toEqual(set('s1'));
+        const second = otpFactor(alice);
+        expect(await h.factors.createFactorWithRecoveryCodes(second, null, set('s2'))).toEqual({ created: true, recoveryCodes: false });
+        expect(await h.factors.listFactors(alice)).toHaveLength(2);
+        expect(await h.factors.getRecoveryCodes(alice)).toEqual(set('s1'));
+        expect(await h.factors.createFactorWithRecoveryCodes(otpFactor(alice), 's1', set('s3'))).toEqual({ created: true, recoveryCodes: true });
+        expect(await h.factors.getRecoveryCodes(alice)).toEqual(set('s3'));
+      });
+
+      test('createFactorWithRecoveryCodes: a WebAuthn credential id held already stores neither the factor nor the set', async () => {
+        const [alice, mallory] = [user(), user()];
+        const key = webauthnFactor(alice);
+        await h.factors.createFactor(key);
+        const copy = webauthnFactor(mallory, { credentialId: key.credentialId });
+        expect(await h.factors.createFactorWithRecoveryCodes(copy, null, { salt: 's1', hashes: ['h1'], createdAt: 1 })).toEqual({ created: false, recoveryCodes: false });
+        expect(await h.factors.listFactors(mallory)).toEqual([]);
+        expect(await h.factors.getRecoveryCodes(mallory)).toBeNull();
+      });
+
+      test(`createFactorWithRecoveryCodes: of ${RACERS} racing first factors every one is stored, exactly one set lands`, async () => {
+        const alice = user();
+        const factors = Array.from({ length: RACERS }, () => otpFactor(alice));
+        const results = await Promise.all(factors.map((f, i) => h.factors.createFactorWithRecoveryCodes(f, null, { salt: `s${i}`, hashes: [`h${i}`], createdAt: i })));
+        expect(results.every((r) => r.created)).toBe(true);
+        expect(results.filter((r) => r.recoveryCodes)).toHaveLength(1);
+        const winner = results.findIndex((r) => r.recoveryCodes);
+        expect(await h.factors.getRecoveryCodes(alice)).toEqual({ salt: `s${winner}`, hashes: [`h${winner}`], createdAt: winner });
+        expect(await h.factors.listFactors(alice)).toHaveLength(RACERS);
+      });
+
       test('deleteUser keeps the user record', async () => {
         const alice = user();
         await h.factors.createFactor(otpFactor(alice));

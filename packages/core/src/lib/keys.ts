@@ -10,6 +10,8 @@ export const stateKeys = {
   grant: (userId: string, tokenHash: string) => `grant:${tag(userId)}:${tokenHash}`,
   enrollment: (userId: string, factorId: string) => `enroll:${tag(userId)}:${factorId}`,
   challenge: (userId: string, ceremony: 'registration' | 'authentication', challenge: string) => `challenge:${tag(userId)}:${ceremony}:${challenge}`,
+  /** WebAuthn challenges made for the user in the current window: caps the challenges kept. */
+  challengeStarts: (userId: string) => `challengestarts:${tag(userId)}`,
   usedStep: (userId: string, factorId: string) => `step:${tag(userId)}:${factorId}`,
   attempts: (userId: string) => `attempts:${tag(userId)}`,
   lock: (userId: string) => `lock:${tag(userId)}`,

@@ -6,7 +6,7 @@ import type { MfaRequest } from '../request';
 import type { WebAuthnFactorRecord } from '../store/types';
 import { throttled } from '../throttle/throttle';
 import { type Opened, openSession, type Proved } from '../verify';
-import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, spendChallenge, notConfigured, ceremonyInput, storeChallenge, verified } from './ceremony';
+import { amrOf, CHALLENGE_BYTES, challengeAllowed, CHALLENGE_TTL_MS, spendChallenge, notConfigured, ceremonyInput, storeChallenge, verified } from './ceremony';
 
 type WithUser = MfaRequest & { user: MfaUser };
 
@@ -19,7 +19,8 @@ const disabled = () => denial('factor_disabled', 'This passkey or security key i
 /**
  * Request options for `navigator.credentials.get()` (JSON form, for @simplewebauthn/browser's
  * `startAuthentication`), listing the user's credentials that are not disabled, with a new
- * challenge bound to this user and ceremony; 403 `factor_disabled` when every one is.
+ * challenge bound to this user and ceremony; 403 `factor_disabled` when every one is, 429
+ * `rate_limited` past the user's `MAX_CHALLENGES` in five minutes.
  * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
  */
 export async function authenticationOptions(opts: MfaContext, req: WithUser): Promise<Outcome<PublicKeyCredentialRequestOptionsJSON>> {
@@ -29,6 +30,8 @@ export async function authenticationOptions(opts: MfaContext, req: WithUser): Pr
   if (credentials.length === 0) return denial('factor_not_found', 'This user has no passkey or security key.');
   const usable = credentials.filter((f) => !f.disabled);
   if (usable.length === 0) return denial('factor_disabled', 'Every passkey and security key of this account is disabled: an administrator can enable one again.');
+  const allowed = await challengeAllowed(opts, req.user.id);
+  if (!allowed.ok) return allowed;
   const options = await generateAuthenticationOptions({
     rpID: rp.rpID,
     allowCredentials: usable.map((f) => ({ id: f.credentialId, transports: f.transports })),

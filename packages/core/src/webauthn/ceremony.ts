@@ -48,6 +48,21 @@ export interface ParsedResponse {
 
 export const notConfigured = () => denial('not_found', 'WebAuthn is not configured on this server.');
 
+/**
+ * Challenges one user may have made in CHALLENGE_TTL_MS, both ceremonies together. Each one is
+ * kept in the state store for its lifetime, and options requests succeed without a proof, so the
+ * per-address limit of failures does not bound them: a signed-in client asking in a loop would
+ * fill the store. A person retrying, reloading or trying another key stays far below.
+ */
+export const MAX_CHALLENGES = 20;
+
+/** Counts a new challenge of the user: 429 `rate_limited` past {@link MAX_CHALLENGES} in CHALLENGE_TTL_MS. */
+export async function challengeAllowed(opts: CeremonyPorts, userId: string): Promise<Outcome<null>> {
+  if ((await opts.state.increment(stateKeys.challengeStarts(userId), CHALLENGE_TTL_MS)) <= MAX_CHALLENGES) return success(null);
+  const seconds = CHALLENGE_TTL_MS / 1000;
+  return denial('rate_limited', `At most ${MAX_CHALLENGES} passkey or security-key requests can be made in ${seconds / 60} minutes: use one of those, or wait.`, { retryAfter: seconds });
+}
+
 /** A new challenge of the ceremony for this user, kept until used or five minutes pass. */
 export async function storeChallenge(opts: CeremonyPorts, userId: string, ceremony: Ceremony, challenge: string): Promise<void> {
   await opts.state.set(stateKeys.challenge(userId, ceremony, challenge), '1', CHALLENGE_TTL_MS);

@@ -8,7 +8,7 @@ import type { MfaContext } from '../context';
 import type { MfaRequest } from '../request';
 import type { FactorRecord, WebAuthnFactorRecord } from '../store/types';
 import { openSession } from '../verify';
-import { amrOf, CHALLENGE_BYTES, CHALLENGE_TTL_MS, spendChallenge, notConfigured, ceremonyInput, storeChallenge, verified } from './ceremony';
+import { amrOf, CHALLENGE_BYTES, challengeAllowed, CHALLENGE_TTL_MS, spendChallenge, notConfigured, ceremonyInput, storeChallenge, verified } from './ceremony';
 
 type WithUser = MfaRequest & { user: MfaUser };
 
@@ -24,7 +24,8 @@ const webauthnFactors = (factors: FactorRecord[]) => factors.filter((f): f is We
 /**
  * Creation options for `navigator.credentials.create()` (JSON form, for @simplewebauthn/browser's
  * `startRegistration`): a new challenge bound to this user and ceremony, the user's existing
- * credentials excluded, attestation 'none' unless configured.
+ * credentials excluded, attestation 'none' unless configured; 429 `rate_limited` past the user's
+ * `MAX_CHALLENGES` in five minutes.
  * @see https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
  */
 export async function registrationOptions(opts: MfaContext, req: WithUser): Promise<Outcome<PublicKeyCredentialCreationOptionsJSON>> {
@@ -33,6 +34,8 @@ export async function registrationOptions(opts: MfaContext, req: WithUser): Prom
   const factors = await opts.factors.listFactors(req.user.id);
   const fresh = await freshIfEnrolled(opts, req, factors);
   if (!fresh.ok) return fresh;
+  const allowed = await challengeAllowed(opts, req.user.id);
+  if (!allowed.ok) return allowed;
   const options = await generateRegistrationOptions({
     rpName: rp.rpName,
     rpID: rp.rpID,

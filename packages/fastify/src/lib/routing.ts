@@ -30,9 +30,20 @@ function requestErrors(app: FastifyInstance): void {
   });
 }
 
-/** Every path under the prefix that is not a route: a 404 `not_found` problem. */
+/** The answer to a path under the prefix that is not a route (or not one of that method): a 404 `not_found` problem. */
+export function answerNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return writeResult(reply, problemResponse({ code: 'not_found', detail: `No such MFA route: ${request.method} ${request.url.split('?')[0]!.slice(0, 100)}` }));
+}
+
+/**
+ * Every path under the prefix that is not a route: {@link answerNotFound}. Fastify's not-found
+ * handlers match their prefix by case, whatever `caseSensitive` says, so a route of every method on
+ * `/*` answers in the main router (where `/MFA/nope` is `/mfa/nope`); the not-found handler is left
+ * for the methods Fastify routes none of (`ACL`, `MKCOL`...), where `/MFA/x` stays Fastify's 404.
+ */
 function notFound(app: FastifyInstance): void {
-  app.setNotFoundHandler((request, reply) => writeResult(reply, problemResponse({ code: 'not_found', detail: `No such MFA route: ${request.method} ${request.url.split('?')[0]!.slice(0, 100)}` })));
+  app.setNotFoundHandler(answerNotFound);
+  app.route({ method: app.supportedMethods, url: '/*', handler: answerNotFound });
 }
 
 /**

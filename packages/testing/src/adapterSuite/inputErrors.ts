@@ -223,6 +223,8 @@ export function describeInputErrors(makeApp: AdapterAppFactory): void {
       ['GET', '/mfa/nope'],
       ['PUT', '/mfa/totp'],
       ['GET', '/mfa/verify'],
+      ['GET', '/MFA/VERIFY'],
+      ['DELETE', '/Mfa/Nope/'],
       ['PUT', '/mfa'],
       ['POST', '/mfa'],
       ['OPTIONS', '/mfa'],

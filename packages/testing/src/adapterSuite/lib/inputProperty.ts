@@ -27,9 +27,11 @@ export interface FuzzContext {
   consoleLog(): string[];
 }
 
-// Case-sensitive: Fastify's not-found handlers match their prefix by case (its 404 router ignores
-// `caseSensitive: false`), so `GET /MFA/VERIFY` (no GET route) is the application's 404 there.
 const UNDER_MFA = /^\/mfa(?:[/?#]|$)/;
+const UNDER_MFA_ANY_CASE = /^\/mfa(?:[/?#]|$)/i;
+// The methods every framework routes. Fastify routes no other (ACL, MKCOL...): its not-found
+// handlers answer those, and they match their prefix by case (`ACL /MFA/x` is the application's 404).
+const ROUTED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 const GUARDED = /^\/(?:protected|sensitive|hwk-only|once)\/?(?:[?#]|$)/i;
 const GUARD_STATUSES = new Set([401, 403, 429]);
 
@@ -39,8 +41,8 @@ const GUARD_STATUSES = new Set([401, 403, 429]);
  * (the guard passed) or a guard's refusal (401, 403, 429). The rest is the test application's own:
  * its framework's 404 page for a path or a method it has no route for, its own body parser's errors.
  */
-export function answeredByMfakit(target: string, status: number): boolean {
-  return UNDER_MFA.test(target) || (GUARDED.test(target) && (status < 400 || GUARD_STATUSES.has(status)));
+export function answeredByMfakit(method: string, target: string, status: number): boolean {
+  return UNDER_MFA.test(target) || (ROUTED_METHODS.has(method) && UNDER_MFA_ANY_CASE.test(target)) || (GUARDED.test(target) && (status < 400 || GUARD_STATUSES.has(status)));
 }
 
 /** Every method Node's parser reads, but CONNECT (a tunnel, not a request), and a few it refuses. */
@@ -91,7 +93,7 @@ export async function checkRequest(context: FuzzContext, request: RawRequest, pr
   const reached = context.server.reached() > before.reached;
   const text = answer.body.toString('utf8');
   if (answer.status >= 500) throw new Error(`answered ${answer.status}: ${text.slice(0, 300)}`);
-  const mfakits = reached && answeredByMfakit(request.target, answer.status);
+  const mfakits = reached && answeredByMfakit(request.method, request.target, answer.status);
   if (mfakits && answer.status >= 400 && request.method !== 'HEAD') expectProblem(answer, text);
   const answered = [text, ...Object.values(answer.headers).flat()];
   const logged = [...context.coreLog().slice(before.core), ...context.consoleLog().slice(before.console)];
