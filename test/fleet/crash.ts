@@ -11,7 +11,7 @@ import { RedisStateStore } from '@mfakit/redis';
 import { TEST_RECOVERY_CODE_COST } from '@mfakit/testing';
 import type { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { OwnDatabase, OwnRedis } from './harness';
+import { OwnDatabase, OwnRedis, withFleetServices } from './harness';
 
 /** Runs killed at once: each mostly waits on its process's start-up. */
 const PARALLEL_RUNS = 3;
@@ -99,6 +99,23 @@ export class CrashStores {
     const { database, redis } = this;
     return { operation, databaseUrl: database.url, schema, redisUrl: redis.url, redisPrefix: REDIS_PREFIX, encryptionKeys, recoveryCodeCost: TEST_RECOVERY_CODE_COST, ...details };
   }
+}
+
+/**
+ * The test of a killed.*.test.ts, run where Redis and PostgreSQL are there (skipped, and said so,
+ * where not): `body` gets the file's CrashStores, opened before it and closed after it.
+ */
+export function testKilled(name: string, body: (stores: CrashStores) => Promise<void>, timeout: number): void {
+  withFleetServices(() => {
+    let stores: CrashStores | undefined;
+    beforeAll(async () => {
+      stores = await CrashStores.open();
+    }, 60_000);
+    afterAll(async () => {
+      await stores?.close();
+    }, 30_000);
+    test(name, () => body(stores!), timeout);
+  });
 }
 
 /**

@@ -7,22 +7,13 @@
  */
 import { systemClock } from '@mfakit/core';
 import { totpCode } from '@mfakit/testing';
-import { CrashStores, killAtEveryWrite, newKey, unwrap } from './crash';
-import { withFleetServices } from './harness';
+import { killAtEveryWrite, newKey, testKilled, unwrap } from './crash';
 
-withFleetServices(() => {
-  let stores: CrashStores;
-  const keys = newKey('k1');
+const keys = newKey('k1');
 
-  beforeAll(async () => {
-    stores = await CrashStores.open();
-  }, 60_000);
-
-  afterAll(async () => {
-    await stores?.close();
-  }, 30_000);
-
-  test('killed at any write of a first confirmation, the factor is pending or active with its recovery codes', async () => {
+testKilled(
+  'killed at any write of a first confirmation, the factor is pending or active with its recovery codes',
+  async (stores) => {
     const mfa = stores.mfa('public', keys);
     const factors = stores.factors('public');
     const writes = await killAtEveryWrite(
@@ -49,5 +40,6 @@ withFleetServices(() => {
       },
     );
     expect(writes).toEqual(expect.arrayContaining(['INSERT INTO mfakit_factors', 'COMMIT', 'state.delete enroll']));
-  }, 90_000);
-});
+  },
+  90_000,
+);

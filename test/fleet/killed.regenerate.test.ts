@@ -7,22 +7,13 @@
 import { systemClock } from '@mfakit/core';
 import type { RecoveryCodeSet } from '@mfakit/core/store';
 import { totpCode } from '@mfakit/testing';
-import { CrashStores, killAtEveryWrite, newKey, unwrap } from './crash';
-import { withFleetServices } from './harness';
+import { killAtEveryWrite, newKey, testKilled, unwrap } from './crash';
 
-withFleetServices(() => {
-  let stores: CrashStores;
-  const keys = newKey('k1');
+const keys = newKey('k1');
 
-  beforeAll(async () => {
-    stores = await CrashStores.open();
-  }, 60_000);
-
-  afterAll(async () => {
-    await stores?.close();
-  }, 30_000);
-
-  test('killed at any write of a regeneration, the user has exactly one set of recovery codes', async () => {
+testKilled(
+  'killed at any write of a regeneration, the user has exactly one set of recovery codes',
+  async (stores) => {
     const mfa = stores.mfa('public', keys);
     const factors = stores.factors('public');
     const writes = await killAtEveryWrite(
@@ -50,5 +41,6 @@ withFleetServices(() => {
       },
     );
     expect(writes).toEqual(expect.arrayContaining(['DELETE FROM mfakit_recovery_codes', 'COMMIT']));
-  }, 60_000);
-});
+  },
+  60_000,
+);

@@ -8,25 +8,16 @@
 import { systemClock } from '@mfakit/core';
 import type { OtpFactorRecord } from '@mfakit/core/store';
 import { totpCode, wrongCode } from '@mfakit/testing';
-import { CrashStores, killAtEveryWrite, newKey, unwrap } from './crash';
-import { withFleetServices } from './harness';
+import { killAtEveryWrite, newKey, testKilled, unwrap } from './crash';
 
 const USERS = 3;
 
-withFleetServices(() => {
-  let stores: CrashStores;
-  const [oldKey, newKeyOfRing] = [newKey('k1'), newKey('k2')];
-  const ring = `${newKeyOfRing},${oldKey}`;
+const [oldKey, newKeyOfRing] = [newKey('k1'), newKey('k2')];
+const ring = `${newKeyOfRing},${oldKey}`;
 
-  beforeAll(async () => {
-    stores = await CrashStores.open();
-  }, 60_000);
-
-  afterAll(async () => {
-    await stores?.close();
-  }, 30_000);
-
-  test('killed at any write of a key rotation, every secret decrypts, and a second run finishes it', async () => {
+testKilled(
+  'killed at any write of a key rotation, every secret decrypts, and a second run finishes it',
+  async (stores) => {
     const writes = await killAtEveryWrite(
       async (run) => {
         const schema = await stores.newSchema(); // rotation reads every factor: a schema per run
@@ -57,5 +48,6 @@ withFleetServices(() => {
       },
     );
     expect(writes).toEqual(Array(USERS).fill('UPDATE mfakit_factors SET'));
-  }, 60_000);
-});
+  },
+  60_000,
+);

@@ -6,34 +6,20 @@
  * body bytes, sends the grant with that request only, and asks again for the next one.
  */
 import { createHash } from 'node:crypto';
-import { createMfaFetch, type MfaFetch, type MfaFetchOptions, type StartAuthentication } from '@mfakit/client';
-import type { SoftAuthenticator } from '@mfakit/testing';
-import { type Enrolled, type RunningDemo, startDemo } from './lib/demo';
+import type { MfaFetch, MfaFetchOptions, StartAuthentication } from '@mfakit/client';
+import { headersOf, useDemo, useEnrolled, usePasskey } from './lib/demo';
 import { bodyOf, recordingFetch, recordingSession, scriptedPrompt } from './lib/recording';
 
-let demo: RunningDemo;
-let alice: Enrolled;
-let key: SoftAuthenticator;
-
-beforeAll(async () => {
-  demo = await startDemo();
-  alice = await demo.enrollTotp('alice');
-  key = await demo.registerPasskey(alice);
-});
-
-afterAll(async () => {
-  await demo.close();
-  expect(demo.errors).toEqual([]);
-});
+const demo = useDemo();
+const alice = useEnrolled(demo, 'alice');
+const key = usePasskey(demo, alice);
 
 /** RFC 9530's sha-256 member of these bytes, computed apart from the client. */
 const digestOf = (text: string) => `sha-256=:${createHash('sha256').update(text, 'utf8').digest('base64')}:`;
 const GRANT = /^mfg_[A-Za-z0-9_-]{43}$/;
 
-const aliceHeaders = () => ({ Authorization: `Bearer ${alice.accessToken}`, 'Content-Type': 'application/json' });
-const clientOf = (prompt: MfaFetchOptions['prompt'], extra: Partial<MfaFetchOptions> = {}) =>
-  createMfaFetch({ base: `${demo.origin}/mfa`, headers: { Authorization: `Bearer ${alice.accessToken}` }, prompt, ...extra });
-const addPayee = (mfaFetch: MfaFetch, body: string, path = '/api/payees') => mfaFetch(demo.origin + path, { method: 'POST', headers: aliceHeaders(), body });
+const clientOf = (prompt: MfaFetchOptions['prompt'], extra: Partial<MfaFetchOptions> = {}) => demo.clientOf(alice, prompt, extra);
+const addPayee = (mfaFetch: MfaFetch, body: string, path = '/api/payees') => mfaFetch(demo.origin + path, { method: 'POST', headers: headersOf(alice), body });
 const payee = (name: string) => JSON.stringify({ name, account: 'DE89370400440532013000' });
 const code = () => ({ code: demo.nextCode(alice) });
 
@@ -70,7 +56,7 @@ test('a session held does not stand in for the proof; it still rides along', asy
   const { prompt, calls } = scriptedPrompt(code, code);
   const { fetch, sent } = recordingFetch();
   const mfaFetch = clientOf(prompt, { fetch });
-  expect((await mfaFetch(`${demo.origin}/api/profile`, { headers: aliceHeaders() })).status).toBe(200);
+  expect((await mfaFetch(`${demo.origin}/api/profile`, { headers: headersOf(alice) })).status).toBe(200);
   const token = sent.at(-1)!.headers.get('x-session-token');
 
   expect((await addPayee(mfaFetch, payee('Dan'))).ok).toBe(true);

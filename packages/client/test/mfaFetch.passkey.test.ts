@@ -4,36 +4,22 @@
  * The prompt answers `{ passkey: true }`; a SoftAuthenticator of @mfakit/testing stands in for
  * @simplewebauthn/browser's startAuthentication, signing the options the real demo issued.
  */
-import { createMfaFetch, type MfaFetchOptions, type StartAuthentication } from '@mfakit/client';
-import type { SoftAuthenticator } from '@mfakit/testing';
-import { type Enrolled, type RunningDemo, startDemo } from './lib/demo';
+import type { MfaFetchOptions, StartAuthentication } from '@mfakit/client';
+import { headersOf, useDemo, useEnrolled, usePasskey } from './lib/demo';
 import { bodyOf, recordingFetch, scriptedPrompt } from './lib/recording';
 
-let demo: RunningDemo;
-let alice: Enrolled;
-let key: SoftAuthenticator;
-
-beforeAll(async () => {
-  demo = await startDemo();
-  alice = await demo.enrollTotp('alice');
-  key = await demo.registerPasskey(alice);
-});
-
-afterAll(async () => {
-  await demo.close();
-  expect(demo.errors).toEqual([]);
-});
+const demo = useDemo();
+const alice = useEnrolled(demo, 'alice');
+const key = usePasskey(demo, alice);
 
 /** startAuthentication as @simplewebauthn/browser's, played by the soft authenticator. */
 const softStart: StartAuthentication = async ({ optionsJSON }) => key.authenticate(optionsJSON);
-const aliceHeaders = () => ({ Authorization: `Bearer ${alice.accessToken}`, 'Content-Type': 'application/json' });
-const clientOf = (prompt: MfaFetchOptions['prompt'], extra: Partial<MfaFetchOptions> = {}) =>
-  createMfaFetch({ base: `${demo.origin}/mfa`, headers: { Authorization: `Bearer ${alice.accessToken}` }, prompt, startAuthentication: softStart, ...extra });
+const clientOf = (prompt: MfaFetchOptions['prompt'], extra: Partial<MfaFetchOptions> = {}) => demo.clientOf(alice, prompt, { startAuthentication: softStart, ...extra });
 
 test('{ passkey: true }: the options of /webauthn/authentication/options are signed and the assertion opens a session', async () => {
   const { prompt, calls } = scriptedPrompt({ passkey: true });
   const { fetch, sent } = recordingFetch();
-  const res = await clientOf(prompt, { fetch })(`${demo.origin}/api/profile`, { headers: aliceHeaders() });
+  const res = await clientOf(prompt, { fetch })(`${demo.origin}/api/profile`, { headers: headersOf(alice) });
   expect(res.status).toBe(200);
   expect((await bodyOf(res)).mfa).toMatchObject({ userId: 'alice', amr: ['hwk'] });
   expect(calls).toHaveLength(1);
@@ -53,7 +39,7 @@ test('a dismissed passkey dialog prompts again with passkey_failed, and a code t
   const dismissed = new Error('NotAllowedError: The operation either timed out or was not allowed.');
   const { prompt, calls } = scriptedPrompt({ passkey: true }, () => ({ code: demo.nextCode(alice) }));
   const startAuthentication: StartAuthentication = () => Promise.reject(dismissed);
-  const res = await clientOf(prompt, { startAuthentication })(`${demo.origin}/api/profile`, { headers: aliceHeaders() });
+  const res = await clientOf(prompt, { startAuthentication })(`${demo.origin}/api/profile`, { headers: headersOf(alice) });
   expect(res.status).toBe(200);
   expect(calls[1]!.context).toMatchObject({ attempt: 2, error: { code: 'passkey_failed' } });
   expect(calls[1]!.context.error!.cause).toBe(dismissed);
@@ -67,7 +53,7 @@ test('an assertion the server refuses (a tampered signature) prompts again with 
     tamper = false;
     return assertion;
   };
-  const res = await clientOf(prompt, { startAuthentication })(`${demo.origin}/api/profile`, { headers: aliceHeaders() });
+  const res = await clientOf(prompt, { startAuthentication })(`${demo.origin}/api/profile`, { headers: headersOf(alice) });
   expect(res.status).toBe(200);
   expect(calls[1]!.context.error).toMatchObject({ code: 'webauthn_verification_failed', status: 401 });
 });

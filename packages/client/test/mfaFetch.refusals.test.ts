@@ -6,26 +6,13 @@
  */
 import { createMfaFetch, type MfaFetchOptions, MfaClientError } from '@mfakit/client';
 import { FlakyStateStore, totpCode, wrongCode } from '@mfakit/testing';
-import { type Enrolled, type RunningDemo, startDemo } from './lib/demo';
+import { headersOf, startDemo, useDemo, useEnrolled } from './lib/demo';
 import { bodyOf, recordingFetch, scriptedPrompt } from './lib/recording';
 
-let demo: RunningDemo;
-let bob: Enrolled;
-let carol: Enrolled;
+const demo = useDemo();
+const bob = useEnrolled(demo, 'bob');
+const carol = useEnrolled(demo, 'carol');
 
-beforeAll(async () => {
-  demo = await startDemo();
-  [bob, carol] = [await demo.enrollTotp('bob'), await demo.enrollTotp('carol')];
-});
-
-afterAll(async () => {
-  await demo.close();
-  expect(demo.errors).toEqual([]);
-});
-
-const headersOf = (user: Enrolled) => ({ Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/json' });
-const clientOf = (user: Enrolled, prompt: MfaFetchOptions['prompt'], extra: Partial<MfaFetchOptions> = {}) =>
-  createMfaFetch({ base: `${demo.origin}/mfa`, headers: { Authorization: `Bearer ${user.accessToken}` }, prompt, ...extra });
 const rejection = (promise: Promise<unknown>) =>
   promise.then(
     () => {
@@ -38,7 +25,7 @@ test('three wrong codes lock the account: 429 mfa_locked with retryAfter, and no
   const wrong = () => ({ code: wrongCode(carol.secret, demo.clock) });
   const { prompt, calls } = scriptedPrompt(wrong, wrong, wrong);
   const { fetch, sent } = recordingFetch();
-  const mfaFetch = clientOf(carol, prompt, { fetch });
+  const mfaFetch = demo.clientOf(carol, prompt, { fetch });
 
   const locked = await rejection(mfaFetch(`${demo.origin}/api/profile`, { headers: headersOf(carol) }));
   expect(locked).toBeInstanceOf(MfaClientError);
@@ -48,24 +35,24 @@ test('three wrong codes lock the account: 429 mfa_locked with retryAfter, and no
   expect(sent.filter((s) => s.url.endsWith('/mfa/verify'))).toHaveLength(3);
 
   // The right code (of the next step, unused) meets the lock too: the client reports it and waits for nobody.
-  const right = clientOf(carol, scriptedPrompt(() => ({ code: totpCode(carol.secret, demo.clock, { offsetSteps: 1 }) })).prompt);
+  const right = demo.clientOf(carol, scriptedPrompt(() => ({ code: totpCode(carol.secret, demo.clock, { offsetSteps: 1 }) })).prompt);
   const still = await rejection(right(`${demo.origin}/api/profile`, { headers: headersOf(carol) }));
   expect(still).toMatchObject({ code: 'mfa_locked', status: 429 });
   expect(still.retryAfter).toBeLessThanOrEqual(locked.retryAfter!);
 
   demo.clock.advanceSeconds(locked.retryAfter!);
-  const after = clientOf(carol, scriptedPrompt(() => ({ code: demo.nextCode(carol) })).prompt);
+  const after = demo.clientOf(carol, scriptedPrompt(() => ({ code: demo.nextCode(carol) })).prompt);
   expect((await after(`${demo.origin}/api/profile`, { headers: headersOf(carol) })).status).toBe(200);
 });
 
 test('maxAttempts bounds the prompts: after the last wrong code the request rejects with mfa_invalid_code', async () => {
   const wrong = () => ({ code: wrongCode(bob.secret, demo.clock) });
   const { prompt, calls } = scriptedPrompt(wrong, wrong);
-  const err = await rejection(clientOf(bob, prompt, { maxAttempts: 2 })(`${demo.origin}/api/profile`, { headers: headersOf(bob) }));
+  const err = await rejection(demo.clientOf(bob, prompt, { maxAttempts: 2 })(`${demo.origin}/api/profile`, { headers: headersOf(bob) }));
   expect(err).toMatchObject({ code: 'mfa_invalid_code', status: 401 });
   expect(calls).toHaveLength(2);
   // bob's two failures end with a success (the lock comes at three).
-  expect((await clientOf(bob, scriptedPrompt(() => ({ code: demo.nextCode(bob) })).prompt)(`${demo.origin}/api/profile`, { headers: headersOf(bob) })).status).toBe(200);
+  expect((await demo.clientOf(bob, scriptedPrompt(() => ({ code: demo.nextCode(bob) })).prompt)(`${demo.origin}/api/profile`, { headers: headersOf(bob) })).status).toBe(200);
 });
 
 test('a store failing during the verification: 503 mfa_unavailable, as an MfaClientError', async () => {
@@ -77,7 +64,7 @@ test('a store failing during the verification: 503 mfa_unavailable, as an MfaCli
       state.store!.failing.add('incrementUnless'); // the throttle's count of the attempt
       return { code: failing.nextCode(alice) };
     });
-    const mfaFetch = createMfaFetch({ base: `${failing.origin}/mfa`, headers: { Authorization: `Bearer ${alice.accessToken}` }, prompt });
+    const mfaFetch = failing.clientOf(alice, prompt);
     const err = await rejection(mfaFetch(`${failing.origin}/api/profile`, { headers: headersOf(alice) }));
     expect(err).toMatchObject({ code: 'mfa_unavailable', status: 503, problem: { code: 'mfa_unavailable' } });
   } finally {
@@ -100,7 +87,7 @@ test('a challenged request with a stream body is not sent again: unreplayable_bo
   const { prompt, calls } = scriptedPrompt();
   const body = new Blob([JSON.stringify({ amount: 5, to: 'alice' })]).stream();
   const init = { method: 'POST', headers: headersOf(bob), body, duplex: 'half' } as RequestInit;
-  const err = await rejection(clientOf(bob, prompt)(`${demo.origin}/api/transfers`, init));
+  const err = await rejection(demo.clientOf(bob, prompt)(`${demo.origin}/api/transfers`, init));
   expect(err).toMatchObject({ code: 'unreplayable_body', status: 401, problem: { code: 'mfa_required' } });
   expect(err.message).toContain('stream');
   expect(calls).toHaveLength(0);
@@ -116,18 +103,18 @@ test('the /mfa calls without the primary credential: authentication_required fro
 
 test('a base that is not the mfakit routes: the 404 problem, as an MfaClientError', async () => {
   const { prompt } = scriptedPrompt(() => ({ code: demo.nextCode(bob) }));
-  const err = await rejection(clientOf(bob, prompt, { base: `${demo.origin}/elsewhere` })(`${demo.origin}/api/profile`, { headers: headersOf(bob) }));
+  const err = await rejection(demo.clientOf(bob, prompt, { base: `${demo.origin}/elsewhere` })(`${demo.origin}/api/profile`, { headers: headersOf(bob) }));
   expect(err).toMatchObject({ code: 'not_found', status: 404 });
 });
 
 test('a prompt answering neither a code nor a passkey: invalid_answer', async () => {
   const { prompt } = scriptedPrompt({ pin: '1234' } as never);
-  expect(await rejection(clientOf(bob, prompt)(`${demo.origin}/api/profile`, { headers: headersOf(bob) }))).toMatchObject({ code: 'invalid_answer' });
+  expect(await rejection(demo.clientOf(bob, prompt)(`${demo.origin}/api/profile`, { headers: headersOf(bob) }))).toMatchObject({ code: 'invalid_answer' });
 });
 
 test('{ passkey: true } without startAuthentication: passkey_unavailable', async () => {
   const { prompt } = scriptedPrompt({ passkey: true });
-  expect(await rejection(clientOf(bob, prompt)(`${demo.origin}/api/profile`, { headers: headersOf(bob) }))).toMatchObject({ code: 'passkey_unavailable' });
+  expect(await rejection(demo.clientOf(bob, prompt)(`${demo.origin}/api/profile`, { headers: headersOf(bob) }))).toMatchObject({ code: 'passkey_unavailable' });
 });
 
 describe('options are checked at creation: MfaClientError invalid_option', () => {

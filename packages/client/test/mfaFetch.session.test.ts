@@ -4,32 +4,19 @@
  * API. createMfaFetch against the real Express demo: challenges answered with a session, the token
  * held and sent, dropped once expired, shared by concurrent requests, never sent elsewhere.
  */
-import { createMfaFetch, type MfaFetch, MfaClientError } from '@mfakit/client';
+import { type MfaFetch, MfaClientError, type MfaFetchOptions } from '@mfakit/client';
 import { wrongCode } from '@mfakit/testing';
-import { type Enrolled, type RunningDemo, startDemo } from './lib/demo';
+import { headersOf, useDemo, useEnrolled } from './lib/demo';
 import { bodyOf, recordingFetch, recordingSession, scriptedPrompt } from './lib/recording';
 
-let demo: RunningDemo;
-let alice: Enrolled;
-
-beforeAll(async () => {
-  demo = await startDemo();
-  alice = await demo.enrollTotp('alice');
-});
-
-afterAll(async () => {
-  await demo.close();
-  expect(demo.errors).toEqual([]);
-});
+const demo = useDemo();
+const alice = useEnrolled(demo, 'alice');
 
 const SESSION_LIFETIME_SECONDS = 12 * 3600; // the core's default session lifetime
 
-/** What an API request of alice sends: her access token, and JSON. */
-const aliceHeaders = () => ({ Authorization: `Bearer ${alice.accessToken}`, 'Content-Type': 'application/json' });
-const transfer = (mfaFetch: MfaFetch, amount: number) => mfaFetch(`${demo.origin}/api/transfers`, { method: 'POST', headers: aliceHeaders(), body: JSON.stringify({ amount, to: 'bob' }) });
-const profile = (mfaFetch: MfaFetch, url = `${demo.origin}/api/profile`) => mfaFetch(url, { headers: aliceHeaders() });
-const clientOf = (prompt: Parameters<typeof createMfaFetch>[0]['prompt'], extra: Partial<Parameters<typeof createMfaFetch>[0]> = {}) =>
-  createMfaFetch({ base: `${demo.origin}/mfa`, headers: { Authorization: `Bearer ${alice.accessToken}` }, prompt, ...extra });
+const transfer = (mfaFetch: MfaFetch, amount: number) => mfaFetch(`${demo.origin}/api/transfers`, { method: 'POST', headers: headersOf(alice), body: JSON.stringify({ amount, to: 'bob' }) });
+const profile = (mfaFetch: MfaFetch, url = `${demo.origin}/api/profile`) => mfaFetch(url, { headers: headersOf(alice) });
+const clientOf = (prompt: MfaFetchOptions['prompt'], extra: Partial<MfaFetchOptions> = {}) => demo.clientOf(alice, prompt, extra);
 
 test('GET /api/profile (requireMfa): one prompt, the request goes again with the new session, and the next request is not challenged', async () => {
   const { prompt, calls } = scriptedPrompt(() => ({ code: demo.nextCode(alice) }));
@@ -150,12 +137,12 @@ test('requests challenged together share one prompt, and each goes again once', 
 
 test('a code sent by email: the prompt sends it through the context and answers { code, factorId }', async () => {
   // Enroll an email factor, with a fresh proof (alice has a factor already).
-  const verified = await fetch(`${demo.origin}/mfa/verify`, { method: 'POST', headers: aliceHeaders(), body: JSON.stringify({ code: demo.nextCode(alice) }) });
-  const enrollHeaders = { ...aliceHeaders(), 'X-Session-Token': (await bodyOf(verified)).sessionToken! };
+  const verified = await fetch(`${demo.origin}/mfa/verify`, { method: 'POST', headers: headersOf(alice), body: JSON.stringify({ code: demo.nextCode(alice) }) });
+  const enrollHeaders = { ...headersOf(alice), 'X-Session-Token': (await bodyOf(verified)).sessionToken! };
   const started = await fetch(`${demo.origin}/mfa/email`, { method: 'POST', headers: enrollHeaders, body: JSON.stringify({ email: 'alice@example.com' }) });
   expect(started.status).toBe(201);
   const { factorId } = await bodyOf(started);
-  const lastCode = async () => (await bodyOf(await fetch(`${demo.origin}/api/outbox`, { headers: aliceHeaders() }))).messages![0]!.code;
+  const lastCode = async () => (await bodyOf(await fetch(`${demo.origin}/api/outbox`, { headers: headersOf(alice) }))).messages![0]!.code;
   const confirmed = await fetch(`${demo.origin}/mfa/email/${factorId}/confirm`, { method: 'POST', headers: enrollHeaders, body: JSON.stringify({ code: await lastCode() }) });
   expect(confirmed.status).toBe(200);
 
@@ -173,7 +160,7 @@ test('a code sent by email: the prompt sends it through the context and answers 
 
 test('a Request with a body is sent again from a copy kept before the first send', async () => {
   const { prompt, calls } = scriptedPrompt(() => ({ code: demo.nextCode(alice) }));
-  const request = new Request(`${demo.origin}/api/transfers`, { method: 'POST', headers: aliceHeaders(), body: JSON.stringify({ amount: 4.25, to: 'carol' }) });
+  const request = new Request(`${demo.origin}/api/transfers`, { method: 'POST', headers: headersOf(alice), body: JSON.stringify({ amount: 4.25, to: 'carol' }) });
   const res = await clientOf(prompt)(request);
   expect(res.status).toBe(201);
   expect((await bodyOf(res)).transfer).toMatchObject({ to: 'carol', amount: 4.25 });

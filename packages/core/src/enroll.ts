@@ -6,7 +6,7 @@ import { newRecoveryCodes } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
 import { type IssuedSession, issuedOf } from './session/sessions';
 import { checkOobCode, destinationOf, OOB_AMR, type OobChallenge, pendingOobFactor, sendCode } from './oob/oob';
-import { type FactorRecord, isOobFactor, type RecoveryCodeSet } from './store/types';
+import { type FactorRecord, type FactorWithCodesStored, isOobFactor, type RecoveryCodeSet } from './store/types';
 import { stateKeys } from './lib/keys';
 import { throttled } from './throttle/throttle';
 import { checkOtp, type OtpEnrollment, startOtpEnrollment } from './totp/otp';
@@ -219,7 +219,7 @@ async function storeFactor(
   opts: MfaContext,
   factor: FactorRecord,
   recovery: { expectedSalt: string | null; set: RecoveryCodeSet } | null,
-): Promise<{ created: boolean; recoveryCodes: boolean } | null> {
+): Promise<FactorWithCodesStored | null> {
   try {
     if (recovery) return await opts.factors.createFactorWithRecoveryCodes(factor, recovery.expectedSalt, recovery.set);
     return { created: await opts.factors.createFactor(factor), recoveryCodes: false };

@@ -5,8 +5,9 @@
  * as guarded; `assertEveryRouteGuarded` must fail naming each open route that `except` does not name.
  */
 import os from 'node:os';
-import { createMfa, type Mfa, MfaError } from '@mfakit/core';
-import { ADMIN_ROUTES, CONTRACT_ROUTES, formatRoutes, type GuardedRoute } from '@mfakit/core/http';
+import { createMfa, type Mfa } from '@mfakit/core';
+import { formatRoutes } from '@mfakit/core/http';
+import { describeAssertEveryRouteGuarded, guardOf, mfakitRoutes } from '@mfakit/testing';
 import express, { type RequestHandler } from 'express';
 import request from 'supertest';
 import { assertEveryRouteGuarded, mfaAdminRouter, mfaRouter, mfaRoutes, requireFreshMfa, requireMfa } from '../src';
@@ -16,24 +17,6 @@ const ok: RequestHandler = (_req, res) => {
   res.end();
 };
 const auth: RequestHandler = (_req, _res, next) => next();
-
-/** The guard of `METHOD path` in the inventory; fails the test when the route is missing. */
-function guardOf(routes: GuardedRoute[], line: string): GuardedRoute['guard'] {
-  const route = routes.find((r) => `${r.method} ${r.path}` === line);
-  if (!route) throw new Error(`${line} is not listed: ${routes.map((r) => `${r.method} ${r.path}`).join(', ')}`);
-  return route.guard;
-}
-
-/** What `assertEveryRouteGuarded` threw, or null. */
-function failureOf(run: () => void): MfaError | null {
-  try {
-    run();
-    return null;
-  } catch (err) {
-    if (!(err instanceof MfaError)) throw err;
-    return err;
-  }
-}
 
 describe('mfaRoutes', () => {
   test("lists each route with its own guard: requireMfa, requireFreshMfa's maxAge, once bindBody, and NONE", () => {
@@ -137,11 +120,7 @@ describe('mfaRoutes', () => {
     app.use('/mfa/admin', auth, mfaAdminRouter(mfa, { authorize: () => true }));
     app.use('/mfa', auth, mfaRouter(mfa));
 
-    const expected = [
-      ...ADMIN_ROUTES.map((r) => ({ method: r.method, path: `/mfa/admin${r.path}`, guard: { by: 'mfakit' } })),
-      ...CONTRACT_ROUTES.map((r) => ({ method: r.method, path: r.path === '/' ? '/mfa' : `/mfa${r.path}`, guard: { by: 'mfakit' } })),
-    ];
-    expect(mfaRoutes(app)).toEqual(expected);
+    expect(mfaRoutes(app)).toEqual(mfakitRoutes());
   });
 
   test('static files and 404 handlers are not routes; a mounted sub-application is listed once, as ALL <mount>/*', () => {
@@ -220,34 +199,15 @@ describe('mfaRoutes', () => {
   });
 });
 
-describe('assertEveryRouteGuarded', () => {
-  function appWithOpenRoutes() {
-    const app = express();
-    app.post('/auth/login', ok);
-    app.get('/health', ok);
-    app.head('/health', ok);
-    app.get('/docs/intro', ok);
-    app.get('/api/profile', requireMfa(mfa), ok);
-    app.use('/mfa', mfaRouter(mfa));
-    return app;
-  }
+function appWithOpenRoutes() {
+  const app = express();
+  app.post('/auth/login', ok);
+  app.get('/health', ok);
+  app.head('/health', ok);
+  app.get('/docs/intro', ok);
+  app.get('/api/profile', requireMfa(mfa), ok);
+  app.use('/mfa', mfaRouter(mfa));
+  return app;
+}
 
-  test('throws MfaError unguarded_route naming each unguarded route, and no guarded one', () => {
-    const error = failureOf(() => assertEveryRouteGuarded(appWithOpenRoutes()));
-
-    expect(error?.code).toBe('unguarded_route');
-    const named = error!.message.split('\n').slice(1);
-    expect(named).toEqual(['  POST /auth/login', '  GET /health', '  HEAD /health', '  GET /docs/intro']);
-  });
-
-  test("passes when except names each open route: 'METHOD /path', a path alone (any method), a RegExp", () => {
-    expect(() => assertEveryRouteGuarded(appWithOpenRoutes(), { except: ['POST /auth/login', '/health', /^GET \/docs\//] })).not.toThrow();
-  });
-
-  test('an exception names a route exactly: another method, or a longer path, stays unguarded', () => {
-    const error = failureOf(() => assertEveryRouteGuarded(appWithOpenRoutes(), { except: ['GET /auth/login', '/health', '/docs'] }));
-
-    expect(error?.code).toBe('unguarded_route');
-    expect(error!.message.split('\n').slice(1)).toEqual(['  POST /auth/login', '  GET /docs/intro']);
-  });
-});
+describeAssertEveryRouteGuarded((except) => assertEveryRouteGuarded(appWithOpenRoutes(), { except }));

@@ -6,8 +6,9 @@
  * `except` does not name.
  */
 import Router from '@koa/router';
-import { createMfa, type Mfa, MfaError } from '@mfakit/core';
-import { ADMIN_ROUTES, CONTRACT_ROUTES, formatRoutes, type GuardedRoute } from '@mfakit/core/http';
+import { createMfa, type Mfa } from '@mfakit/core';
+import { formatRoutes } from '@mfakit/core/http';
+import { describeAssertEveryRouteGuarded, guardOf, mfakitRoutes } from '@mfakit/testing';
 import Koa, { type Middleware } from 'koa';
 import request from 'supertest';
 import { assertEveryRouteGuarded, mfaAdminRouter, mfaRouter, mfaRoutes, requireFreshMfa, requireMfa } from '../src';
@@ -16,24 +17,6 @@ const mfa: Mfa = createMfa({ issuer: 'Test', logger: { warn: () => undefined, er
 const ok: Middleware = (ctx) => {
   ctx.body = 'ok';
 };
-
-/** The guard of `METHOD path` in the inventory; fails the test when the route is missing. */
-function guardOf(routes: GuardedRoute[], line: string): GuardedRoute['guard'] {
-  const route = routes.find((r) => `${r.method} ${r.path}` === line);
-  if (!route) throw new Error(`${line} is not listed: ${routes.map((r) => `${r.method} ${r.path}`).join(', ')}`);
-  return route.guard;
-}
-
-/** What `assertEveryRouteGuarded` threw, or null. */
-function failureOf(run: () => void): MfaError | null {
-  try {
-    run();
-    return null;
-  } catch (err) {
-    if (!(err instanceof MfaError)) throw err;
-    return err;
-  }
-}
 
 describe('mfaRoutes', () => {
   test("lists each route with its own guard: requireMfa, requireFreshMfa's maxAge, once bindBody, and NONE", () => {
@@ -145,11 +128,7 @@ describe('mfaRoutes', () => {
     app.use(mfaAdminRouter(mfa, { authorize: () => true }).routes());
     app.use(mfaRouter(mfa).routes());
 
-    const expected = [
-      ...ADMIN_ROUTES.map((r) => ({ method: r.method, path: `/mfa/admin${r.path}`, guard: { by: 'mfakit' } })),
-      ...CONTRACT_ROUTES.map((r) => ({ method: r.method, path: r.path === '/' ? '/mfa' : `/mfa${r.path}`, guard: { by: 'mfakit' } })),
-    ];
-    expect(mfaRoutes(app)).toEqual(expected);
+    expect(mfaRoutes(app)).toEqual(mfakitRoutes());
     expect(mfaRoutes([mfaRouter(mfa, { prefix: '/account/mfa' })])[0]).toEqual({ method: 'GET', path: '/account/mfa', guard: { by: 'mfakit' } });
   });
 
@@ -196,35 +175,17 @@ describe('mfaRoutes', () => {
   });
 });
 
-describe('assertEveryRouteGuarded', () => {
-  function appWithOpenRoutes(): Koa {
-    const app = new Koa();
-    const router = new Router();
-    router.post('/auth/login', ok);
-    router.get('/health', ok);
-    router.head('/health', ok);
-    router.get('/docs/intro', ok);
-    router.get('/api/profile', requireMfa(mfa), ok);
-    app.use(router.routes());
-    app.use(mfaRouter(mfa).routes());
-    return app;
-  }
+function appWithOpenRoutes(): Koa {
+  const app = new Koa();
+  const router = new Router();
+  router.post('/auth/login', ok);
+  router.get('/health', ok);
+  router.head('/health', ok);
+  router.get('/docs/intro', ok);
+  router.get('/api/profile', requireMfa(mfa), ok);
+  app.use(router.routes());
+  app.use(mfaRouter(mfa).routes());
+  return app;
+}
 
-  test('throws MfaError unguarded_route naming each unguarded route, and no guarded one', () => {
-    const error = failureOf(() => assertEveryRouteGuarded(appWithOpenRoutes()));
-
-    expect(error?.code).toBe('unguarded_route');
-    expect(error!.message.split('\n').slice(1)).toEqual(['  POST /auth/login', '  GET /health', '  HEAD /health', '  GET /docs/intro']);
-  });
-
-  test("passes when except names each open route: 'METHOD /path', a path alone (any method), a RegExp", () => {
-    expect(() => assertEveryRouteGuarded(appWithOpenRoutes(), { except: ['POST /auth/login', '/health', /^GET \/docs\//] })).not.toThrow();
-  });
-
-  test('an exception names a route exactly: another method, or a longer path, stays unguarded', () => {
-    const error = failureOf(() => assertEveryRouteGuarded(appWithOpenRoutes(), { except: ['GET /auth/login', '/health', '/docs'] }));
-
-    expect(error?.code).toBe('unguarded_route');
-    expect(error!.message.split('\n').slice(1)).toEqual(['  POST /auth/login', '  GET /docs/intro']);
-  });
-});
+describeAssertEveryRouteGuarded((except) => assertEveryRouteGuarded(appWithOpenRoutes(), { except }));

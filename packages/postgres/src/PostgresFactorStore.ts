@@ -1,5 +1,5 @@
 import { MfaError } from '@mfakit/core';
-import type { Exemption, FactorRecord, FactorStore, ProofContext, RecoveryCodeSet, UserRecord } from '@mfakit/core/store';
+import type { Exemption, FactorRecord, FactorStore, FactorWithCodesStored, ProofContext, RecoveryCodeSet, UserRecord } from '@mfakit/core/store';
 import { exemptionParam, factorOf, type FactorRow, factorParams, INSERT_COLUMNS, INSERT_VALUES, proofParam, userOf, type UserRow } from './lib/rows';
 import { type DatabaseClient, type SqlClient, type SqlDatabase, toDatabase } from './lib/sqlClient';
 import { type TableNames, type TableOptions, tableNames } from './lib/tables';
@@ -192,7 +192,7 @@ export class PostgresFactorStore implements FactorStore {
    * `compareAndSetRecoveryCodes`. Committed together or not at all: an instance killed midway
    * (its connection gone, the transaction rolled back) leaves neither the factor nor the set.
    */
-  async createFactorWithRecoveryCodes(factor: FactorRecord, expectedSalt: string | null, next: RecoveryCodeSet): Promise<{ created: boolean; recoveryCodes: boolean }> {
+  async createFactorWithRecoveryCodes(factor: FactorRecord, expectedSalt: string | null, next: RecoveryCodeSet): Promise<FactorWithCodesStored> {
     return this.db.transaction(async (tx) => {
       if (!(await this.insertFactor(tx, factor))) return { created: false, recoveryCodes: false };
       return { created: true, recoveryCodes: await this.swapRecoveryCodes(tx, factor.userId, expectedSalt, next) };

@@ -14,3 +14,4 @@ export * from './services';
 export * from './decide';
 export * from './adapterSuite';
 export * from './enrollOverHttp';
+export * from './routeInventory';

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createMfaFetch, type MfaFetch, type MfaFetchOptions } from '@mfakit/client';
 import { MemoryStore } from '@mfakit/core';
 import type { StateStore } from '@mfakit/core/store';
 import { FakeClock, SoftAuthenticator, TEST_ENCRYPTION_KEYS, TEST_RECOVERY_CODE_COST, totpCode } from '@mfakit/testing';
@@ -34,10 +35,12 @@ export interface RunningDemo {
   login(username: string): Promise<string>;
   /** Signs in and enrolls a TOTP factor through `/mfa/totp`. */
   enrollTotp(username: string): Promise<Enrolled>;
-  /** Registers a passkey of a new SoftAuthenticator (with a fresh proof: the user has a factor already). */
-  registerPasskey(user: Enrolled): Promise<SoftAuthenticator>;
+  /** Registers a passkey of `key`, by default a new SoftAuthenticator (with a fresh proof: the user has a factor already). */
+  registerPasskey(user: Enrolled, key?: SoftAuthenticator): Promise<SoftAuthenticator>;
   /** The code the user's authenticator app shows after the clock moved to the next 30-second step. */
   nextCode(user: Enrolled): string;
+  /** The client under test for `user`: the demo's `/mfa` as its base, the user's access token on the calls it makes there. */
+  clientOf(user: Enrolled, prompt: MfaFetchOptions['prompt'], extra?: Partial<MfaFetchOptions>): MfaFetch;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,9 @@ async function listen(server: Server): Promise<string> {
   });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
+
+/** What an API request of `user` sends: the access token, and JSON. */
+export const headersOf = (user: Enrolled) => ({ Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/json' });
 
 async function expectJson(res: Response, status: number, what: string): Promise<Record<string, unknown>> {
   const body = (await res.json()) as Record<string, unknown>;
@@ -104,8 +110,7 @@ export async function startDemo(options: { state?: (memory: MemoryStore) => Stat
       const { session, recoveryCodes } = confirmed as { session: { sessionToken: string }; recoveryCodes: string[] };
       return { accessToken, secret, factorId, sessionToken: session.sessionToken, recoveryCodes };
     },
-    async registerPasskey(user) {
-      const key = new SoftAuthenticator({ origin: PASSKEY_ORIGIN });
+    async registerPasskey(user, key = new SoftAuthenticator({ origin: PASSKEY_ORIGIN })) {
       const headers = bearer(user.accessToken, user.sessionToken);
       const options = await expectJson(await post('/mfa/webauthn/registration/options', headers), 200, 'passkey options');
       await expectJson(await post('/mfa/webauthn/registration', headers, { response: key.register(options as never), label: 'Test key' }), 201, 'passkey registration');
@@ -114,6 +119,9 @@ export async function startDemo(options: { state?: (memory: MemoryStore) => Stat
     nextCode(user) {
       clock.advanceSeconds(30);
       return totpCode(user.secret, clock);
+    },
+    clientOf(user, prompt, extra = {}) {
+      return createMfaFetch({ base: `${origin}/mfa`, headers: { Authorization: `Bearer ${user.accessToken}` }, prompt, ...extra });
     },
     async close() {
       await Promise.all(
@@ -128,4 +136,39 @@ export async function startDemo(options: { state?: (memory: MemoryStore) => Stat
     },
   };
   return demo;
+}
+
+/**
+ * The demo of a test file: started before its tests, closed after them, with no error logged in
+ * between. Its fields are there once the tests run.
+ */
+export function useDemo(): RunningDemo {
+  const demo = {} as RunningDemo;
+  beforeAll(async () => {
+    Object.assign(demo, await startDemo());
+  });
+  afterAll(async () => {
+    if (!demo.close) return; // it never started: beforeAll has failed the tests already
+    await demo.close();
+    expect(demo.errors).toEqual([]);
+  });
+  return demo;
+}
+
+/** A user of the demo, signed in and enrolled (`enrollTotp`) before the file's tests, in the order asked. */
+export function useEnrolled(demo: RunningDemo, username: string): Enrolled {
+  const user = {} as Enrolled;
+  beforeAll(async () => {
+    Object.assign(user, await demo.enrollTotp(username));
+  });
+  return user;
+}
+
+/** A passkey of `user`, registered before the file's tests (after the user's enrollment). */
+export function usePasskey(demo: RunningDemo, user: Enrolled): SoftAuthenticator {
+  const key = new SoftAuthenticator({ origin: PASSKEY_ORIGIN });
+  beforeAll(async () => {
+    await demo.registerPasskey(user, key);
+  });
+  return key;
 }

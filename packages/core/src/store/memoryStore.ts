@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../clock';
 import { copyData } from '../lib/copy';
 import { safeEqual } from '../lib/random';
-import type { Exemption, FactorRecord, FactorStore, ProofContext, RecoveryCodeSet, StateStore, UserRecord } from './types';
+import type { Exemption, FactorRecord, FactorStore, FactorWithCodesStored, ProofContext, RecoveryCodeSet, StateStore, UserRecord } from './types';
 
 interface Entry {
   value: string;
@@ -225,7 +225,7 @@ export class MemoryStore implements FactorStore, StateStore {
   }
 
   /** One process holds both: nothing can die between the two steps, and each is atomic. */
-  async createFactorWithRecoveryCodes(factor: FactorRecord, expectedSalt: string | null, next: RecoveryCodeSet): Promise<{ created: boolean; recoveryCodes: boolean }> {
+  async createFactorWithRecoveryCodes(factor: FactorRecord, expectedSalt: string | null, next: RecoveryCodeSet): Promise<FactorWithCodesStored> {
     if (!(await this.createFactor(factor))) return { created: false, recoveryCodes: false };
     return { created: true, recoveryCodes: await this.compareAndSetRecoveryCodes(factor.userId, expectedSalt, next) };
   }

@@ -159,6 +159,14 @@ export interface UserRecord {
   lastProof: ProofContext | null;
 }
 
+/** What `FactorStore.createFactorWithRecoveryCodes` stored. */
+export interface FactorWithCodesStored {
+  /** The factor was stored (what `createFactor` answers: false for a WebAuthn credential id held already). */
+  created: boolean;
+  /** The recovery code set was stored (false when the factor was not, or the set held was not the one expected). */
+  recoveryCodes: boolean;
+}
+
 /**
  * Durable records: factors, encrypted secrets, counters, recovery code hashes, user records.
  *
@@ -216,7 +224,7 @@ export interface FactorStore {
    * dies midway leaves neither. `created` is what `createFactor` answers; `recoveryCodes`, whether
    * `next` was stored (false when the factor was not, or the set held was not the one expected).
    */
-  createFactorWithRecoveryCodes(factor: FactorRecord, expectedSalt: string | null, next: RecoveryCodeSet): Promise<{ created: boolean; recoveryCodes: boolean }>;
+  createFactorWithRecoveryCodes(factor: FactorRecord, expectedSalt: string | null, next: RecoveryCodeSet): Promise<FactorWithCodesStored>;
   /** The user's recovery code set, or null when none was made. */
   getRecoveryCodes(userId: string): Promise<RecoveryCodeSet | null>;
   /** Removes `hash` from the user's set if present; true for exactly one caller. */
