@@ -215,11 +215,7 @@ export async function activateFactor(opts: MfaContext, req: MfaRequest & { user:
  * store rejects it while holding a factor with its id (a racing confirmation stored it first).
  * Any other failure is thrown: the caller answers 503.
  */
-async function storeFactor(
-  opts: MfaContext,
-  factor: FactorRecord,
-  recovery: { expectedSalt: string | null; set: RecoveryCodeSet } | null,
-): Promise<FactorWithCodesStored | null> {
+async function storeFactor(opts: MfaContext, factor: FactorRecord, recovery: { expectedSalt: string | null; set: RecoveryCodeSet } | null): Promise<FactorWithCodesStored | null> {
   try {
     if (recovery) return await opts.factors.createFactorWithRecoveryCodes(factor, recovery.expectedSalt, recovery.set);
     return { created: await opts.factors.createFactor(factor), recoveryCodes: false };
