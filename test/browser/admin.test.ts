@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { MfaEvent } from '@mfakit/core';
 import type { DemoFactory } from '@mfakit/testing';
 import type { Page } from 'playwright-core';
-import { AuthenticatorApp, type BrowserDemo, DEMOS, MovableClock, signIn as signInAs, startBrowserDemo } from './lib/harness';
+import { AuthenticatorApp, type BrowserDemo, DEMOS, MovableClock, shownSecret, signIn as signInAs, startBrowserDemo } from './lib/harness';
 
 jest.setTimeout(60_000);
 
@@ -166,7 +166,7 @@ function adminScenario(name: string, create: DemoFactory): void {
       await page.locator('#admin-hint', { hasText: 'Set up a factor of your own first' }).waitFor();
       await page.getByRole('button', { name: 'Set up authenticator app' }).click();
       await page.locator('#enroll-section').waitFor();
-      adminApp.secret = (await page.locator('#secret').textContent())!.replace(/\s/g, '');
+      adminApp.secret = await shownSecret(page);
       await page.fill('#confirm-code', adminApp.code());
       await page.getByRole('button', { name: 'Confirm' }).click();
       await keepRecoveryCodes();

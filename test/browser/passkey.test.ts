@@ -14,7 +14,7 @@ import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'nod
 import type { MfaEvent } from '@mfakit/core';
 import type { DemoFactory } from '@mfakit/testing';
 import type { CDPSession, Page } from 'playwright-core';
-import { AuthenticatorApp, type BrowserDemo, DEMOS, MovableClock, signIn as signInAs, startBrowserDemo } from './lib/harness';
+import { AuthenticatorApp, type BrowserDemo, DEMOS, MovableClock, shownSecret, signIn as signInAs, startBrowserDemo } from './lib/harness';
 
 jest.setTimeout(60_000);
 
@@ -138,7 +138,7 @@ function passkeyScenario(create: DemoFactory): void {
       await signIn('alice');
       await page.getByRole('button', { name: 'Set up authenticator app' }).click();
       await page.locator('#enroll-section').waitFor();
-      app.secret = (await page.locator('#secret').textContent())!.replace(/\s/g, '');
+      app.secret = await shownSecret(page);
       expect(app.secret).toMatch(/^[A-Z2-7]{16,}$/);
       await page.fill('#confirm-code', freshTotp());
       await page.getByRole('button', { name: 'Confirm' }).click();

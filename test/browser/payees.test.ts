@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { MfaEvent } from '@mfakit/core';
 import { type DemoFactory, wrongCode } from '@mfakit/testing';
 import type { Page, Request } from 'playwright-core';
-import { AuthenticatorApp, type BrowserDemo, DEMOS, MovableClock, signIn, startBrowserDemo } from './lib/harness';
+import { AuthenticatorApp, type BrowserDemo, DEMOS, MovableClock, shownSecret, signIn, startBrowserDemo } from './lib/harness';
 
 jest.setTimeout(60_000);
 
@@ -82,7 +82,7 @@ function payeeScenario(name: string, create: DemoFactory): void {
     test('alice sets up an authenticator app and a passkey; the payee card has none yet', async () => {
       await signIn(page, demo!.origin, 'alice');
       await page.getByRole('button', { name: 'Set up authenticator app' }).click();
-      app.secret = (await page.locator('#secret').textContent())!.replace(/\s/g, '');
+      app.secret = await shownSecret(page);
       await page.fill('#confirm-code', app.code());
       await page.getByRole('button', { name: 'Confirm' }).click();
       await page.getByLabel('I have stored these codes').check();

@@ -157,6 +157,16 @@ export class AuthenticatorApp {
   }
 }
 
+/**
+ * The TOTP secret the page shows once the enrollment has answered (the element is there, empty,
+ * before: reading it at once races the request).
+ */
+export async function shownSecret(page: Page): Promise<string> {
+  const secret = page.locator('#secret', { hasText: /[A-Z2-7]/ });
+  await secret.waitFor();
+  return (await secret.textContent())!.replace(/\s/g, '');
+}
+
 /** Opens the page and signs in as `user` (password `<user>-password`), waiting for the status. */
 export async function signIn(page: Page, origin: string, user: string): Promise<void> {
   await page.goto(`${origin}/`);
