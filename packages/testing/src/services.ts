@@ -45,11 +45,14 @@ export function postgresAnswers(url: string): boolean {
   return spawnSync(process.execPath, ['-e', probe], { env: { ...process.env, PROBE_URL: url }, timeout: 10_000, stdio: 'ignore' }).status === 0;
 }
 
-/** Whether Redis answers PING at `url`, asked the same way from a child process (2 s at most). */
+/**
+ * Whether Redis answers PING at `url`, asked the same way from a child process (10 s at most: on a
+ * busy machine starting Node and loading ioredis alone can take seconds).
+ */
 export function redisAnswers(url: string): boolean {
   const probe = `const { Redis } = require(${JSON.stringify(require.resolve('ioredis'))});
-    const r = new Redis(process.env.PROBE_URL, { lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const r = new Redis(process.env.PROBE_URL, { lazyConnect: true, connectTimeout: 3000, commandTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
     r.on('error', () => {});
     r.ping().then((p) => { r.disconnect(); process.exit(p === 'PONG' ? 0 : 1); }, () => process.exit(1));`;
-  return spawnSync(process.execPath, ['-e', probe], { env: { ...process.env, PROBE_URL: url }, timeout: 2000, stdio: 'ignore' }).status === 0;
+  return spawnSync(process.execPath, ['-e', probe], { env: { ...process.env, PROBE_URL: url }, timeout: 10_000, stdio: 'ignore' }).status === 0;
 }
