@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Measurement, Suite } from './lib/measurement';
 
 /** Each suite's module, loaded only when it runs. */
-const SUITES: Record<string, string> = { 'in-process': './inprocess/suite', http: './http/suite', gateway: './gateway/suite', load: './load/suite' };
+const SUITES: Record<string, string> = { 'in-process': './inprocess/suite', http: './http/suite', gateway: './gateway/suite', load: './load/suite', postgres: './postgres/suite' };
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

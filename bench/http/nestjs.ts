@@ -1,22 +1,24 @@
 import 'reflect-metadata';
 import { MfaGuard, MfaModule, RequireMFA } from '@mfakit/nestjs';
-import { applyDecorators, Controller, Get, type INestApplication, Injectable, Module, Req, UseGuards } from '@nestjs/common';
+import { applyDecorators, type CanActivate, Controller, type ExecutionContext, Get, type INestApplication, Injectable, Module, Req, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { type Fixture, JWT_ALGORITHMS, userOfPayload, type Variant } from './lib/fixture';
+import type { Floor } from './lib/floor';
 
 const STRATEGY = 'bench-jwt';
 
 /**
  * The NestJS server of a variant (platform-express): `jwt` guards the route with
- * `AuthGuard` of a passport-jwt strategy (the baseline); `mfa-*` add `@RequireMFA()` and
- * `MfaGuard` after it, as packages/nestjs/README.md does. Not listening yet.
+ * `AuthGuard` of a passport-jwt strategy (the baseline); `floor-*` add a guard doing the least a
+ * session check does (lib/floor.ts) after it; `mfa-*` add `@RequireMFA()` and `MfaGuard` after it,
+ * as packages/nestjs/README.md does. Not listening yet.
  */
 export async function nestApp(variant: Variant, fixture: Fixture): Promise<INestApplication> {
-  if (variant === 'bare') throw new Error('bare is measured on Express only');
-  const { mfa } = fixture;
+  if (variant === 'bare' || variant === 'jwt-noop') throw new Error(`${variant} is measured on Express only`);
+  const { mfa, floor } = fixture;
 
   // Closes over the key: no constructor injection, which tsx (no decorator metadata) cannot resolve.
   @Injectable()
@@ -36,7 +38,7 @@ export async function nestApp(variant: Variant, fixture: Fixture): Promise<INest
   }
 
   const JwtAuthGuard = AuthGuard(STRATEGY);
-  const Protected = mfa ? applyDecorators(RequireMFA(), UseGuards(JwtAuthGuard, MfaGuard)) : UseGuards(JwtAuthGuard);
+  const Protected = mfa ? applyDecorators(RequireMFA(), UseGuards(JwtAuthGuard, MfaGuard)) : floor ? UseGuards(JwtAuthGuard, floorGuard(floor)) : UseGuards(JwtAuthGuard);
 
   @Controller('api')
   class ProfileController {
@@ -55,4 +57,27 @@ export async function nestApp(variant: Variant, fixture: Fixture): Promise<INest
   class AppModule {}
 
   return NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+}
+
+/** The floor of a session check as a Nest guard: the token's hash looked up, `req.mfa` set; else a 401. */
+function floorGuard(floor: Floor): new () => CanActivate {
+  const pass = (req: Request) => {
+    (req as { mfa?: unknown }).mfa = null;
+    return true;
+  };
+  @Injectable()
+  class FloorGuard implements CanActivate {
+    canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+      const req = context.switchToHttp().getRequest<Request>();
+      const token = req.headers['x-session-token'];
+      const live = floor.check(typeof token === 'string' ? token : undefined, req.user!.id);
+      if (live === true) return pass(req);
+      if (live === false) throw new UnauthorizedException({ code: 'mfa_required' });
+      return live.then((ok) => {
+        if (!ok) throw new UnauthorizedException({ code: 'mfa_required' });
+        return pass(req);
+      });
+    }
+  }
+  return FloorGuard;
 }

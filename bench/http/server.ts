@@ -6,7 +6,8 @@
 // the headers the load generator must send on every request. It stops on SIGTERM or SIGINT, or
 // when its standard input closes (the suite that started it is gone), removing its Redis keys.
 // Commands, one a line on standard input, each answered with one JSON line:
-//   revoke   revokes the user (mfa.admin.revokeUser: every session and factor), {"revoke":true}
+//   revoke   revokes the user (mfa.admin.revokeUser: every session and factor; on a floor variant,
+//            the floor's own revocation), {"revoke":true}
 //   profile  with BENCH_CPU_PROFILE=<file>, starts V8's CPU profiler, {"profile":true}; stopping
 //            writes the profile there: the load alone, without the start-up
 import { createServer, type Server } from 'node:http';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   const commands: Record<string, (() => Promise<unknown>) | undefined> = {
-    revoke: fixture.mfa && (() => fixture.mfa!.admin.revokeUser(BENCH_USER, { by: 'bench' })),
+    revoke: fixture.mfa ? () => fixture.mfa!.admin.revokeUser(BENCH_USER, { by: 'bench' }) : fixture.floor?.revoke,
     profile: profiler?.start,
   };
   createInterface({ input: process.stdin })
@@ -65,6 +66,11 @@ async function listen(framework: Framework, variant: Variant, fixture: Awaited<R
     const app = await nestApp(variant, fixture);
     await app.listen(port, HOST);
     return { server: app.getHttpServer() as Server, close: () => app.close() };
+  }
+  if (framework === 'fastify') {
+    const app = (require('./fastify') as typeof import('./fastify')).fastifyApp(variant, fixture);
+    await app.listen({ port, host: HOST });
+    return { server: app.server, close: () => app.close() };
   }
   const handler =
     framework === 'express' ? (require('./express') as typeof import('./express')).expressApp(variant, fixture) : (require('./koa') as typeof import('./koa')).koaApp(variant, fixture).callback();

@@ -16,8 +16,9 @@ const ROOT = path.resolve(__dirname, '../..');
 
 async function main(): Promise<void> {
   const [name, ...args] = process.argv.slice(2);
-  const task = name === undefined ? undefined : TASKS[name];
-  if (!task) throw new Error(`unknown in-process task ${JSON.stringify(name)}; known: ${Object.keys(TASKS).join(', ')}`);
+  const load = name === undefined ? undefined : TASKS[name];
+  if (!load) throw new Error(`unknown in-process task ${JSON.stringify(name)}; known: ${Object.keys(TASKS).join(', ')}`);
+  const task = load();
   const option = (flag: string) => {
     const at = args.indexOf(flag);
     return at < 0 ? undefined : args.slice(at + 1);

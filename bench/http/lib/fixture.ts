@@ -4,12 +4,17 @@ import { RedisStateStore } from '@mfakit/redis';
 import { totpCode } from '@mfakit/testing';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
+import { type Floor, memoryFloor, redisFloor } from './floor';
 
-/** The servers of the HTTP benchmark: bare Express, the primary authentication alone, and that plus requireMfa on each store. */
-export const VARIANTS = ['bare', 'jwt', 'jwt-noop', 'mfa-memory', 'mfa-redis'] as const;
+/**
+ * The servers of the HTTP benchmark: bare Express, the primary authentication alone (`jwt`, the
+ * baseline), that plus a middleware doing nothing (`jwt-noop`), plus the least a session check
+ * must do (`floor-*`, see lib/floor.ts), and plus requireMfa (`mfa-*`), each on memory and Redis.
+ */
+export const VARIANTS = ['bare', 'jwt', 'jwt-noop', 'floor-memory', 'floor-redis', 'mfa-memory', 'mfa-redis'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
-export const FRAMEWORKS = ['express', 'koa', 'nestjs'] as const;
+export const FRAMEWORKS = ['express', 'koa', 'fastify', 'nestjs'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 /** The route every server answers, the same small JSON on every variant. */
@@ -32,6 +37,8 @@ export interface Fixture {
   headers: Record<string, string>;
   /** The core, on the MFA variants. */
   mfa?: Mfa;
+  /** The floor's check, on the floor variants. */
+  floor?: Floor;
   /** Ends what the fixture opened (the Redis client and its keys). */
   close(): Promise<void>;
 }
@@ -54,8 +61,20 @@ export async function makeFixture(variant: Variant): Promise<Fixture> {
     // The same bytes on the wire as the MFA variants, so only the server's work differs.
     return { key, headers: { ...headers, 'x-session-token': `mfa_${randomBytes(32).toString('base64url')}` }, close: async () => {} };
   }
-  const redis = variant === 'mfa-redis' ? await connectRedis() : null;
+  const redis = variant.endsWith('-redis') ? await connectRedis() : null;
   const prefix = `mfakit-bench:${process.pid}:${randomBytes(4).toString('hex')}:`;
+  if (variant === 'floor-memory' || variant === 'floor-redis') {
+    const { floor, token } = redis ? await redisFloor(redis, prefix, BENCH_USER) : memoryFloor(BENCH_USER);
+    return {
+      key,
+      headers: { ...headers, 'x-session-token': token },
+      floor,
+      close: async () => {
+        await floor.close();
+        await redis?.quit();
+      },
+    };
+  }
   const mfa = createMfa({
     issuer: 'mfakit-bench',
     encryptionKeys: `bench:${randomBytes(32).toString('base64')}`,

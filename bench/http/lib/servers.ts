@@ -114,7 +114,7 @@ export async function preflight(server: RunningServer): Promise<void> {
   const { authorization, 'x-session-token': session, ...rest } = server.headers;
   const expectations: [string, Record<string, string>, number][] = [];
   if (server.variant !== 'bare') expectations.push(['without the access token', { ...rest, 'x-session-token': session! }, 401]);
-  if (server.variant.startsWith('mfa-')) expectations.push(['without the MFA session', { ...rest, authorization: authorization! }, 401]);
+  if (server.variant.startsWith('mfa-') || server.variant.startsWith('floor-')) expectations.push(['without the MFA session', { ...rest, authorization: authorization! }, 401]);
   for (const [what, headers, status] of expectations) {
     const res = await fetch(server.url, { headers });
     await res.arrayBuffer();

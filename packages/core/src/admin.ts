@@ -7,7 +7,7 @@ import { durationMs } from './lib/duration';
 import { liveExemption } from './policy';
 import { revokeSessions } from './session/sessions';
 import { resetThrottle } from './throttle/throttle';
-import type { Exemption, FactorRecord, UserRecord } from './store/types';
+import type { Exemption } from './store/types';
 
 /** One user's line of the report. */
 export interface ReportUser {
@@ -64,52 +64,86 @@ const MAX_REASON_LENGTH = 500;
 const MAX_EXEMPTION_MS = 366 * 24 * 60 * 60 * 1000; // a year at most: exemptions are for special cases, not forever
 
 /**
+ * A user of the report while its sources are read: the application's user (or one made of the id
+ * alone), the factors' views, and of the user record only what the report shows.
+ */
+interface ReportEntry {
+  id: string;
+  user: MfaUser;
+  views: FactorView[];
+  exemption: Exemption | null;
+  lastVerifiedAt: number | null;
+}
+
+const entryOf = (user: MfaUser): ReportEntry => ({ id: user.id, user, views: [], exemption: null, lastVerifiedAt: null });
+
+/**
  * Where every user stands: the application's users (so that users who never came near MFA are
  * counted, with their roles for the policy) joined with every user the stores know of.
+ *
+ * One pass over each source: the application's users, then the factors streamed from
+ * `allFactors` (a page at a time on PostgreSQL), of which only the views are kept, and the user
+ * records from `allUsers`, each found by one Map lookup; the lines sorted by user id once, and the
+ * totals counted as they are made.
  */
 export async function report(opts: MfaContext, users: UserSource = []): Promise<Report> {
-  const known = new Map<string, MfaUser>();
-  for await (const user of users) if (typeof user?.id === 'string' && user.id !== '') known.set(user.id, user);
-  const factors = new Map<string, FactorRecord[]>();
-  for await (const factor of opts.factors.allFactors()) {
-    factors.set(factor.userId, [...(factors.get(factor.userId) ?? []), factor]);
-    if (!known.has(factor.userId)) known.set(factor.userId, { id: factor.userId });
-  }
-  const records = new Map<string, UserRecord>();
+  const entries = new Map<string, ReportEntry>();
+  const entry = (id: string) => {
+    let found = entries.get(id);
+    if (!found) {
+      found = entryOf({ id });
+      entries.set(id, found);
+    }
+    return found;
+  };
+  await forEachUser(users, (user) => {
+    if (typeof user?.id === 'string' && user.id !== '') entries.set(user.id, entryOf(user));
+  });
+  for await (const factor of opts.factors.allFactors()) entry(factor.userId).views.push(viewOf(factor));
+  const now = opts.clock.now();
   for await (const record of opts.factors.allUsers()) {
-    records.set(record.userId, record);
-    if (!known.has(record.userId)) known.set(record.userId, { id: record.userId });
+    const found = entry(record.userId);
+    found.exemption = liveExemption(record.exemption, now);
+    found.lastVerifiedAt = record.lastProof?.at ?? null;
   }
 
-  const now = opts.clock.now();
   const rows: ReportUser[] = [];
-  for (const user of [...known.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const record = records.get(user.id);
-    const exemption = liveExemption(record?.exemption, now);
-    const mine = factors.get(user.id) ?? [];
+  const totals = { users: 0, required: 0, enrolled: 0, exempt: 0, missing: 0 };
+  const sorted = [...entries.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const { id, user, views, exemption, lastVerifiedAt } of sorted) {
     const neverNeeds = await opts.exempt(user);
-    rows.push({
-      userId: user.id,
+    const row: ReportUser = {
+      userId: id,
       required: !neverNeeds && (await opts.policy.isRequired(user)),
-      enrolled: mine.length > 0,
+      enrolled: views.length > 0,
       exempt: neverNeeds || exemption !== null,
       exemption,
-      factors: mine.map(viewOf),
-      lastVerifiedAt: record?.lastProof?.at ?? null,
-    });
+      factors: views,
+      lastVerifiedAt,
+    };
+    rows.push(row);
+    totals.users += 1;
+    if (row.required) totals.required += 1;
+    if (row.enrolled) totals.enrolled += 1;
+    if (row.exempt) totals.exempt += 1;
+    if (row.required && !row.enrolled && !row.exempt) totals.missing += 1;
   }
-  const count = (test: (row: ReportUser) => boolean) => rows.filter(test).length;
-  return {
-    users: rows,
-    totals: {
-      users: rows.length,
-      required: count((r) => r.required),
-      enrolled: count((r) => r.enrolled),
-      exempt: count((r) => r.exempt),
-      missing: count((r) => r.required && !r.enrolled && !r.exempt),
-    },
-  };
+  return { users: rows, totals };
 }
+
+/**
+ * Each user of the source, as `for await` gives them (an async iterable first; a value that is a
+ * promise awaited), without a turn of the event loop per user of an array or another plain iterable.
+ */
+async function forEachUser(users: UserSource, each: (user: MfaUser) => void): Promise<void> {
+  if (typeof (users as Partial<AsyncIterable<MfaUser>>)[Symbol.asyncIterator] === 'function') {
+    for await (const user of users) each(user);
+    return;
+  }
+  for (const user of users as Iterable<MfaUser>) each(isPromiseLike(user) ? await user : user);
+}
+
+const isPromiseLike = (value: unknown): value is PromiseLike<MfaUser> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 /**
  * Revokes everything of a user at once, as for a lost device: every factor and the recovery

@@ -3,7 +3,7 @@ import { describe } from './lib/describe';
 import { denial, type Failure, type Outcome, success } from './outcome';
 import type { MfaContext } from './context';
 import { type MfaRequest, type MfaState, type MfaUser, type Requirement, userIdOf } from './request';
-import { andThen, isThenable, type MaybePromise } from './lib/maybe';
+import { isThenable, type MaybePromise } from './lib/maybe';
 import { liveExemption } from './policy';
 import { SIGN_IN_FIRST, UNAVAILABLE } from './problem';
 import { issuedOf, readSession, type SessionRecord, stateOf } from './session/sessions';
@@ -28,8 +28,13 @@ export function checkRequest(ctx: MfaContext, req: MfaRequest, requirement: Requ
   const userId = userIdOf(req.user);
   if (!userId) return signInFirst();
   const user = req.user!; // userIdOf answered its id, so user.id is that string
-  // A sync hook and a store that answers at once (the memory store) cost no await.
-  return andThen(ctx.exempt(user), (exempt) => (exempt ? success(passed(userId, true)) : checkProof(ctx, req, user, requirement, withoutSession)));
+  // A sync hook and a store that answers at once (the memory store) cost no await, and no closure.
+  const exempt = ctx.exempt(user);
+  return isThenable(exempt) ? exempt.then((settled) => afterExempt(ctx, req, user, requirement, settled)) : afterExempt(ctx, req, user, requirement, exempt);
+}
+
+function afterExempt(ctx: MfaContext, req: MfaRequest, user: MfaUser, requirement: Requirement, exempt: boolean): MaybePromise<Outcome<MfaState>> {
+  return exempt ? success(passed(user.id, true)) : checkProof(ctx, req, user, requirement, withoutSession);
 }
 
 /**
@@ -77,12 +82,16 @@ function checkProof(ctx: MfaContext, req: MfaRequest, user: MfaUser, requirement
   if (req.grant !== undefined) return grantProof(ctx, { ...req, grant: req.grant }, user, requirement);
   if (req.inlineCode !== undefined) return inlineProof(ctx, { ...req, user }, req.inlineCode, requirement);
   if (requirement.once) return noSession(ctx, req, user, requirement);
-  return andThen(readSession(ctx, user.id, req.sessionToken), (stored) => {
-    const session = stored ?? upstreamProof(ctx, user, requirement);
-    if (!session) return noSession(ctx, req, user, requirement);
-    const judged = judge(ctx, session, requirement);
-    return judged.ok && ctx.policy.risk ? weighRisk(ctx, { ...req, user }, judged.value) : judged;
-  });
+  const stored = readSession(ctx, user.id, req.sessionToken);
+  return isThenable(stored) ? stored.then((settled) => judgeSession(ctx, req, user, requirement, noSession, settled)) : judgeSession(ctx, req, user, requirement, noSession, stored);
+}
+
+/** The session read (or an upstream SSO's MFA) judged against the requirement, then weighed by the risk hook. */
+function judgeSession(ctx: MfaContext, req: MfaRequest, user: MfaUser, requirement: Requirement, noSession: NoSession, stored: SessionRecord | null): MaybePromise<Outcome<MfaState>> {
+  const session = stored ?? upstreamProof(ctx, user, requirement);
+  if (!session) return noSession(ctx, req, user, requirement);
+  const judged = judge(ctx, session, requirement);
+  return judged.ok && ctx.policy.risk ? weighRisk(ctx, { ...req, user }, judged.value) : judged;
 }
 
 /** A step-up grant, spent here whatever the outcome, its proof judged against the route's requirement. */

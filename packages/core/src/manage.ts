@@ -8,7 +8,7 @@ import { newRecoveryCodes } from './recovery/recoveryCodes';
 import type { MfaRequest } from './request';
 import { endSession, readSession, revokeSessions } from './session/sessions';
 import { oobSecretContext } from './oob/oob';
-import { isOobFactor, isOtpFactor } from './store/types';
+import { type FactorStore, isOobFactor, isOtpFactor, type SecretSwap } from './store/types';
 import { otpSecretContext } from './totp/otp';
 
 /** Where a user stands: what `GET /mfa` answers. Never a secret. */
@@ -103,26 +103,60 @@ export async function endRequestSession(opts: MfaContext, req: MfaRequest & { us
   opts.emit({ type: 'session.ended', userId: req.user.id, at: opts.clock.now(), ip: req.ip });
 }
 
+/** Secrets re-encrypted per write: one `compareAndSetSecrets` call (one UPDATE on PostgreSQL). */
+const ROTATION_BATCH = 500;
+/** Batches being written at once while the next is read and re-encrypted: the memory used stays a few batches, however many factors there are. */
+const ROTATION_IN_FLIGHT = 2;
+
 /**
  * Re-encrypts every stored secret (OTP secrets, email addresses, phone numbers) under the current
  * (first) key. Safe to run while serving and to run again: each secret is swapped only if nobody
  * changed it meanwhile. Keep the old keys in the ring until it has run and until pending
  * enrollments and sent codes have lapsed (`enrollmentTtl`, `oob.codeTtl`).
+ *
+ * The factors stream from `allFactors`; stale secrets are swapped in batches of ROTATION_BATCH
+ * (`compareAndSetSecrets` where the store has it), at most ROTATION_IN_FLIGHT batches at once.
+ * On a failure (a secret under a key no longer in the ring, a store error), the batches already
+ * sent are waited for, then it throws: what they swapped stays swapped.
  */
 export async function rotateKeys(opts: MfaContext): Promise<{ rotated: number; current: number; total: number; keyId: string }> {
   let rotated = 0;
   let current = 0; // under the current key already
   let total = 0;
-  for await (const factor of opts.factors.allFactors()) {
-    if (!isOtpFactor(factor) && !isOobFactor(factor)) continue;
-    total += 1;
-    if (!opts.keyRing.isStale(factor.secret)) {
-      current += 1;
-      continue;
+  let batch: SecretSwap[] = [];
+  const writing: Promise<number>[] = []; // oldest first
+  const send = async () => {
+    if (writing.length >= ROTATION_IN_FLIGHT) rotated += await writing.shift()!;
+    const write = swapSecrets(opts.factors, batch);
+    write.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
+    writing.push(write);
+    batch = [];
+  };
+  try {
+    for await (const factor of opts.factors.allFactors()) {
+      if (!isOtpFactor(factor) && !isOobFactor(factor)) continue;
+      total += 1;
+      if (!opts.keyRing.isStale(factor.secret)) {
+        current += 1;
+        continue;
+      }
+      const context = (isOobFactor(factor) ? oobSecretContext : otpSecretContext)(factor.userId, factor.id);
+      batch.push({ userId: factor.userId, factorId: factor.id, expected: factor.secret, next: opts.keyRing.encrypt(opts.keyRing.decrypt(factor.secret, context), context) });
+      if (batch.length >= ROTATION_BATCH) await send();
     }
-    const context = (isOobFactor(factor) ? oobSecretContext : otpSecretContext)(factor.userId, factor.id);
-    const next = opts.keyRing.encrypt(opts.keyRing.decrypt(factor.secret, context), context);
-    if (await opts.factors.compareAndSetSecret(factor.userId, factor.id, factor.secret, next)) rotated += 1;
+    if (batch.length > 0) await send();
+    while (writing.length > 0) rotated += await writing.shift()!;
+  } catch (err) {
+    await Promise.allSettled(writing);
+    throw err;
   }
   return { rotated, current, total, keyId: opts.keyRing.currentId }; // the rest changed while this ran: run it again
+}
+
+/** One batch of compare-and-set swaps: in one call where the store can, else one by one. */
+async function swapSecrets(store: FactorStore, swaps: SecretSwap[]): Promise<number> {
+  if (store.compareAndSetSecrets) return store.compareAndSetSecrets(swaps);
+  let swapped = 0;
+  for (const swap of swaps) if (await store.compareAndSetSecret(swap.userId, swap.factorId, swap.expected, swap.next)) swapped += 1;
+  return swapped;
 }

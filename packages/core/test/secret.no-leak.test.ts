@@ -12,8 +12,15 @@ test('no event, log line or problem answer of a whole flow holds a secret, code,
   let down = false;
   const clock = new FakeClock();
   const backing = new MemoryStore({ clock });
+  const refused = () => {
+    throw new Error('connection refused');
+  };
+  const downTable = { get: refused, set: refused, delete: refused, revoke: refused }; // its session table goes down with it
   const state = new Proxy(backing, {
-    get: (target, prop, receiver) => ((prop === 'get' || prop === 'getMany') && down ? () => Promise.reject(new Error('connection refused')) : Reflect.get(target, prop, receiver)),
+    get: (target, prop, receiver) => {
+      if (down && (prop === 'get' || prop === 'getMany')) return () => Promise.reject(new Error('connection refused'));
+      return down && prop === 'sessions' ? downTable : Reflect.get(target, prop, receiver);
+    },
   });
   const h = setup(
     {

@@ -1,7 +1,8 @@
 import { type Duration, type Mfa, MfaError, type MfaState } from '@mfakit/core';
-import { type Decision, guard, markGuard, requirementOf, type RequirementOptions } from '@mfakit/core/http';
+import { type Decision, guardRequest, markGuard, requirementOf, type RequirementOptions } from '@mfakit/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { type GetUser, passportUser, toMfaRequest, writeResult } from './lib/http';
+import { type GetUser, passportUser, writeResult } from './lib/http';
+import { expressReader } from './lib/reader';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -61,12 +62,12 @@ export function requireMfa(mfa: Mfa, options: RequireMfaOptions = {}): RequestHa
   const middleware = function requireMfa(req: Request, res: Response, next: NextFunction) {
     // On the memory store the decision comes at once, and the request goes on without an await.
     // Express 5 hands an error thrown later, in a returned Promise, to the error handlers.
-    return guard(mfa, toMfaRequest(req, getUser), requirement, (decision) => follow(decision, req, res, next));
+    return guardRequest(mfa, expressReader, req, getUser(req) ?? null, requirement, follow, res, next);
   };
   return markGuard(middleware, { by: 'requireMfa', requirement });
 }
 
-/** Writes a denial, or sets `req.mfa` and the decision's headers and calls `next`. */
+/** Writes a denial, or sets `req.mfa` and the decision's headers (none, usually) and calls `next`. */
 function follow(decision: Decision, req: Request, res: Response, next: NextFunction): void {
   if (!decision.allow) {
     writeResult(res, decision.response);

@@ -1,7 +1,8 @@
 import { type Duration, type Mfa, MfaError, type MfaState } from '@mfakit/core';
-import { type Decision, guard, markGuard, type RequirementOptions, requirementOf } from '@mfakit/core/http';
+import { type Decision, guardRequest, markGuard, type RequirementOptions, requirementOf } from '@mfakit/core/http';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerHookHandler } from 'fastify';
-import { type GetUser, requestUser, toMfaRequest, writeResult } from './lib/http';
+import { type GetUser, requestUser, writeResult } from './lib/http';
+import { fastifyReader } from './lib/reader';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,19 +56,19 @@ export function requireMfa(mfa: Mfa, options: RequireMfaOptions = {}): preHandle
   const middleware = function requireMfa(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
     // On the memory store the decision comes at once, and the request goes on at once. A callback
     // hook (Fastify refuses one that also returns a Promise): guard never rejects, it fails closed.
-    void guard(mfa, toMfaRequest(request, getUser), requirement, (decision) => follow(decision, request, reply, done));
+    void guardRequest(mfa, fastifyReader, request, getUser(request) ?? null, requirement, follow, reply, done);
   };
   return markGuard(middleware, { by: 'requireMfa', requirement });
 }
 
-/** Sends a denial (and does not go on), or sets `request.mfa` and the decision's headers and goes on. */
+/** Sends a denial (and does not go on), or sets `request.mfa` and the decision's headers (none, usually) and goes on. */
 function follow(decision: Decision, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   if (!decision.allow) {
     writeResult(reply, decision.response);
     return;
   }
   request.mfa = decision.state;
-  reply.headers(decision.headers);
+  for (const name in decision.headers) reply.header(name, decision.headers[name]);
   done();
 }
 

@@ -1,7 +1,8 @@
 import { type Duration, type Mfa, MfaError, type MfaState } from '@mfakit/core';
-import { type Decision, guard, markGuard, requirementOf, type RequirementOptions } from '@mfakit/core/http';
+import { type Decision, guardRequest, markGuard, requirementOf, type RequirementOptions } from '@mfakit/core/http';
 import type { Context, Middleware, Next } from 'koa';
-import { type GetUser, stateUser, toMfaRequest, writeResult } from './lib/http';
+import { type GetUser, stateUser, writeResult } from './lib/http';
+import { koaReader } from './lib/reader';
 
 declare module 'koa' {
   interface DefaultState {
@@ -59,12 +60,12 @@ export function requireMfa(mfa: Mfa, options: RequireMfaOptions = {}): Middlewar
   const getUser = options.getUser ?? stateUser;
   const middleware = function requireMfa(ctx: Context, next: Next) {
     // On the memory store the decision comes at once, and the request goes on without an await.
-    return guard(mfa, toMfaRequest(ctx, getUser), requirement, (decision) => follow(decision, ctx, next));
+    return guardRequest(mfa, koaReader, ctx, getUser(ctx) ?? null, requirement, follow, next);
   };
   return markGuard(middleware, { by: 'requireMfa', requirement });
 }
 
-/** Writes a denial, or sets `ctx.state.mfa` and the decision's headers and goes on to `next`. */
+/** Writes a denial, or sets `ctx.state.mfa` and the decision's headers (none, usually) and goes on to `next`. */
 function follow(decision: Decision, ctx: Context, next: Next): Promise<void> | void {
   if (!decision.allow) return writeResult(ctx, decision.response);
   ctx.state.mfa = decision.state;

@@ -1,10 +1,10 @@
 // biome-ignore lint/style/useImportType: Mfa is injected through the constructor: NestJS DI needs a runtime import of it (with import type, the decorator metadata names Object)
 import { Mfa, MfaError, type MfaState, type Requirement } from '@mfakit/core';
-import { type Decision, guard } from '@mfakit/core/http';
+import { type Decision, guardRequest, type RequestReader } from '@mfakit/core/http';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { GUARDS_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
-import { type MfaHttpRequest, type MfaHttpResponse, setHeaders, toMfaRequest } from './lib/http';
+import { type MfaHttpRequest, type MfaHttpResponse, setHeaders } from './lib/http';
 import { MfaDenied } from './mfaDenied';
 import { MFA, MFA_MODULE_OPTIONS, type MfaModuleSettings } from './mfaOptions';
 import { MFA_REQUIREMENT } from './requireMfa';
@@ -19,24 +19,45 @@ declare global {
   }
 }
 
-// Requests a guard has let through already: a route guarded both globally and with
-// @UseGuards(MfaGuard) is checked once, so an inline code is not spent twice.
-const passed = new WeakSet<object>();
+// Marks a request a guard has let through already: a route guarded both globally and with
+// @UseGuards(MfaGuard) is checked once, so an inline code is not spent twice. The mark goes on the
+// request's headers object (Node's, one per request), not on the request: on Express every
+// request object has a hidden class of its own, and a property read or written on it costs a
+// microsecond or two, where one on the headers costs next to nothing; nor in a WeakSet, whose
+// every entry costs the garbage collector work. The mark is the request itself: headers copied
+// onto another request mark nothing there.
+const PASSED = Symbol('mfakit.passed');
+type MarkedHeaders = MfaHttpRequest['headers'] & { [PASSED]?: MfaHttpRequest };
+
+/** A request on its way through the guard, with its headers read once. */
+interface Passing {
+  req: MfaHttpRequest;
+  headers: MarkedHeaders;
+}
+
+/** `nestReader` of lib/http.ts for a request on its way through the guard: its headers as read already. */
+const passingReader: RequestReader<Passing> = {
+  headers: (passing) => passing.headers,
+  ip: (passing) => passing.req.ip,
+  method: (passing) => passing.req.method,
+  path: (passing) => passing.req.originalUrl ?? passing.req.url,
+  rawBody: (passing) => passing.req.rawBody,
+};
 
 // A route handler or its controller class, as Nest hands them out and its Reflector reads them.
 // biome-ignore lint/complexity/noBannedTypes: Nest's own type for reflector targets: ExecutionContext.getHandler() returns Function, Reflector takes (Type | Function)[]
 type RouteTarget = Function;
 
-/** A denial is thrown (`MfaDenied`); a pass sets `req.mfa` and the decision's headers. */
-function follow(decision: Decision, req: MfaHttpRequest, res: MfaHttpResponse): true {
+/** A denial is thrown (`MfaDenied`); a pass sets `req.mfa` and the decision's headers (none, usually). */
+function follow(decision: Decision, passing: Passing, res: MfaHttpResponse): true {
   if (!decision.allow) {
     // Set here as well as by MfaDeniedFilter: an application's own catch-all filter may answer
     // the exception instead, and the challenge and Retry-After must reach the client even then.
     setHeaders(res, decision.response.headers);
     throw new MfaDenied(decision.response);
   }
-  passed.add(req);
-  req.mfa = decision.state;
+  passing.headers[PASSED] = passing.req;
+  passing.req.mfa = decision.state;
   setHeaders(res, decision.headers);
   return true;
 }
@@ -103,12 +124,14 @@ export class MfaGuard implements CanActivate {
     if (context.getType() !== 'http') {
       throw new MfaError('invalid_option', `MfaGuard protects HTTP routes; ${context.getClass().name} is a ${context.getType()} handler`);
     }
-    const http = context.switchToHttp();
-    const req = http.getRequest<MfaHttpRequest>();
-    if (passed.has(req)) return true;
+    // The request and the response as switchToHttp() would hand them out, without the three
+    // closures it makes (and assigns onto the context) on every call.
+    const req = context.getArgByIndex<MfaHttpRequest>(0);
+    const headers: MarkedHeaders = req.headers;
+    if (headers[PASSED] === req) return true;
     // On the memory store the decision comes at once, and the guard answers without an await.
-    const res = http.getResponse<MfaHttpResponse>();
-    return guard(this.mfa, toMfaRequest(req, this.settings.getUser), requirement, (decision) => follow(decision, req, res));
+    const passing: Passing = { req, headers };
+    return guardRequest(this.mfa, passingReader, passing, this.settings.getUser(req) ?? null, requirement, follow, context.getArgByIndex<MfaHttpResponse>(1));
   }
 
   /** The route's requirement, or null where the guard lets everything through: read once per route, then remembered. */

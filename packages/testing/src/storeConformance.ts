@@ -339,6 +339,48 @@ export function describeStoreConformance(name: string, makeHarness: () => Promis
         expect(((await h.factors.getFactor(alice, factor.id)) as OtpFactorRecord).secret).toBe('v1:k2:new');
       });
 
+      test('compareAndSetSecrets, where a store has it, swaps each secret of a batch only from its expected ciphertext', async () => {
+        if (!h.factors.compareAndSetSecrets) return; // optional: key rotation then calls compareAndSetSecret per factor
+        const alice = user();
+        const bob = user();
+        const totp = otpFactor(alice, { kind: 'totp' });
+        const phone = oobFactor(alice);
+        const key = webauthnFactor(alice);
+        const changed = otpFactor(bob);
+        for (const factor of [totp, phone, key, changed]) await h.factors.createFactor(factor);
+        expect(await h.factors.compareAndSetSecrets([])).toBe(0);
+        const swapped = await h.factors.compareAndSetSecrets([
+          { userId: alice, factorId: totp.id, expected: totp.secret, next: 'v1:k2:totp' },
+          { userId: alice, factorId: phone.id, expected: phone.secret, next: 'v1:k2:phone' },
+          { userId: alice, factorId: key.id, expected: 'anything', next: 'v1:k2:key' }, // a credential has no secret
+          { userId: bob, factorId: changed.id, expected: 'v1:k0:other', next: 'v1:k2:changed' }, // changed meanwhile
+          { userId: alice, factorId: changed.id, expected: changed.secret, next: 'v1:k2:wrong-user' }, // another user's factor
+          { userId: bob, factorId: 'fac_missing', expected: 'v1:k1:x', next: 'v1:k2:y' },
+        ]);
+        expect(swapped).toBe(2);
+        expect(await h.factors.getFactor(alice, totp.id)).toEqual({ ...totp, secret: 'v1:k2:totp' });
+        expect(await h.factors.getFactor(alice, phone.id)).toEqual({ ...phone, secret: 'v1:k2:phone' });
+        expect(await h.factors.getFactor(alice, key.id)).toEqual(key);
+        expect(await h.factors.getFactor(bob, changed.id)).toEqual(changed);
+      });
+
+      test(`compareAndSetSecrets: of ${RACERS} racing batches expecting one secret, exactly one swaps it`, async () => {
+        if (!h.factors.compareAndSetSecrets) return;
+        const alice = user();
+        const factor = otpFactor(alice);
+        await h.factors.createFactor(factor);
+        const other = otpFactor(alice);
+        await h.factors.createFactor(other);
+        const counts = await race(() =>
+          h.factors.compareAndSetSecrets!([
+            { userId: alice, factorId: factor.id, expected: factor.secret, next: `v1:k2:${randomUUID()}` },
+            { userId: alice, factorId: other.id, expected: other.secret, next: `v1:k2:${randomUUID()}` },
+          ]),
+        );
+        expect(counts.reduce((sum, count) => sum + count, 0)).toBe(2);
+        expect(counts.filter((count) => count > 0)).toHaveLength(1); // both swaps of one batch, none of the others
+      });
+
       test('recovery codes: a new set replaces the old, each hash is consumed once', async () => {
         const alice = user();
         await h.factors.replaceRecoveryCodes(alice, { salt: 's1', hashes: ['h1', 'h2', 'h3'], createdAt: 1 });

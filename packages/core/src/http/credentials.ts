@@ -42,8 +42,8 @@ export type RequestHeaders = Readonly<Record<string, string | string[] | undefin
  * (`X-Session-Token`, or the `mfa_session` cookie), an inline code (`X-MFA-Token`) and the
  * User-Agent (cut to 256 characters) for the record of the last proof. An over-long session token
  * is dropped and an over-long code cut short, here, so that no adapter has to think about them.
- * Every adapter calls it on every protected request: it reads each header once and allocates one
- * object.
+ * It reads each header once. The adapters' `requireMfa` read through {@link readMfaRequest}
+ * instead, which leaves the address unread where the check has no use for it.
  *
  * The cookie is not read on a state-changing request that a cross-site form could send (see
  * {@link SESSION_COOKIE}): the request then has no session token and `cookieRefused` is set, so
@@ -65,26 +65,104 @@ export type RequestHeaders = Readonly<Record<string, string | string[] | undefin
  * const decision = await mfa.check(request);
  */
 export function mfaRequestOf(user: MfaUser | null, headers: RequestHeaders, ip: string | undefined, method?: string, path?: string): MfaRequest {
+  return readMfaRequest(PARTS, { headers, ip, method, path }, user, true);
+}
+
+/** A request's parts as {@link mfaRequestOf} takes them. */
+interface Parts {
+  headers: RequestHeaders;
+  ip: string | undefined;
+  method: string | undefined;
+  path: string | undefined;
+}
+
+const PARTS: RequestReader<Parts> = {
+  headers: (parts) => parts.headers,
+  ip: (parts) => parts.ip,
+  method: (parts) => parts.method,
+  path: (parts) => parts.path,
+};
+
+/**
+ * How an adapter reads its framework's request, for {@link readMfaRequest} and `guardRequest`:
+ * one object per adapter, made once, whose methods are called only for what a request needs.
+ * The headers are always read; the address and the User-Agent only for a proof made on the
+ * request (an inline code, a grant) or for the risk hook; the method only for a grant or the
+ * session cookie; the path and the body only for a grant.
+ *
+ * @typeParam Req - The framework's request (Express's `Request`, Koa's `Context`...).
+ * @example
+ * const expressReader: RequestReader<Request> = {
+ *   headers: (req) => req.headers,
+ *   ip: (req) => req.ip,
+ *   method: (req) => req.method,
+ *   path: (req) => req.originalUrl,
+ *   rawBody: (req) => req.rawBody,
+ * };
+ */
+export interface RequestReader<Req> {
+  /** The request's headers, names in lower case as Node.js gives them. */
+  headers(req: Req): RequestHeaders;
+  /** The client's address as the framework resolves it (trusting proxies as configured). */
+  ip(req: Req): string | undefined;
+  /** The HTTP method (`req.method`). */
+  method(req: Req): string | undefined;
+  /** The request target, path and query as the client sent it (`req.originalUrl`). */
+  path(req: Req): string | undefined;
+  /**
+   * What the framework kept of the body (see {@link withRawBody}), if anything. Without this
+   * method the request is left without `rawBody`, as {@link mfaRequestOf} leaves it.
+   */
+  rawBody?(req: Req): unknown;
+}
+
+/**
+ * {@link mfaRequestOf} for a framework's request through its {@link RequestReader}: the same
+ * request, except that the client's address and User-Agent are read only when `client` is true
+ * or the request carries a proof of its own (`X-MFA-Token`, `X-MFA-Grant`), and the body (see
+ * {@link withRawBody}) is added for a grant. The session check of a protected route reads
+ * neither on its usual path, and an address can cost more than the rest of the request to
+ * resolve (Express's `req.ip` walks `X-Forwarded-For` through `trust proxy`).
+ *
+ * @param reader - The adapter's reader.
+ * @param req - The framework's request.
+ * @param user - The primary user (see `mfaUserOf`), or null.
+ * @param client - Read the address and the User-Agent whatever the request (the risk hook
+ *   weighs them on every check).
+ * @returns One plain object, for `decideRequest` and the other methods of the core.
+ * @example
+ * const request = readMfaRequest(expressReader, req, mfaUserOf(req.user), false);
+ */
+export function readMfaRequest<Req>(reader: RequestReader<Req>, req: Req, user: MfaUser | null, client: boolean): MfaRequest {
+  const headers = reader.headers(req);
   const code = first(headers['x-mfa-token'])?.trim();
   const grant = capped(first(headers['x-mfa-grant']));
-  const userAgent = first(headers['user-agent']);
+  // The same properties in the same order on every request: one shape for the core to read.
   const request: MfaRequest = {
     user,
     sessionToken: capped(first(headers['x-session-token'])) || undefined,
     // An over-long inline code is still a (wrong) code, not a missing one: cut, it fails as such.
     inlineCode: code ? code.slice(0, MAX_CODE_LENGTH) : undefined,
-    userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT_LENGTH) : undefined,
-    ip,
+    userAgent: undefined,
+    ip: undefined,
   };
-  // A grant is judged only where it is sent: every other request skips these assignments.
+  if (client || code || grant) {
+    const userAgent = first(headers['user-agent']);
+    request.userAgent = userAgent ? userAgent.slice(0, MAX_USER_AGENT_LENGTH) : undefined;
+    request.ip = reader.ip(req);
+  }
+  // A grant is judged only where it is sent: every other request skips these reads.
   if (grant) {
     request.grant = grant;
+    const method = reader.method(req);
+    const path = reader.path(req);
     if (method !== undefined && path !== undefined) request.target = { method: method.toUpperCase(), path };
+    if (reader.rawBody) withRawBody(request, reader.rawBody(req), headers);
   }
   if (request.sessionToken === undefined) {
     const fromCookie = capped(cookie(first(headers.cookie), SESSION_COOKIE)) || undefined;
     if (fromCookie !== undefined) {
-      if (cookieAllowed(headers, method)) request.sessionToken = fromCookie;
+      if (cookieAllowed(headers, reader.method(req))) request.sessionToken = fromCookie;
       else request.cookieRefused = true;
     }
   }

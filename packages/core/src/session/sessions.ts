@@ -1,38 +1,22 @@
 import { sessionReadKeys, stateKeys } from '../lib/keys';
 import { andThen, type MaybePromise } from '../lib/maybe';
-import { sha256 } from '../lib/random';
+import { sha256, sha256Bytes } from '../lib/random';
 import type { MfaContext } from '../context';
 import type { MfaState } from '../request';
+import type { SessionTable, StoredSession } from '../store/types';
 
 /** The ports and settings sessions need: a part of the core's context. */
 export type SessionPorts = Pick<MfaContext, 'state' | 'clock' | 'session' | 'randomBytes'>;
 
 /**
- * What the state store keeps of an MFA session, as JSON under the SHA-256 hash of its token; the
- * token itself is never stored. It lives until `expiresAt` or the idle timeout, whichever comes
- * first: losing the state store ends every session, which users answer with a new proof.
+ * What the state store keeps of an MFA session: in its session table when it has one
+ * (`StateStore.sessions`, the memory store), else as JSON under the SHA-256 hash of its
+ * token. The token itself is never stored. It lives until `expiresAt` or the idle timeout,
+ * whichever comes first: losing the state store ends every session, which users answer with a
+ * new proof.
  * @see NIST SP 800-63B 7.1 (session bindings)
  */
-export interface SessionRecord {
-  /** The user the session belongs to; a token presented for another user is no session. */
-  userId: string;
-  /** RFC 8176 method -> time of the last proof with it (ms). */
-  methods: Record<string, number>;
-  /** The factor that made the last proof. */
-  factorId: string;
-  /** Time of the last proof of any factor (ms): what step-up windows are judged against. */
-  authTime: number;
-  /**
-   * When the proof that issued this record began to be checked (ms): a revocation
-   * (`mfa.admin.revokeUser`, removing a factor) voids the sessions created up to then, so a proof that
-   * was under way while a factor went cannot open a session that outlives it.
-   */
-  createdAt: number;
-  /** Absolute end (ms); the idle timeout may end it sooner. */
-  expiresAt: number;
-  /** Last use (ms), kept to a minute's precision to spare the store a write on every request. */
-  seenAt: number;
-}
+export type SessionRecord = StoredSession;
 
 /** A newly issued session: the token goes to the client once and is never readable again. */
 export interface IssuedSession {
@@ -74,10 +58,14 @@ export function issuedOf(token: string, session: SessionRecord): IssuedSession {
 /**
  * Reads a live session of this user by its token, or null; refreshes its idle timer. The session
  * and the user's revocation mark are read in one round trip (same hash tag): a session created
- * before the user's sessions were revoked is void. The record answered is frozen: it may be shared.
+ * before the user's sessions were revoked is void. On a store with a session table, the table
+ * answers both at once. The record answered may be shared (a parsed one is frozen): callers must
+ * not change it.
  */
 export function readSession(opts: SessionPorts, userId: string, token: string | undefined): MaybePromise<SessionRecord | null> {
   if (!token || token.length > MAX_TOKEN_LENGTH || !token.startsWith(TOKEN_PREFIX)) return null;
+  const table = opts.state.sessions;
+  if (table !== undefined) return readTabled(opts, table, userId, token);
   const keys = sessionReadKeys(userId, sha256(token));
   // The memory store answers at once: then so does this, without an await.
   return andThen(opts.state.getMany(keys), (values) => {
@@ -92,6 +80,37 @@ export function readSession(opts: SessionPorts, userId: string, token: string | 
     const touched: SessionRecord = { ...session, seenAt: now };
     return opts.state.set(keys[0], JSON.stringify(touched), ttl(opts, touched, now)).then(() => touched);
   });
+}
+
+/**
+ * `readSession` on a store with a session table: the session by the SHA-256 of its token (the
+ * table judges the revocation marks of its own sessions), at once; noted as used once a minute.
+ */
+function readTabled(opts: SessionPorts, table: SessionTable, userId: string, token: string): SessionRecord | null {
+  const id = tabledId(userId, token);
+  if (id === null) return null;
+  const session = table.get(id, userId);
+  if (session === null) return null;
+  const now = opts.clock.now();
+  if (now >= session.expiresAt || now - session.seenAt >= opts.session.idleTimeoutMs) return null;
+  if (now - session.seenAt < TOUCH_INTERVAL_MS) return session;
+  const touched: SessionRecord = { ...session, seenAt: now };
+  table.set(id, touched, ttl(opts, touched, now));
+  return touched;
+}
+
+const ISSUED_TOKEN_LENGTH = TOKEN_PREFIX.length + Math.ceil((TOKEN_BYTES * 4) / 3); // 47: what issueSession makes
+
+/**
+ * A session's id in a session table: the SHA-256 of its token and its user's id, as 32 bytes
+ * (null for a token of another length than those issued, which names no session). Every issued
+ * token has the same length, so no other token and user make the same text; a user id with a
+ * lone surrogate throws the URIError that the keys of such a user throw (UTF-8 would make it
+ * the same bytes as another's). A token presented for another user names another session.
+ */
+function tabledId(userId: string, token: string): string | null {
+  if (!(userId as string & { isWellFormed(): boolean }).isWellFormed()) encodeURIComponent(userId); // Node 20's String.prototype.isWellFormed, not in the ES2022 types
+  return token.length === ISSUED_TOKEN_LENGTH ? sha256Bytes(token + userId) : null;
 }
 
 // Every check reads a session, and JSON.parse was a fifth of its cost. Records are memoised by
@@ -139,14 +158,20 @@ export async function issueSession(
     seenAt: now,
   };
   const token = TOKEN_PREFIX + opts.randomBytes(TOKEN_BYTES).toString('base64url');
-  await opts.state.set(stateKeys.session(userId, sha256(token)), JSON.stringify(session), ttl(opts, session, now));
+  const table = opts.state.sessions;
+  if (table !== undefined) table.set(tabledId(userId, token)!, session, ttl(opts, session, now));
+  else await opts.state.set(stateKeys.session(userId, sha256(token)), JSON.stringify(session), ttl(opts, session, now));
   return { token, session };
 }
 
 /** Ends one session; a token of another user or an unknown token ends nothing. */
 export async function endSession(opts: SessionPorts, userId: string, token: string | undefined): Promise<void> {
   if (!token || token.length > MAX_TOKEN_LENGTH) return;
-  await opts.state.delete(stateKeys.session(userId, sha256(token)));
+  const table = opts.state.sessions;
+  if (table !== undefined) {
+    const id = tabledId(userId, token);
+    if (id !== null) table.delete(id);
+  } else await opts.state.delete(stateKeys.session(userId, sha256(token)));
 }
 
 /**
@@ -155,9 +180,11 @@ export async function endSession(opts: SessionPorts, userId: string, token: stri
  * caller's own, when it removes a factor). Sessions issued later work.
  */
 export async function revokeSessions(opts: SessionPorts, userId: string, keepToken?: string): Promise<void> {
-  const now = String(opts.clock.now());
-  const mark = keepToken && keepToken.length <= MAX_TOKEN_LENGTH ? `${now} ${stateKeys.session(userId, sha256(keepToken))}` : now;
-  await opts.state.set(stateKeys.revoked(userId), mark, opts.session.lifetimeMs);
+  const now = opts.clock.now();
+  const keep = keepToken && keepToken.length <= MAX_TOKEN_LENGTH ? keepToken : undefined;
+  // A session table keeps its own mark (its sessions are not under keys); the key's mark is for grants, and for sessions elsewhere.
+  opts.state.sessions?.revoke(userId, now, keep && (tabledId(userId, keep) ?? undefined), opts.session.lifetimeMs);
+  await opts.state.set(stateKeys.revoked(userId), keep ? `${now} ${stateKeys.session(userId, sha256(keep))}` : String(now), opts.session.lifetimeMs);
 }
 
 /** Whether a revocation mark (`<ms>` or `<ms> <key of the session kept>`) voids this session (or grant), stored under `key`. */

@@ -1,7 +1,8 @@
 import { type Clock, systemClock } from '../clock';
 import { copyData } from '../lib/copy';
 import { safeEqual } from '../lib/random';
-import type { Exemption, FactorRecord, FactorStore, FactorWithCodesStored, ProofContext, RecoveryCodeSet, StateStore, UserRecord } from './types';
+import { PackedSessionTable } from './sessionTable';
+import type { Exemption, FactorRecord, FactorStore, FactorWithCodesStored, ProofContext, RecoveryCodeSet, SessionTable, StateStore, UserRecord } from './types';
 
 interface Entry {
   value: string;
@@ -47,7 +48,17 @@ export class MemoryStore implements FactorStore, StateStore {
   private readonly credentialIds = new Set<string>();
   private readonly recovery = new Map<string, RecoveryCodeSet>();
   private readonly users = new Map<string, UserRecord>();
+  private readonly table: PackedSessionTable;
   private readonly sweeper: NodeJS.Timeout;
+
+  /**
+   * The MFA sessions, packed in a table made for them (about 115 bytes a session, no object per
+   * session): the core keeps its sessions here rather than as keys. Expired sessions go with the
+   * sweep of expired entries.
+   */
+  get sessions(): SessionTable {
+    return this.table;
+  }
 
   /**
    * Starts an unref'd sweep of expired entries once a minute (it never keeps the process alive).
@@ -56,6 +67,7 @@ export class MemoryStore implements FactorStore, StateStore {
    */
   constructor(options: { clock?: Clock } = {}) {
     this.clock = options.clock ?? systemClock;
+    this.table = new PackedSessionTable(this.clock);
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
@@ -155,6 +167,7 @@ export class MemoryStore implements FactorStore, StateStore {
   private sweep(): void {
     const now = this.clock.now();
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    this.table.sweep(now);
   }
 
   // --- FactorStore

@@ -159,6 +159,18 @@ export interface UserRecord {
   lastProof: ProofContext | null;
 }
 
+/** One swap of `FactorStore.compareAndSetSecrets`: the factor's secret becomes `next` only if it is still `expected`. */
+export interface SecretSwap {
+  /** The user the factor belongs to. */
+  userId: string;
+  /** The OTP or out-of-band factor. */
+  factorId: string;
+  /** The ciphertext the factor must still hold. */
+  expected: string;
+  /** The ciphertext that replaces it. */
+  next: string;
+}
+
 /** What `FactorStore.createFactorWithRecoveryCodes` stored. */
 export interface FactorWithCodesStored {
   /** The factor was stored (what `createFactor` answers: false for a WebAuthn credential id held already). */
@@ -210,6 +222,13 @@ export interface FactorStore {
   setFactorDisabled(userId: string, factorId: string, disabled: boolean): Promise<boolean>;
   /** Replaces an OTP or out-of-band factor's encrypted secret only if it is still `expected` (key rotation). */
   compareAndSetSecret(userId: string, factorId: string, expected: string, next: string): Promise<boolean>;
+  /**
+   * Optional: `compareAndSetSecret` for many factors in one step (one round trip, one commit),
+   * each swap still conditional on its own `expected`: the number of secrets replaced. A factor
+   * listed twice is replaced at most once. Key rotation uses it in batches when a store has it,
+   * and calls `compareAndSetSecret` per factor otherwise.
+   */
+  compareAndSetSecrets?(swaps: readonly SecretSwap[]): Promise<number>;
   /** Replaces the user's recovery codes; the old set is void at once. */
   replaceRecoveryCodes(userId: string, set: RecoveryCodeSet): Promise<void>;
   /**
@@ -290,4 +309,71 @@ export interface StateStore {
    * the replay guard ("accept step T only if T is greater than the last one accepted").
    */
   advance(key: string, value: number, ttlMs: number): Promise<boolean>;
+  /**
+   * A table made for MFA sessions, which a store in the process's memory may offer (the
+   * {@link MemoryStore} does; `@mfakit/redis` does not). When a state store has one, the core keeps
+   * its sessions there, packed, instead of as JSON under `session:` keys; the revocation marks and
+   * everything else stay keys. A wrapper around a store should either forward it along with the
+   * methods or leave it out, in which case the core keeps sessions as keys of the wrapper.
+   */
+  readonly sessions?: SessionTable;
+}
+
+/**
+ * An MFA session as a {@link SessionTable} keeps it: what the core judges a request on. The token
+ * is not in it.
+ * @see NIST SP 800-63B 7.1 (session bindings)
+ */
+export interface StoredSession {
+  /** The user the session belongs to. */
+  userId: string;
+  /** RFC 8176 method -> time of the last proof with it (ms). */
+  methods: Readonly<Record<string, number>>;
+  /** The factor that made the last proof. */
+  factorId: string;
+  /** Time of the last proof of any factor (ms): what step-up windows are judged against. */
+  authTime: number;
+  /**
+   * When the proof that issued this record began to be checked (ms): a revocation
+   * (`mfa.admin.revokeUser`, removing a factor) voids the sessions created up to then, so a proof that
+   * was under way while a factor went cannot open a session that outlives it.
+   */
+  createdAt: number;
+  /** Absolute end (ms); the idle timeout may end it sooner. */
+  expiresAt: number;
+  /** Last use (ms), kept to a minute's precision to spare the store a write on every request. */
+  seenAt: number;
+}
+
+/**
+ * Sessions by id, each with a time to live, in the memory of the process: the optional
+ * {@link StateStore.sessions}. Every method answers at once (no Promise), so a check on a live
+ * session runs without an await, and each is atomic on Node's single thread. The core makes the
+ * id from the session token and the user id, a SHA-256 digest given as its 32 bytes in a string of
+ * 32 characters (`crypto.hash('sha256', data, 'binary')`): the table keeps neither the token nor
+ * the user id, and a token presented for another user names another id. Records are copied in
+ * and out.
+ *
+ * @example
+ * const table = new MemoryStore().sessions;
+ * table.set(id, session, 15 * 60_000);
+ * table.get(id, session.userId); // a copy of `session`, until its time to live is over
+ */
+export interface SessionTable {
+  /** Stores a session under `id` for `ttlMs` milliseconds, replacing any. Throws for an id that is not 32 characters of 0 to 255. */
+  set(id: string, session: StoredSession, ttlMs: number): void;
+  /**
+   * The session under `id`, the id being `userId`'s, or null when it is absent, its time to live
+   * is over, or a revocation of the user's sessions voids it (see `revoke`). The table need not
+   * keep the user id: the record answered carries `userId`.
+   */
+  get(id: string, userId: string): StoredSession | null;
+  /** Removes the session under `id`, leaving nothing of it readable; nothing happens when it is absent. */
+  delete(id: string): void;
+  /**
+   * Voids every session of the user created (`createdAt`) at or before `at` (ms), stored already
+   * or stored later, except the one under `keep` when given, for `ttlMs` milliseconds (as long as
+   * a session can live). A later revocation of the user replaces it.
+   */
+  revoke(userId: string, at: number, keep: string | undefined, ttlMs: number): void;
 }

@@ -1,7 +1,8 @@
 import type { MfaRequest, MfaUser } from '@mfakit/core';
 import type { HttpResult } from '@mfakit/core/http';
-import { mfaRequestOf, mfaUserOf, withRawBody } from '@mfakit/core/http';
+import { mfaUserOf, readMfaRequest } from '@mfakit/core/http';
 import type { Request, Response } from 'express';
+import { expressReader } from './reader';
 
 /**
  * Reads the primary user off a request; return null (or undefined) when there is none, and the
@@ -26,14 +27,10 @@ export type GetUser = (req: Request) => MfaUser | null | undefined;
  */
 export const passportUser: GetUser = (req) => mfaUserOf((req as { user?: unknown }).user);
 
-/** Turns an Express request into the plain request the core decides on. */
+/** Turns an Express request into the plain request the core decides on, every part of it read. */
 export function toMfaRequest(req: Request, getUser: GetUser): MfaRequest {
-  const request = mfaRequestOf(getUser(req) ?? null, req.headers, req.ip, req.method, req.originalUrl);
-  return withRawBody(request, (req as { rawBody?: unknown }).rawBody ?? rawParsed(req.body), req.headers);
+  return readMfaRequest(expressReader, req, getUser(req) ?? null, true);
 }
-
-/** A body that `express.raw()` or `express.text()` left as it came: the raw bytes too. */
-const rawParsed = (body: unknown) => (typeof body === 'string' || Buffer.isBuffer(body) ? body : undefined);
 
 /**
  * Keeps the exact bytes of a JSON body as `req.rawBody`, for a step-up grant bound to the body's

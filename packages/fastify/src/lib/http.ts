@@ -1,6 +1,7 @@
 import type { MfaRequest, MfaUser } from '@mfakit/core';
-import { type HttpResult, mfaRequestOf, mfaUserOf, withRawBody } from '@mfakit/core/http';
+import { type HttpResult, mfaUserOf, readMfaRequest } from '@mfakit/core/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { fastifyReader } from './reader';
 
 /**
  * Reads the primary user off a request; return null when there is none, and the request is
@@ -24,10 +25,9 @@ export type GetUser = (request: FastifyRequest) => MfaUser | null | undefined;
  */
 export const requestUser: GetUser = (request) => mfaUserOf((request as { user?: unknown }).user);
 
-/** Turns a Fastify request into the plain request the core decides on. */
+/** Turns a Fastify request into the plain request the core decides on, every part of it read. */
 export function toMfaRequest(request: FastifyRequest, getUser: GetUser): MfaRequest {
-  const mfaRequest = mfaRequestOf(getUser(request) ?? null, request.headers, request.ip, request.method, request.originalUrl);
-  return withRawBody(mfaRequest, (request as { rawBody?: unknown }).rawBody, request.headers);
+  return readMfaRequest(fastifyReader, request, getUser(request) ?? null, true);
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { MfaRequest, MfaUser } from '@mfakit/core';
 import type { HttpResult } from '@mfakit/core/http';
-import { mfaRequestOf, mfaUserOf, withRawBody } from '@mfakit/core/http';
+import { mfaUserOf, readMfaRequest } from '@mfakit/core/http';
 import type { Context } from 'koa';
+import { koaReader } from './reader';
 
 /**
  * Reads the primary user off a request; return null when there is none, and the request is
@@ -25,10 +26,9 @@ export type GetUser = (ctx: Context) => MfaUser | null | undefined;
  */
 export const stateUser: GetUser = (ctx) => mfaUserOf((ctx.state as { user?: unknown } | undefined)?.user);
 
-/** Turns a Koa context into the plain request the core decides on. */
+/** Turns a Koa context into the plain request the core decides on, every part of it read. */
 export function toMfaRequest(ctx: Context, getUser: GetUser): MfaRequest {
-  const request = mfaRequestOf(getUser(ctx) ?? null, ctx.headers, ctx.ip, ctx.method, ctx.originalUrl);
-  return withRawBody(request, (ctx.request as { rawBody?: unknown }).rawBody, ctx.headers);
+  return readMfaRequest(koaReader, ctx, getUser(ctx) ?? null, true);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MfaRequest, MfaState, MfaUser } from '@mfakit/core';
-import { type HttpResult, mfaRequestOf, mfaUserOf, withRawBody } from '@mfakit/core/http';
+import { type HttpResult, mfaUserOf, type RequestReader, readMfaRequest } from '@mfakit/core/http';
 
 /**
  * The parts of a platform-express request that mfakit reads and writes. Typed structurally, so
@@ -74,16 +74,30 @@ export type GetUser = (req: MfaHttpRequest) => MfaUser | null | undefined;
  */
 export const passportUser: GetUser = (req) => mfaUserOf(req.user);
 
-/** Turns a request into the plain request the core decides on. */
+/**
+ * How `MfaGuard` and `toMfaRequest` read a request: made once, its methods called only for what
+ * a request needs (`req.ip`, which walks `X-Forwarded-For` through Express's `trust proxy`, only
+ * for a proof on the request or a risk hook).
+ */
+export const nestReader: RequestReader<MfaHttpRequest> = {
+  headers: (req) => req.headers,
+  ip: (req) => req.ip,
+  method: (req) => req.method,
+  path: (req) => req.originalUrl ?? req.url,
+  rawBody: (req) => req.rawBody,
+};
+
+/** Turns a request into the plain request the core decides on, every part of it read. */
 export function toMfaRequest(req: MfaHttpRequest, getUser: GetUser): MfaRequest {
-  const request = mfaRequestOf(getUser(req) ?? null, req.headers, req.ip, req.method, req.originalUrl ?? req.url);
-  return withRawBody(request, req.rawBody, req.headers);
+  return readMfaRequest(nestReader, req, getUser(req) ?? null, true);
 }
 
-/** Sets each header on the response, unless it is sent already. */
+/** Sets each header on the response, unless it is sent already; touches nothing when there are none. */
 export function setHeaders(res: MfaHttpResponse, headers: Readonly<Record<string, string>>): void {
-  if (res.headersSent) return;
-  for (const name in headers) res.setHeader(name, headers[name]!);
+  for (const name in headers) {
+    if (res.headersSent) return;
+    res.setHeader(name, headers[name]!);
+  }
 }
 
 /**
