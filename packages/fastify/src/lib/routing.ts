@@ -37,13 +37,17 @@ export function answerNotFound(request: FastifyRequest, reply: FastifyReply): Fa
 
 /**
  * Every path under the prefix that is not a route: {@link answerNotFound}. Fastify's not-found
- * handlers match their prefix by case, whatever `caseSensitive` says, so a route of every method on
- * `/*` answers in the main router (where `/MFA/nope` is `/mfa/nope`); the not-found handler is left
+ * handlers match their prefix by case, whatever `caseSensitive` says, so routes of every method on
+ * `/*` and on the prefix itself answer in the main router (where `/MFA/nope` is `/mfa/nope`); the not-found handler is left
  * for the methods Fastify routes none of (`ACL`, `MKCOL`...), where `/MFA/x` stays Fastify's 404.
  */
-function notFound(app: FastifyInstance): void {
+function notFound(app: FastifyInstance, routes: readonly { method: string; path: string }[]): void {
   app.setNotFoundHandler(answerNotFound);
   app.route({ method: app.supportedMethods, url: '/*', handler: answerNotFound });
+  // The prefix itself, for the methods the table has no route of there (Fastify adds HEAD to a GET route).
+  const taken = new Set(routes.filter((route) => route.path === '/').flatMap((route) => (route.method === 'GET' ? ['GET', 'HEAD'] : [route.method])));
+  const free = app.supportedMethods.filter((method) => !taken.has(method));
+  if (free.length > 0) app.route({ method: free, url: '/', handler: answerNotFound });
 }
 
 /**
@@ -102,7 +106,7 @@ export interface Mount<R> {
 export function mountRoutes<R extends { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }>(app: FastifyInstance, routes: readonly R[], mount: Mount<R>): void {
   requestErrors(app);
   jsonBodies(app, mount.readBody);
-  notFound(app);
+  notFound(app, routes);
   for (const route of routes) {
     app.route({
       method: route.method,

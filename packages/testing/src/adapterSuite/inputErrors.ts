@@ -226,6 +226,7 @@ export function describeInputErrors(makeApp: AdapterAppFactory): void {
       ['GET', '/MFA/VERIFY'],
       ['DELETE', '/Mfa/Nope/'],
       ['PUT', '/mfa'],
+      ['PUT', '/MFA'],
       ['POST', '/mfa'],
       ['OPTIONS', '/mfa'],
       ['GET', '/mfa/totp/x/y/z'],
