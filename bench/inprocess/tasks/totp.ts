@@ -1,14 +1,15 @@
 // totp.verify_with_replay_guard: mfakit's check of a TOTP code (the secret decrypted, otplib's
 // verify, then the used-step guard advanced atomically in the MemoryStore: checkOtp) against
 // otplib's own verify alone with the same parameters, in interleaved rounds. Every code is fresh
-// (a fake clock moves one step per code), so the replay guard accepts each. Target: at most 1.2x.
+// (a fake clock moves one step per code), so the replay guard accepts each. No target: it is paid
+// once per verification, not per request (issue 18).
 // totp.mfa_verify: the whole `mfa.verify` (throttle, the above, a new session, the audit event),
 // for reference; no target.
 import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node';
 import { totpCode, FakeClock } from '@mfakit/testing';
 import { ScureBase32Plugin, verify } from 'otplib';
 import { checkOtp } from '../../../packages/core/src/totp/otp';
-import { compared, median, round } from '../../lib/measurement';
+import { median, round } from '../../lib/measurement';
 import { benchMfa, enrollTotp, type TotpUser } from '../lib/fixtures';
 import { type Task, runFor } from '../lib/task';
 import { type Batch, interleave, medianCost, spread, timeBatch } from '../lib/timing';
@@ -16,7 +17,6 @@ import { contextOf } from '../../../packages/core/src/createMfa';
 
 const crypto = new NodeCryptoPlugin();
 const base32 = new ScureBase32Plugin();
-const TARGET_RATIO = 1.2;
 
 interface Code {
   /** A time inside the code's step (ms). */
@@ -92,15 +92,14 @@ export const totp: Task = {
     const params = 'SHA-1, 6 digits, 30 s, window 1';
     return [
       { name: 'totp.otplib_verify', value: round(base.cpuUs, 2), unit: 'us CPU/verify', note: `otplib verify() alone (node crypto plugin), ${params}` },
-      compared(
-        'totp.verify_with_replay_guard',
-        round(mine.cpuUs, 2),
-        'us CPU/verify',
-        'totp.otplib_verify',
-        ratio,
-        { atMost: TARGET_RATIO },
-        `checkOtp on the MemoryStore: decrypt the secret (AES-256-GCM), otplib verify, advance the used step; median of per-round ratios, ${spread(guard.ratios)} of ${n} fresh codes each`,
-      ),
+      {
+        name: 'totp.verify_with_replay_guard',
+        value: round(mine.cpuUs, 2),
+        unit: 'us CPU/verify',
+        baseline: 'totp.otplib_verify',
+        ratio: round(ratio, 3),
+        note: `checkOtp on the MemoryStore: decrypt the secret (AES-256-GCM), otplib verify, advance the used step; median of per-round ratios, ${spread(guard.ratios)} of ${n} fresh codes each; no target: it is paid once per verification, not per request`,
+      },
       {
         name: 'totp.mfa_verify',
         value: round(medianCost(whole.a).cpuUs, 2),

@@ -12,6 +12,7 @@ import { benchMfa, enrollPasskey, ok, ORIGIN, WEBAUTHN } from '../lib/fixtures';
 import { type Task, runFor } from '../lib/task';
 import { type Batch, interleave, medianCost, spread, timeBatch } from '../lib/timing';
 import { contextOf } from '../../../packages/core/src/createMfa';
+import { stateKeys } from '../../../packages/core/src/lib/keys';
 
 const TARGET_RATIO = 1.1;
 
@@ -37,10 +38,12 @@ async function fixture(): Promise<Fixture> {
   const { user, authenticator, factor } = await enrollPasskey(bench, 'alice');
   const credential = { id: factor.credentialId, publicKey: new Uint8Array(Buffer.from(factor.publicKey, 'base64url')), counter: 0, transports: factor.transports as never };
   const requireUserVerification = contextOf(bench.mfa).webauthn!.userVerification === 'required';
+  const { state } = contextOf(bench.mfa);
   return {
     async mfakitAssertions(n) {
       const assertions: Assertion[] = [];
       for (let i = 0; i < n; i++) {
+        await state.delete(stateKeys.challengeStarts(user.id)); // past the cap of challenges a user may make in five minutes: the verification is measured, not the cap
         const options = ok(await bench.mfa.webauthnAuthenticationOptions({ user }));
         assertions.push({ response: authenticator.authenticate(options), challenge: options.challenge });
       }
