@@ -48,10 +48,10 @@ export function answeredByMfakit(method: string, target: string, status: number)
 /** Every method Node's parser reads, but CONNECT (a tunnel, not a request), and a few it refuses. */
 const FUZZ_METHODS = [...METHODS.filter((method) => method !== 'CONNECT'), 'get', 'FOO', 'GET\u0000'];
 
-// express-rate-limit's advice, once per limiter, when a request carries X-Forwarded-For and the
-// app does not trust a proxy (then every user behind a real proxy would share one address): a
-// configuration warning with its stack, printed by design, not a failure of mfakit's.
-const PROXY_ADVICE = /ERR_ERL_UNEXPECTED_X_FORWARDED_FOR/;
+// express-rate-limit's configuration advice, each once per limiter, when a request carries
+// X-Forwarded-For or Forwarded and the app trusts no proxy (then every user behind a real proxy
+// would share one address): a warning with its stack, printed by design, not a failure of mfakit's.
+const PROXY_ADVICE = /express-rate-limit\.github\.io\/ERR_ERL_(?:UNEXPECTED_X_FORWARDED_FOR|FORWARDED_HEADER)\//;
 const STACK = /\n\s+at \S|\bat (?:async )?\S+ \((?:\/|node:)|node:internal|\.[cm]?[jt]s:\d+:\d+/;
 
 /**
