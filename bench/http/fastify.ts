@@ -1,14 +1,11 @@
 import { mfaServerOptions, requireMfa } from '@mfakit/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type onRequestHookHandler, type preHandlerHookHandler } from 'fastify';
-import jwt from 'jsonwebtoken';
-import { type Fixture, JWT_ALGORITHMS, ROUTE, userOfPayload, type Variant } from './lib/fixture';
+import { bearerUser, type Fixture, ROUTE, type Variant } from './lib/fixture';
 import type { Floor } from './lib/floor';
 
 /** Where the primary authentication leaves the user, as @fastify/jwt does (not declared here: the adapter's tests declare it their way). */
 type Authenticated = { user: { id: string } | null };
 const userOf = (request: object) => (request as Authenticated).user!;
-
-const BEARER = /^Bearer ([A-Za-z0-9._-]{1,4096})$/;
 
 /**
  * The Fastify server of a variant, with `mfaServerOptions` as packages/fastify/README.md
@@ -30,15 +27,7 @@ export function fastifyApp(variant: Variant, fixture: Fixture): FastifyInstance 
 /** The primary authentication on Fastify: jsonwebtoken's verify with the key as a KeyObject; `request.user`. */
 function jwtAuth(fixture: Fixture): onRequestHookHandler {
   return function jwtAuth(request, reply, done) {
-    const match = BEARER.exec(request.headers.authorization ?? '');
-    let user: { id: string } | null = null;
-    if (match) {
-      try {
-        user = userOfPayload(jwt.verify(match[1]!, fixture.key, { algorithms: JWT_ALGORITHMS }));
-      } catch {
-        user = null;
-      }
-    }
+    const user = bearerUser(request.headers.authorization, fixture);
     if (!user) {
       reply.code(401).header('WWW-Authenticate', 'Bearer').send({ code: 'authentication_required' });
       return;

@@ -1,11 +1,8 @@
 import Router from '@koa/router';
 import { requireMfa } from '@mfakit/koa';
-import jwt from 'jsonwebtoken';
 import Koa, { type Context, type Middleware } from 'koa';
-import { type Fixture, JWT_ALGORITHMS, ROUTE, userOfPayload, type Variant } from './lib/fixture';
+import { bearerUser, type Fixture, ROUTE, type Variant } from './lib/fixture';
 import type { Floor } from './lib/floor';
-
-const BEARER = /^Bearer ([A-Za-z0-9._-]{1,4096})$/;
 
 /**
  * The Koa server of a variant: `jwt` verifies the token (the baseline); `floor-*` put the least a
@@ -50,15 +47,7 @@ function floorCheck(floor: Floor): Middleware {
 /** The primary authentication on Koa: jsonwebtoken's verify with the key as a KeyObject; `ctx.state.user`. */
 function jwtAuth(fixture: Fixture): Middleware {
   return async function jwtAuth(ctx, next) {
-    const match = BEARER.exec(ctx.get('authorization'));
-    let user: { id: string } | null = null;
-    if (match) {
-      try {
-        user = userOfPayload(jwt.verify(match[1]!, fixture.key, { algorithms: JWT_ALGORITHMS }));
-      } catch {
-        user = null;
-      }
-    }
+    const user = bearerUser(ctx.get('authorization'), fixture);
     if (!user) {
       ctx.status = 401;
       ctx.set('WWW-Authenticate', 'Bearer');

@@ -48,6 +48,19 @@ export function userOfPayload(payload: string | jwt.JwtPayload): { id: string } 
   return typeof payload === 'object' && typeof payload.sub === 'string' ? { id: payload.sub } : null;
 }
 
+const BEARER = /^Bearer ([A-Za-z0-9._-]{1,4096})$/;
+
+/** The user of an `Authorization: Bearer <JWT>` signed with the fixture's key (jsonwebtoken's verify), or null: the Koa and Fastify servers' primary authentication. */
+export function bearerUser(authorization: string | undefined, fixture: Fixture): { id: string } | null {
+  const match = BEARER.exec(authorization ?? '');
+  if (!match) return null;
+  try {
+    return userOfPayload(jwt.verify(match[1]!, fixture.key, { algorithms: JWT_ALGORITHMS }));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Builds the key, an access token, and for the MFA variants a core whose user enrolled a TOTP
  * factor (confirmed with the code an authenticator would show now), so that the session the
