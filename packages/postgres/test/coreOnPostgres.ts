@@ -5,12 +5,14 @@ import { PostgresFactorStore } from '@mfakit/postgres';
 import { FakeClock, TEST_RECOVERY_CODE_COST } from '@mfakit/testing';
 
 export { holdCreates } from '@mfakit/testing';
-import type { TestDatabase } from './helpers';
+import type { Outcome } from '@mfakit/core';
+import type { DatabaseTarget, TestDatabase } from './helpers';
 
 export const ORIGIN = 'http://localhost:3000';
 export const WEBAUTHN = { rpID: 'localhost', rpName: 'Acme', origins: [ORIGIN] };
 
 export interface CoreOnPostgres {
+  db: TestDatabase;
   mfa: Mfa;
   factors: PostgresFactorStore;
   clock: FakeClock;
@@ -31,5 +33,24 @@ export async function coreOn(db: TestDatabase): Promise<CoreOnPostgres> {
     recoveryCodeCost: TEST_RECOVERY_CODE_COST,
     webauthn: WEBAUTHN,
   });
-  return { mfa, factors, clock, close: () => state.close() };
+  return { db, mfa, factors, clock, close: () => state.close() };
+}
+
+/** The core over the target's database for the tests of a describe block: opened before them, closed after. */
+export function useCoreOn(target: DatabaseTarget): CoreOnPostgres {
+  const core = {} as CoreOnPostgres;
+  beforeAll(async () => {
+    Object.assign(core, await coreOn(await target.open()));
+  });
+  afterAll(async () => {
+    core.close?.();
+    await core.db?.close();
+  });
+  return core;
+}
+
+/** The value of a successful outcome; fails the test with the problem's code otherwise. */
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if (!outcome.ok) throw new Error(`expected success, got ${outcome.problem.code}`);
+  return outcome.value;
 }

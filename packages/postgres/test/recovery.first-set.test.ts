@@ -2,25 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Confirmed, Outcome } from '@mfakit/core';
 import { SoftAuthenticator, totpCode } from '@mfakit/testing';
-import { type CoreOnPostgres, coreOn, holdCreates, ORIGIN } from './coreOnPostgres';
-import { type DatabaseTarget, describeOnTargets, type TestDatabase } from './helpers';
-
-function unwrap<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) throw new Error(`expected success, got ${outcome.problem.code}`);
-  return outcome.value;
-}
+import { holdCreates, ORIGIN, unwrap, useCoreOn } from './coreOnPostgres';
+import { type DatabaseTarget, describeOnTargets } from './helpers';
 
 describeOnTargets('one first set of recovery codes', (target: DatabaseTarget) => {
-  let db: TestDatabase;
-  let core: CoreOnPostgres;
-  beforeAll(async () => {
-    db = await target.open();
-    core = await coreOn(db);
-  });
-  afterAll(async () => {
-    core?.close();
-    await db?.close();
-  });
+  const core = useCoreOn(target);
 
   async function pendingTotp(userId: string): Promise<() => Promise<Outcome<Confirmed>>> {
     const user = { id: userId };

@@ -2,27 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Outcome } from '@mfakit/core';
 import { SoftAuthenticator } from '@mfakit/testing';
-import { type CoreOnPostgres, coreOn, holdCreates, ORIGIN } from './coreOnPostgres';
-import { type DatabaseTarget, describeOnTargets, type TestDatabase } from './helpers';
+import { holdCreates, ORIGIN, unwrap, useCoreOn } from './coreOnPostgres';
+import { type DatabaseTarget, describeOnTargets } from './helpers';
 
 const codeOf = (outcome: Outcome<unknown>) => (outcome.ok ? 'ok' : outcome.problem.code);
 
-function unwrap<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) throw new Error(`expected success, got ${outcome.problem.code}`);
-  return outcome.value;
-}
-
 describeOnTargets('one WebAuthn credential id, one factor', (target: DatabaseTarget) => {
-  let db: TestDatabase;
-  let core: CoreOnPostgres;
-  beforeAll(async () => {
-    db = await target.open();
-    core = await coreOn(db);
-  });
-  afterAll(async () => {
-    core?.close();
-    await db?.close();
-  });
+  const core = useCoreOn(target);
 
   /** Registration responses of one credential, for each user in turn (each with options of its own), made before any is sent. */
   async function responsesOfOneCredential(userIds: string[]) {
@@ -36,7 +22,7 @@ describeOnTargets('one WebAuthn credential id, one factor', (target: DatabaseTar
   }
 
   async function rowsOf(credentialId: string): Promise<{ user_id: string }[]> {
-    const { rows } = await db.client.query(`SELECT user_id FROM "${db.schema}"."mfakit_factors" WHERE data->>'credentialId' = $1`, [credentialId]);
+    const { rows } = await core.db.client.query(`SELECT user_id FROM "${core.db.schema}"."mfakit_factors" WHERE data->>'credentialId' = $1`, [credentialId]);
     return rows as { user_id: string }[];
   }
 
