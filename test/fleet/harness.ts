@@ -282,3 +282,24 @@ export interface Answer {
   body: Record<string, unknown>;
   headers: Headers;
 }
+
+/** One Express demo on a Redis and a database of its own, for the tests of a describe block: started before them, stopped after. */
+export interface OwnFleet {
+  redis: OwnRedis;
+  database: OwnDatabase;
+  demo: DemoInstance;
+}
+
+/** Starts an {@link OwnFleet} before the block's tests and stops it after; read its fields inside tests. */
+export function useOwnFleet(): OwnFleet {
+  const fleet = {} as OwnFleet;
+  beforeAll(async () => {
+    [fleet.redis, fleet.database] = await Promise.all([OwnRedis.start(), OwnDatabase.create()]);
+    fleet.demo = await DemoInstance.start('express', fleetEnv(fleet.redis, fleet.database));
+  }, 90_000);
+  afterAll(async () => {
+    await fleet.demo?.stop();
+    await Promise.all([fleet.redis?.close(), fleet.database?.drop()]);
+  }, 30_000);
+  return fleet;
+}

@@ -7,30 +7,18 @@
  */
 import { systemClock } from '@mfakit/core';
 import { totpCode, wrongCode } from '@mfakit/testing';
-import { type Answer, DemoInstance, fleetEnv, OwnDatabase, OwnRedis, withFleetServices } from './harness';
+import { type Answer, useOwnFleet, withFleetServices } from './harness';
 
 withFleetServices(() => {
-  let redis: OwnRedis;
-  let database: OwnDatabase;
-  let demo: DemoInstance;
-
-  beforeAll(async () => {
-    [redis, database] = await Promise.all([OwnRedis.start(), OwnDatabase.create()]);
-    demo = await DemoInstance.start('express', fleetEnv(redis, database));
-  }, 90_000);
-
-  afterAll(async () => {
-    await demo?.stop();
-    await Promise.all([redis?.close(), database?.drop()]);
-  }, 30_000);
+  const fleet = useOwnFleet();
 
   /** What PostgreSQL holds, row for row (the last proof of each user aside: proving again writes it). */
   const durable = () =>
     Promise.all([
-      database.query('SELECT * FROM mfakit_factors ORDER BY user_id, id'),
-      database.query('SELECT * FROM mfakit_recovery_sets ORDER BY user_id'),
-      database.query('SELECT * FROM mfakit_recovery_codes ORDER BY user_id, position'),
-      database.query('SELECT user_id, exemption FROM mfakit_users ORDER BY user_id'),
+      fleet.database.query('SELECT * FROM mfakit_factors ORDER BY user_id, id'),
+      fleet.database.query('SELECT * FROM mfakit_recovery_sets ORDER BY user_id'),
+      fleet.database.query('SELECT * FROM mfakit_recovery_codes ORDER BY user_id, position'),
+      fleet.database.query('SELECT user_id, exemption FROM mfakit_users ORDER BY user_id'),
     ]);
 
   /** Polls until Redis answers the instance again (ioredis reconnects by itself); 503 until then. */
@@ -46,41 +34,41 @@ withFleetServices(() => {
 
   test('Redis restarted empty: sessions, pending enrollments and locks are gone, PostgreSQL is untouched', async () => {
     // Alice is signed in with a session; Bob locked himself out; Carol has an enrollment pending.
-    const alice = { token: await demo.login('alice') };
-    const aliceEnrolled = await demo.enrollTotp(alice.token);
-    expect((await demo.send('GET', '/api/profile', { token: alice.token, session: aliceEnrolled.session })).status).toBe(200);
+    const alice = { token: await fleet.demo.login('alice') };
+    const aliceEnrolled = await fleet.demo.enrollTotp(alice.token);
+    expect((await fleet.demo.send('GET', '/api/profile', { token: alice.token, session: aliceEnrolled.session })).status).toBe(200);
 
-    const bobToken = await demo.login('bob');
-    const bob = await demo.enrollTotp(bobToken);
+    const bobToken = await fleet.demo.login('bob');
+    const bob = await fleet.demo.enrollTotp(bobToken);
     const failures: unknown[] = [];
-    for (let attempt = 0; attempt < 3; attempt++) failures.push((await demo.send('POST', '/mfa/verify', { token: bobToken, body: { code: wrongCode(bob.secret, systemClock) } })).body.code);
+    for (let attempt = 0; attempt < 3; attempt++) failures.push((await fleet.demo.send('POST', '/mfa/verify', { token: bobToken, body: { code: wrongCode(bob.secret, systemClock) } })).body.code);
     expect(failures).toEqual(['mfa_invalid_code', 'mfa_invalid_code', 'mfa_locked']);
 
-    const carolToken = await demo.login('carol');
-    const pending = (await demo.send('POST', '/mfa/totp', { token: carolToken })).body as { factorId: string; secret: string };
+    const carolToken = await fleet.demo.login('carol');
+    const pending = (await fleet.demo.send('POST', '/mfa/totp', { token: carolToken })).body as { factorId: string; secret: string };
 
     const before = await durable();
-    await redis.restartEmpty();
+    await fleet.redis.restartEmpty();
 
-    const profile = await servesAgain(() => demo.send('GET', '/api/profile', { token: alice.token, session: aliceEnrolled.session }));
+    const profile = await servesAgain(() => fleet.demo.send('GET', '/api/profile', { token: alice.token, session: aliceEnrolled.session }));
     expect(profile.status).toBe(401);
     expect(profile.body.code).toBe('mfa_required'); // the session is gone with the data, never let through
     expect(await durable()).toEqual(before);
-    const status = await demo.send('GET', '/mfa', { token: alice.token });
+    const status = await fleet.demo.send('GET', '/mfa', { token: alice.token });
     expect(status.body).toMatchObject({ enrolled: true, factors: [expect.objectContaining({ id: aliceEnrolled.factorId })], recoveryCodesRemaining: 10 });
 
     // Alice proves again with her app: her factor is all she needs, and the new session works.
-    const verified = await demo.send('POST', '/mfa/verify', { token: alice.token, body: { code: totpCode(aliceEnrolled.secret, systemClock, { offsetSteps: 1 }) } });
+    const verified = await fleet.demo.send('POST', '/mfa/verify', { token: alice.token, body: { code: totpCode(aliceEnrolled.secret, systemClock, { offsetSteps: 1 }) } });
     expect(verified.status).toBe(200);
-    expect((await demo.send('GET', '/api/profile', { token: alice.token, session: verified.body.sessionToken as string })).status).toBe(200);
+    expect((await fleet.demo.send('GET', '/api/profile', { token: alice.token, session: verified.body.sessionToken as string })).status).toBe(200);
 
     // Bob's lock was state, and went with it: a right code works at once (documented, not prevented).
-    expect((await demo.send('POST', '/mfa/verify', { token: bobToken, body: { code: totpCode(bob.secret, systemClock, { offsetSteps: 1 }) } })).status).toBe(200);
+    expect((await fleet.demo.send('POST', '/mfa/verify', { token: bobToken, body: { code: totpCode(bob.secret, systemClock, { offsetSteps: 1 }) } })).status).toBe(200);
 
     // Carol's pending enrollment went too: she starts again.
-    const confirmed = await demo.send('POST', `/mfa/totp/${pending.factorId}/confirm`, { token: carolToken, body: { code: totpCode(pending.secret, systemClock) } });
+    const confirmed = await fleet.demo.send('POST', `/mfa/totp/${pending.factorId}/confirm`, { token: carolToken, body: { code: totpCode(pending.secret, systemClock) } });
     expect(confirmed.status).toBe(404);
     expect(confirmed.body.code).toBe('enrollment_not_found');
-    expect(demo.running).toBe(true);
+    expect(fleet.demo.running).toBe(true);
   }, 60_000);
 });

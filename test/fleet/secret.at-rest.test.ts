@@ -6,26 +6,14 @@
  */
 import { normalizeRecoveryCode } from '@mfakit/core';
 import { plaintextForms } from '@mfakit/testing';
-import { DemoInstance, fleetEnv, OwnDatabase, OwnRedis, withFleetServices } from './harness';
+import { useOwnFleet, withFleetServices } from './harness';
 
 withFleetServices(() => {
-  let redis: OwnRedis;
-  let database: OwnDatabase;
-  let demo: DemoInstance;
-
-  beforeAll(async () => {
-    [redis, database] = await Promise.all([OwnRedis.start(), OwnDatabase.create()]);
-    demo = await DemoInstance.start('express', fleetEnv(redis, database));
-  }, 90_000);
-
-  afterAll(async () => {
-    await demo?.stop();
-    await Promise.all([redis?.close(), database?.drop()]);
-  }, 30_000);
+  const fleet = useOwnFleet();
 
   /** Every key of the Redis server with its value, whatever its type. */
   async function redisDump(): Promise<string> {
-    const client = redis.client();
+    const client = fleet.redis.client();
     try {
       const entries: string[] = [];
       for (const key of await client.keys('*')) {
@@ -41,16 +29,16 @@ withFleetServices(() => {
 
   /** Every row of every table of the database's public schema. */
   async function postgresDump(): Promise<string> {
-    const tables = await database.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
-    const rows = await Promise.all(tables.map(({ tablename }) => database.query(`SELECT * FROM "${tablename}"`)));
+    const tables = await fleet.database.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
+    const rows = await Promise.all(tables.map(({ tablename }) => fleet.database.query(`SELECT * FROM "${tablename}"`)));
     return JSON.stringify(rows);
   }
 
   test('Redis and PostgreSQL hold no TOTP secret and no recovery code in plaintext', async () => {
-    const aliceToken = await demo.login('alice');
-    const alice = await demo.enrollTotp(aliceToken);
-    const bobToken = await demo.login('bob');
-    const pending = await demo.send('POST', '/mfa/totp', { token: bobToken });
+    const aliceToken = await fleet.demo.login('alice');
+    const alice = await fleet.demo.enrollTotp(aliceToken);
+    const bobToken = await fleet.demo.login('bob');
+    const pending = await fleet.demo.send('POST', '/mfa/totp', { token: bobToken });
     expect(pending.status).toBe(201);
     const pendingSecret = pending.body.secret as string;
 
@@ -63,7 +51,7 @@ withFleetServices(() => {
     expect(inRedis).toMatch(/v1:k1:/);
     expect(alice.recoveryCodes).toHaveLength(10);
 
-    const everything = `${inRedis}\n${inPostgres}\n${demo.output}`;
+    const everything = `${inRedis}\n${inPostgres}\n${fleet.demo.output}`;
     for (const secret of [alice.secret, pendingSecret]) {
       for (const form of plaintextForms(secret)) expect(everything).not.toContain(form);
     }
