@@ -1,12 +1,15 @@
-// The gateway against a real proxy, in one run, in front of the same tiny upstream: the upstream
-// called directly (the baseline), nginx reverse-proxying it without authentication (the floor a
-// real proxy sets), the gateway's standalone mode on an `mfa` rule (a valid token and a live MFA
-// session) and on a `bypass` rule, and nginx with auth_request to the gateway. Each runs in its own
-// processes on loopback (upstream.ts, gateway.ts, nginx from a temporary prefix), autocannon
-// drives them in turn round by round, and each comparison is the median of per-round ratios, of
-// requests per second and of the CPU time per request of the processes in front of the upstream
-// (/proc). With BENCH_GATEWAY_PROFILE=<folder>, an extra pass profiles the gateway under the
-// standalone `mfa` load and the note says where its CPU went.
+// The gateway against a real proxy and against the floor of a Node gateway, in one run, in front
+// of the same tiny upstream: the upstream called directly (the baseline), nginx reverse-proxying
+// it without authentication (the floor a real proxy sets), the floor process (floor.ts: the least
+// an MFA gateway in Node does, standalone and behind nginx's auth_request), the gateway's
+// standalone mode on an `mfa` rule (a valid token and a live MFA session) and on a `bypass` rule,
+// and nginx with auth_request to the gateway. Each runs in its own processes on loopback
+// (upstream.ts, floor.ts, gateway.ts, nginx from a temporary prefix), autocannon drives them in
+// turn round by round, and each comparison is the median of per-round values: requests per second
+// and the CPU time per request of the processes in front of the upstream (/proc). The headline
+// rows (lib/report.ts `headlineRows`) hold the issue's targets, judged beside the floor measured in
+// the same rounds. With BENCH_GATEWAY_PROFILE=<folder>, an extra pass profiles the gateway under
+// the standalone `mfa` load and the note says where its CPU went.
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +21,7 @@ import { BENCH_USER, BYPASS_PATH, gatewayYaml, MFA_PATH } from './lib/config';
 import { type LoadOptions, load, type Sample, type Target } from './lib/load';
 import { type RunningNginx, startNginx } from './lib/nginx';
 import { describeProfile } from './lib/profile';
-import { describeRound, measurementsOf, VARIANTS, type Variant } from './lib/report';
+import { describeRound, headlineRows, measurementsOf, VARIANTS, type Variant } from './lib/report';
 import { openSession } from './lib/session';
 
 const CONNECTIONS = Number(process.env.BENCH_GATEWAY_CONNECTIONS ?? 10); // autocannon's default, as bench/http
@@ -37,8 +40,8 @@ type UpstreamReady = { ready: boolean; port: number };
 type GatewayReady = { ready: boolean; port: number; token: string };
 
 const suite = (async ({ quick, log }) => {
-  // By request count: a cold gateway spends up to five times the CPU per request, and the three
-  // variants through it share its warm-up.
+  // By request count: a cold gateway spends up to five times the CPU per request, and the
+  // variants through it (and through the floor) share its warm-up.
   const settings: Settings = quick ? { rounds: 3, duration: 0.5, warmup: { amount: 3000 } } : { rounds: 20, duration: 0.5, warmup: { amount: 10_000 } };
   const profileDir = process.env.BENCH_GATEWAY_PROFILE;
   // Everything started, stopped in reverse order in `finally`, or on Ctrl-C.
@@ -62,19 +65,26 @@ const suite = (async ({ quick, log }) => {
       ...(profileFile ? { BENCH_CPU_PROFILE: profileFile } : {}),
     });
     cleanups.push(gateway.stop);
-    // Both have loaded their code: the folder goes now, not only in `finally`, which a SIGKILL
-    // skips. A profile needs its source map until it is summarised.
-    if (!profileFile) built.remove();
     const gatewayUrl = `http://127.0.0.1:${gateway.ready.port}`;
-    const nginx = await startNginx(upstream.ready.port, gateway.ready.port);
-    cleanups.push(nginx.stop);
     const headers = await openSession(gatewayUrl, gateway.ready.token);
-    log(`upstream, gateway and nginx up, TOTP enrolled through ${gatewayUrl}/mfa in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const floor = await startChild<UpstreamReady>('floor', process.execPath, [built.floor], {
+      NODE_ENV: 'production',
+      BENCH_UPSTREAM_URL: upstreamUrl,
+      BENCH_FLOOR_TOKEN: gateway.ready.token,
+      BENCH_FLOOR_SESSION: headers['x-session-token']!,
+    });
+    cleanups.push(floor.stop);
+    // Every process has loaded its code: the folder goes now, not only in `finally`, which a
+    // SIGKILL skips. A profile needs its source map until it is summarised.
+    if (!profileFile) built.remove();
+    const nginx = await startNginx({ upstream: upstream.ready.port, gateway: gateway.ready.port, floor: floor.ready.port });
+    cleanups.push(nginx.stop);
+    log(`upstream, gateway, floor and nginx up, TOTP enrolled through ${gatewayUrl}/mfa in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    const targets = targetsOf({ upstreamUrl, gatewayUrl, nginx, upstream, gateway, headers });
+    const targets = targetsOf({ upstreamUrl, gatewayUrl, nginx, upstream, gateway, floor, headers });
     await preflight(targets);
     const samples = await measure(targets, settings, log);
-    const problems = [upstream, gateway].filter((child) => child.stderr()).map((child) => `${child.name}: ${child.stderr().trim()}`);
+    const problems = [upstream, gateway, floor].filter((child) => child.stderr()).map((child) => `${child.name}: ${child.stderr().trim()}`);
     if (nginx.errors()) problems.push(`nginx: ${nginx.errors()}`);
     if (problems.length) log(`wrote errors during the load:\n${problems.join('\n')}`);
 
@@ -89,9 +99,9 @@ const suite = (async ({ quick, log }) => {
       log(profileNote);
     } else await revocationHolds(gateway, targets);
 
-    const results = measurementsOf(samples, method(settings, quick));
+    const results = [...headlineRows(samples, quick), ...measurementsOf(samples, method(settings, quick))];
     if (profileNote) {
-      const row = results.find((m) => m.name === 'gateway.standalone-mfa.cpu');
+      const row = results.find((m) => m.name === 'gateway.cpu_added_us');
       if (row) row.note = `${row.note}. ${profileNote}`;
     }
     return results satisfies Measurement[];
@@ -109,21 +119,29 @@ function targetsOf(parts: {
   nginx: RunningNginx;
   upstream: Child<UpstreamReady>;
   gateway: Child<GatewayReady>;
+  floor: Child<UpstreamReady>;
   headers: Record<string, string>;
 }): Map<Variant, Target> {
   const { upstreamUrl, gatewayUrl, nginx, headers } = parts;
   const upstream = [parts.upstream.pid];
   const gateway = [parts.gateway.pid];
+  const floor = [parts.floor.pid];
+  const floorUrl = `http://127.0.0.1:${parts.floor.ready.port}`;
   // Every variant gets the same request headers: the same bytes on the wire, only the work differs.
   const all: Record<Variant, Omit<Target, 'name' | 'headers'>> = {
     direct: { url: `${upstreamUrl}${MFA_PATH}`, processes: { upstream } },
     nginx: { url: `${nginx.plainUrl}${MFA_PATH}`, processes: { upstream, nginx: nginx.pids } },
+    'floor-proxy': { url: `${floorUrl}${MFA_PATH}`, processes: { upstream, floor } },
     'standalone-mfa': { url: `${gatewayUrl}${MFA_PATH}`, processes: { upstream, gateway } },
     'standalone-bypass': { url: `${gatewayUrl}${BYPASS_PATH}`, processes: { upstream, gateway } },
+    'floor-auth': { url: `${nginx.floorAuthUrl}${MFA_PATH}`, processes: { upstream, nginx: nginx.pids, floor } },
     'nginx-auth': { url: `${nginx.authUrl}${MFA_PATH}`, processes: { upstream, nginx: nginx.pids, gateway } },
   };
   return new Map(VARIANTS.map((variant) => [variant, { name: variant, headers, ...all[variant] }]));
 }
+
+/** The variants that check the credentials: the MFA rule of the gateway and the floor process. */
+const CHECKED = new Set<Variant>(['floor-proxy', 'standalone-mfa', 'floor-auth', 'nginx-auth']);
 
 /**
  * Checks every variant before it is measured: the benchmark's request answers 200 with what the
@@ -133,12 +151,20 @@ function targetsOf(parts: {
  */
 async function preflight(targets: Map<Variant, Target>): Promise<void> {
   const body = (user: string) => JSON.stringify({ user, plan: 'pro', quota: 1000 });
-  const expected: Record<Variant, string> = { direct: body(''), nginx: body(''), 'standalone-mfa': body(BENCH_USER), 'standalone-bypass': body(BENCH_USER), 'nginx-auth': body(BENCH_USER) };
+  const expected: Record<Variant, string> = {
+    direct: body(''),
+    nginx: body(''),
+    'floor-proxy': body(BENCH_USER),
+    'standalone-mfa': body(BENCH_USER),
+    'standalone-bypass': body(BENCH_USER),
+    'floor-auth': body(BENCH_USER),
+    'nginx-auth': body(BENCH_USER),
+  };
   for (const [variant, target] of targets) {
     const res = await fetch(target.url, { headers: target.headers });
     const text = await res.text();
     if (res.status !== 200 || text !== expected[variant]) throw new Error(`${variant}: the benchmark's request answered ${res.status} ${text}, not 200 ${expected[variant]}`);
-    if (variant !== 'standalone-mfa' && variant !== 'nginx-auth') continue;
+    if (!CHECKED.has(variant)) continue;
     const { authorization, 'x-session-token': session } = target.headers;
     for (const [what, headers] of [
       ['without the access token', { 'x-session-token': session! }],

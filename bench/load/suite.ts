@@ -108,12 +108,21 @@ function measurementsOf(report: LoadReport, trends: MemoryTrend[], names: string
     ...(quick ? ['a quick run: indicative only'] : []),
   ].join('; ');
   const { latency } = report;
+  const failures = report.fiveXx + report.setup.fiveXx + report.wrong + report.setup.wrong + report.errors + report.setup.errors;
   const zero = (what: string, value: number, note: string): Measurement => ({ name: name(what), value, unit: 'answers', target: '0', met: value === 0, note });
   const results: Measurement[] = [
     { name: name('rps'), value: report.rps, unit: 'req/s', note: `${report.requests} requests in ${report.seconds.toFixed(1)} s: ${method}` },
-    { name: name('p50'), value: latency.p50, unit: 'ms' },
-    { name: name('p95'), value: latency.p95, unit: 'ms' },
-    { name: name('p99'), value: latency.p99, unit: 'ms', target: `<= ${P99_TARGET_MS} ms`, met: latency.p99 <= P99_TARGET_MS, note: `max ${latency.max} ms` },
+    { name: name('p50_ms'), value: latency.p50, unit: 'ms' },
+    { name: name('p95_ms'), value: latency.p95, unit: 'ms' },
+    {
+      name: name('p99_ms'),
+      value: latency.p99,
+      unit: 'ms',
+      target: `<= ${P99_TARGET_MS} ms, 0 errors`,
+      // The issue's target is both: a fast answer that is a 5xx, a wrong decision or none at all does not count.
+      met: latency.p99 <= P99_TARGET_MS && failures === 0,
+      note: `max ${latency.max} ms; ${failures} 5xx, wrong answers or errors (the rows below)`,
+    },
     zero('5xx', report.fiveXx + report.setup.fiveXx, 'responses with a 5xx status, the set-up included'),
     zero(
       'wrong',

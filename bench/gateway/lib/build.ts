@@ -4,19 +4,20 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { externalPackages } from '../../lib/externalPackages';
 
-const ENTRIES = { gateway: path.resolve(__dirname, '../gateway.ts'), upstream: path.resolve(__dirname, '../upstream.ts') };
+const ENTRIES = { gateway: path.resolve(__dirname, '../gateway.ts'), upstream: path.resolve(__dirname, '../upstream.ts'), floor: path.resolve(__dirname, '../floor.ts') };
 
 /** The compiled processes of the benchmark: each one's file, and `remove()` for their folder. */
 export interface Built {
   gateway: string;
   upstream: string;
+  floor: string;
   remove(): void;
 }
 
 /**
- * Compiles bench/gateway/gateway.ts and upstream.ts, with the workspace's TypeScript they import
+ * Compiles bench/gateway/gateway.ts, upstream.ts and floor.ts, with the workspace's TypeScript they import
  * (@mfakit/*), into CommonJS files in a temporary folder, as a `tsc` build runs in production;
- * every other package (Fastify, @fastify/reply-from, jose) stays external and loads from
+ * every other package (Fastify, @fastify/reply-from, jose, undici) stays external and loads from
  * node_modules. Not tsx, for the reason bench/http/lib/build.ts gives: its keepNames wraps every
  * closure and costs the workspace's code ~1 µs a request that the packages do not pay.
  */
@@ -39,5 +40,5 @@ export async function buildProcesses(): Promise<Built> {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  return { gateway: path.join(dir, 'gateway.js'), upstream: path.join(dir, 'upstream.js'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { gateway: path.join(dir, 'gateway.js'), upstream: path.join(dir, 'upstream.js'), floor: path.join(dir, 'floor.js'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,8 +1,8 @@
 import autocannon from 'autocannon';
 import { cpuTimeMs } from '../../http/lib/cpuTime';
 
-/** Whose CPU time a sample reads: the upstream, nginx (master and workers), the gateway. */
-export type Role = 'upstream' | 'nginx' | 'gateway';
+/** Whose CPU time a sample reads: the upstream, nginx (master and workers), the gateway, the floor process. */
+export type Role = 'upstream' | 'nginx' | 'gateway' | 'floor';
 
 /** What autocannon loads: a URL, the headers of every request, and the processes whose CPU time to read. */
 export interface Target {

@@ -27,6 +27,8 @@ export interface RunningNginx {
   plainUrl: string;
   /** `http://127.0.0.1:<port>`: the same with `auth_request` to the gateway's `/authz/auth-request`. */
   authUrl: string;
+  /** `http://127.0.0.1:<port>`: the same with `auth_request` to the floor process (bench/gateway/floor.ts). */
+  floorAuthUrl: string;
   /** What nginx wrote to its error log (warnings and worse). */
   errors(): string;
   /** Stops nginx (SIGTERM through its watchdog shell, SIGKILL after 5 s) and removes its folder. Safe to call twice. */
@@ -35,42 +37,20 @@ export interface RunningNginx {
 
 /**
  * The configuration: one worker (the gateway is one Node process: the same share of the machine;
- * CPU per request does not depend on it), no access log, keep-alive to the client and to both
- * upstreams (HTTP/1.1, `Connection: ""`), every path nginx writes under `dir`. The auth server
- * sends the original method and URL to the gateway as its tests do, passes the identity headers
+ * CPU per request does not depend on it), no access log, keep-alive to the client and to every
+ * upstream (HTTP/1.1, `Connection: ""`), every path nginx writes under `dir`. The two auth servers
+ * (one asking the gateway, one the floor process) send the original method and URL as the
+ * gateway's tests do, passes the identity headers
  * the gateway answers to the upstream, and keeps the MFA session token from it, as a deployment
  * would.
  */
-export function nginxConf(dir: string, ports: { plain: number; auth: number; upstream: number; gateway: number }): string {
+export function nginxConf(dir: string, ports: { plain: number; auth: number; floorAuth: number; upstream: number; gateway: number; floor: number }): string {
   const keepalive = 'proxy_http_version 1.1;\n      proxy_set_header Connection "";';
-  return `daemon off;
-master_process on;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  keepalive_requests ${KEEPALIVE_REQUESTS};
-  upstream api { server 127.0.0.1:${ports.upstream}; keepalive ${UPSTREAM_KEEPALIVE}; keepalive_requests ${KEEPALIVE_REQUESTS}; }
-  upstream mfakit { server 127.0.0.1:${ports.gateway}; keepalive ${UPSTREAM_KEEPALIVE}; keepalive_requests ${KEEPALIVE_REQUESTS}; }
-  server {
-    listen 127.0.0.1:${ports.plain};
-    location / {
-      proxy_pass http://api;
-      ${keepalive}
-    }
-  }
-  server {
-    listen 127.0.0.1:${ports.auth};
+  const authServer = (listen: number, checker: string) => `  server {
+    listen 127.0.0.1:${listen};
     location = /_mfakit_auth {
       internal;
-      proxy_pass http://mfakit/authz/auth-request;
+      proxy_pass http://${checker}/authz/auth-request;
       proxy_pass_request_body off;
       proxy_set_header Content-Length "";
       proxy_set_header X-Original-Method $request_method;
@@ -89,7 +69,33 @@ http {
       proxy_pass http://api;
       ${keepalive}
     }
+  }`;
+  return `daemon off;
+master_process on;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  keepalive_requests ${KEEPALIVE_REQUESTS};
+  upstream api { server 127.0.0.1:${ports.upstream}; keepalive ${UPSTREAM_KEEPALIVE}; keepalive_requests ${KEEPALIVE_REQUESTS}; }
+  upstream mfakit { server 127.0.0.1:${ports.gateway}; keepalive ${UPSTREAM_KEEPALIVE}; keepalive_requests ${KEEPALIVE_REQUESTS}; }
+  upstream floor { server 127.0.0.1:${ports.floor}; keepalive ${UPSTREAM_KEEPALIVE}; keepalive_requests ${KEEPALIVE_REQUESTS}; }
+  server {
+    listen 127.0.0.1:${ports.plain};
+    location / {
+      proxy_pass http://api;
+      ${keepalive}
+    }
   }
+${authServer(ports.auth, 'mfakit')}
+${authServer(ports.floorAuth, 'floor')}
 }
 `;
 }
@@ -115,15 +121,15 @@ rm -rf "$dir"`;
 
 /**
  * Starts nginx with {@link nginxConf} in a new temporary folder (`nginx -p DIR -c DIR/nginx.conf
- * -e DIR/error.log`, under {@link WATCHDOG}), waits until both servers accept connections and
+ * -e DIR/error.log`, under {@link WATCHDOG}), waits until its three servers accept connections and
  * finds its workers. On any failure nginx is stopped, the folder removed, and the error names
  * what nginx logged.
  */
-export async function startNginx(upstreamPort: number, gatewayPort: number): Promise<RunningNginx> {
+export async function startNginx(ports: { upstream: number; gateway: number; floor: number }): Promise<RunningNginx> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mfakit-bench-nginx-'));
   chmodSync(dir, 0o755); // workers run as another user when the suite runs as root
-  const [plain, auth] = [await freePort(), await freePort()] as [number, number];
-  writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir, { plain, auth, upstream: upstreamPort, gateway: gatewayPort }));
+  const [plain, auth, floorAuth] = [await freePort(), await freePort(), await freePort()] as [number, number, number];
+  writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir, { plain, auth, floorAuth, ...ports }));
   const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')];
   const shell = spawn('/bin/sh', ['-c', WATCHDOG, 'nginx-watchdog', dir, NGINX, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -161,7 +167,7 @@ export async function startNginx(upstreamPort: number, gatewayPort: number): Pro
   };
   try {
     const deadline = Date.now() + START_TIMEOUT_MS;
-    for (const port of [plain, auth]) {
+    for (const port of [plain, auth, floorAuth]) {
       while (!(await accepts(port))) {
         if (exited !== undefined) throw new Error(`nginx (${NGINX}) exited (status ${exited}) before it was ready`);
         if (shell.exitCode !== null || shell.signalCode !== null) throw new Error('the shell that runs nginx exited');
@@ -177,7 +183,7 @@ export async function startNginx(upstreamPort: number, gatewayPort: number): Pro
     await stop();
     throw new Error(`${(err as Error).message}${logged ? `; nginx said:\n${logged}` : ''}`);
   }
-  return { pid: master, pids: [master, ...workers], plainUrl: `http://127.0.0.1:${plain}`, authUrl: `http://127.0.0.1:${auth}`, errors, stop };
+  return { pid: master, pids: [master, ...workers], plainUrl: `http://127.0.0.1:${plain}`, authUrl: `http://127.0.0.1:${auth}`, floorAuthUrl: `http://127.0.0.1:${floorAuth}`, errors, stop };
 }
 
 /** A port nothing listens on now (the kernel's pick; free again the moment it is closed). */

@@ -4,6 +4,7 @@ import { type Clock, MfaError, type MfaUser, systemClock } from '@mfakit/core';
 import { type CryptoKey, createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify, SignJWT } from 'jose';
 import { causeChainOf, codeOf, failureOf, JwksUnavailable, MAX_USER_ID_LENGTH, rolesOf, type TokenFailure, userOf } from './lib/claims';
 import { HMAC_ALGORITHMS, MIN_SECRET_LENGTH, PUBLIC_KEY_ALGORITHMS } from './lib/algorithms';
+import { VerifiedTokens } from './lib/verifiedTokens';
 import type { TokenConfig } from './types';
 
 export type { TokenFailure };
@@ -74,7 +75,18 @@ export interface TokenVerifierOptions {
   cacheMaxAge?: number;
   /** The clock that judges `exp` and `nbf`. @default systemClock */
   clock?: Clock;
+  /**
+   * Verified tokens remembered by their text, so that a client's next request with the same token
+   * is not verified again: at most `max` tokens, each until its `exp` and at most `maxAge` ms
+   * (how late a key removed at the identity provider stops a token already verified). A refused
+   * token is never remembered. `false` verifies every token.
+   * @default { max: 10_000, maxAge: 60_000 }
+   */
+  remember?: { max?: number; maxAge?: number } | false;
 }
+
+const REMEMBER_MAX = 10_000;
+const REMEMBER_MAX_AGE_MS = 60_000;
 
 /** The lifetime of a {@link devToken} when none is given. */
 const DEV_TOKEN_LIFETIME = '1h';
@@ -142,21 +154,30 @@ export function createTokenVerifier(config: TokenConfig, options: TokenVerifierO
     clockTolerance: config.clockTolerance,
     requiredClaims: ['exp'],
   };
+  const remember = options.remember === false ? { max: 0, maxAge: 0 } : options.remember;
+  const remembered = new VerifiedTokens<ValidToken>(remember?.max ?? REMEMBER_MAX, remember?.maxAge ?? REMEMBER_MAX_AGE_MS);
 
   return {
     async verify(authorization) {
       const bearer = bearerTokenOf(authorization);
       if (typeof bearer !== 'string') return bearer;
+      const now = clock.now();
+      const known = remembered.get(bearer, now);
+      if (known !== undefined) return known;
       try {
-        const claims = await verifyJwt(bearer, key, { ...verifyOptions, currentDate: new Date(clock.now()) });
+        const claims = await verifyJwt(bearer, key, { ...verifyOptions, currentDate: new Date(now) });
         const roles = rolesOf(claims[rolesClaim], rolesClaim);
-        return { kind: 'valid', user: userOf(claims, userClaim, roles), roles, claims };
+        // Valid while jose would still pass its `exp` (required, a number once verified).
+        const expiresAt = ((claims.exp as number) + config.clockTolerance) * 1000;
+        return remembered.add(bearer, { kind: 'valid', user: userOf(claims, userClaim, roles), roles, claims }, now, expiresAt);
       } catch (err) {
         return { kind: 'invalid', ...failureOf(err) };
       }
     },
   };
 }
+
+type ValidToken = Extract<TokenResult, { kind: 'valid' }>;
 
 /**
  * Signs a development token that the gateway's own verifier accepts: HS256 (or the first HMAC
