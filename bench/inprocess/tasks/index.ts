@@ -9,6 +9,7 @@ export const TASKS: Record<string, () => Task> = {
   'check-memory': () => (require('./checkMemory') as typeof import('./checkMemory')).checkMemory,
   'check-allocations': () => (require('./checkAllocations') as typeof import('./checkAllocations')).checkAllocations,
   'check-redis': () => (require('./checkRedis') as typeof import('./checkRedis')).checkRedis,
+  'redis-clients': () => (require('./redisClients') as typeof import('./redisClients')).redisClients,
   'check-scale': () => (require('./checkScale') as typeof import('./checkScale')).checkScale,
   totp: () => (require('./totp') as typeof import('./totp')).totp,
   recovery: () => (require('./recovery') as typeof import('./recovery')).recovery,
