@@ -17,7 +17,7 @@ export interface Built {
 /**
  * Compiles bench/gateway/gateway.ts, upstream.ts and floor.ts, with the workspace's TypeScript they import
  * (@mfakit/*), into CommonJS files in a temporary folder, as a `tsc` build runs in production;
- * every other package (Fastify, @fastify/reply-from, jose, undici) stays external and loads from
+ * every other package (Fastify, jose, undici) stays external and loads from
  * node_modules. Not tsx, for the reason bench/http/lib/build.ts gives: its keepNames wraps every
  * closure and costs the workspace's code ~1 µs a request that the packages do not pay.
  */

@@ -12,7 +12,7 @@ export const DESCRIPTIONS: Record<Variant, string> = {
   'floor-proxy':
     'the floor of an MFA gateway in Node (bench/gateway/floor.ts): node:http, the bearer token and the SHA-256 of the session token looked up in Maps, the request forwarded with undici Pool.stream; no rules, checks or problem answers',
   'standalone-mfa':
-    'the gateway standalone (Fastify, @fastify/reply-from) on the `mfa` rule: HS256 token verified (jose), the MFA session checked (memory stores), the request forwarded with the identity headers',
+    'the gateway standalone (Fastify, undici Pool.stream) on the `mfa` rule: HS256 token verified (jose), the MFA session checked (memory stores), the request forwarded with the identity headers',
   'standalone-bypass': 'the gateway standalone on the `bypass` rule: the token still verified (for the identity headers), no MFA check, forwarded',
   'floor-auth': 'nginx with auth_request to the floor process (the same lookups, a 200 with the identity headers): the floor of forward auth in Node',
   'nginx-auth': "nginx with auth_request to the gateway's /authz/auth-request (mfa rule, same credentials): a keep-alive subrequest per request, then the proxying",

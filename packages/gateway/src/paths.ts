@@ -95,8 +95,8 @@ const RAW_REFUSAL: (PathRefusal | undefined)[] = Array.from({ length: 128 }, (_,
 
 /**
  * Raw characters that a WHATWG URL parser percent-encodes in a path (its path percent-encode set,
- * `^` included as newer parsers do): @fastify/reply-from builds the upstream's URL with one, so
- * the normalized path holds them encoded already, and the upstream gets the path the rules matched.
+ * `^` included as newer parsers do): the normalized path holds them encoded already, so that any
+ * proxy or upstream that parses it with one reads the path the rules matched, byte for byte.
  */
 const ENCODED_RAW: (string | undefined)[] = Array.from({ length: 128 }, (_, code) => ('"<>^`{}'.includes(String.fromCharCode(code)) ? `%${code.toString(16).toUpperCase()}` : undefined));
 

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { Readable, Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { SESSION_COOKIE } from '@mfakit/core/http';
 import { IDENTITY_HEADERS } from './decide';
 
@@ -7,8 +7,9 @@ import { IDENTITY_HEADERS } from './decide';
  * Request headers the upstream never sees from the client: the MFA credentials (the gateway
  * spends them), identity headers (the gateway sets its own), method overrides and URL rewrites
  * (the rules judged the method and the path as sent), forwarding headers (the gateway sets its
- * own), and hop-by-hop headers (RFC 9110 7.6.1; the connection to the upstream is
- * the gateway's own).
+ * own), hop-by-hop headers (RFC 9110 7.6.1; the connection to the upstream is the gateway's
+ * own, and undici frames the body itself), and `Expect` (Node answered the client's
+ * `100-continue` already, and undici refuses to send it).
  */
 const DROPPED = new Set<string>([
   'x-session-token',
@@ -24,7 +25,9 @@ const DROPPED = new Set<string>([
   'proxy-connection',
   'te',
   'trailer',
+  'transfer-encoding',
   'upgrade',
+  'expect',
   'forwarded',
   'x-forwarded-for',
   'x-forwarded-host',
@@ -42,9 +45,10 @@ const DROPPED = new Set<string>([
 ]);
 
 /**
- * The headers the upstream gets: the client's, less {@link DROPPED} and the `mfa_session` cookie,
- * plus the identity headers of the verdict and `X-Forwarded-For`, `-Proto` and `-Host` as the
- * gateway saw the client (from a trusted proxy's headers, or the connection).
+ * The headers the upstream gets: the client's, less {@link DROPPED}, those its `Connection`
+ * header names (RFC 9110 7.6.1) and the `mfa_session` cookie, plus the identity headers of the
+ * verdict and `X-Forwarded-For`, `-Proto` and `-Host` as the gateway saw the client (from a
+ * trusted proxy's headers, or the connection).
  *
  * @example
  * forwardedHeaders(request.headers, { 'x-mfa-user': 'alice', 'x-mfa-amr': 'otp', 'x-mfa-auth-time': '1767225600' }, client);
@@ -52,6 +56,7 @@ const DROPPED = new Set<string>([
 export function forwardedHeaders(headers: IncomingHttpHeaders, identity: Record<string, string>, client: { ip: string; protocol: string; host: string }): IncomingHttpHeaders {
   const forwarded: IncomingHttpHeaders = {};
   for (const name in headers) if (!DROPPED.has(name) && !name.startsWith('x-mfa-')) forwarded[name] = headers[name];
+  if (headers.connection !== undefined) for (const name of headers.connection.toLowerCase().split(',')) delete forwarded[name.trim()];
   if (typeof forwarded.cookie === 'string') {
     const cookie = withoutCookie(forwarded.cookie, SESSION_COOKIE);
     if (cookie) forwarded.cookie = cookie;
@@ -153,8 +158,5 @@ export function readBody(req: IncomingMessage, payload: Readable, limit: number,
   payload.on('error', (err) => finish(err));
   payload.on('end', () => finish(null, Buffer.concat(chunks)));
 }
-
-/** A body read by {@link readBody}, as a stream again: what the upstream is sent, byte for byte. */
-export const bodyStream = (body: Buffer): Readable => Readable.from([body], { objectMode: false });
 
 const tooLarge = () => Object.assign(new Error('request entity too large'), { status: 413, statusCode: 413, type: 'entity.too.large' });

@@ -1,15 +1,16 @@
 import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { createMfa, type Mfa, type MfaLogger, type MfaUser, type Notifications } from '@mfakit/core';
 import { answerClientError, type HttpResult, problemResponse, requestErrorProblem } from '@mfakit/core/http';
 import type { FactorStore, StateStore } from '@mfakit/core/store';
 import { mfaAdminRouter, mfaRouter, writeResult } from '@mfakit/fastify';
-import replyFrom from '@fastify/reply-from';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { createDecider, type GatewayRequest, tokenRefusal, type Verdict } from './decide';
 import { forwardAuthRoutes, hostName } from './forwardAuth';
 import { normalizePath } from './paths';
 import { compileBodyBinding } from './rules';
-import { answerHeaders, bodyStream, forwardedHeaders, limitBody, READ_BODY_LIMIT, readBody } from './proxy';
+import { createUpstream, type Upstream } from './lib/forward';
+import { forwardedHeaders, limitBody, READ_BODY_LIMIT, readBody } from './proxy';
 import { proxyUpgrades } from './upgrade';
 import { createTokenVerifier, type TokenVerifier } from './tokens';
 import type { GatewayConfig } from './types';
@@ -95,7 +96,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   app.register(forwardAuthRoutes(config, decide), { prefix: '/authz' });
   const isOwn = ownPaths(config);
   if (config.upstream) {
-    app.register(proxyRoutes(config, isOwn, decide));
+    app.register(proxyRoutes(config, createUpstream(config.upstream, config.upstreamTimeout), isOwn, decide));
     proxyUpgrades(app.server, { upstream: config.upstream, trustedProxies: config.trustedProxies, isOwn, decide });
   }
   await app.ready();
@@ -175,26 +176,19 @@ async function storesFailure(stores: GatewayOptions['stores']): Promise<string |
   }
 }
 
-/** Names that begin or end with `..` (`/files/..x`, `/a../b`): normalized paths, which @fastify/reply-from will not forward. */
-const UNFORWARDABLE = /\/\.\.|\.\.\//;
-
 /**
  * Standalone mode: every path that is not the gateway's own is judged and, when allowed, forwarded
- * to the upstream with @fastify/reply-from: the method, the normalized path, the query as sent,
- * the body streamed as it comes, and the headers but for the MFA credentials, the client's
- * identity headers, method overrides and hop-by-hop headers; with the identity headers added. The
- * body of a request that may fall under a `once: { bind_body: true }` rule, or that carries a
- * step-up grant, is read first (at most `body_limit`, else 1 MiB), for the core to check the
- * grant's digest, then sent on unchanged.
+ * to the upstream with undici (`createUpstream`): the method, the normalized path exactly as the
+ * rules matched it, the query as sent, the body streamed as it comes, and the headers but for the
+ * MFA credentials, the client's identity headers, method overrides and hop-by-hop headers; with
+ * the identity headers added. The body of a request that may fall under a
+ * `once: { bind_body: true }` rule, or that carries a step-up grant, is read first (at most
+ * `body_limit`, else 1 MiB), for the core to check the grant's digest, then sent on unchanged.
  */
-function proxyRoutes(config: GatewayConfig, isOwn: (path: string) => boolean, decide: (request: GatewayRequest) => Promise<Verdict>) {
+function proxyRoutes(config: GatewayConfig, upstream: Upstream, isOwn: (path: string) => boolean, decide: (request: GatewayRequest) => Promise<Verdict>) {
   return async function proxy(app: FastifyInstance) {
-    await app.register(replyFrom, {
-      base: config.upstream,
-      undici: { headersTimeout: config.upstreamTimeout, bodyTimeout: config.upstreamTimeout },
-      disableRequestLogging: true,
-      retryMethods: [],
-    });
+    // By now the server has stopped and no request is in flight: only idle connections are left.
+    app.addHook('onClose', () => upstream.close());
     // Bodies go on to the upstream as streams, as they arrive, but for those the decision needs:
     // a request that may fall under a rule binding grants to the body, or that sends a grant.
     const mayBindBody = compileBodyBinding(config.rules);
@@ -220,31 +214,18 @@ function proxyRoutes(config: GatewayConfig, isOwn: (path: string) => boolean, de
         ...(rawBody ? { rawBody } : {}),
       });
       if (!verdict.allow) return writeResult(reply, verdict.response);
-      // @fastify/reply-from forwards no path with `/..` or `../` in it: say so, rather than "malformed".
-      if (UNFORWARDABLE.test(path)) return writeResult(reply, problemResponse({ code: 'invalid_request', detail: "The path is refused: a name that begins or ends with '..' cannot be forwarded." }));
-      reply.headers(verdict.headers);
-      // A body read for the decision goes on as the bytes it was, with the client's own headers.
-      if (rawBody) request.body = bodyStream(rawBody);
-      return reply.from(path, {
-        rewriteRequestHeaders: (_request, headers) => forwardedHeaders(headers, verdict.identity, { ip: request.ip, protocol: request.protocol, host: request.host }),
-        // The upstream's hop-by-hop headers are its connection's: a client's `Connection: close` closes.
-        rewriteHeaders: (headers) => answerHeaders(headers),
-        onError: (_failed, { error }) => writeResult(reply, upstreamFailure(error)),
+      reply.hijack();
+      upstream.forward({
+        req: request.raw,
+        res: reply.raw,
+        path: request.url,
+        headers: forwardedHeaders(request.headers, verdict.identity, { ip: request.ip, protocol: request.protocol, host: request.host }),
+        // A body read for the decision goes on as the bytes it was.
+        body: rawBody ?? (request.body instanceof Readable ? request.body : null),
+        added: verdict.headers,
       });
     });
   };
-}
-
-/**
- * The answer when forwarding fails: 413 when the body grew past `body_limit` on the way (a chunked
- * body, whose length was not declared), 504 when the upstream did not answer in time, else 502.
- */
-function upstreamFailure(error: Error & { statusCode?: number; cause?: unknown }): HttpResult {
-  const tooLarge = requestErrorProblem(error.cause);
-  if (tooLarge?.code === 'payload_too_large') return problemResponse(tooLarge);
-  return error.statusCode === 504
-    ? problemResponse({ code: 'gateway_timeout', detail: 'The upstream API did not answer in time.' })
-    : problemResponse({ code: 'bad_gateway', detail: 'The upstream API could not be reached.' });
 }
 
 /** Notices to users and administrators, each POSTed as JSON (`{ to: 'user' | 'admins', notice }`) to the configured URL. */

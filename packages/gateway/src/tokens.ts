@@ -82,7 +82,20 @@ export interface TokenVerifierOptions {
    * token is never remembered. `false` verifies every token.
    * @default { max: 10_000, maxAge: 60_000 }
    */
-  remember?: { max?: number; maxAge?: number } | false;
+  remember?: RememberOptions | false;
+}
+
+/**
+ * How many verified tokens a verifier remembers, and for how long; see `TokenVerifierOptions.remember`.
+ *
+ * @example
+ * createTokenVerifier(config.tokens, { remember: { max: 50_000, maxAge: 30_000 } });
+ */
+export interface RememberOptions {
+  /** How many tokens at most; the oldest is forgotten first. @default 10_000 */
+  max?: number;
+  /** How long one is remembered at most, in ms (and never past its `exp`). @default 60_000 */
+  maxAge?: number;
 }
 
 const REMEMBER_MAX = 10_000;
