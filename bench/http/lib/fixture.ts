@@ -1,9 +1,10 @@
 import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { createMfa, MemoryStore, type Mfa, systemClock } from '@mfakit/core';
-import { RedisStateStore } from '@mfakit/redis';
+import { type RedisClient, RedisStateStore } from '@mfakit/redis';
 import { totpCode } from '@mfakit/testing';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
+import { createClient } from 'redis';
 import { type Floor, memoryFloor, redisFloor } from './floor';
 
 /**
@@ -77,21 +78,21 @@ export async function makeFixture(variant: Variant): Promise<Fixture> {
   const redis = variant.endsWith('-redis') ? await connectRedis() : null;
   const prefix = `mfakit-bench:${process.pid}:${randomBytes(4).toString('hex')}:`;
   if (variant === 'floor-memory' || variant === 'floor-redis') {
-    const { floor, token } = redis ? await redisFloor(redis, prefix, BENCH_USER) : memoryFloor(BENCH_USER);
+    const { floor, token } = redis ? await redisFloor(redis.admin, redis.mget, prefix, BENCH_USER) : memoryFloor(BENCH_USER);
     return {
       key,
       headers: { ...headers, 'x-session-token': token },
       floor,
       close: async () => {
         await floor.close();
-        await redis?.quit();
+        await redis?.close();
       },
     };
   }
   const mfa = createMfa({
     issuer: 'mfakit-bench',
     encryptionKeys: `bench:${randomBytes(32).toString('base64')}`,
-    stores: redis ? { factors: new MemoryStore(), state: new RedisStateStore(redis, { prefix }) } : undefined,
+    stores: redis ? { factors: new MemoryStore(), state: new RedisStateStore(redis.client, { prefix }) } : undefined,
   });
   const sessionToken = await openSession(mfa);
   return {
@@ -100,8 +101,8 @@ export async function makeFixture(variant: Variant): Promise<Fixture> {
     mfa,
     close: async () => {
       if (!redis) return;
-      await deleteKeys(redis, prefix);
-      await redis.quit();
+      await deleteKeys(redis.admin, prefix);
+      await redis.close();
     },
   };
 }
@@ -116,21 +117,38 @@ async function openSession(mfa: Mfa): Promise<string> {
   return confirmed.value.session.sessionToken;
 }
 
+/** The Redis of a variant: the client measured (the store's, and the floor's MGET), and an ioredis connection to set up and clean up. */
+interface BenchRedis {
+  client: RedisClient;
+  mget(keys: string[]): Promise<(string | null)[]>;
+  admin: Redis;
+  close(): Promise<void>;
+}
+
 /**
- * The client as the README configures it for production (a command timeout, one retry, no
- * offline queue), with auto-pipelining: concurrent requests' commands leave in one write.
- * `BENCH_REDIS_AUTOPIPELINING=0` turns it off to compare.
+ * The measured client as the README configures it for production, node-redis 5 by default (half
+ * ioredis' CPU per command: BENCHMARKS.md, "Redis clients"), or with `BENCH_REDIS_CLIENT=ioredis`
+ * ioredis with a command timeout, one retry, no offline queue and auto-pipelining
+ * (`BENCH_REDIS_AUTOPIPELINING=0` turns it off to compare).
  */
-async function connectRedis(): Promise<Redis> {
-  const redis = new Redis(REDIS_URL, {
-    commandTimeout: 1000,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    lazyConnect: true,
-    enableAutoPipelining: process.env.BENCH_REDIS_AUTOPIPELINING !== '0',
-  });
-  await redis.connect();
-  return redis;
+async function connectRedis(): Promise<BenchRedis> {
+  const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await admin.connect();
+  if (process.env.BENCH_REDIS_CLIENT === 'ioredis') {
+    const client = new Redis(REDIS_URL, {
+      commandTimeout: 1000,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      enableAutoPipelining: process.env.BENCH_REDIS_AUTOPIPELINING !== '0',
+    });
+    await client.connect();
+    return { client, mget: (keys) => client.mget(...keys), admin, close: async () => void (await Promise.all([client.quit(), admin.quit()])) };
+  }
+  const client = createClient({ url: REDIS_URL, disableOfflineQueue: true });
+  client.on('error', (err: Error) => console.error(`redis: ${err.message}`));
+  await client.connect();
+  return { client, mget: (keys) => client.mGet(keys), admin, close: async () => void (await Promise.all([client.close(), admin.quit()])) };
 }
 
 async function deleteKeys(redis: Redis, prefix: string): Promise<void> {

@@ -6,8 +6,9 @@ import type { Redis } from 'ioredis';
  * requireMfa's cost is set against. Both hash the token (the token itself is never stored, so
  * each request hashes what it presents) and read one record by that hash. `floor-memory` reads it
  * from a Map; `floor-redis` from Redis in one MGET (the session and the user's revocation mark,
- * which a store must read too, or revoking a user would not end its sessions), on an ioredis
- * client with auto-pipelining, and parses the JSON it gets. Neither refreshes an idle timer,
+ * which a store must read too, or revoking a user would not end its sessions), on the client the
+ * store of `mfa-redis` uses (node-redis, or ioredis with auto-pipelining), and parses the JSON it
+ * gets. Neither refreshes an idle timer,
  * judges a requirement or builds a state for the handler: those are mfakit's own work.
  */
 export interface Floor {
@@ -46,8 +47,8 @@ export function memoryFloor(userId: string): { floor: Floor; token: string } {
   return { floor, token };
 }
 
-/** A session token for `userId` kept in Redis under `prefix`: one SHA-256 and one MGET per check. */
-export async function redisFloor(redis: Redis, prefix: string, userId: string): Promise<{ floor: Floor; token: string }> {
+/** A session token for `userId` kept in Redis under `prefix` (set with `redis`): one SHA-256 and one `mget` per check. */
+export async function redisFloor(redis: Redis, mget: (keys: string[]) => Promise<(string | null)[]>, prefix: string, userId: string): Promise<{ floor: Floor; token: string }> {
   const token = newToken();
   const keys = (user: string, presented: string) => [`${prefix}session:{${user}}:${tokenHash(presented)}`, `${prefix}revoked:{${user}}`] as const;
   const [sessionKey, revokedKey] = keys(userId, token);
@@ -57,7 +58,7 @@ export async function redisFloor(redis: Redis, prefix: string, userId: string): 
     check(presented, user) {
       if (presented === undefined) return false;
       const [session, revoked] = keys(user, presented);
-      return redis.mget(session, revoked).then((values) => {
+      return mget([session, revoked]).then((values) => {
         const raw = values[0];
         if (!raw || values[1] !== null) return false;
         const found = JSON.parse(raw) as FloorRecord;

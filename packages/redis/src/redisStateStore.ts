@@ -1,16 +1,36 @@
 import { MfaError } from '@mfakit/core';
 import type { StateStore } from '@mfakit/core/store';
 import type { Cluster, Redis } from 'ioredis';
-import { ADVANCE, INCREMENT_UNLESS, type LuaScript } from './scripts';
+import type { RedisClientType, RedisClusterType, RedisDefaultModules, RedisModules, TypeMapping } from 'redis';
+import { type Commands, commandsOn, isIoredis, isNodeRedis } from './lib/commands';
+import { ADVANCE, INCREMENT_UNLESS } from './scripts';
+
+/** The default {@link RedisStateStoreOptions.commandTimeout} on node-redis: the 500 ms the README's ioredis example sets. */
+const NODE_REDIS_COMMAND_TIMEOUT_MS = 500;
 
 /**
- * The ioredis client the store runs on: a single node (`Redis`) or a `Cluster`. The caller
- * creates, configures and closes it.
+ * The client the store runs on, which the caller creates, configures, connects and closes:
+ * - ioredis 5 or 6: a single node (`new Redis(...)`) or a `new Cluster(...)`;
+ * - node-redis 5 (`redis`): `createClient(...)` or `createCluster(...)`.
+ *
+ * The node-redis types are loose in the client's generics (RESP version, type mapping), so that
+ * what `createClient()` and `createCluster()` return is accepted as it is. One exception, from
+ * node-redis' own typings: a `createCluster` given `modules`, `functions`, `scripts` or a
+ * `typeMapping` of its own fits no one cluster type; pass it `as RedisClient` (the store reads
+ * its replies as strings whatever the type mapping).
  *
  * @example
  * const client: RedisClient = new Cluster([{ host: 'redis-1', port: 6379 }], { redisOptions: { commandTimeout: 500 } });
+ * @example
+ * const client: RedisClient = createClient({ url: 'redis://redis-1:6379' }); // then client.on('error', ...) and await client.connect()
  */
-export type RedisClient = Redis | Cluster;
+export type RedisClient =
+  | Redis
+  | Cluster
+  // biome-ignore lint/suspicious/noExplicitAny: node-redis' generics are invariant; `any` accepts every createClient() result
+  | RedisClientType<RedisDefaultModules & RedisModules, any, any, any, any>
+  // biome-ignore lint/suspicious/noExplicitAny: as above; the type mapping stays `TypeMapping`, as `any` there would refuse every cluster
+  | RedisClusterType<RedisDefaultModules & RedisModules, any, any, any, TypeMapping>;
 
 /**
  * Options of {@link RedisStateStore}.
@@ -26,6 +46,17 @@ export interface RedisStateStoreOptions {
    * @default 'mfa:'
    */
   prefix?: string;
+  /**
+   * The longest, in milliseconds, that an operation waits for Redis before it rejects (and the
+   * core answers 503 `mfa_unavailable`). The command is not cancelled; its late reply is dropped.
+   *
+   * node-redis 5 needs it: its own command timeout only covers the wait to be written, and a
+   * command that Redis took but never answers would wait forever. An ioredis client bounds each
+   * command by its own `commandTimeout` (set it, see the README), so the store sets no deadline
+   * of its own unless this option is given.
+   * @default 500 for a node-redis client; none for an ioredis client
+   */
+  commandTimeout?: number;
 }
 
 /**
@@ -36,11 +67,20 @@ export interface RedisStateStoreOptions {
  * increment-with-TTL, increment-unless-blocked and advance (EVALSHA, with EVAL when the script is
  * not cached yet).
  *
+ * It runs on ioredis (`Redis`, `Cluster`) or node-redis 5 (`createClient`, `createCluster`),
+ * with the same behaviour, proven by the same test suites on both (see {@link RedisClient}).
+ *
  * The caller builds and owns the client; the store never connects, retries, or quits it. Errors
  * from Redis are never swallowed: every method rejects, and the core turns that into `503
  * mfa_unavailable` (fail closed). So that an outage answers 503 quickly instead of hanging
- * requests, configure the client with a short `commandTimeout` (e.g. 500 ms) and a small
- * `maxRetriesPerRequest` (e.g. 1), and consider `enableOfflineQueue: false`.
+ * requests, every operation must be bounded in time:
+ * - ioredis: configure the client with a short `commandTimeout` (e.g. 500 ms) and a small
+ *   `maxRetriesPerRequest` (e.g. 1), and consider `enableOfflineQueue: false`. The store adds no
+ *   deadline of its own unless given {@link RedisStateStoreOptions.commandTimeout}.
+ * - node-redis: the store bounds every operation itself
+ *   ({@link RedisStateStoreOptions.commandTimeout}, 500 ms by default), because node-redis 5's
+ *   command timeout does not cover the wait for a reply. An operation not answered in time
+ *   rejects with an error whose `code` is `'ETIMEDOUT'`; the command itself is not cancelled.
  *
  * What the caller must configure on the Redis server: the keys are security state (attempt
  * counters and lockouts, TOTP replay guards, session revocation marks), so Redis must not drop
@@ -58,6 +98,13 @@ export interface RedisStateStoreOptions {
  *
  * const redis = new Redis(process.env.REDIS_URL!, { commandTimeout: 500, maxRetriesPerRequest: 1 });
  * const mfa = createMfa({ issuer: 'Acme', stores: { state: new RedisStateStore(redis) } });
+ * @example
+ * import { createClient } from 'redis';
+ *
+ * const redis = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true });
+ * redis.on('error', (err) => console.error('Redis', err)); // without a listener, a lost connection ends the process
+ * await redis.connect();
+ * const state = new RedisStateStore(redis); // every operation rejects after 500 ms without an answer
  * @see https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags
  * @see https://redis.io/docs/latest/commands/eval/ (a Lua script runs atomically)
  */
@@ -65,32 +112,41 @@ export class RedisStateStore implements StateStore {
   /** The prefix put before every key. */
   readonly prefix: string;
 
+  /** The commands the store sends, on the client it was given, with the deadline if any. */
+  private readonly redis: Commands;
+
   /**
    * Checks the client and the options once; connects nothing.
    *
-   * @param client An ioredis 5 or 6 client (`Redis` or `Cluster`), configured, connected and
-   *   eventually quit by the caller.
-   * @param options `prefix` for every key (default `'mfa:'`).
-   * @throws MfaError `invalid_option` when `client` is not an ioredis client, or `prefix` is not a
-   *   string or holds `{` or `}`.
+   * @param client An ioredis 5 or 6 client (`Redis` or `Cluster`) or a node-redis 5 client
+   *   (`createClient()` or `createCluster()`), configured, connected and eventually closed by
+   *   the caller.
+   * @param options `prefix` for every key (default `'mfa:'`); `commandTimeout` in ms (default
+   *   500 on node-redis, none on ioredis).
+   * @throws MfaError `invalid_option` when `client` is neither an ioredis nor a node-redis
+   *   client, `prefix` is not a string or holds `{` or `}`, or `commandTimeout` is not a
+   *   positive finite number.
    */
-  constructor(
-    private readonly client: RedisClient,
-    options: RedisStateStoreOptions = {},
-  ) {
-    if (client === null || typeof client !== 'object' || typeof (client as Redis).evalsha !== 'function') {
-      throw new MfaError('invalid_option', 'RedisStateStore needs an ioredis client (new Redis(...) or new Cluster(...))');
+  constructor(client: RedisClient, options: RedisStateStoreOptions = {}) {
+    const nodeRedis = client !== null && typeof client === 'object' && isNodeRedis(client);
+    if (!nodeRedis && (client === null || typeof client !== 'object' || !isIoredis(client))) {
+      throw new MfaError('invalid_option', 'RedisStateStore needs an ioredis client (new Redis(...) or new Cluster(...)) or a node-redis 5 client (createClient() or createCluster())');
     }
     const prefix = options.prefix ?? 'mfa:';
     if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
       throw new MfaError('invalid_option', "RedisStateStore prefix must be a string without '{' or '}' (they would break the Redis Cluster hash tag)");
     }
+    const timeout = options.commandTimeout ?? (nodeRedis ? NODE_REDIS_COMMAND_TIMEOUT_MS : undefined);
+    if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
+      throw new MfaError('invalid_option', 'RedisStateStore commandTimeout must be a positive number of milliseconds');
+    }
     this.prefix = prefix;
+    this.redis = commandsOn(client, timeout);
   }
 
   /** `GET`: the value, or null when the key is absent or expired. */
   async get(key: string): Promise<string | null> {
-    return this.client.get(this.key(key));
+    return this.redis.get(this.key(key));
   }
 
   /**
@@ -100,7 +156,7 @@ export class RedisStateStore implements StateStore {
    */
   async getMany(keys: string[]): Promise<(string | null)[]> {
     if (keys.length === 0) return [];
-    return this.client.mget(...keys.map((key) => this.key(key)));
+    return this.redis.mget(keys.map((key) => this.key(key)));
   }
 
   /**
@@ -109,7 +165,7 @@ export class RedisStateStore implements StateStore {
    * @throws MfaError `invalid_option` for a TTL that is not a finite number.
    */
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.client.set(this.key(key), value, 'PX', ttl(ttlMs));
+    await this.redis.set(this.key(key), value, ttl(ttlMs));
   }
 
   /**
@@ -118,7 +174,7 @@ export class RedisStateStore implements StateStore {
    * @throws MfaError `invalid_option` for a TTL that is not a finite number.
    */
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return (await this.client.set(this.key(key), value, 'PX', ttl(ttlMs), 'NX')) === 'OK';
+    return this.redis.setIfAbsent(this.key(key), value, ttl(ttlMs));
   }
 
   /**
@@ -126,12 +182,12 @@ export class RedisStateStore implements StateStore {
    * and the others null (a challenge or pending enrollment is used once).
    */
   async consume(key: string): Promise<string | null> {
-    return this.client.getdel(this.key(key));
+    return this.redis.getdel(this.key(key));
   }
 
   /** `DEL`: removes the key; no error when it is absent. */
   async delete(key: string): Promise<void> {
-    await this.client.del(this.key(key));
+    await this.redis.del(this.key(key));
   }
 
   /**
@@ -141,7 +197,7 @@ export class RedisStateStore implements StateStore {
    * @throws MfaError `invalid_option` for a TTL that is not a finite number.
    */
   async increment(key: string, ttlMs: number): Promise<number> {
-    return Number(await this.run(INCREMENT_UNLESS, [this.key(key)], ttl(ttlMs)));
+    return Number(await this.redis.run(INCREMENT_UNLESS, [this.key(key)], [String(ttl(ttlMs))]));
   }
 
   /**
@@ -155,7 +211,7 @@ export class RedisStateStore implements StateStore {
    */
   async incrementUnless(key: string, ttlMs: number, unless: string[]): Promise<number | null> {
     const keys = [key, ...unless].map((k) => this.key(k));
-    const count = await this.run(INCREMENT_UNLESS, keys, ttl(ttlMs));
+    const count = await this.redis.run(INCREMENT_UNLESS, keys, [String(ttl(ttlMs))]);
     return count === null ? null : Number(count);
   }
 
@@ -168,24 +224,11 @@ export class RedisStateStore implements StateStore {
    */
   async advance(key: string, value: number, ttlMs: number): Promise<boolean> {
     if (!Number.isFinite(value)) throw new MfaError('invalid_option', 'RedisStateStore.advance needs a finite number');
-    return Number(await this.run(ADVANCE, [this.key(key)], String(value), ttl(ttlMs))) === 1;
+    return Number(await this.redis.run(ADVANCE, [this.key(key)], [String(value), String(ttl(ttlMs))])) === 1;
   }
 
   private key(key: string): string {
     return this.prefix + key;
-  }
-
-  /**
-   * EVALSHA with `keys` (their count as numkeys), and EVAL only when this server has not cached
-   * the script yet (NOSCRIPT).
-   */
-  private async run(script: LuaScript, keys: string[], ...args: (string | number)[]): Promise<unknown> {
-    try {
-      return await this.client.evalsha(script.sha1, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!String((err as Error)?.message).startsWith('NOSCRIPT')) throw err;
-      return this.client.eval(script.source, keys.length, ...keys, ...args);
-    }
   }
 }
 

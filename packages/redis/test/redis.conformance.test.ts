@@ -2,13 +2,15 @@
  * Threat: a fleet's shared state store that is not atomic or does not expire: two instances both
  * accepting one TOTP step or consuming one challenge, a lockout counter whose window slides
  * forever, a session that outlives its TTL. RedisStateStore must pass the same conformance suite
- * as the MemoryStore, against a real Redis, and keep the core's `{userId}` hash tag in its keys.
+ * as the MemoryStore, against a real Redis, and keep the core's `{userId}` hash tag in its keys,
+ * on ioredis and on node-redis alike.
  */
 import { randomUUID } from 'node:crypto';
 import { MemoryStore } from '@mfakit/core';
 import { RedisStateStore } from '@mfakit/redis';
 import { describeStoreConformance } from '@mfakit/testing';
 import { Redis } from 'ioredis';
+import { CLIENTS, type TestClient } from './clients';
 import { REDIS_URL, withRedis } from './redisProbe';
 
 /**
@@ -40,63 +42,82 @@ async function clear(client: Redis, prefix: string): Promise<void> {
 }
 
 withRedis(() => {
-  let client: Redis;
+  let admin: Redis; // looks at the keys the store wrote, whatever client the store is on
   const runPrefix = `mfatest:${randomUUID()}:`;
 
   beforeAll(() => {
-    client = new Redis(REDIS_URL, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
+    admin = new Redis(REDIS_URL, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
   });
   afterAll(async () => {
-    await clear(client, runPrefix);
-    await client.quit();
+    await clear(admin, runPrefix);
+    await admin.quit();
   });
 
-  describeStoreConformance('RedisStateStore', async () => {
-    const prefix = `${runPrefix}${randomUUID()}:`;
-    const factors = new MemoryStore();
-    return {
-      factors,
-      state: new RedisStateStore(client, { prefix }),
-      advance: (ms) => elapse(client, prefix, ms),
-      close: async () => {
-        factors.close();
-        await clear(client, prefix);
-      },
-    };
+  describe.each(CLIENTS)('on $name', (kind) => {
+    let redis: TestClient;
+    beforeAll(async () => {
+      redis = await kind.single(REDIS_URL);
+    });
+    afterAll(() => redis?.close());
+
+    describeStoreConformance(`RedisStateStore on ${kind.name}`, async () => {
+      const prefix = `${runPrefix}${randomUUID()}:`;
+      const factors = new MemoryStore();
+      return {
+        factors,
+        state: redis.store(prefix),
+        advance: (ms) => elapse(admin, prefix, ms),
+        close: async () => {
+          factors.close();
+          await clear(admin, prefix);
+        },
+      };
+    });
+
+    describe('RedisStateStore keys', () => {
+      test('every key is the prefix and the core key, hash tag intact', async () => {
+        const prefix = `${runPrefix}keys:${kind.name}:`;
+        const store = redis.store(prefix);
+        await store.set('session:{alice%40example.com}:abc', 'v', 60_000);
+        await store.increment('attempts:{alice%40example.com}', 60_000);
+        await store.advance('step:{alice%40example.com}:fac_1', 5, 60_000);
+        await store.set('lock:{alice%40example.com}', '1', 60_000);
+        expect(await store.incrementUnless('streak:{alice%40example.com}', 60_000, ['lock:{alice%40example.com}'])).toBeNull(); // the blocker is read under the prefix too
+        const keys = (await admin.keys(`${prefix}*`)).sort();
+        expect(keys).toEqual([
+          `${prefix}attempts:{alice%40example.com}`,
+          `${prefix}lock:{alice%40example.com}`,
+          `${prefix}session:{alice%40example.com}:abc`,
+          `${prefix}step:{alice%40example.com}:fac_1`,
+        ]);
+        for (const key of keys) expect(await admin.pttl(key)).toBeGreaterThan(0);
+      });
+
+      test("the default prefix is 'mfa:'", () => {
+        expect(new RedisStateStore(redis.client).prefix).toBe('mfa:');
+      });
+
+      test('a prefix with a brace is refused: it would replace the Cluster hash tag', () => {
+        expect(() => new RedisStateStore(redis.client, { prefix: 'app:{mfa}:' })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+      });
+
+      test.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, '500'])('a commandTimeout of %p is refused', (commandTimeout) => {
+        expect(() => new RedisStateStore(redis.client, { commandTimeout: commandTimeout as number })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+      });
+
+      test('the Lua scripts still run after SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {
+        const store = redis.store(`${runPrefix}flush:${kind.name}:`);
+        await admin.script('FLUSH');
+        expect(await store.increment('n:{u}', 60_000)).toBe(1);
+        await admin.script('FLUSH');
+        expect(await store.advance('s:{u}', 3, 60_000)).toBe(true);
+      });
+    });
   });
 
-  describe('RedisStateStore keys', () => {
-    test('every key is the prefix and the core key, hash tag intact', async () => {
-      const store = new RedisStateStore(client, { prefix: `${runPrefix}keys:` });
-      await store.set('session:{alice%40example.com}:abc', 'v', 60_000);
-      await store.increment('attempts:{alice%40example.com}', 60_000);
-      await store.advance('step:{alice%40example.com}:fac_1', 5, 60_000);
-      await store.set('lock:{alice%40example.com}', '1', 60_000);
-      expect(await store.incrementUnless('streak:{alice%40example.com}', 60_000, ['lock:{alice%40example.com}'])).toBeNull(); // the blocker is read under the prefix too
-      const keys = (await client.keys(`${runPrefix}keys:*`)).sort();
-      expect(keys).toEqual([
-        `${runPrefix}keys:attempts:{alice%40example.com}`,
-        `${runPrefix}keys:lock:{alice%40example.com}`,
-        `${runPrefix}keys:session:{alice%40example.com}:abc`,
-        `${runPrefix}keys:step:{alice%40example.com}:fac_1`,
-      ]);
-      for (const key of keys) expect(await client.pttl(key)).toBeGreaterThan(0);
-    });
-
-    test("the default prefix is 'mfa:'", () => {
-      expect(new RedisStateStore(client).prefix).toBe('mfa:');
-    });
-
-    test('a prefix with a brace is refused: it would replace the Cluster hash tag', () => {
-      expect(() => new RedisStateStore(client, { prefix: 'app:{mfa}:' })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
-    });
-
-    test('the Lua scripts still run after SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {
-      const store = new RedisStateStore(client, { prefix: `${runPrefix}flush:` });
-      await client.script('FLUSH');
-      expect(await store.increment('n:{u}', 60_000)).toBe(1);
-      await client.script('FLUSH');
-      expect(await store.advance('s:{u}', 3, 60_000)).toBe(true);
-    });
+  test('a client of neither library is refused', () => {
+    for (const client of [null, {}, { get: () => null }]) {
+      expect(() => new RedisStateStore(client as never)).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+    }
   });
 });

@@ -1,32 +1,41 @@
 /**
  * Threat: one step-up grant is sent many times at once to several instances of a fleet, so that
- * one proof performs the action more than once. RedisStateStore spends it with one GETDEL.
+ * one proof performs the action more than once. RedisStateStore spends it with one GETDEL, on
+ * ioredis and on node-redis.
  */
 import { randomUUID } from 'node:crypto';
 import { MemoryStore } from '@mfakit/core';
-import { RedisStateStore } from '@mfakit/redis';
 import { describeGrantRace } from '@mfakit/testing';
 import { Redis } from 'ioredis';
+import { CLIENTS, type TestClient } from './clients';
 import { REDIS_URL, withRedis } from './redisProbe';
 
 withRedis(() => {
-  let client: Redis;
+  let admin: Redis; // deletes the keys the store wrote, whatever client the store is on
   beforeAll(() => {
-    client = new Redis(REDIS_URL, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
+    admin = new Redis(REDIS_URL, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
   });
-  afterAll(() => client.quit());
+  afterAll(() => admin.quit());
 
-  describeGrantRace('RedisStateStore', (clock) => {
-    const prefix = `mfatest:${randomUUID()}:`;
-    const factors = new MemoryStore({ clock });
-    return {
-      factors,
-      state: new RedisStateStore(client, { prefix }),
-      close: async () => {
-        factors.close();
-        const keys = await client.keys(`${prefix}*`);
-        if (keys.length > 0) await client.del(...keys);
-      },
-    };
+  describe.each(CLIENTS)('on $name', (kind) => {
+    let redis: TestClient;
+    beforeAll(async () => {
+      redis = await kind.single(REDIS_URL);
+    });
+    afterAll(() => redis?.close());
+
+    describeGrantRace(`RedisStateStore on ${kind.name}`, (clock) => {
+      const prefix = `mfatest:${randomUUID()}:`;
+      const factors = new MemoryStore({ clock });
+      return {
+        factors,
+        state: redis.store(prefix),
+        close: async () => {
+          factors.close();
+          const keys = await admin.keys(`${prefix}*`);
+          if (keys.length > 0) await admin.del(...keys);
+        },
+      };
+    });
   });
 });
