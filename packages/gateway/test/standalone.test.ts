@@ -97,6 +97,28 @@ describe('forwarding', () => {
     expect(upstream.seen[before]?.body).toBe('part one, part two');
   });
 
+  test('a body sent after Expect: 100-continue reaches the upstream (the gateway answers the 100 itself), as do none of the headers Connection names', async () => {
+    const before = upstream.seen.length;
+    const status = await new Promise<number>((resolve, reject) => {
+      const body = 'a large upload';
+      const headers = { 'Content-Type': 'text/plain', 'Content-Length': String(body.length), Expect: '100-continue', Connection: 'keep-alive, X-Hop', 'X-Hop': 'private', 'X-Kept': 'yes' };
+      const req = http.request({ host: '127.0.0.1', port: gateway.port, path: '/public/upload', method: 'POST', headers, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('continue', () => req.end(body));
+      req.on('error', reject);
+    });
+    expect(status).toBe(200);
+    const reached = upstream.seen[before]!;
+    expect({ body: reached.body, expect: reached.headers.expect, hop: reached.headers['x-hop'], kept: reached.headers['x-kept'] }).toEqual({
+      body: 'a large upload',
+      expect: undefined,
+      hop: undefined,
+      kept: 'yes',
+    });
+  });
+
   test("the upstream's hop-by-hop headers stay on its connection: the client's Connection: close closes", async () => {
     const answer = await sendRaw(gateway.port, { method: 'GET', target: '/public/x', headers: [] }); // sends Connection: close
     expect(answer.status).toBe(200);
