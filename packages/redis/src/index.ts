@@ -1,1 +1,1 @@
-export { RedisStateStore, type RedisClient, type RedisStateStoreOptions } from './redisStateStore';
+export { type IoredisClient, type NodeRedisClient, RedisStateStore, type RedisClient, type RedisStateStoreOptions } from './redisStateStore';

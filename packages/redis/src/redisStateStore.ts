@@ -1,7 +1,5 @@
 import { MfaError } from '@mfakit/core';
 import type { StateStore } from '@mfakit/core/store';
-import type { Cluster, Redis } from 'ioredis';
-import type { RedisClientType, RedisClusterType, RedisDefaultModules, RedisModules, TypeMapping } from 'redis';
 import { type Commands, commandsOn, isIoredis, isNodeRedis } from './lib/commands';
 import { ADVANCE, INCREMENT_UNLESS } from './scripts';
 
@@ -10,27 +8,46 @@ const NODE_REDIS_COMMAND_TIMEOUT_MS = 500;
 
 /**
  * The client the store runs on, which the caller creates, configures, connects and closes:
- * - ioredis 5 or 6: a single node (`new Redis(...)`) or a `new Cluster(...)`;
- * - node-redis 5 (`redis`): `createClient(...)` or `createCluster(...)`.
- *
- * The node-redis types are loose in the client's generics (RESP version, type mapping), so that
- * what `createClient()` and `createCluster()` return is accepted as it is. One exception, from
- * node-redis' own typings: a `createCluster` given `modules`, `functions`, `scripts` or a
- * `typeMapping` of its own fits no one cluster type; pass it `as RedisClient` (the store reads
- * its replies as strings whatever the type mapping).
+ * - ioredis 5 or 6: a single node (`new Redis(...)`) or a `new Cluster(...)` ({@link IoredisClient});
+ * - node-redis 5 (`redis`): `createClient(...)` or `createCluster(...)` ({@link NodeRedisClient}).
  *
  * @example
  * const client: RedisClient = new Cluster([{ host: 'redis-1', port: 6379 }], { redisOptions: { commandTimeout: 500 } });
  * @example
  * const client: RedisClient = createClient({ url: 'redis://redis-1:6379' }); // then client.on('error', ...) and await client.connect()
  */
-export type RedisClient =
-  | Redis
-  | Cluster
-  // biome-ignore lint/suspicious/noExplicitAny: node-redis' generics are invariant; `any` accepts every createClient() result
-  | RedisClientType<RedisDefaultModules & RedisModules, any, any, any, any>
-  // biome-ignore lint/suspicious/noExplicitAny: as above; the type mapping stays `TypeMapping`, as `any` there would refuse every cluster
-  | RedisClusterType<RedisDefaultModules & RedisModules, any, any, any, TypeMapping>;
+export type RedisClient = IoredisClient | NodeRedisClient;
+
+/**
+ * An ioredis 5 or 6 `Redis` or `Cluster`. Declared by the method the store recognises it by, not
+ * with ioredis' own types, so that an application that installs only node-redis compiles against
+ * this package's declarations.
+ *
+ * @example
+ * const client: IoredisClient = new Redis(process.env.REDIS_URL!, { commandTimeout: 500, maxRetriesPerRequest: 1 });
+ */
+export interface IoredisClient {
+  /** ioredis' `EVALSHA`. */
+  evalsha: (...args: never[]) => unknown;
+}
+
+/**
+ * A node-redis 5 client or cluster, as `createClient()` and `createCluster()` return them, whatever
+ * their RESP version, modules or type mapping (the store reads every reply as a string). Declared
+ * by the methods the store recognises it by, not with node-redis' own types, so that an
+ * application that installs only ioredis compiles against this package's declarations.
+ *
+ * @example
+ * const client: NodeRedisClient = await createClient({ url: process.env.REDIS_URL }).connect();
+ */
+export interface NodeRedisClient {
+  /** node-redis' `EVALSHA`. */
+  evalSha: (...args: never[]) => unknown;
+  /** node-redis' raw command. */
+  sendCommand: (...args: never[]) => unknown;
+  /** node-redis' view of the client with another reply type mapping. */
+  withTypeMapping: (...args: never[]) => unknown;
+}
 
 /**
  * Options of {@link RedisStateStore}.

@@ -49,7 +49,7 @@ export function isIoredis(client: object): boolean {
  * The commands on `client`, each rejected after `timeoutMs` when given. An EVALSHA answered
  * NOSCRIPT and its EVAL share one deadline.
  */
-export function commandsOn(client: Redis | Cluster | object, timeoutMs: number | undefined): Commands {
+export function commandsOn(client: object, timeoutMs: number | undefined): Commands {
   const commands = isNodeRedis(client) ? nodeRedisCommands(client as NodeRedis) : ioredisCommands(client as Redis | Cluster);
   return timeoutMs === undefined ? commands : withDeadline(commands, new Deadline(timeoutMs));
 }
