@@ -1,9 +1,12 @@
 // The Redis clients RedisStateStore runs on, for the suites of this folder to run on each
 // (`describe.each(CLIENTS)`): ioredis and node-redis 5, on a single Redis and on a Redis Cluster.
+import { randomUUID } from 'node:crypto';
+import { type Clock, MemoryStore } from '@mfakit/core';
 import { type RedisClient, RedisStateStore } from '@mfakit/redis';
 import { type Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import type { LocalRedisCluster } from './cluster';
+import { REDIS_URL } from './redisProbe';
 
 /** A connected client, and stores on it. */
 export interface TestClient {
@@ -80,5 +83,37 @@ async function nodeRedisClient(client: ReturnType<typeof createClient> | ReturnT
     store: (prefix) => new RedisStateStore(client, { prefix, commandTimeout: timeoutMs }),
     close: () => client.close(),
     disconnect: () => client.destroy(),
+  };
+}
+
+/** An ioredis connection to the single Redis that looks at and removes the keys the stores wrote, whatever client they are on. */
+export const adminClient = (): Redis => new Redis(REDIS_URL, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
+
+/** Deletes every key under `prefix` on a single Redis (SCAN, not KEYS). */
+export async function clearKeys(admin: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 200);
+    cursor = next;
+    if (keys.length > 0) await admin.del(...keys);
+  } while (cursor !== '0');
+}
+
+/**
+ * The stores of a shared suite (store conformance, lock race, grant race), made anew for each
+ * test: a MemoryStore of factors on `clock`, and a RedisStateStore on `redis` under a prefix of
+ * its own (`runPrefix` and a UUID), whose keys `clear` removes on close.
+ */
+export function storesOn(redis: TestClient, clock: Clock | undefined, runPrefix: string, clear: (prefix: string) => Promise<void>) {
+  const prefix = `${runPrefix}${randomUUID()}:`;
+  const factors = new MemoryStore({ clock });
+  return {
+    prefix,
+    factors,
+    state: redis.store(prefix),
+    close: async () => {
+      factors.close();
+      await clear(prefix);
+    },
   };
 }

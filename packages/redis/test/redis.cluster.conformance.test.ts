@@ -12,7 +12,7 @@ import { createMfa, MemoryStore } from '@mfakit/core';
 import type { StateStore } from '@mfakit/core/store';
 import { decide, describeGrantRace, describeLockRace, describeStoreConformance, FakeClock, TEST_ENCRYPTION_KEYS, TEST_RECOVERY_CODE_COST, totpCode, wrongCode } from '@mfakit/testing';
 import type { Cluster, Redis } from 'ioredis';
-import { CLIENTS, type TestClient } from './clients';
+import { CLIENTS, storesOn, type TestClient } from './clients';
 import { LocalRedisCluster, withClusterBinaries } from './cluster';
 
 /** Runs `each` on every key under `prefix`, primary by primary (SCAN sees one node's keys only). */
@@ -88,32 +88,13 @@ withClusterBinaries(() => {
     });
     afterAll(() => redis?.close());
 
+    const clearOn = (prefix: string) => clear(admin, prefix);
     describeStoreConformance(`RedisStateStore on ${kind.name} on a Redis Cluster`, async () => {
-      const prefix = `${runPrefix}${randomUUID()}:`;
-      const factors = new MemoryStore();
-      return {
-        factors,
-        state: redis.store(prefix),
-        advance: (ms) => elapse(admin, prefix, ms),
-        close: async () => {
-          factors.close();
-          await clear(admin, prefix);
-        },
-      };
+      const stores = storesOn(redis, undefined, runPrefix, clearOn);
+      return { ...stores, advance: (ms) => elapse(admin, stores.prefix, ms) };
     });
 
-    const sharedStores = (clock: FakeClock) => {
-      const prefix = `${runPrefix}${randomUUID()}:`;
-      const factors = new MemoryStore({ clock });
-      return {
-        factors,
-        state: redis.store(prefix),
-        close: async () => {
-          factors.close();
-          await clear(admin, prefix);
-        },
-      };
-    };
+    const sharedStores = (clock: FakeClock) => storesOn(redis, clock, runPrefix, clearOn);
     describeLockRace(`RedisStateStore on ${kind.name} on a Redis Cluster`, sharedStores);
     describeGrantRace(`RedisStateStore on ${kind.name} on a Redis Cluster`, sharedStores);
 

@@ -6,11 +6,10 @@
  * on ioredis and on node-redis alike.
  */
 import { randomUUID } from 'node:crypto';
-import { MemoryStore } from '@mfakit/core';
 import { RedisStateStore } from '@mfakit/redis';
 import { describeStoreConformance } from '@mfakit/testing';
-import { Redis } from 'ioredis';
-import { CLIENTS, type TestClient } from './clients';
+import type { Redis } from 'ioredis';
+import { adminClient, CLIENTS, clearKeys, storesOn, type TestClient } from './clients';
 import { REDIS_URL, withRedis } from './redisProbe';
 
 /**
@@ -31,25 +30,15 @@ async function elapse(client: Redis, prefix: string, ms: number): Promise<void> 
   } while (cursor !== '0');
 }
 
-/** Deletes every key under `prefix`. */
-async function clear(client: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 200);
-    cursor = next;
-    if (keys.length > 0) await client.del(...keys);
-  } while (cursor !== '0');
-}
-
 withRedis(() => {
   let admin: Redis; // looks at the keys the store wrote, whatever client the store is on
   const runPrefix = `mfatest:${randomUUID()}:`;
 
   beforeAll(() => {
-    admin = new Redis(REDIS_URL, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
+    admin = adminClient();
   });
   afterAll(async () => {
-    await clear(admin, runPrefix);
+    await clearKeys(admin, runPrefix);
     await admin.quit();
   });
 
@@ -61,17 +50,8 @@ withRedis(() => {
     afterAll(() => redis?.close());
 
     describeStoreConformance(`RedisStateStore on ${kind.name}`, async () => {
-      const prefix = `${runPrefix}${randomUUID()}:`;
-      const factors = new MemoryStore();
-      return {
-        factors,
-        state: redis.store(prefix),
-        advance: (ms) => elapse(admin, prefix, ms),
-        close: async () => {
-          factors.close();
-          await clear(admin, prefix);
-        },
-      };
+      const stores = storesOn(redis, undefined, runPrefix, (prefix) => clearKeys(admin, prefix));
+      return { ...stores, advance: (ms) => elapse(admin, stores.prefix, ms) };
     });
 
     describe('RedisStateStore keys', () => {

@@ -3,17 +3,15 @@
  * one proof performs the action more than once. RedisStateStore spends it with one GETDEL, on
  * ioredis and on node-redis.
  */
-import { randomUUID } from 'node:crypto';
-import { MemoryStore } from '@mfakit/core';
 import { describeGrantRace } from '@mfakit/testing';
-import { Redis } from 'ioredis';
-import { CLIENTS, type TestClient } from './clients';
+import type { Redis } from 'ioredis';
+import { adminClient, CLIENTS, clearKeys, storesOn, type TestClient } from './clients';
 import { REDIS_URL, withRedis } from './redisProbe';
 
 withRedis(() => {
-  let admin: Redis; // deletes the keys the store wrote, whatever client the store is on
+  let admin: Redis;
   beforeAll(() => {
-    admin = new Redis(REDIS_URL, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
+    admin = adminClient();
   });
   afterAll(() => admin.quit());
 
@@ -24,18 +22,6 @@ withRedis(() => {
     });
     afterAll(() => redis?.close());
 
-    describeGrantRace(`RedisStateStore on ${kind.name}`, (clock) => {
-      const prefix = `mfatest:${randomUUID()}:`;
-      const factors = new MemoryStore({ clock });
-      return {
-        factors,
-        state: redis.store(prefix),
-        close: async () => {
-          factors.close();
-          const keys = await admin.keys(`${prefix}*`);
-          if (keys.length > 0) await admin.del(...keys);
-        },
-      };
-    });
+    describeGrantRace(`RedisStateStore on ${kind.name}`, (clock) => storesOn(redis, clock, 'mfatest:', (prefix) => clearKeys(admin, prefix)));
   });
 });

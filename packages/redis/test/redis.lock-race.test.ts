@@ -5,17 +5,15 @@
  * a correct code accepted during an active lock). RedisStateStore does both in one Lua script, on
  * ioredis and on node-redis.
  */
-import { randomUUID } from 'node:crypto';
-import { MemoryStore } from '@mfakit/core';
 import { describeLockRace } from '@mfakit/testing';
-import { Redis } from 'ioredis';
-import { CLIENTS, type TestClient } from './clients';
+import type { Redis } from 'ioredis';
+import { adminClient, CLIENTS, clearKeys, storesOn, type TestClient } from './clients';
 import { REDIS_URL, withRedis } from './redisProbe';
 
 withRedis(() => {
-  let admin: Redis; // deletes the keys the store wrote, whatever client the store is on
+  let admin: Redis;
   beforeAll(() => {
-    admin = new Redis(REDIS_URL, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
+    admin = adminClient();
   });
   afterAll(() => admin.quit());
 
@@ -26,18 +24,6 @@ withRedis(() => {
     });
     afterAll(() => redis?.close());
 
-    describeLockRace(`RedisStateStore on ${kind.name}`, (clock) => {
-      const prefix = `mfatest:${randomUUID()}:`;
-      const factors = new MemoryStore({ clock });
-      return {
-        factors,
-        state: redis.store(prefix),
-        close: async () => {
-          factors.close();
-          const keys = await admin.keys(`${prefix}*`);
-          if (keys.length > 0) await admin.del(...keys);
-        },
-      };
-    });
+    describeLockRace(`RedisStateStore on ${kind.name}`, (clock) => storesOn(redis, clock, 'mfatest:', (prefix) => clearKeys(admin, prefix)));
   });
 });
